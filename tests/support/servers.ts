@@ -1,0 +1,98 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { freePort } from "./ports.ts";
+import { REPO_ROOT, typeScriptCommand } from "./runtime.ts";
+import { launchServer, ServerKind, type ServerHandle } from "./server_process.ts";
+import { findExecutable } from "./which.ts";
+import { writeZooCfg, type CfgValue } from "./zoo_cfg.ts";
+
+export { ServerKind, type ServerHandle } from "./server_process.ts";
+
+/** Options shared by both servers, so one call site can start either. */
+export interface ServerOptions {
+  /** Default 200 ms. */
+  tickTimeMs?: number;
+  /** Extra zoo.cfg keys; `zookeeper.*` keys are also Java system properties (see zoo_cfg.ts). */
+  extra?: Record<string, CfgValue>;
+  /** Default: a free port. */
+  clientPort?: number;
+  /** Reuse a directory (restart on the same data); it is then never removed by stop(). */
+  dir?: string;
+  /** Default: 30 s for ZooKeeper (JVM start on 2 cores), 10 s for Paddock. */
+  readyTimeoutMs?: number;
+}
+
+/** Debian's ZooKeeper jar; its manifest Class-Path pulls in the dependencies from /usr/share/java. */
+export const ZOOKEEPER_JAR = "/usr/share/java/zookeeper.jar";
+/** Paddock's entry point, relative to the repository root. */
+export const PADDOCK_ENTRY = "plugins/main.ts";
+
+/** The java binary, preferring Debian's. */
+export function javaExecutable(): string | undefined {
+  const fromHome = process.env.JAVA_HOME ? [join(process.env.JAVA_HOME, "bin", "java")] : [];
+  return findExecutable("java", [...fromHome, "/usr/bin/java"]);
+}
+
+/**
+ * True when the real ZooKeeper can be started here (java and Debian's zookeeper.jar).
+ *
+ * @example test("...", { skip: zookeeperAvailable() ? false : "no ZooKeeper" }, ...)
+ */
+export function zookeeperAvailable(): boolean {
+  return javaExecutable() !== undefined && existsSync(ZOOKEEPER_JAR);
+}
+
+/** True once the Paddock server entry point exists in the tree. */
+export function paddockAvailable(): boolean {
+  return existsSync(join(REPO_ROOT, PADDOCK_ENTRY));
+}
+
+/**
+ * Starts Apache ZooKeeper standalone (`ZooKeeperServerMain <zoo.cfg>`) as the oracle.
+ * Logging stays quiet because no SLF4J binding is on the classpath.
+ *
+ * @example const zk = await startZooKeeper({ extra: { "zookeeper.extendedTypesEnabled": true } });
+ */
+export async function startZooKeeper(opts: ServerOptions = {}): Promise<ServerHandle> {
+  const java = javaExecutable();
+  if (java === undefined || !existsSync(ZOOKEEPER_JAR)) throw new Error(`ZooKeeper needs java and ${ZOOKEEPER_JAR}`);
+  const cfg = writeZooCfg({ clientPort: opts.clientPort ?? (await freePort()), tickTimeMs: opts.tickTimeMs, extra: opts.extra, dir: opts.dir });
+  const properties = Object.entries(cfg.javaSystemProperties).map(([k, v]) => `-D${k}=${v}`);
+  const args = [
+    // Small, quick-starting JVM: these servers hold a few znodes.
+    "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+    "-Djava.net.preferIPv4Stack=true",
+    `-Dzookeeper.log.dir=${cfg.dir}`,
+    "-Dzookeeper.admin.enableServer=false",
+    ...properties,
+    "-cp", ZOOKEEPER_JAR,
+    "org.apache.zookeeper.server.ZooKeeperServerMain", cfg.path,
+  ];
+  return launchServer({
+    kind: ServerKind.zookeeper,
+    command: { command: java, args },
+    cwd: cfg.dir,
+    port: cfg.clientPort,
+    dir: cfg.dir,
+    removeDirOnStop: opts.dir === undefined,
+    readyTimeoutMs: opts.readyTimeoutMs ?? 30_000,
+  });
+}
+
+/**
+ * Starts Paddock as a real process, `paddock server <zoo.cfg>`, on the runtime running the test.
+ *
+ * @example const paddock = await startPaddock(); // paddock.connectString === "127.0.0.1:41233"
+ */
+export async function startPaddock(opts: ServerOptions = {}): Promise<ServerHandle> {
+  const cfg = writeZooCfg({ clientPort: opts.clientPort ?? (await freePort()), tickTimeMs: opts.tickTimeMs, extra: opts.extra, dir: opts.dir });
+  return launchServer({
+    kind: ServerKind.paddock,
+    command: typeScriptCommand(join(REPO_ROOT, PADDOCK_ENTRY), ["server", cfg.path]),
+    cwd: REPO_ROOT,
+    port: cfg.clientPort,
+    dir: cfg.dir,
+    removeDirOnStop: opts.dir === undefined,
+    readyTimeoutMs: opts.readyTimeoutMs ?? 10_000,
+  });
+}
