@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { freePort } from "./ports.ts";
 import { REPO_ROOT, typeScriptCommand } from "./runtime.ts";
 import { launchServer, ServerKind, type ServerHandle } from "./server_process.ts";
@@ -24,8 +24,11 @@ export interface ServerOptions {
 
 /** Debian's ZooKeeper jar; its manifest Class-Path pulls in the dependencies from /usr/share/java. */
 export const ZOOKEEPER_JAR = "/usr/share/java/zookeeper.jar";
-/** Paddock's entry point, relative to the repository root. */
-export const PADDOCK_ENTRY = "plugins/main.ts";
+/**
+ * Paddock's entry point, relative to the repository root. PADDOCK_ENTRY overrides it, e.g. to
+ * check the harness itself against a stand-in, or to test a built executable's sources elsewhere.
+ */
+export const PADDOCK_ENTRY: string = process.env.PADDOCK_ENTRY ?? "plugins/main.ts";
 
 /** The java binary, preferring Debian's. */
 export function javaExecutable(): string | undefined {
@@ -44,7 +47,7 @@ export function zookeeperAvailable(): boolean {
 
 /** True once the Paddock server entry point exists in the tree. */
 export function paddockAvailable(): boolean {
-  return existsSync(join(REPO_ROOT, PADDOCK_ENTRY));
+  return existsSync(resolve(REPO_ROOT, PADDOCK_ENTRY));
 }
 
 /**
@@ -88,7 +91,7 @@ export async function startPaddock(opts: ServerOptions = {}): Promise<ServerHand
   const cfg = writeZooCfg({ clientPort: opts.clientPort ?? (await freePort()), tickTimeMs: opts.tickTimeMs, extra: opts.extra, dir: opts.dir });
   return launchServer({
     kind: ServerKind.paddock,
-    command: typeScriptCommand(join(REPO_ROOT, PADDOCK_ENTRY), ["server", cfg.path]),
+    command: typeScriptCommand(resolve(REPO_ROOT, PADDOCK_ENTRY), ["server", cfg.path]),
     cwd: REPO_ROOT,
     port: cfg.clientPort,
     dir: cfg.dir,
