@@ -1,0 +1,41 @@
+import { join } from "node:path";
+import { REPO_ROOT } from "./runtime.ts";
+import { assertExitedCleanly, runProcess } from "./run_process.ts";
+import { findExecutable } from "./which.ts";
+import { spawnSync } from "node:child_process";
+
+const SCRIPT = join(REPO_ROOT, "tests", "interop", "kazoo_probe.py");
+/** Debian's interpreter: the python3 first on PATH may be another one without python3-kazoo. */
+const DEBIAN_PYTHON = "/usr/bin/python3";
+
+let cachedSkipReason: string | false | undefined;
+
+/**
+ * Why the kazoo probe cannot run here, or false when it can (checked once per process).
+ *
+ * @example test("kazoo", { skip: kazooProbeSkipReason() }, ...)
+ */
+export function kazooProbeSkipReason(): string | false {
+  if (cachedSkipReason !== undefined) return cachedSkipReason;
+  const python = findExecutable("python3", [DEBIAN_PYTHON]);
+  if (python === undefined) return (cachedSkipReason = "python3 not installed");
+  const r = spawnSync(python, ["-c", "import kazoo"], { timeout: 20_000 });
+  cachedSkipReason = r.status === 0 ? false : `kazoo not importable by ${python} (apt-get install python3-kazoo)`;
+  return cachedSkipReason;
+}
+
+/**
+ * Runs the kazoo probe against a server and returns its transcript lines.
+ *
+ * @example const lines = await runKazooProbe(zk.connectString);
+ */
+export async function runKazooProbe(connectString: string): Promise<string[]> {
+  const r = await runProcess({
+    command: findExecutable("python3", [DEBIAN_PYTHON])!,
+    args: [SCRIPT, connectString],
+    env: { PYTHONDONTWRITEBYTECODE: "1" },
+    timeoutMs: 180_000,
+  });
+  assertExitedCleanly(`kazoo_probe.py ${connectString}`, r);
+  return r.stdout.split("\n").filter((line) => line !== "");
+}
