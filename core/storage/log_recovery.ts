@@ -1,0 +1,109 @@
+import { type Disk, joinPath, OpenMode } from "../io/disk.ts";
+import { LOG_PREFIX, zxidFiles, type ZxidFile, zxidFollows } from "./file_names.ts";
+import { scanSegment, type SegmentScan } from "./log_scan.ts";
+import { recordBytes } from "./record_codec.ts";
+import { StorageError, StorageErrorCode } from "./storage_error.ts";
+import type { TxnLogEntry } from "./txn_log.ts";
+
+/** Where recovery starts and how it reports what it repaired. */
+export interface LogRecoveryOptions {
+  readonly disk: Disk;
+  readonly dataLogDir: string;
+  /** The zxid the chosen snapshot covers (0n without one): txns up to it are not returned. */
+  readonly snapshotZxid: bigint;
+  /** Sync repairs (truncations, deletions) before returning. */
+  readonly forceSync: boolean;
+  readonly log: (message: string) => void;
+}
+
+/** The txns to replay and what the log writer needs to carry on. */
+export interface LogRecovery {
+  readonly txns: TxnLogEntry[];
+  /** The newest zxid in the log, or the snapshot zxid when the log holds nothing newer. */
+  readonly lastZxid: bigint;
+  /** Bytes of the replayed records, counted toward the next snapshot's size trigger. */
+  readonly bytesSinceSnapshot: number;
+}
+
+/**
+ * Reads every segment that may hold txns after the snapshot, checks that they continue the
+ * snapshot and each other without a gap, truncates a torn tail of the newest segment, removes
+ * segments a crash left without records, and returns the txns to replay in order.
+ */
+export async function recoverLog(options: LogRecoveryOptions): Promise<LogRecovery> {
+  const { disk, dataLogDir, snapshotZxid } = options;
+  const segments = zxidFiles(LOG_PREFIX, await disk.list(dataLogDir));
+  const scans: SegmentScan[] = [];
+  for (const file of segments.slice(firstNeeded(segments, snapshotZxid))) {
+    scans.push(await scanSegment(disk, joinPath(dataLogDir, file.name), file, snapshotZxid));
+  }
+  const lastWithRecords = findLastIndex(scans, (s) => s.lastZxid !== null);
+  checkOnlyTailDamaged(scans, lastWithRecords);
+  const cursor = checkContinuity(scans, snapshotZxid);
+  if (lastWithRecords >= 0) await truncateTornTail(disk, scans[lastWithRecords]!, options);
+  await removeEmptySegments(scans.slice(lastWithRecords + 1), options);
+  const txns = scans.flatMap((s) => s.txns);
+  let bytes = 0;
+  for (const txn of txns) bytes += recordBytes(txn.bytes.length);
+  return { txns, lastZxid: cursor, bytesSinceSnapshot: bytes };
+}
+
+/** Segments before the last one starting at or before snapshotZxid + 1 hold only older txns. */
+function firstNeeded(segments: readonly ZxidFile[], snapshotZxid: bigint): number {
+  let index = 0;
+  for (let i = 0; i < segments.length; i += 1) if (segments[i]!.zxid <= snapshotZxid + 1n) index = i;
+  return index;
+}
+
+/** Damage is only a torn tail if no later segment holds records; otherwise txns would be lost. */
+function checkOnlyTailDamaged(scans: readonly SegmentScan[], lastWithRecords: number): void {
+  for (let i = 0; i < lastWithRecords; i += 1) {
+    const scan = scans[i]!;
+    if (scan.headerless || scan.tornEnd !== null) {
+      const where = scan.headerless ? "has no valid header" : `is damaged at offset ${scan.validEnd}`;
+      throw new StorageError(StorageErrorCode.corruptLog, `${scan.path} ${where}, but the later segment ${scans[lastWithRecords]!.file.name} holds txns; refusing to start rather than drop committed txns`);
+    }
+  }
+}
+
+/** Walks segment boundaries: each must continue from the last zxid known. Returns the last zxid. */
+function checkContinuity(scans: readonly SegmentScan[], snapshotZxid: bigint): bigint {
+  let cursor = snapshotZxid;
+  let source = snapshotZxid === 0n ? "an empty dataDir" : `the snapshot at 0x${snapshotZxid.toString(16)}`;
+  for (const scan of scans) {
+    if (scan.firstZxid === null || scan.lastZxid === null || scan.lastZxid <= cursor) continue;
+    if (scan.firstZxid > cursor && !zxidFollows(cursor, scan.firstZxid)) {
+      throw new StorageError(StorageErrorCode.zxidGap, `zxid gap: ${source} ends at 0x${cursor.toString(16)} but ${scan.path} starts at 0x${scan.firstZxid.toString(16)}; a log segment is missing`);
+    }
+    cursor = scan.lastZxid;
+    source = scan.file.name;
+  }
+  return cursor;
+}
+
+async function truncateTornTail(disk: Disk, scan: SegmentScan, options: LogRecoveryOptions): Promise<void> {
+  if (scan.tornEnd === null) return;
+  const file = await disk.open(scan.path, OpenMode.readWrite);
+  try {
+    await file.truncate(scan.validEnd);
+    if (options.forceSync) await file.sync();
+  } finally {
+    await file.close();
+  }
+  options.log(`truncated ${scan.tornEnd - scan.validEnd} bytes of torn tail at offset ${scan.validEnd} of ${scan.file.name}`);
+}
+
+/** Segments after the last record were created by a roll that crashed before its first txn. */
+async function removeEmptySegments(scans: readonly SegmentScan[], options: LogRecoveryOptions): Promise<void> {
+  for (const scan of scans) {
+    await options.disk.unlink(scan.path);
+    const torn = scan.tornEnd === null ? "" : ` (${scan.tornEnd - scan.validEnd} bytes of torn tail)`;
+    options.log(`removed ${scan.file.name}: it holds no txns${torn}`);
+  }
+  if (scans.length > 0 && options.forceSync) await options.disk.syncDir(options.dataLogDir);
+}
+
+function findLastIndex<T>(items: readonly T[], test: (item: T) => boolean): number {
+  for (let i = items.length - 1; i >= 0; i -= 1) if (test(items[i]!)) return i;
+  return -1;
+}

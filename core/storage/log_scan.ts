@@ -1,0 +1,160 @@
+import { type Disk, OpenMode } from "../io/disk.ts";
+import { checkFileHeader, decodeFileHeader, FILE_HEADER_BYTES, LOG_MAGIC } from "./file_header.ts";
+import type { ZxidFile } from "./file_names.ts";
+import { checkRecord, MAX_RECORD_PAYLOAD_BYTES, RECORD_HEADER_BYTES, RecordCheck, recordPayloadLength, recordZxid } from "./record_codec.ts";
+import { StorageError, StorageErrorCode } from "./storage_error.ts";
+import type { TxnLogEntry } from "./txn_log.ts";
+import { WindowReader } from "./window_reader.ts";
+
+/** What reading one log segment found. Recovery (log_recovery.ts) decides what to do with it. */
+export interface SegmentScan {
+  readonly file: ZxidFile;
+  readonly path: string;
+  /** The file is shorter than a header or its header is all zeros: created, never synced. */
+  readonly headerless: boolean;
+  /** Records with zxid > the `keepAfterZxid` asked for, in order. */
+  readonly txns: TxnLogEntry[];
+  /** Zxid of the first and last valid record (null when there is none). */
+  readonly firstZxid: bigint | null;
+  readonly lastZxid: bigint | null;
+  /** Offset just past the last valid record: where a torn tail starts. */
+  readonly validEnd: number;
+  /** Offset just past the last non-zero byte after `validEnd`, or null when only zeros follow. */
+  readonly tornEnd: number | null;
+  readonly fileSize: number;
+}
+
+/**
+ * Reads a segment: checks its header, then walks records until the first that does not verify.
+ * If anything there is not preallocated zeros, it looks for a valid later record: finding one
+ * means corruption in the middle (throws StorageError corrupt_log); finding none means a torn
+ * tail, reported in `tornEnd` for the caller to truncate.
+ */
+export async function scanSegment(disk: Disk, path: string, file: ZxidFile, keepAfterZxid: bigint): Promise<SegmentScan> {
+  const handle = await disk.open(path, OpenMode.read);
+  try {
+    const reader = new WindowReader(handle, await handle.size());
+    const empty = { file, path, txns: [], firstZxid: null, lastZxid: null, fileSize: reader.fileSize };
+    if (!(await readHeader(reader, path))) {
+      return { ...empty, headerless: true, validEnd: 0, tornEnd: null };
+    }
+    const walk = await walkRecords(reader, path, file, keepAfterZxid);
+    const afterZxid = walk.lastZxid ?? file.zxid - 1n;
+    const tornEnd = await inspectTail(reader, path, walk.validEnd, afterZxid);
+    return { ...empty, ...walk, headerless: false, tornEnd };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** False for a headerless file (short or all zeros); throws on a foreign or newer header. */
+async function readHeader(reader: WindowReader, path: string): Promise<boolean> {
+  if (!(await reader.load(0, FILE_HEADER_BYTES))) return false;
+  const bytes = reader.buffer.subarray(0, FILE_HEADER_BYTES);
+  if (bytes.every((b) => b === 0)) return false;
+  checkFileHeader(decodeFileHeader(bytes), LOG_MAGIC, path);
+  return true;
+}
+
+interface Walk {
+  txns: TxnLogEntry[];
+  firstZxid: bigint | null;
+  lastZxid: bigint | null;
+  validEnd: number;
+}
+
+async function walkRecords(reader: WindowReader, path: string, file: ZxidFile, keepAfterZxid: bigint): Promise<Walk> {
+  const walk: Walk = { txns: [], firstZxid: null, lastZxid: null, validEnd: FILE_HEADER_BYTES };
+  let offset = FILE_HEADER_BYTES;
+  // Bounded: offset grows by at least a record header each round and stops at the file size.
+  while (offset < reader.fileSize) {
+    if (!(await loadRecord(reader, offset))) break;
+    const at = offset - reader.base;
+    if (checkRecord(reader.buffer, reader.view, at, reader.valid) !== RecordCheck.valid) break;
+    const zxid = recordZxid(reader.view, at);
+    checkOrder(walk, zxid, path, file, offset);
+    const length = recordPayloadLength(reader.view, at);
+    if (zxid > keepAfterZxid) {
+      const start = at + RECORD_HEADER_BYTES;
+      walk.txns.push({ zxid, bytes: reader.buffer.subarray(start, start + length) });
+    }
+    walk.firstZxid ??= zxid;
+    walk.lastZxid = zxid;
+    offset += RECORD_HEADER_BYTES + length;
+    walk.validEnd = offset;
+  }
+  return walk;
+}
+
+/** Loads the whole record at `offset` into the window if the file holds it; false if it cannot. */
+async function loadRecord(reader: WindowReader, offset: number): Promise<boolean> {
+  if (!reader.has(offset, RECORD_HEADER_BYTES) && !(await reader.load(offset, RECORD_HEADER_BYTES))) return false;
+  const length = recordPayloadLength(reader.view, offset - reader.base);
+  if (length > MAX_RECORD_PAYLOAD_BYTES) return false;
+  const total = RECORD_HEADER_BYTES + length;
+  if (offset + total > reader.fileSize) return false;
+  return reader.has(offset, total) || (await reader.load(offset, total));
+}
+
+/** A record that verifies but breaks zxid order was written wrong, not torn: refuse. */
+function checkOrder(walk: Walk, zxid: bigint, path: string, file: ZxidFile, offset: number): void {
+  if (walk.lastZxid === null && zxid !== file.zxid) {
+    throw new StorageError(StorageErrorCode.corruptLog, `first record of ${path} has zxid 0x${zxid.toString(16)}, but the file name says 0x${file.zxid.toString(16)}`);
+  }
+  if (walk.lastZxid !== null && zxid <= walk.lastZxid) {
+    throw new StorageError(StorageErrorCode.corruptLog, `record at offset ${offset} of ${path} has zxid 0x${zxid.toString(16)}, not after 0x${walk.lastZxid.toString(16)}`);
+  }
+}
+
+/**
+ * Looks at what follows the last valid record. Zeros only: the clean end (null). Otherwise the
+ * end of the non-zero bytes, after checking that no valid record hides among them.
+ */
+async function inspectTail(reader: WindowReader, path: string, validEnd: number, afterZxid: bigint): Promise<number | null> {
+  const nonZeroEnd = await findNonZeroEnd(reader, validEnd);
+  if (nonZeroEnd === validEnd) return null;
+  const found = await findValidRecord(reader, validEnd + 1, nonZeroEnd, afterZxid);
+  if (found !== null) {
+    throw new StorageError(
+      StorageErrorCode.corruptLog,
+      `corrupt txn log record at offset ${validEnd} of ${path}: a valid record follows at offset ${found}, ` +
+        `so this is not a torn tail; refusing to start rather than drop committed txns (restore the file from a healthy replica)`,
+    );
+  }
+  return nonZeroEnd;
+}
+
+/** The offset after the last non-zero byte at or after `from` (`from` itself if all zeros). */
+async function findNonZeroEnd(reader: WindowReader, from: number): Promise<number> {
+  let end = from;
+  let offset = from;
+  // Bounded: one window per round, offset reaches the file size.
+  while (offset < reader.fileSize) {
+    await reader.load(offset, 1);
+    const last = lastNonZero(reader.buffer, offset - reader.base, reader.valid);
+    if (last >= 0) end = reader.base + last + 1;
+    offset = reader.base + reader.valid;
+  }
+  return end;
+}
+
+function lastNonZero(bytes: Uint8Array, from: number, to: number): number {
+  for (let i = to - 1; i >= from; i -= 1) if (bytes[i] !== 0) return i;
+  return -1;
+}
+
+/** The first offset in [from, until) where a record with zxid > afterZxid verifies, or null. */
+async function findValidRecord(reader: WindowReader, from: number, until: number, afterZxid: bigint): Promise<number | null> {
+  // Bounded: offset grows by one each round up to `until`.
+  for (let offset = from; offset < until; offset += 1) {
+    if (!reader.has(offset, RECORD_HEADER_BYTES) && !(await reader.load(offset, RECORD_HEADER_BYTES))) return null;
+    const at = offset - reader.base;
+    // A record's zxid is never 0, so its header has a non-zero byte in [8, 16): skip cheaply.
+    if (reader.view.getUint32(at + 8, true) === 0 && reader.view.getUint32(at + 12, true) === 0) continue;
+    if (recordZxid(reader.view, at) <= afterZxid) continue;
+    if (offset + RECORD_HEADER_BYTES + recordPayloadLength(reader.view, at) > reader.fileSize) continue;
+    if (!(await loadRecord(reader, offset))) continue;
+    if (checkRecord(reader.buffer, reader.view, offset - reader.base, reader.valid) === RecordCheck.valid) return offset;
+  }
+  return null;
+}

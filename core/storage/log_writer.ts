@@ -1,0 +1,231 @@
+import { type Disk, type DiskFile, joinPath, OpenMode } from "../io/disk.ts";
+import { encodeFileHeader, FILE_HEADER_BYTES, LOG_MAGIC } from "./file_header.ts";
+import { fileName, LOG_PREFIX } from "./file_names.ts";
+import { encodeRecord, MAX_RECORD_PAYLOAD_BYTES, recordBytes } from "./record_codec.ts";
+import { StorageError, StorageErrorCode } from "./storage_error.ts";
+
+/** Settings of a {@link LogWriter}. */
+export interface LogWriterOptions {
+  readonly disk: Disk;
+  readonly dataLogDir: string;
+  /** When false, nothing is fsynced (tests and benchmarks only: an acknowledged txn may be lost). */
+  readonly forceSync: boolean;
+  /** Segments grow in steps of this many bytes so that fdatasync rarely has to update the size. */
+  readonly preAllocBytes: number;
+  readonly dbid: bigint;
+}
+
+/** Group-commit counters, reported by the server in `mntr`. */
+export interface LogWriterStats {
+  /** fdatasync calls that made txns durable. */
+  readonly fsyncs: number;
+  /** Txns made durable by those fsyncs. */
+  readonly txnsSynced: number;
+  /** txnsSynced / fsyncs: how well group commit batches (1 means no batching). */
+  readonly averageBatchSize: number;
+  /** The largest batch one fsync covered. */
+  readonly maxBatchSize: number;
+  /** Txns and record bytes appended since start. */
+  readonly txnsAppended: number;
+  readonly bytesAppended: number;
+  /** Segments created since start. */
+  readonly segmentsCreated: number;
+}
+
+/** Txns that go to disk with one write and one fsync, and whose appends share one promise. */
+interface Batch {
+  buffer: Uint8Array;
+  view: DataView;
+  usedBytes: number;
+  count: number;
+  /** Non-null: this batch starts a new segment named after this zxid. */
+  readonly newSegmentZxid: bigint | null;
+  readonly done: Promise<void>;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface Segment {
+  readonly file: DiskFile;
+  writeOffset: number;
+  allocatedBytes: number;
+}
+
+const INITIAL_BATCH_BYTES = 64 * 1024;
+const POOLED_BUFFERS_MAX = 4;
+
+/**
+ * Appends records to the current segment with group commit, like ZooKeeper's
+ * SyncRequestProcessor: while one write+fsync runs, later appends collect in the next batch,
+ * which then goes to disk with a single write and a single fsync. All appends of a batch share
+ * one promise, so the hot path allocates nothing per txn beyond copying its bytes.
+ */
+export class LogWriter {
+  readonly #options: LogWriterOptions;
+  /** Batches not yet taken by the flush loop; appends go to the last one. */
+  readonly #queue: Batch[] = [];
+  readonly #pool: Uint8Array[] = [];
+  #segment: Segment | null = null;
+  #rollRequested = true;
+  #flushing: Promise<void> | null = null;
+  #failure: StorageError | null = null;
+  #closed = false;
+  #lastZxid: bigint;
+  #stats = { fsyncs: 0, txnsSynced: 0, maxBatchSize: 0, txnsAppended: 0, bytesAppended: 0, segmentsCreated: 0 };
+
+  /** `lastZxid` is the last zxid already on disk (from recovery); appends must exceed it. */
+  constructor(options: LogWriterOptions, lastZxid: bigint) {
+    if (!(options.preAllocBytes > 0)) throw new Error("log writer: preAllocBytes must be positive");
+    this.#options = options;
+    this.#lastZxid = lastZxid;
+  }
+
+  /** Queues one record; resolves when it is durable. Out-of-order zxids are a programmer error. */
+  append(zxid: bigint, payload: Uint8Array): Promise<void> {
+    if (this.#failure !== null) return Promise.reject(this.#failure);
+    if (this.#closed) throw new Error("txn log: append after close");
+    if (zxid <= this.#lastZxid) throw new Error(`txn log: zxid 0x${zxid.toString(16)} after 0x${this.#lastZxid.toString(16)} is out of order`);
+    if (payload.length > MAX_RECORD_PAYLOAD_BYTES) throw new Error(`txn log: txn of ${payload.length} bytes exceeds ${MAX_RECORD_PAYLOAD_BYTES}`);
+    const batch = this.#openBatch(zxid, recordBytes(payload.length));
+    batch.usedBytes = encodeRecord(batch.buffer, batch.view, batch.usedBytes, zxid, payload);
+    batch.count += 1;
+    this.#lastZxid = zxid;
+    this.#stats.txnsAppended += 1;
+    this.#stats.bytesAppended += recordBytes(payload.length);
+    if (this.#flushing === null) this.#flushing = this.#flushLoop();
+    return batch.done;
+  }
+
+  /** The next append starts a new segment (after a snapshot, so old segments can be purged). */
+  roll(): void {
+    this.#rollRequested = true;
+  }
+
+  /** Raises the zxid floor, e.g. after a snapshot received from a leader that is ahead of the log. */
+  advanceTo(zxid: bigint): void {
+    if (zxid > this.#lastZxid) this.#lastZxid = zxid;
+  }
+
+  /** The counters of {@link LogWriterStats}. */
+  stats(): LogWriterStats {
+    const s = this.#stats;
+    return { ...s, averageBatchSize: s.fsyncs === 0 ? 0 : s.txnsSynced / s.fsyncs };
+  }
+
+  /** Waits for queued appends, syncs and closes the segment. Further appends are refused. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    // Bounded: no appends arrive after #closed, so the queue only drains.
+    while (this.#flushing !== null) await this.#flushing;
+    const segment = this.#segment;
+    this.#segment = null;
+    if (segment === null) return;
+    if (this.#options.forceSync && this.#failure === null) await segment.file.sync();
+    await segment.file.close();
+  }
+
+  #openBatch(zxid: bigint, needBytes: number): Batch {
+    let batch = this.#queue[this.#queue.length - 1];
+    if (batch === undefined || this.#rollRequested) {
+      batch = this.#newBatch(this.#rollRequested ? zxid : null);
+      this.#rollRequested = false;
+      this.#queue.push(batch);
+    }
+    if (batch.usedBytes + needBytes > batch.buffer.length) growBatch(batch, batch.usedBytes + needBytes);
+    return batch;
+  }
+
+  #newBatch(newSegmentZxid: bigint | null): Batch {
+    const buffer = this.#pool.pop() ?? new Uint8Array(INITIAL_BATCH_BYTES);
+    let resolve!: () => void;
+    let reject!: (error: unknown) => void;
+    const done = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    return { buffer, view, usedBytes: 0, count: 0, newSegmentZxid, done, resolve, reject };
+  }
+
+  async #flushLoop(): Promise<void> {
+    // Let every append of the current event-loop turn join the first batch.
+    await Promise.resolve();
+    // Bounded: each round removes one batch; new batches come only from appends.
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.shift()!;
+      try {
+        await this.#writeBatch(batch);
+        batch.resolve();
+      } catch (error) {
+        this.#fail(batch, error);
+      }
+      this.#recycle(batch.buffer);
+    }
+    this.#flushing = null;
+  }
+
+  async #writeBatch(batch: Batch): Promise<void> {
+    if (this.#failure !== null) throw this.#failure;
+    if (batch.newSegmentZxid !== null) await this.#startSegment(batch.newSegmentZxid);
+    const segment = this.#segment;
+    if (segment === null) throw new Error("txn log: no segment to write to");
+    const end = segment.writeOffset + batch.usedBytes;
+    if (end > segment.allocatedBytes) await this.#preallocate(segment, end);
+    await segment.file.write(batch.buffer.subarray(0, batch.usedBytes), segment.writeOffset);
+    segment.writeOffset = end;
+    if (!this.#options.forceSync) return;
+    await segment.file.sync();
+    this.#stats.fsyncs += 1;
+    this.#stats.txnsSynced += batch.count;
+    if (batch.count > this.#stats.maxBatchSize) this.#stats.maxBatchSize = batch.count;
+  }
+
+  /** Creates `log.<zxid>` with its header, made durable (file and directory entry) before records. */
+  async #startSegment(zxid: bigint): Promise<void> {
+    const previous = this.#segment;
+    this.#segment = null;
+    // Every batch of the previous segment was synced before this one was taken: just close it.
+    if (previous !== null) await previous.file.close();
+    const { disk, dataLogDir, forceSync, dbid } = this.#options;
+    const file = await disk.open(joinPath(dataLogDir, fileName(LOG_PREFIX, zxid)), OpenMode.create);
+    await file.write(encodeFileHeader(LOG_MAGIC, dbid), 0);
+    const segment: Segment = { file, writeOffset: FILE_HEADER_BYTES, allocatedBytes: FILE_HEADER_BYTES };
+    await this.#preallocate(segment, FILE_HEADER_BYTES + 1);
+    if (forceSync) {
+      await file.sync();
+      await disk.syncDir(dataLogDir);
+    }
+    this.#segment = segment;
+    this.#stats.segmentsCreated += 1;
+  }
+
+  /**
+   * Grows the file with zeros to the next multiple of preAllocBytes past `end`. Recovery reads the
+   * zeros as "no more records". Like ZooKeeper this extends the size (one metadata update per
+   * step) rather than writing zeros, which would double the bytes written on the hot path.
+   */
+  async #preallocate(segment: Segment, end: number): Promise<void> {
+    const step = this.#options.preAllocBytes;
+    const size = Math.ceil(end / step) * step;
+    await segment.file.truncate(size);
+    segment.allocatedBytes = size;
+  }
+
+  #fail(batch: Batch, error: unknown): void {
+    this.#failure ??= error instanceof StorageError
+      ? error
+      : new StorageError(StorageErrorCode.writeFailed, `txn log write failed in ${this.#options.dataLogDir}: ${String(error)}; no further txns are accepted`, { cause: error });
+    batch.reject(this.#failure);
+  }
+
+  #recycle(buffer: Uint8Array): void {
+    if (this.#pool.length < POOLED_BUFFERS_MAX && buffer.length <= 16 * INITIAL_BATCH_BYTES) this.#pool.push(buffer);
+  }
+}
+
+function growBatch(batch: Batch, needBytes: number): void {
+  const grown = new Uint8Array(Math.max(needBytes, batch.buffer.length * 2));
+  grown.set(batch.buffer.subarray(0, batch.usedBytes));
+  batch.buffer = grown;
+  batch.view = new DataView(grown.buffer);
+}
