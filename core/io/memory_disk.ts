@@ -232,39 +232,36 @@ class MemoryFile implements DiskFile {
     this.#generation = generation;
   }
 
-  read(into: Uint8Array, position: number): Promise<number> {
+  // async, so that use after a crash rejects like a failed syscall instead of throwing.
+  async read(into: Uint8Array, position: number): Promise<number> {
     this.#check();
     const end = Math.min(this.#inode.size, position + into.length);
-    if (end <= position) return Promise.resolve(0);
+    if (end <= position) return 0;
     into.set(this.#inode.data.subarray(position, end));
-    return Promise.resolve(end - position);
+    return end - position;
   }
 
-  write(data: Uint8Array, position: number): Promise<void> {
+  async write(data: Uint8Array, position: number): Promise<void> {
     this.#check();
     this.#inode.write(data, position);
-    return Promise.resolve();
   }
 
-  sync(): Promise<void> {
+  async sync(): Promise<void> {
     this.#check();
-    return this.#disk.noteSync(this.#inode);
+    await this.#disk.noteSync(this.#inode);
   }
 
-  truncate(sizeBytes: number): Promise<void> {
+  async truncate(sizeBytes: number): Promise<void> {
     this.#check();
     this.#inode.truncate(sizeBytes);
-    return Promise.resolve();
   }
 
-  size(): Promise<number> {
+  async size(): Promise<number> {
     this.#check();
-    return Promise.resolve(this.#inode.size);
+    return this.#inode.size;
   }
 
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
+  async close(): Promise<void> {}
 
   #check(): void {
     this.#disk.checkGeneration(this.#generation, this.path);

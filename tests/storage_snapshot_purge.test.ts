@@ -1,0 +1,147 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { test } from "node:test";
+import { MemoryDisk } from "../core/io/memory_disk.ts";
+import { nodeDisk } from "../core/io/node_disk.ts";
+import { purge } from "../core/storage/purge.ts";
+import { StorageError } from "../core/storage/storage_error.ts";
+import { drive, filesIn, openStore, replay, tempDir, type ToyState } from "./support/storage_fixture.ts";
+
+/** A real dataDir with 2000 txns and many snapshots (autopurge as configured). */
+async function populated(autopurge: boolean): Promise<{ dir: { path: string; remove: () => void }; state: ToyState }> {
+  const dir = tempDir("snap");
+  const { store } = openStore(nodeDisk(), dir.path, { snapCount: 200, autopurge, snapRetainCount: 3 });
+  await store.recover();
+  const state: ToyState = { count: 0, sum: 0n, last: 0n };
+  await drive(store, state, 1n, 2000n, 8);
+  await store.close();
+  return { dir, state };
+}
+
+async function recoverIn(dir: string): Promise<{ state: ToyState; lines: string[]; snapshotZxid: bigint }> {
+  const { store, lines } = openStore(nodeDisk(), dir);
+  const recovered = await store.recover();
+  await store.close();
+  return { state: replay(recovered), lines, snapshotZxid: recovered.snapshotZxid };
+}
+
+function flipByte(file: string, offset: number): void {
+  const bytes = fs.readFileSync(file);
+  bytes[offset]! ^= 0xff;
+  fs.writeFileSync(file, bytes);
+}
+
+test("a corrupt newest snapshot is skipped with a message and the older one plus the log rebuild the state", async () => {
+  const { dir, state } = await populated(true);
+  try {
+    const snapshots = filesIn(dir.path, "snapshot.");
+    const newest = snapshots[snapshots.length - 1]!;
+    flipByte(path.join(dir.path, newest), 35);
+    const run = await recoverIn(dir.path);
+    assert.deepEqual(run.state, state);
+    assert.ok(run.lines.some((l) => l.startsWith(`skipping ${newest}: checksum mismatch`)), run.lines.join(" | "));
+    assert.equal(run.snapshotZxid, BigInt("0x" + snapshots[snapshots.length - 2]!.slice(9)));
+  } finally {
+    dir.remove();
+  }
+});
+
+test("a snapshot cut short (crash without rename protection) is skipped too", async () => {
+  const { dir, state } = await populated(true);
+  try {
+    const snapshots = filesIn(dir.path, "snapshot.");
+    const newest = path.join(dir.path, snapshots[snapshots.length - 1]!);
+    fs.truncateSync(newest, fs.statSync(newest).size - 3);
+    assert.deepEqual((await recoverIn(dir.path)).state, state);
+  } finally {
+    dir.remove();
+  }
+});
+
+test("a leftover snapshot temp file is removed and ignored", async () => {
+  const { dir, state } = await populated(true);
+  try {
+    fs.writeFileSync(path.join(dir.path, "snapshot.00000000ffffffff.tmp"), "half a snapshot");
+    const run = await recoverIn(dir.path);
+    assert.deepEqual(run.state, state);
+    assert.ok(!fs.existsSync(path.join(dir.path, "snapshot.00000000ffffffff.tmp")));
+  } finally {
+    dir.remove();
+  }
+});
+
+test("autopurge keeps snapRetainCount snapshots and every segment the oldest of them needs", async () => {
+  const { dir, state } = await populated(true);
+  try {
+    assert.equal(filesIn(dir.path, "snapshot.").length, 3);
+    // Damage the two newest: recovery must fall back to the oldest kept one and still find its log.
+    for (const name of filesIn(dir.path, "snapshot.").slice(1)) flipByte(path.join(dir.path, name), 40);
+    const run = await recoverIn(dir.path);
+    assert.deepEqual(run.state, state);
+    assert.equal(run.lines.filter((l) => l.startsWith("skipping")).length, 2);
+  } finally {
+    dir.remove();
+  }
+});
+
+test("purge() as a command: same state before and after, old files gone", async () => {
+  const { dir, state } = await populated(false);
+  try {
+    const before = { snapshots: filesIn(dir.path, "snapshot.").length, logs: filesIn(dir.path, "log.").length };
+    assert.ok(before.snapshots > 3);
+    const result = await purge({ disk: nodeDisk(), dataDir: dir.path, snapRetainCount: 3 });
+    assert.equal(result.deletedSnapshots.length, before.snapshots - 3);
+    assert.ok(result.deletedLogs.length > 0, "old segments should go");
+    assert.equal(filesIn(dir.path, "log.").length, before.logs - result.deletedLogs.length);
+    assert.deepEqual((await recoverIn(dir.path)).state, state);
+    const again = await purge({ disk: nodeDisk(), dataDir: dir.path, snapRetainCount: 3 });
+    assert.deepEqual(again, { deletedSnapshots: [], deletedLogs: [] });
+  } finally {
+    dir.remove();
+  }
+});
+
+test("purge keeps the segment that starts before the oldest kept snapshot", async () => {
+  const disk = new MemoryDisk();
+  await disk.mkdir("/d");
+  for (const name of ["log.0000000000000001", "log.0000000000000064", "log.00000000000000c8", "snapshot.0000000000000050", "snapshot.00000000000000a0", "snapshot.00000000000000f0"]) {
+    await disk.open(`/d/${name}`, "create");
+  }
+  const result = await purge({ disk, dataDir: "/d", snapRetainCount: 2 });
+  assert.deepEqual(result, { deletedSnapshots: ["snapshot.0000000000000050"], deletedLogs: ["log.0000000000000001"] });
+  assert.deepEqual((await disk.list("/d")).sort(), ["log.0000000000000064", "log.00000000000000c8", "snapshot.00000000000000a0", "snapshot.00000000000000f0"]);
+});
+
+test("a missing segment in the middle is a zxid gap, not silent loss", async () => {
+  const { dir } = await populated(false);
+  try {
+    const logs = filesIn(dir.path, "log.");
+    assert.ok(logs.length >= 3);
+    for (const name of filesIn(dir.path, "snapshot.")) fs.rmSync(path.join(dir.path, name));
+    fs.rmSync(path.join(dir.path, logs[1]!));
+    await assert.rejects(recoverIn(dir.path), (e: unknown) => e instanceof StorageError && e.code === "zxid_gap" && e.message.includes(logs[2]!));
+  } finally {
+    dir.remove();
+  }
+});
+
+test("an unknown format version in a log or snapshot header is refused clearly", async () => {
+  const { dir } = await populated(true);
+  try {
+    const snapshot = path.join(dir.path, filesIn(dir.path, "snapshot.").pop()!);
+    const bytes = fs.readFileSync(snapshot);
+    bytes[4] = 9;
+    fs.writeFileSync(snapshot, bytes);
+    await assert.rejects(recoverIn(dir.path), (e: unknown) => e instanceof StorageError && e.code === "unsupported_version" && /version 9; this Paddock reads version 1/.test(e.message));
+    bytes[4] = 1;
+    fs.writeFileSync(snapshot, bytes);
+    const log = path.join(dir.path, filesIn(dir.path, "log.").pop()!);
+    const logBytes = fs.readFileSync(log);
+    logBytes[4] = 2;
+    fs.writeFileSync(log, logBytes);
+    await assert.rejects(recoverIn(dir.path), (e: unknown) => e instanceof StorageError && e.code === "unsupported_version" && e.message.includes(path.basename(log)));
+  } finally {
+    dir.remove();
+  }
+});
