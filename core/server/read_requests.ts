@@ -1,0 +1,267 @@
+import { aclAllows, checkAcl } from "../acl/acl_check.ts";
+import { Perms } from "../proto/acl_perms.ts";
+import { ErrorCode, KeeperError } from "../proto/error_code.ts";
+import type { JuteReader } from "../proto/jute_reader.ts";
+import type { JuteWriter } from "../proto/jute_writer.ts";
+import { OpCode, Xid } from "../proto/op_code.ts";
+import { type ACL, type Id, readMultiHeader, readSetWatches, writeAcls, writeMultiHeader } from "../proto/records.ts";
+import { AddWatchMode, EventType, WatcherType } from "../proto/watch_event.ts";
+import type { DataTree } from "../tree/data_tree.ts";
+import { writeNodeStat, type ZNode } from "../tree/znode.ts";
+import { WatchMode, type Watcher } from "../watch/watch_manager.ts";
+import { replyWriter } from "./replies.ts";
+
+/** What a read needs from the connection it came on. */
+export interface ReadContext {
+  tree: DataTree;
+  watcher: Watcher;
+  authIds: readonly Id[];
+  sessionId: bigint;
+}
+
+/** A read request could not be decoded: ZooKeeper answers MARSHALLINGERROR. */
+export class BadReadRequest extends Error {}
+
+/**
+ * Executes a read against the applied tree and returns the framed reply (ZooKeeper's
+ * FinalRequestProcessor for non-txn requests). Throws KeeperError for error replies.
+ */
+export function executeRead(ctx: ReadContext, type: number, xid: number, body: JuteReader): Uint8Array {
+  const zxid = ctx.tree.lastProcessedZxid;
+  const w = replyWriter(xid, zxid, 0);
+  switch (type) {
+    case OpCode.getData:
+      getData(ctx, w, body.string(), body.bool());
+      break;
+    case OpCode.exists:
+      exists(ctx, w, body.string(), body.bool());
+      break;
+    case OpCode.getChildren:
+    case OpCode.getChildren2:
+      getChildren(ctx, w, body.string(), body.bool(), type === OpCode.getChildren2);
+      break;
+    case OpCode.getACL:
+      getAcl(ctx, w, body.string());
+      break;
+    case OpCode.getAllChildrenNumber: {
+      const path = body.string();
+      readableNode(ctx, path);
+      w.int(ctx.tree.descendantCount(path));
+      break;
+    }
+    case OpCode.getEphemerals:
+      w.ustrings(ephemerals(ctx, body.ustring()));
+      break;
+    case OpCode.sync:
+      w.ustring(body.string());
+      break;
+    case OpCode.checkWatches:
+    case OpCode.removeWatches:
+      watchesOp(ctx, type, body.string(), body.int());
+      break;
+    case OpCode.addWatch:
+      addWatch(ctx, body.string(), body.int());
+      w.int(0);
+      break;
+    case OpCode.setWatches:
+    case OpCode.setWatches2:
+      setWatches(ctx, body, type === OpCode.setWatches2);
+      return replyWriter(Xid.setWatches, zxid, 0, 20).finishFrame();
+    case OpCode.whoAmI:
+      whoAmI(ctx, w);
+      break;
+    case OpCode.multiRead:
+      multiRead(ctx, w, body);
+      break;
+    case OpCode.ping:
+      return replyWriter(Xid.ping, zxid, 0, 20).finishFrame();
+    default:
+      throw new BadReadRequest(`op ${type} is not a read`);
+  }
+  return w.finishFrame();
+}
+
+/** Looks a node up and checks READ. */
+function readableNode(ctx: ReadContext, path: string): ZNode {
+  const node = ctx.tree.getNode(path);
+  if (node === undefined) throw new KeeperError(ErrorCode.NONODE, path);
+  checkAcl(node.acl, Perms.READ, ctx.authIds, path);
+  return node;
+}
+
+function getData(ctx: ReadContext, w: JuteWriter, path: string, watch: boolean): void {
+  const node = readableNode(ctx, path);
+  if (watch) ctx.tree.watchData(path, ctx.watcher);
+  w.buffer(node.data);
+  writeNodeStat(w, node);
+}
+
+function exists(ctx: ReadContext, w: JuteWriter, path: string, watch: boolean): void {
+  if (path.includes("\u0000")) throw new KeeperError(ErrorCode.BADARGUMENTS, path);
+  const node = ctx.tree.getNode(path);
+  if (node !== undefined) checkAcl(node.acl, Perms.READ, ctx.authIds, path);
+  // An exists watch is set whether or not the node is there: it is how a client waits for a create.
+  if (watch) ctx.tree.watchData(path, ctx.watcher);
+  if (node === undefined) throw new KeeperError(ErrorCode.NONODE, path);
+  writeNodeStat(w, node);
+}
+
+function getChildren(ctx: ReadContext, w: JuteWriter, path: string, watch: boolean, withStat: boolean): void {
+  const node = readableNode(ctx, path);
+  if (watch) ctx.tree.watchChildren(path, ctx.watcher);
+  w.ustrings(ctx.tree.childrenOf(node));
+  if (withStat) writeNodeStat(w, node);
+}
+
+function getAcl(ctx: ReadContext, w: JuteWriter, path: string): void {
+  const node = ctx.tree.getNode(path);
+  if (node === undefined) throw new KeeperError(ErrorCode.NONODE, path);
+  checkAcl(node.acl, Perms.READ | Perms.ADMIN, ctx.authIds, path);
+  // Without ADMIN a client may see who has access but not the digests (they can be brute-forced).
+  const acl: readonly ACL[] = aclAllows(node.acl, Perms.ADMIN, ctx.authIds)
+    ? node.acl
+    : node.acl.map((a) =>
+      a.id.scheme === "digest" ? { perms: a.perms, id: { scheme: "digest", id: a.id.id.replace(/:.*/s, ":x") } } : a
+    );
+  writeAcls(w, acl);
+  writeNodeStat(w, node);
+}
+
+function ephemerals(ctx: ReadContext, prefix: string | null): string[] {
+  const all = ctx.tree.ephemeralsOf(ctx.sessionId);
+  const trimmed = prefix?.trim() ?? "";
+  if (trimmed === "" || trimmed === "/") return all;
+  return all.filter((path) => path.startsWith(prefix!));
+}
+
+function watchesOp(ctx: ReadContext, type: number, path: string, watcherType: number): void {
+  const found = type === OpCode.checkWatches
+    ? hasWatch(ctx, path, watcherType)
+    : removeWatch(ctx, path, watcherType);
+  if (!found) throw new KeeperError(ErrorCode.NOWATCHER, path);
+}
+
+const ANY_MODE = WatchMode.standard | WatchMode.persistent | WatchMode.persistentRecursive;
+
+function hasWatch(ctx: ReadContext, path: string, watcherType: number): boolean {
+  const { dataWatches, childWatches } = ctx.tree;
+  switch (watcherType) {
+    case WatcherType.Children:
+      return childWatches.has(path, ctx.watcher, WatchMode.standard);
+    case WatcherType.Data:
+      return dataWatches.has(path, ctx.watcher, WatchMode.standard);
+    case WatcherType.Persistent:
+      return dataWatches.has(path, ctx.watcher, WatchMode.persistent);
+    case WatcherType.PersistentRecursive:
+      return dataWatches.has(path, ctx.watcher, WatchMode.persistentRecursive);
+    case WatcherType.Any:
+      return childWatches.has(path, ctx.watcher, ANY_MODE) || dataWatches.has(path, ctx.watcher, ANY_MODE);
+    default:
+      throw new BadReadRequest(`unknown watcher type ${watcherType}`);
+  }
+}
+
+function removeWatch(ctx: ReadContext, path: string, watcherType: number): boolean {
+  const { dataWatches, childWatches } = ctx.tree;
+  switch (watcherType) {
+    case WatcherType.Children:
+      return childWatches.remove(path, ctx.watcher, WatchMode.standard);
+    case WatcherType.Data:
+      return dataWatches.remove(path, ctx.watcher, WatchMode.standard);
+    case WatcherType.Persistent: {
+      const fromChildren = childWatches.remove(path, ctx.watcher, WatchMode.persistent);
+      return dataWatches.remove(path, ctx.watcher, WatchMode.persistent) || fromChildren;
+    }
+    case WatcherType.PersistentRecursive:
+      return dataWatches.remove(path, ctx.watcher, WatchMode.persistentRecursive);
+    case WatcherType.Any: {
+      const fromChildren = childWatches.remove(path, ctx.watcher, ANY_MODE);
+      return dataWatches.remove(path, ctx.watcher, ANY_MODE) || fromChildren;
+    }
+    default:
+      throw new BadReadRequest(`unknown watcher type ${watcherType}`);
+  }
+}
+
+function addWatch(ctx: ReadContext, path: string, mode: number): void {
+  if (mode !== AddWatchMode.Persistent && mode !== AddWatchMode.PersistentRecursive) {
+    throw new BadReadRequest(`unknown addWatch mode ${mode}`);
+  }
+  ctx.tree.addPersistentWatch(path, ctx.watcher, mode === AddWatchMode.PersistentRecursive);
+}
+
+/**
+ * Re-registers a reconnecting client's watches; what changed since `relativeZxid` (the last zxid
+ * the client saw) fires at once instead, so no change is missed across a reconnect.
+ */
+function setWatches(ctx: ReadContext, body: JuteReader, withPersistent: boolean): void {
+  const s = readSetWatches(body, withPersistent);
+  const { tree, watcher } = ctx;
+  const fire = (type: number, path: string, node: ZNode | undefined) =>
+    watcher.notify(type, path, -1n, node?.acl ?? null);
+  for (const path of s.dataWatches) {
+    const node = tree.getNode(path);
+    if (node === undefined) fire(EventType.NodeDeleted, path, node);
+    else if (node.mzxid > s.relativeZxid) fire(EventType.NodeDataChanged, path, node);
+    else tree.watchData(path, watcher);
+  }
+  for (const path of s.existWatches) {
+    const node = tree.getNode(path);
+    if (node !== undefined) fire(EventType.NodeCreated, path, node);
+    else tree.watchData(path, watcher);
+  }
+  for (const path of s.childWatches) {
+    const node = tree.getNode(path);
+    if (node === undefined) fire(EventType.NodeDeleted, path, node);
+    else if (node.pzxid > s.relativeZxid) fire(EventType.NodeChildrenChanged, path, node);
+    else tree.watchChildren(path, watcher);
+  }
+  for (const path of s.persistentWatches) tree.addPersistentWatch(path, watcher, false);
+  for (const path of s.persistentRecursiveWatches) tree.addPersistentWatch(path, watcher, true);
+}
+
+function whoAmI(ctx: ReadContext, w: JuteWriter): void {
+  w.int(ctx.authIds.length);
+  for (const id of ctx.authIds) {
+    const user = id.scheme === "digest" ? id.id.split(":")[0]! : id.scheme === "super" ? "" : id.id;
+    w.ustring(id.scheme).ustring(user);
+  }
+}
+
+const MULTI_READ_OPS_MAX = 100_000;
+
+function multiRead(ctx: ReadContext, w: JuteWriter, body: JuteReader): void {
+  const ops: { type: number; path: string; watch: boolean }[] = [];
+  for (let i = 0; ; i++) {
+    if (i > MULTI_READ_OPS_MAX) throw new BadReadRequest("multiRead: too many ops");
+    const h = readMultiHeader(body);
+    if (h.done) break;
+    if (h.type !== OpCode.getData && h.type !== OpCode.getChildren) {
+      throw new BadReadRequest(`multiRead: invalid op ${h.type}`);
+    }
+    ops.push({ type: h.type, path: body.string(), watch: body.bool() });
+  }
+  for (const op of ops) multiReadOne(ctx, w, op);
+  writeMultiHeader(w, { type: -1, done: true, err: -1 });
+}
+
+function multiReadOne(ctx: ReadContext, w: JuteWriter, op: { type: number; path: string; watch: boolean }): void {
+  let node: ZNode;
+  try {
+    node = readableNode(ctx, op.path);
+  } catch (error) {
+    if (!(error instanceof KeeperError)) throw error;
+    writeMultiHeader(w, { type: OpCode.error, done: false, err: error.code });
+    w.int(error.code);
+    return;
+  }
+  writeMultiHeader(w, { type: op.type, done: false, err: 0 });
+  if (op.type === OpCode.getData) {
+    if (op.watch) ctx.tree.watchData(op.path, ctx.watcher);
+    w.buffer(node.data);
+    writeNodeStat(w, node);
+  } else {
+    if (op.watch) ctx.tree.watchChildren(op.path, ctx.watcher);
+    w.ustrings(ctx.tree.childrenOf(node));
+  }
+}

@@ -1,0 +1,72 @@
+import { JuteWriter } from "../proto/jute_writer.ts";
+import { OpCode } from "../proto/op_code.ts";
+import { writeMultiHeader, writeStat } from "../proto/records.ts";
+import type { ApplyResult } from "../txn/apply_txn.ts";
+
+/** Starts a framed reply: the length is filled in by finishFrame(). */
+export function replyWriter(xid: number, zxid: bigint, err: number, capacityBytes = 128): JuteWriter {
+  return new JuteWriter(capacityBytes, { framed: true }).int(xid).long(zxid).int(err);
+}
+
+/** An error reply carries only the header, as in ZooKeeper. */
+export function errorReply(xid: number, zxid: bigint, err: number): Uint8Array {
+  return replyWriter(xid, zxid, err, 20).finishFrame();
+}
+
+/** The reply to an applied write, shaped by the request type (create vs create2 etc.). */
+export function writeReply(requestType: number, xid: number, zxid: bigint, result: ApplyResult): Uint8Array {
+  if (result.err !== 0) return errorReply(xid, zxid, result.err);
+  const w = replyWriter(xid, zxid, 0);
+  writeResultBody(w, requestType, result);
+  return w.finishFrame();
+}
+
+function writeResultBody(w: JuteWriter, requestType: number, result: ApplyResult): void {
+  switch (requestType) {
+    case OpCode.create:
+      w.ustring(result.path!);
+      return;
+    case OpCode.create2:
+    case OpCode.createContainer:
+    case OpCode.createTTL:
+      w.ustring(result.path!);
+      writeStat(w, result.stat!);
+      return;
+    case OpCode.setData:
+    case OpCode.setACL:
+      writeStat(w, result.stat!);
+      return;
+    case OpCode.multi:
+      writeMultiResults(w, result.multi ?? []);
+      return;
+    default:
+      // delete, check, closeSession, createSession: no body.
+      return;
+  }
+}
+
+function writeMultiResults(w: JuteWriter, results: readonly ApplyResult[]): void {
+  for (const sub of results) {
+    writeMultiHeader(w, { type: sub.type, done: false, err: sub.type === OpCode.error ? sub.err : 0 });
+    switch (sub.type) {
+      case OpCode.create:
+        w.ustring(sub.path!);
+        break;
+      case OpCode.create2:
+      case OpCode.createContainer:
+      case OpCode.createTTL:
+        w.ustring(sub.path!);
+        writeStat(w, sub.stat!);
+        break;
+      case OpCode.setData:
+        writeStat(w, sub.stat!);
+        break;
+      case OpCode.error:
+        w.int(sub.err);
+        break;
+      default:
+        break;
+    }
+  }
+  writeMultiHeader(w, { type: -1, done: true, err: -1 });
+}

@@ -1,0 +1,70 @@
+import { systemClock } from "../io/clock.ts";
+import { nodeDisk } from "../io/node_disk.ts";
+import { type Listener, listen } from "../io/node_listener.ts";
+import { FileStore } from "../storage/file_store.ts";
+import { MemoryStore } from "../storage/memory_store.ts";
+import type { TxnStore } from "../storage/txn_log.ts";
+import { defaultServerConfig, type ServerConfig } from "./server_config.ts";
+import { ZkServer } from "./zk_server.ts";
+
+/** A running server: where it listens and how to stop it. */
+export interface RunningServer {
+  readonly server: ZkServer;
+  readonly host: string;
+  readonly port: number;
+  /** `host:port`, ready for a client's connect string. */
+  readonly connectString: string;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Starts a standalone server on real sockets and files (or in memory with `inMemory: true`).
+ *
+ * @example
+ * await using server = await startServer({ clientPort: 0, inMemory: true });
+ * console.log(server.connectString); // 127.0.0.1:40123
+ */
+export async function startServer(
+  overrides: Partial<ServerConfig> = {},
+  { log = () => {} }: { log?: (line: string) => void } = {},
+): Promise<RunningServer> {
+  const config = defaultServerConfig(overrides);
+  const store: TxnStore = config.inMemory ? new MemoryStore() : new FileStore({
+    disk: nodeDisk(),
+    dataDir: config.dataDir,
+    dataLogDir: config.dataLogDir,
+    snapCount: config.snapCount,
+    forceSync: config.forceSync,
+    preAllocSizeKb: config.preAllocSizeKb,
+    snapRetainCount: config.snapRetainCount,
+    random: Math.random,
+    log,
+  });
+  const server = new ZkServer({ config, store, clock: systemClock, log });
+  await server.start();
+  let listener: Listener;
+  try {
+    listener = await listen(server, { host: config.clientPortAddress, port: config.clientPort });
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  // Ticks drive session expiry; a fraction of tickTime keeps expiry within one tick of ZooKeeper's.
+  const timer = setInterval(() => server.tick(), Math.max(10, Math.floor(config.tickTime / 2)));
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    closing ??= (async () => {
+      clearInterval(timer);
+      await listener.close();
+      await server.stop();
+    })();
+  return {
+    server,
+    host: listener.host,
+    port: listener.port,
+    connectString: `${listener.host}:${listener.port}`,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}

@@ -1,0 +1,436 @@
+import type { Clock } from "../io/clock.ts";
+import type { ServerSocket, SocketHandler } from "../io/socket.ts";
+import { digestId } from "../acl/digest.ts";
+import { ErrorCode, KeeperError } from "../proto/error_code.ts";
+import { JuteError, JuteReader } from "../proto/jute_reader.ts";
+import { JuteWriter } from "../proto/jute_writer.ts";
+import { OpCode, Xid, opName } from "../proto/op_code.ts";
+import { type ConnectRequest, readAuthPacket, writeConnectResponse } from "../proto/records.ts";
+import { OutstandingChanges } from "../pipeline/change_record.ts";
+import { prepWrite } from "../pipeline/prep.ts";
+import { sessionPassword } from "../session/java_random.ts";
+import { SessionTracker } from "../session/session_tracker.ts";
+import type { TxnStore } from "../storage/txn_log.ts";
+import { DataTree } from "../tree/data_tree.ts";
+import { applyTxn } from "../txn/apply_txn.ts";
+import type { Txn, TxnHeader } from "../txn/txn.ts";
+import { decodeTxn, encodeTxn } from "../txn/txn_codec.ts";
+import { containerCandidates } from "./container_reaper.ts";
+import { fourLetterWordOutput } from "./four_letter_words.ts";
+import { BadReadRequest, executeRead } from "./read_requests.ts";
+import { errorReply, writeReply } from "./replies.ts";
+import type { ServerConfig } from "./server_config.ts";
+import { ConnectionState, ServerConnection } from "./server_connection.ts";
+import { ServerMetrics } from "./server_metrics.ts";
+import { decodeSnapshot, encodeSnapshot } from "./snapshot_codec.ts";
+
+/** What a standalone server is built from: its config and injected I/O. */
+export interface ZkServerOptions {
+  config: ServerConfig;
+  store: TxnStore;
+  clock: Clock;
+  log?: (line: string) => void;
+}
+
+/** Ops that change state and therefore go through prep, the log and apply. */
+const WRITE_OPS: ReadonlySet<number> = new Set([
+  OpCode.create, OpCode.create2, OpCode.createContainer, OpCode.createTTL, OpCode.delete, OpCode.setData,
+  OpCode.setACL, OpCode.check, OpCode.multi, OpCode.reconfig,
+]);
+
+const READ_OPS: ReadonlySet<number> = new Set([
+  OpCode.getData, OpCode.exists, OpCode.getChildren, OpCode.getChildren2, OpCode.getACL, OpCode.getAllChildrenNumber,
+  OpCode.getEphemerals, OpCode.sync, OpCode.checkWatches, OpCode.removeWatches, OpCode.addWatch, OpCode.setWatches,
+  OpCode.setWatches2, OpCode.whoAmI, OpCode.multiRead, OpCode.ping,
+]);
+
+/** Where the answer to a txn goes once it is applied. */
+interface TxnOrigin {
+  connection: ServerConnection | null;
+  slot: ReturnType<ServerConnection["enqueueWrite"]> | null;
+  xid: number;
+  requestType: number;
+  startMs: number;
+}
+
+/**
+ * A standalone ZooKeeper-compatible server: an ensemble of one. Every write is prepared into a
+ * txn, appended to the store (durable before it resolves), applied to the tree in zxid order and
+ * only then answered; reads are answered from the tree after the earlier requests of the same
+ * connection. Runtime-agnostic: sockets, disk and time are injected.
+ */
+export class ZkServer {
+  readonly config: ServerConfig;
+  readonly tree: DataTree;
+  readonly sessions: SessionTracker;
+  readonly outstanding = new OutstandingChanges();
+  readonly connections = new Set<ServerConnection>();
+  readonly metrics = new ServerMetrics();
+  readonly clock: Clock;
+  readonly startedAtMs: number;
+  readonly #store: TxnStore;
+  readonly #log: (line: string) => void;
+  readonly #bySession = new Map<bigint, ServerConnection>();
+  readonly #connectionsPerIp = new Map<string, number>();
+  #lastZxid = 0n;
+  #lastContainerCheckMs: number;
+  #snapshotting = false;
+  #running = false;
+
+  constructor({ config, store, clock, log }: ZkServerOptions) {
+    this.config = config;
+    this.clock = clock;
+    this.#store = store;
+    this.#log = log ?? (() => {});
+    this.tree = new DataTree({ extendedTypesEnabled: config.extendedTypesEnabled });
+    this.startedAtMs = clock.monoMs();
+    this.#lastContainerCheckMs = this.startedAtMs;
+    this.sessions = new SessionTracker({ tickMs: config.tickTime, serverId: config.serverId, nowMs: clock.wallMs() });
+  }
+
+  log(line: string): void {
+    this.#log(line);
+  }
+
+  get lastZxid(): bigint {
+    return this.tree.lastProcessedZxid;
+  }
+
+  /** Loads the newest snapshot and replays the log after it. */
+  async start(): Promise<void> {
+    const recovered = await this.#store.recover();
+    if (recovered.snapshot !== null) decodeSnapshot(recovered.snapshot, this.tree, this.sessions, this.clock.monoMs());
+    for (const entry of recovered.txns) {
+      const { header, txn } = decodeTxn(entry.bytes);
+      this.#applyAndTrackSessions(header, txn);
+    }
+    this.#lastZxid = this.tree.lastProcessedZxid;
+    // Recovered sessions get a full timeout to reconnect, as ZooKeeper grants on start.
+    for (const session of this.sessions.all()) this.sessions.touch(session.sessionId, this.clock.monoMs());
+    this.#running = true;
+    if (recovered.txns.length > 0 || recovered.snapshot !== null) {
+      this.#log(`recovered to zxid 0x${this.tree.lastProcessedZxid.toString(16)}: ${this.tree.nodeCount} znodes, ` +
+        `${this.sessions.size} sessions, ${recovered.txns.length} txns replayed`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    for (const connection of [...this.connections]) connection.close();
+    await this.#store.close();
+  }
+
+  accept(socket: ServerSocket): SocketHandler {
+    const perIp = (this.#connectionsPerIp.get(socket.remoteAddress) ?? 0) + 1;
+    const connection = new ServerConnection(this, socket);
+    if (!this.#running || (this.config.maxClientCnxns > 0 && perIp > this.config.maxClientCnxns)) {
+      this.#log(`too many connections from ${socket.remoteAddress} - max is ${this.config.maxClientCnxns}`);
+      socket.close();
+      connection.state = ConnectionState.closed;
+      return connection;
+    }
+    this.#connectionsPerIp.set(socket.remoteAddress, perIp);
+    this.connections.add(connection);
+    return connection;
+  }
+
+  connectionClosed(connection: ServerConnection): void {
+    if (!this.connections.delete(connection)) return;
+    const ip = connection.socket.remoteAddress;
+    const perIp = (this.#connectionsPerIp.get(ip) ?? 1) - 1;
+    if (perIp <= 0) this.#connectionsPerIp.delete(ip);
+    else this.#connectionsPerIp.set(ip, perIp);
+    if (this.#bySession.get(connection.sessionId) === connection) this.#bySession.delete(connection.sessionId);
+    // Watches belong to the connection; a reconnecting client re-registers them (setWatches).
+    this.tree.removeWatcher(connection);
+  }
+
+  /** The handshake (ZooKeeperServer.processConnectRequest). */
+  connect(connection: ServerConnection, request: ConnectRequest, hasReadOnly: boolean): void {
+    if (request.lastZxidSeen > this.tree.lastProcessedZxid) {
+      this.#log(`refusing session 0x${request.sessionId.toString(16)} from ${connection.describe()}: it has seen zxid ` +
+        `0x${request.lastZxidSeen.toString(16)}, ours is 0x${this.tree.lastProcessedZxid.toString(16)}`);
+      connection.close();
+      return;
+    }
+    const timeoutMs = Math.min(Math.max(request.timeOut, this.config.minSessionTimeout), this.config.maxSessionTimeout);
+    if (request.sessionId === 0n) {
+      this.#createSession(connection, timeoutMs, hasReadOnly);
+      return;
+    }
+    const session = this.sessions.get(request.sessionId);
+    const passwordOk = equalBytes(request.passwd, sessionPassword(request.sessionId));
+    if (session === undefined || session.closing || !passwordOk) {
+      this.#sendConnectResponse(connection, 0n, 0, hasReadOnly);
+      connection.close();
+      return;
+    }
+    const previous = this.#bySession.get(request.sessionId);
+    if (previous !== undefined && previous !== connection) previous.close();
+    session.timeoutMs = timeoutMs;
+    this.sessions.touch(request.sessionId, this.clock.monoMs());
+    this.#attach(connection, request.sessionId, timeoutMs, hasReadOnly);
+  }
+
+  #createSession(connection: ServerConnection, timeoutMs: number, hasReadOnly: boolean): void {
+    const sessionId = this.sessions.newSessionId();
+    const txn: Txn = { type: OpCode.createSession, timeoutMs };
+    const header = this.#header(sessionId, 0, OpCode.createSession);
+    this.#log_(header, txn, (result) => {
+      if (result.err !== 0 || connection.state === ConnectionState.closed) return;
+      this.#attach(connection, sessionId, timeoutMs, hasReadOnly);
+    });
+  }
+
+  #attach(connection: ServerConnection, sessionId: bigint, timeoutMs: number, hasReadOnly: boolean): void {
+    this.#bySession.set(sessionId, connection);
+    this.#sendConnectResponse(connection, sessionId, timeoutMs, hasReadOnly);
+    connection.established(sessionId, timeoutMs);
+  }
+
+  #sendConnectResponse(connection: ServerConnection, sessionId: bigint, timeoutMs: number, hasReadOnly: boolean): void {
+    const w = new JuteWriter(64, { framed: true });
+    const passwd = sessionId === 0n ? new Uint8Array(16) : sessionPassword(sessionId);
+    writeConnectResponse(w, { protocolVersion: 0, timeOut: timeoutMs, sessionId, passwd, readOnly: false });
+    // Old clients (no readOnly byte in their request) get no readOnly byte back.
+    const frame = w.finishFrame();
+    connection.send(hasReadOnly ? frame : withLength(frame.subarray(0, frame.length - 1)));
+  }
+
+  /** One request frame of an established connection. */
+  request(connection: ServerConnection, frame: Uint8Array): void {
+    const startMs = this.clock.monoMs();
+    const body = new JuteReader(frame);
+    let xid: number;
+    let type: number;
+    try {
+      xid = body.int();
+      type = body.int();
+    } catch {
+      connection.close();
+      return;
+    }
+    this.sessions.touch(connection.sessionId, startMs);
+    this.metrics.packetsReceived++;
+    connection.stats.lastOp = opName(type);
+    if (type === OpCode.auth) return this.#auth(connection, xid, body);
+    if (READ_OPS.has(type)) return this.#read(connection, type, xid, body, startMs);
+    if (WRITE_OPS.has(type)) return this.#write(connection, type, xid, body, startMs);
+    if (type === OpCode.closeSession) return this.#closeSession(connection, xid, startMs);
+    // Unknown ops (and sasl, which Paddock does not offer) get UNIMPLEMENTED and a close, as in ZooKeeper.
+    this.#log(`unknown request type ${type} from ${connection.describe()}`);
+    connection.enqueueRead(() => errorReply(xid, this.tree.lastProcessedZxid, ErrorCode.UNIMPLEMENTED));
+    connection.complete(connection.enqueueWrite(true), new Uint8Array(0));
+  }
+
+  #read(connection: ServerConnection, type: number, xid: number, body: JuteReader, startMs: number): void {
+    const context = { tree: this.tree, watcher: connection, authIds: connection.authIds, sessionId: connection.sessionId };
+    connection.enqueueRead(() => {
+      let reply: Uint8Array;
+      try {
+        reply = executeRead(context, type, xid, body);
+      } catch (error) {
+        reply = errorReply(xid, this.tree.lastProcessedZxid, readErrorCode(error));
+      }
+      this.#served(connection, startMs);
+      return reply;
+    });
+  }
+
+  #served(connection: ServerConnection, startMs: number): void {
+    const latencyMs = this.clock.monoMs() - startMs;
+    this.metrics.recordLatency(latencyMs);
+    connection.stats.lastLatencyMs = latencyMs;
+    connection.stats.lastZxid = this.tree.lastProcessedZxid;
+  }
+
+  #auth(connection: ServerConnection, xid: number, body: JuteReader): void {
+    let ok = false;
+    try {
+      const packet = readAuthPacket(body);
+      if (packet.scheme === "digest") {
+        const id = digestId(new TextDecoder().decode(packet.auth));
+        if (this.config.superDigest !== null && id === this.config.superDigest) {
+          connection.authIds.push({ scheme: "super", id: "" });
+        }
+        connection.authIds.push({ scheme: "digest", id });
+        ok = true;
+      }
+    } catch (error) {
+      if (!(error instanceof JuteError)) throw error;
+    }
+    if (ok) {
+      connection.send(errorReply(Xid.auth, 0n, 0));
+      return;
+    }
+    connection.send(errorReply(Xid.auth, 0n, ErrorCode.AUTHFAILED));
+    connection.close();
+  }
+
+  #write(connection: ServerConnection, type: number, xid: number, body: JuteReader, startMs: number): void {
+    const outcome = prepWrite(this.#prepContext(), {
+      sessionId: connection.sessionId,
+      cxid: xid,
+      type,
+      body,
+      authIds: connection.authIds,
+    }, this.#lastZxid + 1n, BigInt(Math.floor(this.clock.wallMs())));
+    if ("malformed" in outcome) {
+      this.#log(`malformed ${opName(type)} from ${connection.describe()}: ${outcome.malformed}`);
+      connection.enqueueRead(() => errorReply(xid, this.tree.lastProcessedZxid, ErrorCode.MARSHALLINGERROR));
+      return;
+    }
+    this.#lastZxid = outcome.header.zxid;
+    const slot = connection.enqueueWrite();
+    this.#log_(outcome.header, outcome.txn, (result) => {
+      this.#served(connection, startMs);
+      connection.complete(slot, writeReply(type, xid, this.tree.lastProcessedZxid, result));
+    });
+  }
+
+  #closeSession(connection: ServerConnection, xid: number, startMs: number): void {
+    const session = this.sessions.get(connection.sessionId);
+    if (session === undefined || session.closing) {
+      connection.close();
+      return;
+    }
+    session.closing = true;
+    const header = this.#header(connection.sessionId, xid, OpCode.closeSession);
+    const slot = connection.enqueueWrite(true);
+    const txn = this.#prepClose(header);
+    this.#log_(header, txn, () => {
+      this.#served(connection, startMs);
+      connection.complete(slot, errorReply(xid, this.tree.lastProcessedZxid, 0));
+    });
+  }
+
+  #prepClose(header: TxnHeader): Txn {
+    const outcome = prepWrite(this.#prepContext(), {
+      sessionId: header.sessionId,
+      cxid: header.cxid,
+      type: OpCode.closeSession,
+      body: new JuteReader(new Uint8Array(0)),
+      authIds: [],
+    }, header.zxid, header.time);
+    if ("malformed" in outcome) throw new Error("closeSession cannot be malformed");
+    return outcome.txn;
+  }
+
+  #header(sessionId: bigint, cxid: number, type: number): TxnHeader {
+    this.#lastZxid++;
+    return { sessionId, cxid, zxid: this.#lastZxid, time: BigInt(Math.floor(this.clock.wallMs())), type };
+  }
+
+  #prepContext() {
+    return {
+      tree: this.tree,
+      outstanding: this.outstanding,
+      extendedTypesEnabled: this.config.extendedTypesEnabled,
+      checkSession: (sessionId: bigint) => {
+        const session = this.sessions.get(sessionId);
+        if (session === undefined) throw new KeeperError(ErrorCode.SESSIONEXPIRED);
+        if (session.closing) throw new KeeperError(ErrorCode.SESSIONEXPIRED);
+      },
+    };
+  }
+
+  /** Logs a txn; once durable, applies it (in zxid order) and hands the result to `then`. */
+  #log_(header: TxnHeader, txn: Txn, then: (result: ReturnType<typeof applyTxn>) => void): void {
+    this.metrics.outstandingWrites++;
+    this.#store.append({ zxid: header.zxid, bytes: encodeTxn(header, txn) }).then(() => {
+      this.metrics.outstandingWrites--;
+      const result = this.#applyAndTrackSessions(header, txn);
+      this.outstanding.applied(header.zxid);
+      then(result);
+      this.#maybeSnapshot();
+    }, (error: unknown) => this.#fatal(error));
+  }
+
+  #applyAndTrackSessions(header: TxnHeader, txn: Txn) {
+    const result = applyTxn(this.tree, header, txn);
+    if (txn.type === OpCode.createSession) this.sessions.add(header.sessionId, txn.timeoutMs, this.clock.monoMs());
+    if (txn.type === OpCode.closeSession) this.sessions.remove(header.sessionId);
+    return result;
+  }
+
+  #fatal(error: unknown): void {
+    // A txn we promised to log could not be: answering anything more would risk acknowledging
+    // writes that are not durable. Stop serving, loudly.
+    this.#log(`FATAL: txn log append failed: ${(error as Error)?.stack ?? error}`);
+    this.#running = false;
+    for (const connection of [...this.connections]) connection.close();
+  }
+
+  #maybeSnapshot(): void {
+    if (this.#snapshotting || !this.#store.wantsSnapshot()) return;
+    this.#snapshotting = true;
+    const zxid = this.tree.lastProcessedZxid;
+    const data = encodeSnapshot(this.tree, this.sessions);
+    this.#store.writeSnapshot(zxid, data).then(
+      () => this.#log(`snapshot at zxid 0x${zxid.toString(16)} (${data.length} bytes)`),
+      (error: unknown) => this.#log(`snapshot at zxid 0x${zxid.toString(16)} failed: ${(error as Error).message}`),
+    ).finally(() => {
+      this.#snapshotting = false;
+    });
+  }
+
+  /** Called every tick by the runtime: expires sessions, reaps containers and TTL nodes. */
+  tick(): void {
+    if (!this.#running) return;
+    const now = this.clock.monoMs();
+    for (const session of this.sessions.expired(now)) {
+      this.#log(`expiring session 0x${session.sessionId.toString(16)}, timeout of ${session.timeoutMs}ms exceeded`);
+      const header = this.#header(session.sessionId, 0, OpCode.closeSession);
+      this.#log_(header, this.#prepClose(header), () => {});
+      const connection = this.#bySession.get(session.sessionId);
+      connection?.close();
+    }
+    if (now - this.#lastContainerCheckMs >= this.config.containerCheckIntervalMs) {
+      this.#lastContainerCheckMs = now;
+      this.#reapContainers();
+    }
+  }
+
+  #reapContainers(): void {
+    const candidates = containerCandidates(this.tree, this.clock.wallMs(), this.config.containerMaxPerMinute);
+    for (const path of candidates) {
+      const w = new JuteWriter(path.length + 8);
+      w.ustring(path);
+      const outcome = prepWrite(this.#prepContext(), {
+        sessionId: 0n,
+        cxid: 0,
+        type: OpCode.deleteContainer,
+        body: new JuteReader(w.bytes()),
+        authIds: [],
+      }, this.#lastZxid + 1n, BigInt(Math.floor(this.clock.wallMs())));
+      if ("malformed" in outcome) continue;
+      this.#lastZxid = outcome.header.zxid;
+      this.#log_(outcome.header, outcome.txn, () => {});
+    }
+  }
+
+  runFourLetterWord(connection: ServerConnection, word: string): void {
+    connection.state = ConnectionState.open;
+    connection.send(new TextEncoder().encode(fourLetterWordOutput(this, word)));
+    connection.close();
+  }
+}
+
+function readErrorCode(error: unknown): number {
+  if (error instanceof KeeperError) return error.code;
+  if (error instanceof JuteError || error instanceof BadReadRequest) return ErrorCode.MARSHALLINGERROR;
+  throw error;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Re-frames bytes whose length prefix must shrink (the readOnly byte removed). */
+function withLength(frame: Uint8Array): Uint8Array {
+  const copy = frame.slice();
+  new DataView(copy.buffer).setInt32(0, copy.length - 4);
+  return copy;
+}

@@ -1,0 +1,236 @@
+import { EventType } from "../proto/watch_event.ts";
+import { Perms } from "../proto/acl_perms.ts";
+import type { ACL } from "../proto/records.ts";
+import { WatchMode, WatchTable, type Watcher } from "../watch/watch_manager.ts";
+import { EphemeralKind, ephemeralKind } from "./ephemeral_type.ts";
+import { javaHashCapacity, javaHashOrder } from "./java_hash_order.ts";
+import { newZNode, type ZNode } from "./znode.ts";
+
+export const ROOT = "/";
+export const ZOOKEEPER_NODE = "/zookeeper";
+export const QUOTA_NODE = "/zookeeper/quota";
+export const CONFIG_NODE = "/zookeeper/config";
+
+/** ZooDefs.Ids.OPEN_ACL_UNSAFE */
+export const OPEN_ACL: readonly ACL[] = Object.freeze([{ perms: Perms.ALL, id: { scheme: "world", id: "anyone" } }]);
+/** ZooDefs.Ids.READ_ACL_UNSAFE */
+export const READ_ACL: readonly ACL[] = Object.freeze([{ perms: Perms.READ, id: { scheme: "world", id: "anyone" } }]);
+
+const EMPTY = new Uint8Array(0);
+
+/** A node was expected by a txn and is missing: the log and the tree disagree. */
+export class TreeInconsistency extends Error {
+  override name = "TreeInconsistency";
+}
+
+/**
+ * The znode tree and the indexes ZooKeeper keeps beside it (ephemerals per session, containers,
+ * TTL nodes) plus the two watch tables. Only txn application changes it (core/txn/apply_txn.ts);
+ * every change fires the watches ZooKeeper fires, synchronously, so that an event reaches a client
+ * before the reply that shows the change.
+ */
+export class DataTree {
+  readonly nodes = new Map<string, ZNode>();
+  readonly ephemerals = new Map<bigint, Set<string>>();
+  readonly containers = new Set<string>();
+  readonly ttls = new Set<string>();
+  readonly dataWatches = new WatchTable();
+  readonly childWatches = new WatchTable();
+  readonly extendedTypesEnabled: boolean;
+  lastProcessedZxid = 0n;
+  /** Bytes of path + data over all nodes, as ZooKeeper's `approximate_data_size`. */
+  approximateDataSize = 0;
+
+  constructor({ extendedTypesEnabled = false }: { extendedTypesEnabled?: boolean } = {}) {
+    this.extendedTypesEnabled = extendedTypesEnabled;
+    const base = { data: EMPTY, zxid: 0n, time: 0n, ephemeralOwner: 0n };
+    this.#put(ROOT, newZNode({ ...base, acl: OPEN_ACL }));
+    this.#put(ZOOKEEPER_NODE, newZNode({ ...base, acl: OPEN_ACL }));
+    this.#put(QUOTA_NODE, newZNode({ ...base, acl: OPEN_ACL }));
+    this.#put(CONFIG_NODE, newZNode({ ...base, acl: READ_ACL }));
+    // The system nodes hang under their parents without touching cversion, as in ZooKeeper.
+    this.#linkChild(ROOT, "zookeeper");
+    this.#linkChild(ZOOKEEPER_NODE, "quota");
+    this.#linkChild(ZOOKEEPER_NODE, "config");
+  }
+
+  get nodeCount(): number {
+    return this.nodes.size;
+  }
+
+  getNode(path: string): ZNode | undefined {
+    return this.nodes.get(path);
+  }
+
+  #put(path: string, node: ZNode): void {
+    this.nodes.set(path, node);
+    this.approximateDataSize += path.length + node.data.length;
+  }
+
+  #linkChild(parentPath: string, name: string): void {
+    const parent = this.nodes.get(parentPath)!;
+    parent.children.add(name);
+    if (parent.children.size > parent.childrenPeak) parent.childrenPeak = parent.children.size;
+  }
+
+  /** Puts back a node read from a snapshot (parents come first). */
+  restoreNode(path: string, node: ZNode): void {
+    this.#put(path, node);
+    if (path === ROOT) return;
+    const slash = path.lastIndexOf("/");
+    const parent = this.nodes.get(slash === 0 ? ROOT : path.slice(0, slash));
+    if (parent === undefined) throw new TreeInconsistency(`snapshot: ${path} comes before its parent`);
+    parent.children.add(path.slice(slash + 1));
+    this.#indexOwner(path, node.ephemeralOwner);
+  }
+
+  /** Children names in the order ZooKeeper returns them. */
+  childrenOf(node: ZNode): string[] {
+    // ZooKeeper's DataNode creates its child set with capacity 8.
+    return javaHashOrder([...node.children], javaHashCapacity(8, node.childrenPeak));
+  }
+
+  /** Applies a create; `parentCVersion` is the parent's new cversion as prep computed it. */
+  createNode(
+    path: string,
+    fields: { data: Uint8Array; acl: readonly ACL[]; ephemeralOwner: bigint; parentCVersion: number; zxid: bigint; time: bigint },
+  ): ZNode {
+    const slash = path.lastIndexOf("/");
+    const parentPath = slash === 0 ? ROOT : path.slice(0, slash);
+    const parent = this.nodes.get(parentPath);
+    if (parent === undefined) throw new TreeInconsistency(`create ${path}: no parent`);
+    if (this.nodes.has(path)) throw new TreeInconsistency(`create ${path}: exists`);
+    const node = newZNode({ ...fields, data: fields.data });
+    this.#linkChild(parentPath, path.slice(slash + 1));
+    if (fields.parentCVersion > parent.cversion) {
+      parent.cversion = fields.parentCVersion;
+      parent.pzxid = fields.zxid;
+    }
+    this.#put(path, node);
+    this.#indexOwner(path, fields.ephemeralOwner);
+    this.#fire(this.dataWatches, path, EventType.NodeCreated, fields.zxid, node.acl);
+    this.#fire(this.childWatches, parentPath, EventType.NodeChildrenChanged, fields.zxid, parent.acl);
+    return node;
+  }
+
+  #indexOwner(path: string, owner: bigint): void {
+    switch (ephemeralKind(owner, this.extendedTypesEnabled)) {
+      case EphemeralKind.container:
+        this.containers.add(path);
+        break;
+      case EphemeralKind.ttl:
+        this.ttls.add(path);
+        break;
+      case EphemeralKind.session: {
+        let paths = this.ephemerals.get(owner);
+        if (paths === undefined) this.ephemerals.set(owner, (paths = new Set()));
+        paths.add(path);
+        break;
+      }
+    }
+  }
+
+  #unindexOwner(path: string, owner: bigint): void {
+    this.containers.delete(path);
+    this.ttls.delete(path);
+    if (owner === 0n) return;
+    const paths = this.ephemerals.get(owner);
+    if (paths === undefined) return;
+    paths.delete(path);
+    if (paths.size === 0) this.ephemerals.delete(owner);
+  }
+
+  deleteNode(path: string, zxid: bigint): void {
+    const slash = path.lastIndexOf("/");
+    const parentPath = slash === 0 ? ROOT : path.slice(0, slash);
+    const parent = this.nodes.get(parentPath);
+    const node = this.nodes.get(path);
+    if (parent === undefined || node === undefined) throw new TreeInconsistency(`delete ${path}: missing`);
+    parent.children.delete(path.slice(slash + 1));
+    // A later create may already have raised pzxid; never move it backwards.
+    if (zxid > parent.pzxid) parent.pzxid = zxid;
+    this.nodes.delete(path);
+    this.approximateDataSize -= path.length + node.data.length;
+    this.#unindexOwner(path, node.ephemeralOwner);
+    const reached = this.#fire(this.dataWatches, path, EventType.NodeDeleted, zxid, node.acl);
+    this.#fire(this.childWatches, path, EventType.NodeDeleted, zxid, node.acl, reached);
+    this.#fire(this.childWatches, parentPath, EventType.NodeChildrenChanged, zxid, parent.acl);
+  }
+
+  setData(path: string, data: Uint8Array, version: number, zxid: bigint, time: bigint): ZNode {
+    const node = this.nodes.get(path);
+    if (node === undefined) throw new TreeInconsistency(`setData ${path}: missing`);
+    this.approximateDataSize += data.length - node.data.length;
+    node.data = data;
+    node.version = version;
+    node.mzxid = zxid;
+    node.mtime = time;
+    this.#fire(this.dataWatches, path, EventType.NodeDataChanged, zxid, node.acl);
+    return node;
+  }
+
+  setACL(path: string, acl: readonly ACL[], aversion: number): ZNode {
+    const node = this.nodes.get(path);
+    if (node === undefined) throw new TreeInconsistency(`setACL ${path}: missing`);
+    node.acl = acl;
+    node.aversion = aversion;
+    return node;
+  }
+
+  /** The paths of a session's ephemerals (a copy). */
+  ephemeralsOf(sessionId: bigint): string[] {
+    return [...(this.ephemerals.get(sessionId) ?? [])];
+  }
+
+  /** Number of descendants of a node (getAllChildrenNumber). */
+  descendantCount(path: string): number {
+    const prefix = path === ROOT ? ROOT : `${path}/`;
+    let count = 0;
+    for (const candidate of this.nodes.keys()) {
+      if (candidate !== path && candidate.startsWith(prefix)) count++;
+    }
+    // The root's count leaves out the root itself only; ZooKeeper counts /zookeeper too.
+    return count;
+  }
+
+  #fire(
+    table: WatchTable,
+    path: string,
+    type: number,
+    zxid: bigint,
+    acl: readonly ACL[],
+    suppress?: ReadonlySet<Watcher>,
+  ): Set<Watcher> {
+    const reached = new Set<Watcher>();
+    table.trigger(path, reached);
+    for (const watcher of reached) {
+      if (suppress === undefined || !suppress.has(watcher)) watcher.notify(type, path, zxid, acl);
+    }
+    return reached;
+  }
+
+  /** Registers a watch as getData/exists/getChildren with watch=true do. */
+  watchData(path: string, watcher: Watcher): void {
+    this.dataWatches.add(path, watcher, WatchMode.standard);
+  }
+
+  watchChildren(path: string, watcher: Watcher): void {
+    this.childWatches.add(path, watcher, WatchMode.standard);
+  }
+
+  /** addWatch: a persistent watch also watches children; a recursive one covers the subtree. */
+  addPersistentWatch(path: string, watcher: Watcher, recursive: boolean): void {
+    if (recursive) {
+      this.dataWatches.add(path, watcher, WatchMode.persistentRecursive);
+      return;
+    }
+    this.dataWatches.add(path, watcher, WatchMode.persistent);
+    this.childWatches.add(path, watcher, WatchMode.persistent);
+  }
+
+  /** Drops every watch of a watcher (connection closed or session ended). */
+  removeWatcher(watcher: Watcher): void {
+    this.dataWatches.removeWatcher(watcher);
+    this.childWatches.removeWatcher(watcher);
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * ZooKeeper keeps a znode's children in a Java `HashSet` and returns them in that set's iteration
+ * order. Clients should not depend on it, but some tools print it as it comes, so Paddock returns
+ * children in the same order: bucket index of the (spread) Java String hash at the set's current
+ * capacity, then insertion order within a bucket (Java keeps it across resizes).
+ */
+
+/** Java's `String.hashCode()` over UTF-16 code units, as a signed 32-bit int. */
+export function javaStringHash(value: string): number {
+  let hash = 0;
+  for (let i = 0; i < value.length; i++) hash = (Math.imul(hash, 31) + value.charCodeAt(i)) | 0;
+  return hash;
+}
+
+/** HashMap.hash(): the high half folded into the low half. */
+export function javaSpreadHash(value: string): number {
+  const hash = javaStringHash(value);
+  return hash ^ (hash >>> 16);
+}
+
+/** The table capacity a HashSet created with `initialCapacity` has after holding `peakSize` keys. */
+export function javaHashCapacity(initialCapacity: number, peakSize: number): number {
+  let capacity = 1;
+  while (capacity < initialCapacity) capacity *= 2;
+  // HashMap resizes when size exceeds capacity * 0.75; it never shrinks.
+  while (peakSize > capacity * 0.75) capacity *= 2;
+  return capacity;
+}
+
+/**
+ * Orders `names` (given in insertion order) as a Java HashSet of `capacity` iterates them.
+ * Bins Java turns into trees (more than 8 keys in one bucket) are not modelled.
+ */
+export function javaHashOrder(names: readonly string[], capacity: number): string[] {
+  const mask = capacity - 1;
+  const keyed = names.map((name, insertion) => ({ name, bucket: javaSpreadHash(name) & mask, insertion }));
+  keyed.sort((a, b) => a.bucket - b.bucket || a.insertion - b.insertion);
+  return keyed.map((k) => k.name);
+}

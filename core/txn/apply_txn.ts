@@ -1,0 +1,85 @@
+import { ErrorCode } from "../proto/error_code.ts";
+import { OpCode } from "../proto/op_code.ts";
+import type { Stat } from "../proto/records.ts";
+import type { DataTree } from "../tree/data_tree.ts";
+import { statOf } from "../tree/znode.ts";
+import type { Txn, TxnHeader } from "./txn.ts";
+
+/** What applying one txn produced: what the reply needs. */
+export interface ApplyResult {
+  type: number;
+  err: number;
+  path?: string;
+  stat?: Stat;
+  multi?: ApplyResult[];
+}
+
+/**
+ * Applies one txn to the tree. This is the only way the tree changes, on every server and in
+ * recovery alike; it is deterministic (time comes from the header).
+ */
+export function applyTxn(tree: DataTree, header: TxnHeader, txn: Txn): ApplyResult {
+  const result = applyOne(tree, header, txn);
+  if (header.zxid > tree.lastProcessedZxid) tree.lastProcessedZxid = header.zxid;
+  return result;
+}
+
+function applyOne(tree: DataTree, header: TxnHeader, txn: Txn): ApplyResult {
+  switch (txn.type) {
+    case OpCode.create:
+    case OpCode.create2:
+    case OpCode.createContainer:
+    case OpCode.createTTL: {
+      const node = tree.createNode(txn.path, {
+        data: txn.data,
+        acl: txn.acl,
+        ephemeralOwner: txn.ephemeralOwner,
+        parentCVersion: txn.parentCVersion,
+        zxid: header.zxid,
+        time: header.time,
+      });
+      return { type: txn.type, err: 0, path: txn.path, stat: statOf(node) };
+    }
+    case OpCode.delete:
+    case OpCode.deleteContainer:
+      tree.deleteNode(txn.path, header.zxid);
+      return { type: txn.type, err: 0, path: txn.path };
+    case OpCode.setData: {
+      const node = tree.setData(txn.path, txn.data, txn.version, header.zxid, header.time);
+      return { type: txn.type, err: 0, path: txn.path, stat: statOf(node) };
+    }
+    case OpCode.setACL: {
+      const node = tree.setACL(txn.path, txn.acl, txn.version);
+      return { type: txn.type, err: 0, path: txn.path, stat: statOf(node) };
+    }
+    case OpCode.check: {
+      const node = tree.getNode(txn.path);
+      return { type: txn.type, err: 0, path: txn.path, ...(node ? { stat: statOf(node) } : {}) };
+    }
+    case OpCode.createSession:
+      return { type: txn.type, err: 0 };
+    case OpCode.closeSession:
+      for (const path of txn.paths) {
+        if (tree.getNode(path) !== undefined) tree.deleteNode(path, header.zxid);
+      }
+      return { type: txn.type, err: 0 };
+    case OpCode.error:
+      return { type: txn.type, err: txn.err };
+    case OpCode.multi:
+      return { type: txn.type, err: 0, multi: applyMulti(tree, header, txn.txns) };
+  }
+}
+
+/** A multi whose prep failed carries error txns: nothing applies, every op reports a code. */
+function applyMulti(tree: DataTree, header: TxnHeader, txns: readonly Txn[]): ApplyResult[] {
+  const failed = txns.some((t) => t.type === OpCode.error);
+  if (!failed) return txns.map((t) => applyOne(tree, header, t));
+  let pastFailure = false;
+  return txns.map((t) => {
+    if (t.type === OpCode.error) {
+      pastFailure = true;
+      return { type: OpCode.error, err: t.err };
+    }
+    return { type: OpCode.error, err: pastFailure ? ErrorCode.RUNTIMEINCONSISTENCY : ErrorCode.OK };
+  });
+}
