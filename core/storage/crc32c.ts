@@ -1,7 +1,8 @@
 /**
  * CRC-32C (Castagnoli), the checksum of every log record and snapshot. Chosen over CRC-32 for
  * its better error detection on storage-sized blocks (it is what ext4, iSCSI and RocksDB use).
- * Slicing-by-8: eight table lookups per 8 bytes, no allocation, ~1 GB/s in V8.
+ * Slicing-by-8: eight table lookups per 8 bytes, no allocation; 400-600 MB/s in V8 and JSC
+ * (bench/storage_bench.ts), a second or so for a 500 MB snapshot, spread over 4 MiB slices.
  */
 
 const POLYNOMIAL_REFLECTED = 0x82f63b78;
