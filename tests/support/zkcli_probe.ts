@@ -1,0 +1,111 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { REPO_ROOT } from "./runtime.ts";
+import { assertExitedCleanly, runProcess } from "./run_process.ts";
+
+/** Debian's zkCli.sh (zookeeper-bin / zookeeper packages). */
+export const ZKCLI = "/usr/share/zookeeper/bin/zkCli.sh";
+const SCRIPT = join(REPO_ROOT, "tests", "interop", "zkcli_script.txt");
+/** A read of a path that never exists: its "Node does not exist" line marks where each command's output ends. */
+const MARKER_PATH = "/__paddock_probe_step__";
+const MARKER_COMMAND = `stat ${MARKER_PATH}`;
+const MARKER_OUTPUT = `Node does not exist: ${MARKER_PATH}`;
+const TIME_SLACK_MS = 10 * 60_000;
+
+/** Lines that are zkCli start-up, logging or asynchronous watch chatter, not command results. */
+const NOISE = [
+  /^SLF4J: /, /^Connecting to /, /^Welcome to ZooKeeper!/, /^JLine support is/, /^WATCHER::/,
+  /^WatchedEvent /, /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d.*\b(TRACE|DEBUG|INFO|WARN|ERROR)\b/, /^log4j:/, /^\s*$/,
+];
+
+/**
+ * Why the zkCli probe cannot run here, or false when it can.
+ *
+ * @example test("zkCli", { skip: zkCliSkipReason() }, ...)
+ */
+export function zkCliSkipReason(): string | false {
+  return existsSync(ZKCLI) ? false : `${ZKCLI} missing (apt-get install zookeeper-bin)`;
+}
+
+/** The script's commands, one per non-empty line (lines starting with # are comments). */
+export function zkCliCommands(): string[] {
+  return readFileSync(SCRIPT, "utf8").split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+}
+
+/**
+ * Runs the zkCli script in one zkCli.sh session (commands on stdin, a marker read after each)
+ * and returns "> command" lines each followed by that command's normalized output.
+ *
+ * @example const lines = await runZkCliProbe(zk.connectString);
+ */
+export async function runZkCliProbe(connectString: string): Promise<string[]> {
+  const commands = zkCliCommands();
+  const input = commands.map((c) => `${c}\n${MARKER_COMMAND}\n`).join("") + "quit\n";
+  // sh merges stderr into stdout on one pipe so errors stay in order with results.
+  const r = await runProcess({
+    command: "/bin/sh",
+    args: ["-c", 'exec "$0" "$@" 2>&1', ZKCLI, "-server", connectString, "-waitforconnection", "-timeout", "10000"],
+    env: { CLIENT_JVMFLAGS: "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC" },
+    input,
+    timeoutMs: 120_000,
+  });
+  // zkCli exits with the status of its last command, so the code is part of the transcript.
+  if (r.timedOut) assertExitedCleanly(`zkCli.sh -server ${connectString}`, r);
+  return [...normalize(r.stdout, commands), `exit code ${r.code}`];
+}
+
+function normalize(output: string, commands: string[]): string[] {
+  const lines = output.split("\n").filter((l) => !NOISE.some((re) => re.test(l)));
+  const normalizer = new ValueNormalizer();
+  const transcript: string[] = [];
+  let index = 0;
+  let pending: string[] = [];
+  for (const line of lines) {
+    if (line !== MARKER_OUTPUT) {
+      pending.push(normalizer.line(line));
+      continue;
+    }
+    transcript.push(`> ${commands[index] ?? "<extra marker>"}`, ...pending);
+    pending = [];
+    index++;
+  }
+  if (index !== commands.length) transcript.push(`!! only ${index} of ${commands.length} commands completed`);
+  transcript.push(...pending);
+  return transcript;
+}
+
+/** Rewrites zxids relative to the first one seen, session ids as S1.., and checked times as T. */
+class ValueNormalizer {
+  private zxidBase: bigint | undefined;
+  private readonly sessions = new Map<string, string>();
+
+  line(line: string): string {
+    const zxid = /^(cZxid|mZxid|pZxid) = 0x([0-9a-f]+)$/.exec(line);
+    if (zxid) return `${zxid[1]} = ${this.zxid(BigInt("0x" + zxid[2]))}`;
+    const time = /^(ctime|mtime) = (.+)$/.exec(line);
+    if (time) return `${time[1]} = ${plausibleTime(time[2])}`;
+    const owner = /^ephemeralOwner = 0x([0-9a-f]+)$/.exec(line);
+    if (owner && owner[1] !== "0") return `ephemeralOwner = ${this.session(owner[1])}`;
+    return line;
+  }
+
+  private zxid(z: bigint): string {
+    if (z === 0n) return "0";
+    this.zxidBase ??= z;
+    const d = z - this.zxidBase;
+    return d >= 0n ? `z+${d}` : `z${d}`;
+  }
+
+  private session(id: string): string {
+    if (!this.sessions.has(id)) this.sessions.set(id, `S${this.sessions.size + 1}`);
+    return this.sessions.get(id)!;
+  }
+}
+
+/** zkCli prints times with Date.toString(); "Thu Jan 01 00:00:00 UTC 1970" is the root's zero time. */
+function plausibleTime(text: string): string {
+  const ms = Date.parse(text.replace(/ [A-Z]{3,4} (\d{4})$/, " $1 UTC"));
+  if (Number.isNaN(ms)) return `T!unparsed(${text})`;
+  if (ms === 0) return "0";
+  return Math.abs(Date.now() - ms) <= TIME_SLACK_MS ? "T" : "T!implausible";
+}
