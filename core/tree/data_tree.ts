@@ -4,6 +4,7 @@ import type { ACL } from "../proto/records.ts";
 import { WatchMode, WatchTable, type Watcher } from "../watch/watch_manager.ts";
 import { EphemeralKind, ephemeralKind } from "./ephemeral_type.ts";
 import { javaHashCapacity, javaHashOrder } from "./java_hash_order.ts";
+import { QUOTA_LIMIT_NODE, QuotaTracker } from "./quota.ts";
 import { newZNode, type ZNode } from "./znode.ts";
 
 export const ROOT = "/";
@@ -37,6 +38,11 @@ export class DataTree {
   readonly dataWatches = new WatchTable();
   readonly childWatches = new WatchTable();
   readonly extendedTypesEnabled: boolean;
+  /** Quota roots and the upkeep of their stats nodes. */
+  readonly quotas: QuotaTracker = new QuotaTracker({
+    getNode: (path) => this.nodes.get(path),
+    replaceDataQuietly: (path, data) => this.#replaceDataQuietly(path, data),
+  });
   lastProcessedZxid = 0n;
   /** Bytes of path + data over all nodes, as ZooKeeper's `approximate_data_size`. */
   approximateDataSize = 0;
@@ -59,7 +65,8 @@ export class DataTree {
   }
 
   getNode(path: string): ZNode | undefined {
-    return this.nodes.get(path);
+    // ZooKeeper's DataTree also files the root under "": getData/exists/getChildren("") see it.
+    return this.nodes.get(path === "" ? ROOT : path);
   }
 
   #put(path: string, node: ZNode): void {
@@ -82,6 +89,20 @@ export class DataTree {
     if (parent === undefined) throw new TreeInconsistency(`snapshot: ${path} comes before its parent`);
     parent.children.add(path.slice(slash + 1));
     this.#indexOwner(path, node.ephemeralOwner);
+    // Snapshots are taken between txns, so the stats nodes they hold are exact: index only.
+    if (path.endsWith(`/${QUOTA_LIMIT_NODE}`)) this.quotas.created(path, node.data.length);
+  }
+
+  /** Recomputes every quota's stats node from the tree (ZooKeeper's setupQuota). */
+  rebuildQuotas(): void {
+    this.quotas.rebuild();
+  }
+
+  #replaceDataQuietly(path: string, data: Uint8Array): void {
+    const node = this.nodes.get(path);
+    if (node === undefined) return;
+    this.approximateDataSize += data.length - node.data.length;
+    node.data = data;
   }
 
   /** Children names in the order ZooKeeper returns them. */
@@ -108,6 +129,7 @@ export class DataTree {
     }
     this.#put(path, node);
     this.#indexOwner(path, fields.ephemeralOwner);
+    this.quotas.created(path, node.data.length);
     this.#fire(this.dataWatches, path, EventType.NodeCreated, fields.zxid, node.acl);
     this.#fire(this.childWatches, parentPath, EventType.NodeChildrenChanged, fields.zxid, parent.acl);
     return node;
@@ -152,6 +174,7 @@ export class DataTree {
     this.nodes.delete(path);
     this.approximateDataSize -= path.length + node.data.length;
     this.#unindexOwner(path, node.ephemeralOwner);
+    this.quotas.deleted(path, node.data.length);
     const reached = this.#fire(this.dataWatches, path, EventType.NodeDeleted, zxid, node.acl);
     this.#fire(this.childWatches, path, EventType.NodeDeleted, zxid, node.acl, reached);
     this.#fire(this.childWatches, parentPath, EventType.NodeChildrenChanged, zxid, parent.acl);
@@ -161,6 +184,7 @@ export class DataTree {
     const node = this.nodes.get(path);
     if (node === undefined) throw new TreeInconsistency(`setData ${path}: missing`);
     this.approximateDataSize += data.length - node.data.length;
+    this.quotas.dataChanged(path, node.data.length, data.length);
     node.data = data;
     node.version = version;
     node.mzxid = zxid;
