@@ -290,6 +290,8 @@ export class ZkServer {
 
   #closeSession(connection: ServerConnection, xid: number, startMs: number): void {
     const session = this.sessions.get(connection.sessionId);
+    // A duplicate closeSession while the first is in flight must not cut off the first's reply.
+    if (session?.closing === true && connection.outstanding > 0) return;
     if (session === undefined || session.closing) {
       connection.close();
       return;
