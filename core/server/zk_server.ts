@@ -333,8 +333,18 @@ export class ZkServer {
         if (session === undefined) throw new KeeperError(ErrorCode.SESSIONEXPIRED);
         if (session.closing) throw new KeeperError(ErrorCode.SESSIONEXPIRED);
       },
+      ...(this.config.enforceQuota ? { checkQuota: this.#checkQuota } : {}),
     };
   }
+
+  /** zookeeper.enforceQuota: refuse a create/setData passing a hard limit; log a passed soft one. */
+  readonly #checkQuota = (path: string, oldData: Uint8Array | null, newData: Uint8Array, isCreate: boolean): void => {
+    const bytesDiff = newData.length - (oldData?.length ?? 0);
+    for (const exceeded of this.tree.quotas.check(path, isCreate ? 1 : 0, bytesDiff)) {
+      this.#log(`WARN ${exceeded.message}`);
+      if (exceeded.hard) throw new KeeperError(ErrorCode.QUOTAEXCEEDED, exceeded.quotaPath);
+    }
+  };
 
   /** Logs a txn; once durable, applies it (in zxid order) and hands the result to `then`. */
   #log_(header: TxnHeader, txn: Txn, then: (result: ReturnType<typeof applyTxn>) => void): void {
