@@ -1,0 +1,15 @@
+/**
+ * Paddock's public face. Plugins and recipes import from here (or a documented barrel).
+ */
+
+/**
+ * The ZooKeeper client: `createClient`, its types, errors (`KeeperError`, `MultiError`), codes
+ * (`ErrorCode`, `EventType`, `CreateMode`, ...), `Acls` and `retry`.
+ *
+ * @example
+ * import { createClient, CreateMode } from "paddock";
+ * await using client = createClient("127.0.0.1:2181/app", { sessionTimeoutMs: 10_000 });
+ * await client.ready();
+ * await client.create("/workers/w-", "host-1", { mode: CreateMode.EPHEMERAL_SEQUENTIAL });
+ */
+export * from "./core/client/mod.ts";
