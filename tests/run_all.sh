@@ -6,7 +6,8 @@ set -uo pipefail
 
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
-export NO_COLOR=1 FORCE_COLOR=0
+export NO_COLOR=1
+unset FORCE_COLOR # Deno forces colour when it is set at all
 
 IFS=',' read -r -a runtimes <<< "${PADDOCK_RUNTIMES:-node,deno,bun}"
 # Node 20's --test does not expand globs itself.
@@ -18,10 +19,10 @@ trap 'rm -rf "$log_dir"' EXIT
 total_pass=0 total_fail=0 total_skip=0
 summary=()
 
-# First number captured by a sed -E expression over the log, or 0.
+# Last number captured by a sed -E expression over the log (ANSI colours stripped), or 0.
 count() {
   local n
-  n="$(sed -nE "$1" "$2" | tail -n 1)"
+  n="$(sed -E 's/\x1b\[[0-9;]*m//g' "$2" | sed -nE "$1" | tail -n 1)"
   echo "${n:-0}"
 }
 
