@@ -41,6 +41,8 @@ export class ServerConnection implements SocketHandler, Watcher {
   readonly #slots: Slot[] = [];
   #slotHead = 0;
   #paused = false;
+  /** A reply that closes the connection is queued: frames after it are not executed. */
+  #closing = false;
   #pendingFrames: Uint8Array[] = [];
   state: ConnectionState = ConnectionState.fresh;
   sessionId = 0n;
@@ -73,8 +75,8 @@ export class ServerConnection implements SocketHandler, Watcher {
       return;
     }
     for (const frame of frames) {
-      // A frame may close the connection (bad handshake, closeSession): stop at once.
-      if ((this.state as ConnectionState) === ConnectionState.closed) return;
+      // A frame may close the connection (bad handshake, closeSession, unknown op): stop at once.
+      if ((this.state as ConnectionState) === ConnectionState.closed || this.#closing) return;
       this.stats.packetsReceived++;
       this.#frame(frame);
     }
@@ -118,7 +120,7 @@ export class ServerConnection implements SocketHandler, Watcher {
     const waiting = this.#pendingFrames;
     this.#pendingFrames = [];
     for (const frame of waiting) {
-      if (this.state !== ConnectionState.open) return;
+      if (this.state !== ConnectionState.open || this.#closing) return;
       this.server.request(this, frame);
     }
   }
@@ -143,6 +145,8 @@ export class ServerConnection implements SocketHandler, Watcher {
   /** Reserves the reply position of a write; fill it with complete(). */
   enqueueWrite(closeAfter = false): Slot {
     const slot: Slot = { bytes: null, run: null, closeAfter };
+    // Requests behind a close would run (a write would apply) but their replies never leave.
+    if (closeAfter) this.#closing = true;
     this.#push(slot);
     return slot;
   }
