@@ -1,18 +1,31 @@
+import { javaHashCapacity, javaHashOrder } from "../tree/java_hash_order.ts";
+import type { Watcher } from "../watch/watch_manager.ts";
+import { MNTR_PERCENTILE_SUMMARY_KEYS, MNTR_SUMMARY_KEYS, MNTR_VALUE_KEYS, PERCENTILE_PARTS, SUMMARY_PARTS } from "./monitor_keys.ts";
 import { ALL_FOUR_LETTER_WORDS } from "./server_config.ts";
+import type { ServerConnection } from "./server_connection.ts";
 import type { ZkServer } from "./zk_server.ts";
 
-/** The version string tools parse from `srvr`/`stat`/`mntr`. */
+/** The version string tools parse from `srvr`/`stat`/`mntr`/`envi`. */
 export const PADDOCK_VERSION = "3.9.0-paddock-0.1.0, built on 2026-11-22 00:00 UTC";
 
 const KNOWN = new Set(ALL_FOUR_LETTER_WORDS);
+/** ZooKeeper's NIOServerCnxnFactory groups connections into 10 s expiry buckets (sessionlessCnxnTimeout). */
+const CONNECTION_EXPIRY_INTERVAL_MS = 10_000;
+/** ZooKeeper's watch tables are HashMaps of default capacity: their iteration order is printed. */
+const HASH_MAP_CAPACITY = 16;
 
 /** True when the first four bytes of a connection are a four-letter word we know. */
 export function isFourLetterWord(word: string): boolean {
   return KNOWN.has(word);
 }
 
-/** The text a four-letter word answers with, in ZooKeeper's format. */
-export function fourLetterWordOutput(server: ZkServer, word: string): string {
+/**
+ * The text a four-letter word answers with, line for line in ZooKeeper 3.8's format.
+ * `self` is the connection that asked: ZooKeeper lists it too, not reading (`[0]`).
+ *
+ * @example fourLetterWordOutput(server, "ruok") // "imok"
+ */
+export function fourLetterWordOutput(server: ZkServer, word: string, self?: ServerConnection): string {
   if (!server.config.fourLetterWords.has(word)) return `${word} is not executed because it is not in the whitelist.\n`;
   switch (word) {
     case "ruok":
@@ -20,12 +33,13 @@ export function fourLetterWordOutput(server: ZkServer, word: string): string {
     case "isro":
       return "rw";
     case "srvr":
-      return serverSummary(server);
+      return `Zookeeper version: ${PADDOCK_VERSION}\n${serverStats(server)}`;
     case "stat":
-      return `Zookeeper version: ${PADDOCK_VERSION}\nClients:\n${clients(server, false)}\n${serverSummary(server, false)}`;
+      return `Zookeeper version: ${PADDOCK_VERSION}\nClients:\n${connectionLines(server, true, self)}\n${serverStats(server)}`;
     case "cons":
-      return `${clients(server, true)}\n`;
+      return `${connectionLines(server, false, self)}\n`;
     case "crst":
+      for (const connection of server.connections) connection.stats.reset();
       return "Connection stats reset.\n";
     case "srst":
       server.metrics.reset();
@@ -37,7 +51,7 @@ export function fourLetterWordOutput(server: ZkServer, word: string): string {
     case "envi":
       return environment(server);
     case "dirs":
-      return `datadir_size: 0\nlogdir_size: 0\n`;
+      return dirs(server);
     case "wchs":
       return watchSummary(server);
     case "wchc":
@@ -51,141 +65,241 @@ export function fourLetterWordOutput(server: ZkServer, word: string): string {
   }
 }
 
-function serverSummary(server: ZkServer, withVersion = true): string {
+/** Java's Double.toString for the plain-notation range the stats live in: 7 -> "7.0". */
+function javaDouble(value: number): string {
+  return Number.isInteger(value) ? value.toFixed(1) : String(value);
+}
+
+/** AvgMinMaxCounter.getAvg(): rounded half-up to 4 decimals. */
+function averageMs(totalMs: number, count: number): number {
+  return count === 0 ? 0 : Math.round((totalMs / count) * 10_000) / 10_000;
+}
+
+function hex(value: bigint): string {
+  // Java's Long.toHexString prints the two's complement: -1 is ffffffffffffffff.
+  return BigInt.asUintN(64, value).toString(16);
+}
+
+/** ServerStats.toString() plus the node count, as `srvr` and `stat` end. */
+function serverStats(server: ZkServer): string {
   const m = server.metrics;
-  const min = m.latencyCount === 0 ? 0 : Math.round(m.latencyMinMs);
   const lines = [
-    ...(withVersion ? [`Zookeeper version: ${PADDOCK_VERSION}`] : []),
-    `Latency min/avg/max: ${min}/${m.latencyAvgMs.toFixed(4)}/${Math.round(m.latencyMaxMs)}`,
+    `Latency min/avg/max: ${minLatency(server)}/${javaDouble(averageMs(m.latencyTotalMs, m.latencyCount))}/${Math.round(m.latencyMaxMs)}`,
     `Received: ${m.packetsReceived}`,
     `Sent: ${m.packetsSent}`,
     `Connections: ${server.connections.size}`,
     `Outstanding: ${m.outstandingWrites}`,
-    `Zxid: 0x${server.lastZxid.toString(16)}`,
-    `Mode: standalone`,
-    `Node count: ${server.tree.nodeCount}`,
+    `Zxid: 0x${hex(server.lastZxid)}`,
+    "Mode: standalone",
+    `Node count: ${nodeCount(server)}`,
   ];
   return `${lines.join("\n")}\n`;
 }
 
-function clients(server: ZkServer, detailed: boolean): string {
-  const lines: string[] = [];
-  for (const c of server.connections) {
-    const base = ` /${c.socket.remoteAddress}:${c.socket.remotePort}[1](queued=${c.outstanding},recved=${c.stats.packetsReceived},sent=${c.stats.packetsSent}`;
-    if (!detailed) {
-      lines.push(`${base})`);
-      continue;
-    }
-    lines.push(
-      `${base},sid=0x${c.sessionId.toString(16)},lop=${c.stats.lastOp},est=${c.stats.established},to=${c.timeoutMs}` +
-        `,lzxid=0x${c.stats.lastZxid.toString(16)},lresp=0,llat=${Math.round(c.stats.lastLatencyMs)},minlat=0,avglat=0,maxlat=0)`,
-    );
+/** ZooKeeper files the root under both "/" and "" and counts it twice; so do its tools' baselines. */
+function nodeCount(server: ZkServer): number {
+  return server.tree.nodes.has("") ? server.tree.nodeCount : server.tree.nodeCount + 1;
+}
+
+function minLatency(server: ZkServer): number {
+  return server.metrics.latencyCount === 0 ? 0 : Math.round(server.metrics.latencyMinMs);
+}
+
+/** ServerCnxn.dumpConnectionInfo for every connection, one per line. */
+function connectionLines(server: ZkServer, brief: boolean, self: ServerConnection | undefined): string {
+  let out = "";
+  for (const c of server.connections) out += `${connectionInfo(c, brief, c === self ? 0 : c.interestOps)}\n`;
+  return out;
+}
+
+function connectionInfo(c: ServerConnection, brief: boolean, interestOps: number): string {
+  const s = c.stats;
+  let line = ` /${c.socket.remoteAddress}:${c.socket.remotePort}[${interestOps.toString(16)}]` +
+    `(queued=${c.outstanding},recved=${s.packetsReceived},sent=${s.packetsSent}`;
+  if (!brief && c.sessionId !== 0n) {
+    line += `,sid=0x${hex(c.sessionId)},lop=${s.lastOp},est=${s.established},to=${c.timeoutMs}`;
+    if (s.lastCxid >= 0) line += `,lcxid=0x${s.lastCxid.toString(16)}`;
+    line += `,lzxid=0x${hex(s.lastZxid)},lresp=${s.lastResponseMs},llat=${s.lastLatencyMs}` +
+      `,minlat=${s.minLatency},avglat=${s.avgLatency},maxlat=${s.maxLatencyMs}`;
   }
-  return lines.map((l) => `${l}\n`).join("");
+  return `${line})`;
 }
 
+/** `mntr`: every key ZooKeeper prints, with Paddock's value or 0 for machinery it does not have. */
 function monitor(server: ZkServer): string {
-  const m = server.metrics;
-  let ephemerals = 0;
-  for (const paths of server.tree.ephemerals.values()) ephemerals += paths.size;
-  const pairs: [string, string | number][] = [
-    ["zk_version", PADDOCK_VERSION],
-    ["zk_server_state", "standalone"],
-    ["zk_avg_latency", m.latencyAvgMs.toFixed(4)],
-    ["zk_max_latency", Math.round(m.latencyMaxMs)],
-    ["zk_min_latency", m.latencyCount === 0 ? 0 : Math.round(m.latencyMinMs)],
-    ["zk_packets_received", m.packetsReceived],
-    ["zk_packets_sent", m.packetsSent],
-    ["zk_num_alive_connections", server.connections.size],
-    ["zk_outstanding_requests", m.outstandingWrites],
-    ["zk_znode_count", server.tree.nodeCount],
-    ["zk_watch_count", server.tree.dataWatches.size + server.tree.childWatches.size],
-    ["zk_ephemerals_count", ephemerals],
-    ["zk_approximate_data_size", server.tree.approximateDataSize],
-    ["zk_global_sessions", server.sessions.size],
-    ["zk_uptime", Math.round(server.clock.monoMs() - server.startedAtMs)],
-  ];
-  return pairs.map(([k, v]) => `${k}\t${v}\n`).join("");
+  const values = monitorValues(server);
+  let out = "";
+  for (const key of MNTR_VALUE_KEYS) {
+    const value = values.get(key);
+    // ZooKeeper registers the descriptor gauges only where the OS reports them.
+    if (value === null) continue;
+    out += `zk_${key}\t${value ?? 0}\n`;
+  }
+  for (const key of MNTR_SUMMARY_KEYS) out += summaryLines(key, SUMMARY_PARTS);
+  for (const key of MNTR_PERCENTILE_SUMMARY_KEYS) out += summaryLines(key, [...SUMMARY_PARTS, ...PERCENTILE_PARTS]);
+  return out;
 }
 
+/** An empty summary: avg is a double ("0.0"), the rest are longs. */
+function summaryLines(key: string, parts: readonly string[]): string {
+  return parts.map((part) => `zk_${part}_${key}\t${part === "avg" ? "0.0" : "0"}\n`).join("");
+}
+
+function monitorValues(server: ZkServer): Map<string, string | number | null> {
+  const m = server.metrics;
+  const tree = server.tree;
+  let ephemerals = 0;
+  for (const paths of tree.ephemerals.values()) ephemerals += paths.size;
+  const descriptors = server.host.fileDescriptors();
+  return new Map<string, string | number | null>([
+    ["version", PADDOCK_VERSION],
+    ["server_state", "standalone"],
+    ["ephemerals_count", ephemerals],
+    ["num_alive_connections", server.connections.size],
+    ["avg_latency", javaDouble(averageMs(m.latencyTotalMs, m.latencyCount))],
+    ["outstanding_requests", m.outstandingWrites],
+    ["znode_count", nodeCount(server)],
+    ["global_sessions", server.sessions.size],
+    ["packets_sent", m.packetsSent],
+    ["packets_received", m.packetsReceived],
+    // Response sizes are not tracked: -1 is what ZooKeeper's BufferStats says before any response.
+    ["last_client_response_size", -1],
+    ["max_client_response_size", -1],
+    ["min_client_response_size", -1],
+    ["connection_drop_probability", "0.0"],
+    ["watch_count", tree.dataWatches.size + tree.childWatches.size],
+    ["min_latency", minLatency(server)],
+    ["max_latency", Math.round(m.latencyMaxMs)],
+    ["max_file_descriptor_count", descriptors?.max ?? null],
+    ["open_file_descriptor_count", descriptors?.open ?? null],
+    ["approximate_data_size", tree.approximateDataSize],
+    ["uptime", Math.round(server.clock.monoMs() - server.startedAtMs)],
+    ["outstanding_changes_queued", server.outstanding.size],
+  ]);
+}
+
+/** ZooKeeperServer.dumpConf, standalone. */
 function conf(server: ZkServer): string {
   const c = server.config;
+  const storage = server.host.storage();
   const lines = [
     `clientPort=${c.clientPort}`,
-    `clientPortAddress=${c.clientPortAddress}`,
-    `dataDir=${c.dataDir}`,
-    `dataLogDir=${c.dataLogDir}`,
+    "secureClientPort=-1",
+    `dataDir=${storage.dataDir}`,
+    `dataDirSize=${storage.dataDirBytes}`,
+    `dataLogDir=${storage.dataLogDir}`,
+    `dataLogSize=${storage.dataLogDirBytes}`,
     `tickTime=${c.tickTime}`,
     `maxClientCnxns=${c.maxClientCnxns}`,
     `minSessionTimeout=${c.minSessionTimeout}`,
     `maxSessionTimeout=${c.maxSessionTimeout}`,
-    `clientPortListenBacklog=-1`,
+    "clientPortListenBacklog=-1",
     `serverId=${c.serverId}`,
   ];
   return `${lines.join("\n")}\n`;
 }
 
 function environment(server: ZkServer): string {
-  const g = globalThis as { Deno?: { version: { deno: string } }; Bun?: { version: string }; process?: { version: string; platform: string; arch: string; cwd(): string } };
-  const runtime = g.Deno ? `deno ${g.Deno.version.deno}` : g.Bun ? `bun ${g.Bun.version}` : `node ${g.process?.version}`;
-  const lines = [
-    "Environment:",
-    `zookeeper.version=${PADDOCK_VERSION}`,
-    `host.name=localhost`,
-    `runtime=${runtime}`,
-    `os.name=${g.process?.platform ?? "unknown"}`,
-    `os.arch=${g.process?.arch ?? "unknown"}`,
-    `user.dir=${g.process?.cwd() ?? ""}`,
-    `dataDir=${server.config.dataDir}`,
-  ];
+  const lines = ["Environment:", `zookeeper.version=${PADDOCK_VERSION}`];
+  for (const [key, value] of server.host.environment()) lines.push(`${key}=${value}`);
   return `${lines.join("\n")}\n`;
 }
 
+function dirs(server: ZkServer): string {
+  const storage = server.host.storage();
+  return `datadir_size: ${storage.dataDirBytes}\nlogdir_size: ${storage.dataLogDirBytes}\n`;
+}
+
+/** The connections that have data watches, with their watched paths in HashMap order. */
+function dataWatchers(server: ZkServer): [ServerConnection, string[]][] {
+  const watchers: [ServerConnection, string[]][] = [];
+  for (const c of server.connections) {
+    const paths = [...server.tree.dataWatches.pathsOf(c).keys()];
+    if (paths.length > 0) watchers.push([c, javaHashOrder(paths, javaHashCapacity(HASH_MAP_CAPACITY, paths.length))]);
+  }
+  return watchers;
+}
+
+/** `wchs`: ZooKeeper summarizes its data-watch table only (WatchManager.toString). */
 function watchSummary(server: ZkServer): string {
-  const { dataWatches, childWatches } = server.tree;
-  const paths = new Set<string>();
-  for (const [path] of dataWatches.paths()) paths.add(path);
-  for (const [path] of childWatches.paths()) paths.add(path);
-  const total = dataWatches.size + childWatches.size;
-  return `${server.connections.size} connections watching ${paths.size} paths\nTotal watches:${total}\n`;
+  const watchers = dataWatchers(server);
+  let total = 0;
+  for (const [, paths] of watchers) total += paths.length;
+  let pathCount = 0;
+  for (const _ of server.tree.dataWatches.paths()) pathCount++;
+  return `${watchers.length} connections watching ${pathCount} paths\nTotal watches:${total}\n`;
 }
 
 function watchesByConnection(server: ZkServer): string {
   let out = "";
-  for (const c of server.connections) {
-    const paths = new Set([...server.tree.dataWatches.pathsOf(c).keys(), ...server.tree.childWatches.pathsOf(c).keys()]);
-    if (paths.size === 0) continue;
-    out += `0x${c.sessionId.toString(16)}\n${[...paths].map((p) => `\t${p}\n`).join("")}`;
-  }
-  return out;
+  for (const [c, paths] of dataWatchers(server)) out += `0x${hex(c.sessionId)}\n${paths.map((p) => `\t${p}\n`).join("")}`;
+  return `${out}\n`;
 }
 
 function watchesByPath(server: ZkServer): string {
-  const byPath = new Map<string, Set<string>>();
-  for (const table of [server.tree.dataWatches, server.tree.childWatches]) {
-    for (const [path, watchers] of table.paths()) {
-      let ids = byPath.get(path);
-      if (ids === undefined) byPath.set(path, (ids = new Set()));
-      for (const watcher of watchers.keys()) {
-        const sessionId = (watcher as { sessionId?: bigint }).sessionId ?? 0n;
-        ids.add(`0x${sessionId.toString(16)}`);
-      }
+  const byPath = new Map<string, Map<Watcher, number>>(server.tree.dataWatches.paths());
+  const order = javaHashOrder([...byPath.keys()], javaHashCapacity(HASH_MAP_CAPACITY, byPath.size));
+  let out = "";
+  for (const path of order) {
+    out += `${path}\n`;
+    for (const watcher of byPath.get(path)!.keys()) {
+      const sessionId = (watcher as { sessionId?: bigint }).sessionId ?? 0n;
+      out += `\t0x${hex(sessionId)}\n`;
     }
   }
-  let out = "";
-  for (const [path, ids] of byPath) out += `${path}\n${[...ids].map((id) => `\t${id}\n`).join("")}`;
+  return `${out}\n`;
+}
+
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** Java's Date.toString() in UTC: `Sun Nov 22 04:54:08 UTC 2026`. */
+function javaDate(wallMs: number): string {
+  const d = new Date(wallMs);
+  const day = String(d.getUTCDate()).padStart(2, "0");
+  const clock = d.toISOString().slice(11, 19);
+  return `${WEEKDAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${day} ${clock} UTC ${d.getUTCFullYear()}`;
+}
+
+/** ExpiryQueue.dump: buckets sorted by expiry time, each with its members. */
+function expiryDump(title: string, buckets: Map<number, string[]>, members: number): string {
+  const times = [...buckets.keys()].sort((a, b) => a - b);
+  let out = `${title} Sets (${buckets.size})/(${members}):\n`;
+  for (const time of times) {
+    const entries = buckets.get(time)!;
+    out += `${entries.length} expire at ${javaDate(time)}:\n${entries.map((e) => `\t${e}\n`).join("")}`;
+  }
   return out;
 }
 
+function addTo(buckets: Map<number, string[]>, time: number, entry: string): void {
+  const bucket = buckets.get(time);
+  if (bucket === undefined) buckets.set(time, [entry]);
+  else bucket.push(entry);
+}
+
 function dump(server: ZkServer): string {
-  let out = "SessionTracker dump:\n";
-  out += `Session Sets (${server.sessions.size})/(${server.sessions.size}):\n`;
-  for (const session of server.sessions.all()) out += `0x${session.sessionId.toString(16)}\n`;
+  const monoToWallMs = server.clock.wallMs() - server.clock.monoMs();
+  const sessionBuckets = new Map<number, string[]>();
+  for (const session of server.sessions.all()) {
+    addTo(sessionBuckets, Math.round(session.expiresAtMs + monoToWallMs), `0x${hex(session.sessionId)}`);
+  }
+  let out = "SessionTracker dump:\n" + expiryDump("Session", sessionBuckets, server.sessions.size);
   out += "ephemeral nodes dump:\n";
   out += `Sessions with Ephemerals (${server.tree.ephemerals.size}):\n`;
   for (const [sessionId, paths] of server.tree.ephemerals) {
-    out += `0x${sessionId.toString(16)}:\n${[...paths].map((p) => `\t${p}\n`).join("")}`;
+    const ordered = javaHashOrder([...paths], javaHashCapacity(HASH_MAP_CAPACITY, paths.size));
+    out += `0x${hex(sessionId)}:\n${ordered.map((p) => `\t${p}\n`).join("")}`;
   }
   out += "Connections dump:\n";
-  return out;
+  const nowMonoMs = server.clock.monoMs();
+  const connectionBuckets = new Map<number, string[]>();
+  for (const c of server.connections) {
+    // ExpiryQueue.roundToNextInterval on the monotonic clock; a sessionless connection has timeout 0.
+    const interval = CONNECTION_EXPIRY_INTERVAL_MS;
+    const expiresMonoMs = (Math.floor((nowMonoMs + c.timeoutMs) / interval) + 1) * interval;
+    const entry = `ip: /${c.socket.remoteAddress}:${c.socket.remotePort} sessionId: 0x${hex(c.sessionId)}`;
+    addTo(connectionBuckets, Math.round(expiresMonoMs + monoToWallMs), entry);
+  }
+  return out + expiryDump("Connections", connectionBuckets, server.connections.size);
 }

@@ -8,6 +8,7 @@ import { type ACL, type Id, readConnectRequest } from "../proto/records.ts";
 import { KeeperState } from "../proto/watch_event.ts";
 import type { ServerSocket, SocketHandler } from "../io/socket.ts";
 import type { Watcher } from "../watch/watch_manager.ts";
+import { ConnectionStats } from "./connection_stats.ts";
 import { isFourLetterWord } from "./four_letter_words.ts";
 import type { ZkServer } from "./zk_server.ts";
 
@@ -48,7 +49,7 @@ export class ServerConnection implements SocketHandler, Watcher {
   sessionId = 0n;
   timeoutMs = 0;
   /** Stats for `cons`/`stat`. */
-  readonly stats = { established: 0, packetsReceived: 0, packetsSent: 0, lastZxid: -1n, lastOp: "NA", lastLatencyMs: 0 };
+  readonly stats = new ConnectionStats();
 
   constructor(server: ZkServer, socket: ServerSocket) {
     this.server = server;
@@ -129,6 +130,7 @@ export class ServerConnection implements SocketHandler, Watcher {
   send(bytes: Uint8Array): void {
     if (this.state === ConnectionState.closed) return;
     this.stats.packetsSent++;
+    this.server.metrics.packetsSent++;
     this.socket.write(bytes);
   }
 
@@ -182,6 +184,11 @@ export class ServerConnection implements SocketHandler, Watcher {
       this.#paused = false;
       this.socket.resume();
     }
+  }
+
+  /** What ZooKeeper's `cons` shows in brackets: 1 while reading requests, 0 when paused or done. */
+  get interestOps(): number {
+    return this.state !== ConnectionState.closed && !this.#paused ? 1 : 0;
   }
 
   get outstanding(): number {

@@ -1,5 +1,6 @@
 import { systemClock } from "../io/clock.ts";
 import { nodeDisk } from "../io/node_disk.ts";
+import { nodeHostInfo } from "../io/node_host_info.ts";
 import { type Listener, listen } from "../io/node_listener.ts";
 import { FileStore } from "../storage/file_store.ts";
 import { MemoryStore } from "../storage/memory_store.ts";
@@ -41,7 +42,7 @@ export async function startServer(
     random: Math.random,
     log,
   });
-  const server = new ZkServer({ config, store, clock: systemClock, log });
+  const server = new ZkServer({ config, store, clock: systemClock, log, host: nodeHostInfo(config) });
   await server.start();
   let listener: Listener;
   try {

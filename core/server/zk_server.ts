@@ -17,6 +17,7 @@ import type { Txn, TxnHeader } from "../txn/txn.ts";
 import { decodeTxn, encodeTxn } from "../txn/txn_codec.ts";
 import { containerCandidates } from "./container_reaper.ts";
 import { fourLetterWordOutput } from "./four_letter_words.ts";
+import { type HostInfo, staticHostInfo } from "./host_info.ts";
 import { BadReadRequest, executeRead } from "./read_requests.ts";
 import { errorReply, writeReply } from "./replies.ts";
 import type { ServerConfig } from "./server_config.ts";
@@ -30,6 +31,8 @@ export interface ZkServerOptions {
   store: TxnStore;
   clock: Clock;
   log?: (line: string) => void;
+  /** Process and disk facts for the four-letter words; default: nothing measured. */
+  host?: HostInfo;
 }
 
 /** Ops that change state and therefore go through prep, the log and apply. */
@@ -68,6 +71,7 @@ export class ZkServer {
   readonly metrics = new ServerMetrics();
   readonly clock: Clock;
   readonly startedAtMs: number;
+  readonly host: HostInfo;
   readonly #store: TxnStore;
   readonly #log: (line: string) => void;
   readonly #bySession = new Map<bigint, ServerConnection>();
@@ -77,7 +81,8 @@ export class ZkServer {
   #snapshotting = false;
   #running = false;
 
-  constructor({ config, store, clock, log }: ZkServerOptions) {
+  constructor({ config, store, clock, log, host }: ZkServerOptions) {
+    this.host = host ?? staticHostInfo(config);
     this.config = config;
     this.clock = clock;
     this.#store = store;
@@ -212,7 +217,6 @@ export class ZkServer {
     }
     this.sessions.touch(connection.sessionId, startMs);
     this.metrics.packetsReceived++;
-    connection.stats.lastOp = opName(type);
     if (type === OpCode.auth) return this.#auth(connection, xid, body);
     if (READ_OPS.has(type)) return this.#read(connection, type, xid, body, startMs);
     if (WRITE_OPS.has(type)) return this.#write(connection, type, xid, body, startMs);
@@ -232,16 +236,16 @@ export class ZkServer {
       } catch (error) {
         reply = errorReply(xid, this.tree.lastProcessedZxid, readErrorCode(error));
       }
-      this.#served(connection, startMs);
+      this.#served(connection, startMs, xid, type);
       return reply;
     });
   }
 
-  #served(connection: ServerConnection, startMs: number): void {
-    const latencyMs = this.clock.monoMs() - startMs;
-    this.metrics.recordLatency(latencyMs);
-    connection.stats.lastLatencyMs = latencyMs;
-    connection.stats.lastZxid = this.tree.lastProcessedZxid;
+  #served(connection: ServerConnection, startMs: number, xid: number, type: number): void {
+    const endMs = this.clock.monoMs();
+    // Whole milliseconds, as ZooKeeper measures them, so min/avg/max read the same way.
+    this.metrics.recordLatency(Math.max(0, Math.floor(endMs) - Math.floor(startMs)));
+    connection.stats.answered({ xid, zxid: this.tree.lastProcessedZxid, type, startMs, endMs });
   }
 
   #auth(connection: ServerConnection, xid: number, body: JuteReader): void {
@@ -283,7 +287,7 @@ export class ZkServer {
     this.#lastZxid = outcome.header.zxid;
     const slot = connection.enqueueWrite();
     this.#log_(outcome.header, outcome.txn, (result) => {
-      this.#served(connection, startMs);
+      this.#served(connection, startMs, xid, type);
       connection.complete(slot, writeReply(type, xid, this.tree.lastProcessedZxid, result));
     });
   }
@@ -301,7 +305,7 @@ export class ZkServer {
     const slot = connection.enqueueWrite(true);
     const txn = this.#prepClose(header);
     this.#log_(header, txn, () => {
-      this.#served(connection, startMs);
+      this.#served(connection, startMs, xid, OpCode.closeSession);
       connection.complete(slot, errorReply(xid, this.tree.lastProcessedZxid, 0));
     });
   }
@@ -423,7 +427,10 @@ export class ZkServer {
 
   runFourLetterWord(connection: ServerConnection, word: string): void {
     connection.state = ConnectionState.open;
-    connection.send(new TextEncoder().encode(fourLetterWordOutput(this, word)));
+    // The word is the connection's one packet; ZooKeeper counts it for the connection and server.
+    connection.stats.packetsReceived++;
+    this.metrics.packetsReceived++;
+    connection.send(new TextEncoder().encode(fourLetterWordOutput(this, word, connection)));
     connection.close();
   }
 }
