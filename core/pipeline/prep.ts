@@ -1,3 +1,4 @@
+import { NULL_DATA } from "../tree/znode.ts";
 import { checkAcl, fixupAcl } from "../acl/acl_check.ts";
 import { Perms } from "../proto/acl_perms.ts";
 import { createModeInfo } from "../proto/create_mode.ts";
@@ -89,7 +90,7 @@ function parseOp(type: number, r: JuteReader): ParsedOp {
     case OpCode.createContainer:
     case OpCode.createTTL:
       op.path = r.string();
-      op.data = r.buffer() ?? EMPTY;
+      op.data = r.buffer() ?? NULL_DATA;
       op.acl = readAcls(r);
       op.flags = r.int();
       if (type === OpCode.createTTL) op.ttl = r.long();
@@ -104,7 +105,7 @@ function parseOp(type: number, r: JuteReader): ParsedOp {
       return op;
     case OpCode.setData:
       op.path = r.string();
-      op.data = r.buffer() ?? EMPTY;
+      op.data = r.buffer() ?? NULL_DATA;
       op.version = r.int();
       return op;
     case OpCode.setACL:
@@ -134,7 +135,15 @@ function parseMulti(r: JuteReader): ParsedOp[] {
       case OpCode.create:
       case OpCode.create2:
       case OpCode.createContainer:
-      case OpCode.createTTL:
+      case OpCode.createTTL: {
+        // ZooKeeper rebuilds a multi's creates from their flags, so the requested opcode is lost:
+        // create2 answers like create, and container/TTL flags pick their own opcode.
+        const op = parseOp(h.type, r);
+        const mode = createModeInfo(op.flags);
+        op.type = mode?.ttl ? OpCode.createTTL : mode?.container ? OpCode.createContainer : OpCode.create;
+        ops.push(op);
+        break;
+      }
       case OpCode.delete:
       case OpCode.setData:
       case OpCode.check:

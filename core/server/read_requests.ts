@@ -7,7 +7,7 @@ import { OpCode, Xid } from "../proto/op_code.ts";
 import { type ACL, type Id, readMultiHeader, readSetWatches, writeAcls, writeMultiHeader } from "../proto/records.ts";
 import { AddWatchMode, EventType, WatcherType } from "../proto/watch_event.ts";
 import type { DataTree } from "../tree/data_tree.ts";
-import { writeNodeStat, type ZNode } from "../tree/znode.ts";
+import { writeData, writeNodeStat, type ZNode } from "../tree/znode.ts";
 import { WatchMode, type Watcher } from "../watch/watch_manager.ts";
 import { replyWriter } from "./replies.ts";
 
@@ -92,7 +92,7 @@ function readableNode(ctx: ReadContext, path: string): ZNode {
 function getData(ctx: ReadContext, w: JuteWriter, path: string, watch: boolean): void {
   const node = readableNode(ctx, path);
   if (watch) ctx.tree.watchData(path, ctx.watcher);
-  w.buffer(node.data);
+  writeData(w, node.data);
   writeNodeStat(w, node);
 }
 
@@ -146,10 +146,11 @@ const ANY_MODE = WatchMode.standard | WatchMode.persistent | WatchMode.persisten
 function hasWatch(ctx: ReadContext, path: string, watcherType: number): boolean {
   const { dataWatches, childWatches } = ctx.tree;
   switch (watcherType) {
+    // ZooKeeper 3.8 matches Children/Data against any mode in that table (persistent included).
     case WatcherType.Children:
-      return childWatches.has(path, ctx.watcher, WatchMode.standard);
+      return childWatches.has(path, ctx.watcher, ANY_MODE);
     case WatcherType.Data:
-      return dataWatches.has(path, ctx.watcher, WatchMode.standard);
+      return dataWatches.has(path, ctx.watcher, ANY_MODE);
     case WatcherType.Persistent:
       return dataWatches.has(path, ctx.watcher, WatchMode.persistent);
     case WatcherType.PersistentRecursive:
@@ -165,9 +166,9 @@ function removeWatch(ctx: ReadContext, path: string, watcherType: number): boole
   const { dataWatches, childWatches } = ctx.tree;
   switch (watcherType) {
     case WatcherType.Children:
-      return childWatches.remove(path, ctx.watcher, WatchMode.standard);
+      return childWatches.remove(path, ctx.watcher, ANY_MODE);
     case WatcherType.Data:
-      return dataWatches.remove(path, ctx.watcher, WatchMode.standard);
+      return dataWatches.remove(path, ctx.watcher, ANY_MODE);
     case WatcherType.Persistent: {
       const fromChildren = childWatches.remove(path, ctx.watcher, WatchMode.persistent);
       return dataWatches.remove(path, ctx.watcher, WatchMode.persistent) || fromChildren;
@@ -258,7 +259,7 @@ function multiReadOne(ctx: ReadContext, w: JuteWriter, op: { type: number; path:
   writeMultiHeader(w, { type: op.type, done: false, err: 0 });
   if (op.type === OpCode.getData) {
     if (op.watch) ctx.tree.watchData(op.path, ctx.watcher);
-    w.buffer(node.data);
+    writeData(w, node.data);
     writeNodeStat(w, node);
   } else {
     if (op.watch) ctx.tree.watchChildren(op.path, ctx.watcher);

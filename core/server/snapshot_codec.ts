@@ -3,7 +3,7 @@ import { JuteWriter } from "../proto/jute_writer.ts";
 import { type ACL, readAcls, writeAcls } from "../proto/records.ts";
 import type { SessionTracker } from "../session/session_tracker.ts";
 import type { DataTree } from "../tree/data_tree.ts";
-import type { ZNode } from "../tree/znode.ts";
+import { NULL_DATA, writeData, type ZNode } from "../tree/znode.ts";
 
 const FORMAT_VERSION = 1;
 
@@ -34,7 +34,9 @@ export function encodeSnapshot(tree: DataTree, sessions: SessionTracker): Uint8A
 }
 
 function writeNode(w: JuteWriter, path: string, node: ZNode, aclRef: number): void {
-  w.ustring(path).buffer(node.data).int(aclRef);
+  w.ustring(path);
+  writeData(w, node.data);
+  w.int(aclRef);
   w.long(node.czxid).long(node.mzxid).long(node.ctime).long(node.mtime);
   w.int(node.version).int(node.cversion).int(node.aversion).long(node.ephemeralOwner).long(node.pzxid);
   w.int(node.childrenPeak);
@@ -59,7 +61,7 @@ export function decodeSnapshot(bytes: Uint8Array, tree: DataTree, sessions: Sess
 
 function readNode(r: JuteReader, tree: DataTree, aclTable: ACL[][]): void {
   const path = r.string();
-  const data = r.buffer() ?? new Uint8Array(0);
+  const data = r.buffer() ?? NULL_DATA;
   const acl = aclTable[r.int()];
   if (acl === undefined) throw new Error(`snapshot: ${path} names a missing ACL`);
   const node: ZNode = {

@@ -14,7 +14,10 @@ export function javaStringHash(value: string): number {
 
 /** HashMap.hash(): the high half folded into the low half. */
 export function javaSpreadHash(value: string): number {
-  const hash = javaStringHash(value);
+  return spread(javaStringHash(value));
+}
+
+function spread(hash: number): number {
   return hash ^ (hash >>> 16);
 }
 
@@ -32,8 +35,13 @@ export function javaHashCapacity(initialCapacity: number, peakSize: number): num
  * Bins Java turns into trees (more than 8 keys in one bucket) are not modelled.
  */
 export function javaHashOrder(names: readonly string[], capacity: number): string[] {
+  return javaHashOrderBy(names, javaStringHash, capacity);
+}
+
+/** The same for any element, given its Java `hashCode()`. */
+export function javaHashOrderBy<T>(items: readonly T[], hashCode: (item: T) => number, capacity: number): T[] {
   const mask = capacity - 1;
-  const keyed = names.map((name, insertion) => ({ name, bucket: javaSpreadHash(name) & mask, insertion }));
+  const keyed = items.map((item, insertion) => ({ item, bucket: spread(hashCode(item)) & mask, insertion }));
   keyed.sort((a, b) => a.bucket - b.bucket || a.insertion - b.insertion);
-  return keyed.map((k) => k.name);
+  return keyed.map((k) => k.item);
 }

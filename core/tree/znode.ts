@@ -40,6 +40,37 @@ export function newZNode(
   };
 }
 
+/**
+ * Znode data that a client set to null (-1 on the wire). ZooKeeper keeps null apart from empty
+ * and returns it as null, so Paddock keeps this one instance to tell them apart.
+ */
+export const NULL_DATA: Uint8Array = new Uint8Array(0);
+
+/** Writes znode data, null as -1. */
+export function writeData(w: JuteWriter, data: Uint8Array): void {
+  w.buffer(data === NULL_DATA ? null : data);
+}
+
+/**
+ * The cversion clients see. The stored cversion counts child creates (it also drives sequence
+ * numbers); ZooKeeper reports creates plus deletes, i.e. twice the creates minus the children left.
+ */
+export function visibleCversion(node: ZNode): number {
+  return (node.cversion * 2 - node.children.size) | 0;
+}
+
+const EXTENDED_OWNER_MASK = -0x100000000000000n;
+
+/**
+ * The ephemeralOwner clients see: the session for an ephemeral, 0 for everything else
+ * (containers and TTL nodes keep their marker internally; ZooKeeper reports 0 for them).
+ */
+export function visibleOwner(node: ZNode): bigint {
+  const owner = node.ephemeralOwner;
+  if (owner === -0x8000000000000000n || (owner & EXTENDED_OWNER_MASK) === EXTENDED_OWNER_MASK) return 0n;
+  return owner;
+}
+
 /** A copy of the node's Stat as clients see it. */
 export function statOf(node: ZNode): Stat {
   return {
@@ -48,9 +79,9 @@ export function statOf(node: ZNode): Stat {
     ctime: node.ctime,
     mtime: node.mtime,
     version: node.version,
-    cversion: node.cversion,
+    cversion: visibleCversion(node),
     aversion: node.aversion,
-    ephemeralOwner: node.ephemeralOwner,
+    ephemeralOwner: visibleOwner(node),
     dataLength: node.data.length,
     numChildren: node.children.size,
     pzxid: node.pzxid,
@@ -60,6 +91,6 @@ export function statOf(node: ZNode): Stat {
 /** Writes the node's Stat straight from the node (no Stat object on the read hot path). */
 export function writeNodeStat(w: JuteWriter, node: ZNode): void {
   w.long(node.czxid).long(node.mzxid).long(node.ctime).long(node.mtime);
-  w.int(node.version).int(node.cversion).int(node.aversion);
-  w.long(node.ephemeralOwner).int(node.data.length).int(node.children.size).long(node.pzxid);
+  w.int(node.version).int(visibleCversion(node)).int(node.aversion);
+  w.long(visibleOwner(node)).int(node.data.length).int(node.children.size).long(node.pzxid);
 }

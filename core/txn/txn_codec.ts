@@ -1,10 +1,10 @@
+import { NULL_DATA, writeData } from "../tree/znode.ts";
 import { JuteReader } from "../proto/jute_reader.ts";
 import { JuteWriter } from "../proto/jute_writer.ts";
 import { OpCode } from "../proto/op_code.ts";
 import { readAcls, writeAcls } from "../proto/records.ts";
 import type { Txn, TxnHeader } from "./txn.ts";
 
-const EMPTY = new Uint8Array(0);
 
 /** Serializes a header and its txn for the log (jute, ZooKeeper's TxnHeader field order). */
 export function encodeTxn(header: TxnHeader, txn: Txn): Uint8Array {
@@ -21,7 +21,8 @@ function writeBody(w: JuteWriter, txn: Txn): void {
     case OpCode.create2:
     case OpCode.createContainer:
     case OpCode.createTTL:
-      w.ustring(txn.path).buffer(txn.data);
+      w.ustring(txn.path);
+      writeData(w, txn.data);
       writeAcls(w, txn.acl);
       w.long(txn.ephemeralOwner).int(txn.parentCVersion);
       return;
@@ -30,7 +31,9 @@ function writeBody(w: JuteWriter, txn: Txn): void {
       w.ustring(txn.path);
       return;
     case OpCode.setData:
-      w.ustring(txn.path).buffer(txn.data).int(txn.version);
+      w.ustring(txn.path);
+      writeData(w, txn.data);
+      w.int(txn.version);
       return;
     case OpCode.setACL:
       w.ustring(txn.path);
@@ -71,7 +74,7 @@ function readBody(r: JuteReader, depth: number): Txn {
     case OpCode.createContainer:
     case OpCode.createTTL: {
       const path = r.string();
-      const data = r.buffer() ?? EMPTY;
+      const data = r.buffer() ?? NULL_DATA;
       const acl = readAcls(r) ?? [];
       return { type, path, data, acl, ephemeralOwner: r.long(), parentCVersion: r.int() };
     }
@@ -79,7 +82,7 @@ function readBody(r: JuteReader, depth: number): Txn {
     case OpCode.deleteContainer:
       return { type, path: r.string() };
     case OpCode.setData:
-      return { type, path: r.string(), data: r.buffer() ?? EMPTY, version: r.int() };
+      return { type, path: r.string(), data: r.buffer() ?? NULL_DATA, version: r.int() };
     case OpCode.setACL:
       return { type, path: r.string(), acl: readAcls(r) ?? [], version: r.int() };
     case OpCode.check:
