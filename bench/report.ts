@@ -22,7 +22,8 @@ export interface RunReport {
   machine: { cpus: number; cpuModel: string; memoryMiB: number; node: string; java: string };
   load: { sessions: number; inFlight: number; workers: number; warmupMs: number; durationMs: number; globalWarmupMs: number };
   servers: ServerFacts[];
-  results: (LoadResult & { server: BenchServerKind })[];
+  /** `loadAverage`: the box's 1-minute load average before the row (the box is shared). */
+  results: (LoadResult & { server: BenchServerKind; loadAverage: number })[];
 }
 
 const ZOOKEEPER = "zookeeper";
@@ -39,6 +40,8 @@ export function formatReport(report: RunReport): string {
   lines.push(`Run ${report.date} (${report.mode}): ${m.cpus} x ${m.cpuModel}, ${m.memoryMiB} MiB, Node ${m.node}, ${m.java}.`);
   lines.push(`Load: ${report.load.sessions} sessions x ${report.load.inFlight} requests in flight (unless noted), ${report.load.workers} client process(es); ` +
     `${report.load.warmupMs / 1000} s warm-up + ${report.load.durationMs / 1000} s measured per row, after a ${report.load.globalWarmupMs / 1000} s mixed warm-up per server.`);
+  const averages = report.results.map((r) => r.loadAverage);
+  lines.push(`1-minute load average before the rows: ${Math.min(...averages).toFixed(2)} to ${Math.max(...averages).toFixed(2)} (2 cores; the benchmark itself accounts for about 2, more means other work shared the CPU).`);
   lines.push("");
   lines.push("| workload | value | sessions x in flight | server | ops/s | p50 ms | p99 ms | p99.9 ms | server CPU % | client CPU % | ops/s vs ZK | p99 vs ZK |");
   lines.push("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");

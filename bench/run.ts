@@ -9,7 +9,7 @@
  *      options: --sessions 8 --inflight 16 --workers 1 --only zookeeper,paddock-memory
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -55,7 +55,7 @@ const FULL: Mode = {
   name: "full",
   globalWarmupMs: 5000,
   warmupMs: 2000,
-  durationMs: 10_000,
+  durationMs: 8000,
   cases: [
     ...[100, 1024].flatMap((valueBytes) =>
       [Workload.create, Workload.setData, Workload.getData, Workload.exists, Workload.mix].map((workload) => ({ workload, valueBytes }))
@@ -87,11 +87,22 @@ async function main(): Promise<void> {
   const started = new Date();
   console.error(`bench: ${mode.name} mode, ${load.sessions} sessions x ${load.inFlight} in flight, ${load.workers} client process(es), servers: ${kinds.join(", ")}`);
   const servers: ServerFacts[] = [];
-  const results: (LoadResult & { server: BenchServerKind })[] = [];
-  for (const kind of kinds) {
-    const { facts, runs } = await benchOneServer(kind, mode, load);
-    servers.push(facts);
-    results.push(...runs.map((r) => ({ ...r, server: kind })));
+  const results: RunReport["results"] = [];
+  const running: BenchServer[] = [];
+  try {
+    // All servers stay up and each workload runs against them back to back: this box is shared,
+    // so background load then hits every server alike instead of whichever ran during it.
+    for (const kind of kinds) {
+      const { server, facts } = await startAndMeasure(kind, load);
+      running.push(server);
+      servers.push(facts);
+    }
+    for (const server of running) await prepareAndWarm(server, mode, load);
+    for (const [i, c] of mode.cases.entries()) {
+      for (const server of running) results.push({ ...(await runCase(server, c, i, mode, load)), server: server.kind });
+    }
+  } finally {
+    for (const server of running) await server.stop();
   }
   const report: RunReport = {
     date: started.toISOString(),
@@ -108,29 +119,26 @@ async function main(): Promise<void> {
   console.log(`\nresults written to ${relative(process.cwd(), file)}`);
 }
 
-/** Start-up, memory and every workload against one server; the server is stopped afterwards. */
-async function benchOneServer(
-  kind: BenchServerKind,
-  mode: Mode,
-  load: { sessions: number; inFlight: number; workers: number },
-): Promise<{ facts: ServerFacts; runs: LoadResult[] }> {
-  console.error(`\n[${kind}] starting`);
+type LoadShape = { sessions: number; inFlight: number; workers: number };
+type Case = Mode["cases"][number];
+
+/** Starts a server and measures start-up, idle memory, and memory after RSS_ZNODES creates. */
+async function startAndMeasure(kind: BenchServerKind, load: LoadShape): Promise<{ server: BenchServer; facts: ServerFacts }> {
+  console.error(`[${kind}] starting`);
   const server = await startBenchServer(kind);
   try {
     const firstSessionMs = server.readyMs + (await sessionHandshakeMs(server));
     await sleep(SETTLE_MS);
     const rssIdleKb = vmKb(server.pid, "VmRSS");
     console.error(`[${kind}] serving after ${server.readyMs.toFixed(0)} ms, idle RSS ${(rssIdleKb / 1024).toFixed(1)} MiB; creating ${RSS_ZNODES} znodes`);
-    const base = { host: server.host, port: server.port, workers: load.workers, serverPid: server.pid };
     await prepareKeys({ host: server.host, port: server.port, valueBytes: RSS_VALUE_BYTES, runTag: "rss" });
     const create100k = await runLoad({
-      ...base, workload: Workload.create, valueBytes: RSS_VALUE_BYTES, sessions: load.sessions, inFlight: load.inFlight,
+      ...loadBase(server, load), workload: Workload.create, valueBytes: RSS_VALUE_BYTES, sessions: load.sessions, inFlight: load.inFlight,
       warmupMs: 0, durationMs: 0, count: RSS_ZNODES, runTag: "rss",
     });
     await sleep(SETTLE_MS);
     const rssAfterKb = vmKb(server.pid, "VmRSS");
     console.error(`[${kind}] ${RSS_ZNODES} creates at ${create100k.opsPerSec.toFixed(0)}/s, RSS now ${(rssAfterKb / 1024).toFixed(1)} MiB`);
-    const runs = await workloads(server, mode, load, base);
     const facts: ServerFacts = {
       kind,
       version: versionOf(server),
@@ -142,43 +150,49 @@ async function benchOneServer(
       znodes: RSS_ZNODES,
       create100k,
     };
-    return { facts, runs };
-  } finally {
+    return { server, facts };
+  } catch (error) {
     await server.stop();
+    throw error;
   }
 }
 
-async function workloads(
-  server: BenchServer,
-  mode: Mode,
-  load: { sessions: number; inFlight: number; workers: number },
-  base: { host: string; port: number; workers: number; serverPid: number },
-): Promise<LoadResult[]> {
-  const tag = (i: number) => `w${i}`;
+function loadBase(server: BenchServer, load: LoadShape) {
+  return { host: server.host, port: server.port, workers: load.workers, serverPid: server.pid };
+}
+
+/** Creates every key set the cases read, then warms the server up with the mixed workload. */
+async function prepareAndWarm(server: BenchServer, mode: Mode, load: LoadShape): Promise<void> {
   for (const valueBytes of new Set(mode.cases.map((c) => c.valueBytes))) {
     await prepareKeys({ host: server.host, port: server.port, valueBytes, runTag: `v${valueBytes}` });
   }
   // The JVM compiles its hot paths during the first seconds of load; Node's JIT needs it less,
   // but both get the same treatment.
-  await runLoad({ ...base, workload: Workload.mix, valueBytes: 100, sessions: load.sessions, inFlight: load.inFlight, warmupMs: 0, durationMs: mode.globalWarmupMs, runTag: "warm" });
-  const runs: LoadResult[] = [];
-  for (const [i, c] of mode.cases.entries()) {
-    await prepareKeys({ host: server.host, port: server.port, valueBytes: c.valueBytes, runTag: tag(i) });
-    const result = await runLoad({
-      ...base,
-      workload: c.workload,
-      valueBytes: c.valueBytes,
-      sessions: c.sessions ?? load.sessions,
-      inFlight: c.inFlight ?? load.inFlight,
-      warmupMs: mode.warmupMs,
-      durationMs: mode.durationMs,
-      runTag: tag(i),
-    });
-    console.error(`[${server.kind}] ${c.workload} ${c.valueBytes} B ${result.sessions}x${result.inFlight}: ${result.opsPerSec.toFixed(0)} ops/s, p50 ${result.p50Ms.toFixed(3)} ms, p99 ${result.p99Ms.toFixed(3)} ms, server CPU ${result.serverCpuPct?.toFixed(0)} %, client CPU ${result.clientCpuPct.toFixed(0)} %`);
-    if (Object.keys(result.errors).length > 0) console.error(`[${server.kind}]   errors: ${JSON.stringify(result.errors)}`);
-    runs.push(result);
-  }
-  return runs;
+  await runLoad({ ...loadBase(server, load), workload: Workload.mix, valueBytes: 100, sessions: load.sessions, inFlight: load.inFlight, warmupMs: 0, durationMs: mode.globalWarmupMs, runTag: "warm" });
+}
+
+async function runCase(server: BenchServer, c: Case, i: number, mode: Mode, load: LoadShape): Promise<LoadResult & { loadAverage: number }> {
+  const runTag = `w${i}`;
+  await prepareKeys({ host: server.host, port: server.port, valueBytes: c.valueBytes, runTag });
+  const loadAverage = loadAverage1m();
+  const result = await runLoad({
+    ...loadBase(server, load),
+    workload: c.workload,
+    valueBytes: c.valueBytes,
+    sessions: c.sessions ?? load.sessions,
+    inFlight: c.inFlight ?? load.inFlight,
+    warmupMs: mode.warmupMs,
+    durationMs: mode.durationMs,
+    runTag,
+  });
+  console.error(`[${server.kind}] ${c.workload} ${c.valueBytes} B ${result.sessions}x${result.inFlight}: ${result.opsPerSec.toFixed(0)} ops/s, p50 ${result.p50Ms.toFixed(3)} ms, p99 ${result.p99Ms.toFixed(3)} ms, server CPU ${result.serverCpuPct?.toFixed(0)} %, client CPU ${result.clientCpuPct.toFixed(0)} %, load avg ${loadAverage}`);
+  if (Object.keys(result.errors).length > 0) console.error(`[${server.kind}]   errors: ${JSON.stringify(result.errors)}`);
+  return { ...result, loadAverage };
+}
+
+/** The 1-minute load average before a row: other work on this shared box shows up here. */
+function loadAverage1m(): number {
+  return Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
 }
 
 /** Time for one new session's handshake (and its close) against a serving server. */
