@@ -20,12 +20,16 @@ test(`differential: ${SEEDS} seeds x ${STEPS} steps, ZooKeeper vs Paddock`, {
   let zk: ServerHandle | undefined;
   let paddock: ServerHandle | undefined;
   try {
-    [zk, paddock] = await Promise.all([startZooKeeper(), startPaddock()]);
+    const started = await Promise.allSettled([startZooKeeper(), startPaddock()]);
+    zk = started[0].status === "fulfilled" ? started[0].value : undefined;
+    paddock = started[1].status === "fulfilled" ? started[1].value : undefined;
+    const oracle = zk ?? assert.fail(`ZooKeeper did not start: ${(started[0] as PromiseRejectedResult).reason}`);
+    const candidate = paddock ?? assert.fail(`Paddock did not start: ${(started[1] as PromiseRejectedResult).reason}`);
     let successfulCreates = 0;
     for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
       const [expected, actual] = await Promise.all([
-        runDifferentialScript(zk.host, zk.port, seed, STEPS),
-        runDifferentialScript(paddock.host, paddock.port, seed, STEPS),
+        runDifferentialScript(oracle.host, oracle.port, seed, STEPS),
+        runDifferentialScript(candidate.host, candidate.port, seed, STEPS),
       ]);
       // Two equally broken servers must not pass: the oracle's run has to have done real work.
       assert.ok(expected.filter((line) => line.includes("-> OK")).length >= 3, `seed ${seed}: too few successes`);

@@ -1,4 +1,5 @@
 import { aclAllows } from "../acl/acl_check.ts";
+import { AuthIds } from "../acl/auth_ids.ts";
 import { Perms } from "../proto/acl_perms.ts";
 import { FrameParser } from "../proto/frame_parser.ts";
 import { JuteError, JuteReader } from "../proto/jute_reader.ts";
@@ -11,6 +12,9 @@ import type { Watcher } from "../watch/watch_manager.ts";
 import { ConnectionStats } from "./connection_stats.ts";
 import { isFourLetterWord } from "./four_letter_words.ts";
 import type { ZkServer } from "./zk_server.ts";
+
+/** Replies a connection may have queued in its socket before it stops executing requests. */
+const WRITE_BACKLOG_MIN_BYTES = 1024 * 1024;
 
 /** A reply waiting its turn: a write not yet applied has no bytes yet; a queued read has `run`. */
 interface Slot {
@@ -37,13 +41,17 @@ type ConnectionState = (typeof ConnectionState)[keyof typeof ConnectionState];
 export class ServerConnection implements SocketHandler, Watcher {
   readonly server: ZkServer;
   readonly socket: ServerSocket;
-  readonly authIds: Id[];
+  /** Who the client has authenticated as (ip always; digest/super after addauth). */
+  readonly auth: AuthIds;
   readonly #parser: FrameParser;
   readonly #slots: Slot[] = [];
   #slotHead = 0;
   #paused = false;
   /** A reply that closes the connection is queued: frames after it are not executed. */
   #closing = false;
+  /** Reading stopped because the peer does not read its replies; frames wait here for drain. */
+  #blocked = false;
+  #deferred: Uint8Array[] = [];
   #pendingFrames: Uint8Array[] = [];
   state: ConnectionState = ConnectionState.fresh;
   sessionId = 0n;
@@ -54,7 +62,7 @@ export class ServerConnection implements SocketHandler, Watcher {
   constructor(server: ZkServer, socket: ServerSocket) {
     this.server = server;
     this.socket = socket;
-    this.authIds = [{ scheme: "ip", id: socket.remoteAddress }];
+    this.auth = new AuthIds([{ scheme: "ip", id: socket.remoteAddress }]);
     this.#parser = new FrameParser(server.config.juteMaxBuffer);
   }
 
@@ -75,12 +83,42 @@ export class ServerConnection implements SocketHandler, Watcher {
       this.close();
       return;
     }
-    for (const frame of frames) {
+    if (this.#blocked) {
+      this.#deferred.push(...frames);
+      return;
+    }
+    this.#run(frames);
+  }
+
+  #run(frames: Uint8Array[]): void {
+    for (let i = 0; i < frames.length; i++) {
       // A frame may close the connection (bad handshake, closeSession, unknown op): stop at once.
       if ((this.state as ConnectionState) === ConnectionState.closed || this.#closing) return;
+      // A client that pipelines reads and never reads the replies would make us buffer without
+      // bound: stop executing (and reading) until the socket has drained.
+      if ((this.socket.writeBacklogBytes?.() ?? 0) > this.#writeBacklogMaxBytes()) {
+        this.#deferred = frames.slice(i);
+        this.#blocked = true;
+        this.socket.pause();
+        return;
+      }
       this.stats.packetsReceived++;
-      this.#frame(frame);
+      this.#frame(frames[i]!);
     }
+  }
+
+  #writeBacklogMaxBytes(): number {
+    return Math.max(WRITE_BACKLOG_MIN_BYTES, 2 * this.server.config.juteMaxBuffer);
+  }
+
+  /** The socket flushed what was queued: run the frames held back, then read again. */
+  drained(): void {
+    if (!this.#blocked || this.state === ConnectionState.closed) return;
+    this.#blocked = false;
+    const frames = this.#deferred;
+    this.#deferred = [];
+    this.#run(frames);
+    if (!this.#blocked && !this.#paused) this.socket.resume();
   }
 
   #frame(frame: Uint8Array): void {
@@ -182,7 +220,7 @@ export class ServerConnection implements SocketHandler, Watcher {
     const outstanding = this.#slots.length - this.#slotHead;
     if (this.#paused && outstanding <= this.server.config.maxOutstandingPerConnection / 2) {
       this.#paused = false;
-      this.socket.resume();
+      if (!this.#blocked) this.socket.resume();
     }
   }
 
@@ -193,6 +231,10 @@ export class ServerConnection implements SocketHandler, Watcher {
 
   get outstanding(): number {
     return this.#slots.length - this.#slotHead;
+  }
+
+  get authIds(): readonly Id[] {
+    return this.auth.list;
   }
 
   /** Delivers a watch event, unless the client may not read the node. */

@@ -255,9 +255,9 @@ export class ZkServer {
       if (packet.scheme === "digest") {
         const id = digestId(new TextDecoder().decode(packet.auth));
         if (this.config.superDigest !== null && id === this.config.superDigest) {
-          connection.authIds.push({ scheme: "super", id: "" });
+          connection.auth.add({ scheme: "super", id: "" });
         }
-        connection.authIds.push({ scheme: "digest", id });
+        connection.auth.add({ scheme: "digest", id });
         ok = true;
       }
     } catch (error) {

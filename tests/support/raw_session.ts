@@ -41,7 +41,7 @@ export class RawSession {
   static async connect(
     host: string,
     port: number,
-    { timeoutMs = 10_000, sessionId = 0n, passwd = new Uint8Array(16) } = {},
+    { timeoutMs = 10_000, sessionId = 0n, passwd = new Uint8Array(16) }: { timeoutMs?: number; sessionId?: bigint; passwd?: Uint8Array } = {},
   ): Promise<RawSession> {
     const socket = net.connect({ host, port, noDelay: true });
     const parser = new FrameParser(16 * 1024 * 1024);
