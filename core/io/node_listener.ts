@@ -18,6 +18,7 @@ export function listen(acceptor: Acceptor, { host, port }: { host: string; port:
     sockets.add(socket);
     const handler = acceptor.accept(adapt(socket));
     socket.on("data", (chunk: Uint8Array) => handler.data(chunk));
+    socket.on("drain", () => handler.drained?.());
     socket.on("error", () => socket.destroy());
     socket.on("close", () => {
       sockets.delete(socket);
@@ -69,5 +70,6 @@ function adapt(socket: net.Socket): ServerSocket {
     },
     pause: () => socket.pause(),
     resume: () => socket.resume(),
+    writeBacklogBytes: () => socket.writableLength,
   };
 }

@@ -13,12 +13,16 @@ export interface ServerSocket {
   /** Stops/restarts reading: backpressure when a client has too many requests outstanding. */
   pause(): void;
   resume(): void;
+  /** Bytes written but not yet taken by the peer; absent where writes cannot back up. */
+  writeBacklogBytes?(): number;
 }
 
 /** What the core hands back for each accepted socket. */
 export interface SocketHandler {
   data(bytes: Uint8Array): void;
   closed(): void;
+  /** The write backlog has been flushed to the peer. */
+  drained?(): void;
 }
 
 /** The core's side of a listener: accept a socket, get its handler. */
