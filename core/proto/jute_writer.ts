@@ -1,17 +1,57 @@
 const encoder = new TextEncoder();
 
 /**
+ * Small writers carve their bytes out of shared slabs, as Node's Buffer pool does: a fresh
+ * ArrayBuffer per reply or txn is an off-heap allocation plus GC bookkeeping, and that, not the
+ * encoding, dominated encode time (bench/codec_bench.ts). A region is never handed out twice; a
+ * slab is dropped when full and freed once no view into it is left, so a long-lived small frame
+ * can pin at most one slab.
+ */
+const SLAB_BYTES = 16 * 1024;
+const POOLED_MAX_BYTES = 1024;
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabView = new DataView(slab);
+let slabUsed = 0;
+
+interface Region {
+  bytes: Uint8Array;
+  view: DataView;
+  /** Where `bytes` starts inside `view`. */
+  base: number;
+}
+
+function allocate(capacityBytes: number): Region {
+  if (capacityBytes > POOLED_MAX_BYTES) {
+    const bytes = new Uint8Array(capacityBytes);
+    return { bytes, view: new DataView(bytes.buffer), base: 0 };
+  }
+  if (slabUsed + capacityBytes > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabView = new DataView(slab);
+    slabUsed = 0;
+  }
+  const base = slabUsed;
+  // 8-byte alignment keeps every region's start aligned like a fresh buffer's.
+  slabUsed += (capacityBytes + 7) & ~7;
+  return { bytes: new Uint8Array(slab, base, capacityBytes), view: slabView, base };
+}
+
+/**
  * Serializes jute primitives (big-endian, as ZooKeeper's BinaryOutputArchive) into a growable
  * buffer. `finishFrame()` prefixes the 4-byte length the client protocol frames with.
  */
 export class JuteWriter {
   #bytes: Uint8Array;
   #view: DataView;
+  /** Offset of `#bytes` within `#view` (regions of a shared slab share its view). */
+  #base: number;
   #length: number;
 
   constructor(capacityBytes = 256, { framed = false }: { framed?: boolean } = {}) {
-    this.#bytes = new Uint8Array(capacityBytes);
-    this.#view = new DataView(this.#bytes.buffer);
+    const region = allocate(capacityBytes);
+    this.#bytes = region.bytes;
+    this.#view = region.view;
+    this.#base = region.base;
     // A framed writer reserves the length prefix up front so finishing needs no copy.
     this.#length = framed ? 4 : 0;
   }
@@ -25,22 +65,23 @@ export class JuteWriter {
     if (needed <= this.#bytes.length) return;
     let capacity = this.#bytes.length * 2;
     while (capacity < needed) capacity *= 2;
-    const grown = new Uint8Array(capacity);
-    grown.set(this.#bytes.subarray(0, this.#length));
-    this.#bytes = grown;
-    this.#view = new DataView(grown.buffer);
+    const grown = allocate(capacity);
+    grown.bytes.set(this.#bytes.subarray(0, this.#length));
+    this.#bytes = grown.bytes;
+    this.#view = grown.view;
+    this.#base = grown.base;
   }
 
   int(value: number): this {
     this.#reserve(4);
-    this.#view.setInt32(this.#length, value);
+    this.#view.setInt32(this.#base + this.#length, value);
     this.#length += 4;
     return this;
   }
 
   long(value: bigint): this {
     this.#reserve(8);
-    this.#view.setBigInt64(this.#length, value);
+    this.#view.setBigInt64(this.#base + this.#length, value);
     this.#length += 8;
     return this;
   }
@@ -68,7 +109,7 @@ export class JuteWriter {
     // Worst case 3 bytes per UTF-16 unit; encodeInto writes in place without a temporary array.
     this.#reserve(4 + value.length * 3);
     const { written } = encoder.encodeInto(value, this.#bytes.subarray(this.#length + 4));
-    this.#view.setInt32(this.#length, written);
+    this.#view.setInt32(this.#base + this.#length, written);
     this.#length += 4 + written;
     return this;
   }
@@ -96,7 +137,7 @@ export class JuteWriter {
 
   /** For a framed writer: writes the length prefix and returns the whole frame. */
   finishFrame(): Uint8Array {
-    this.#view.setInt32(0, this.#length - 4);
+    this.#view.setInt32(this.#base, this.#length - 4);
     return this.#bytes.subarray(0, this.#length);
   }
 }
