@@ -77,7 +77,8 @@ function sessionStream(rng: Rng, ledger: boolean): Uint8Array[] {
     return rng.chance(0.5) ? frame : mutate(rng, frame, { juteMaxBufferBytes: JUTE_MAX_BUFFER, keepFraming: ledger });
   };
   if (!ledger && rng.chance(0.1)) frames.push(request(1)); // a request before the ConnectRequest
-  frames.push(ledger || rng.chance(0.7) ? connectFrame({ timeOutMs: 400 }) : connectRequest(rng));
+  // Ledger sessions must not expire mid-stream (that closes at once and drops replies); endSession ends them.
+  frames.push(ledger ? connectFrame({ timeOutMs: 4_000 }) : rng.chance(0.7) ? connectFrame({ timeOutMs: 400 }) : connectRequest(rng));
   const count = 1 + rng.int(ledger ? 30 : 15);
   for (let i = 0; i < count; i++) {
     frames.push(request(i + 2));
@@ -272,7 +273,29 @@ async function batch(target: Target, control: Control, rng: Rng, label: string, 
   const actual = await control.listTree(LEDGER_ROOT, label);
   const missing = [...expected].filter((p) => !actual.has(p));
   const unexplained = [...actual].filter((p) => !expected.has(p));
-  assert.deepEqual({ missing, unexplained }, { missing: [], unexplained: [] }, `${label}: znodes under ${LEDGER_ROOT} vs successful replies`);
+  assert.deepEqual({ missing, unexplained }, { missing: [], unexplained: [] },
+    `${label}: znodes under ${LEDGER_ROOT} vs successful replies; requests naming them:\n${explain([...missing, ...unexplained], outcomes)}`);
+}
+
+/** For a failure message: the requests of this batch whose bytes name one of `paths`, and what came back. */
+function explain(paths: string[], outcomes: FuzzOutcome[]): string {
+  const lines: string[] = [];
+  for (const [n, outcome] of outcomes.entries()) {
+    const replies = outcome.connection.replies();
+    for (const frame of outcome.sent) {
+      // The path as jute writes it (length prefix and bytes), so longer paths do not match.
+      const hex = Buffer.from(frame).toString("hex");
+      const named = paths.some((p) => hex.includes(Buffer.from(requestFrame(0, 0, (w) => w.ustring(p)).subarray(12)).toString("hex")));
+      if (!named || frame.length < 12) continue;
+      const view = new DataView(frame.buffer, frame.byteOffset);
+      const xid = view.getInt32(4);
+      const reply = replies.find((r) => r.xid === xid);
+      lines.push(`  conn ${n}${outcome.ledger ? " (ledger)" : ""} xid ${xid} op ${view.getInt32(8)}: ` +
+        `${reply === undefined ? "no reply" : `err ${reply.err} zxid ${reply.zxid}`}, closed ${outcome.connection.closed}, ` +
+        `${Buffer.from(frame).toString("hex").slice(0, 160)}`);
+    }
+  }
+  return lines.slice(0, 40).join("\n");
 }
 
 test(`in-process server survives hostile clients (FUZZ_SEED=${SEED})`, async () => {

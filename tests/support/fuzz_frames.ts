@@ -240,7 +240,9 @@ export function mutate(rng: Rng, frame: Uint8Array, { juteMaxBufferBytes, keepFr
         for (let i = 0; i < count; i++) w.int(rng.int(30) - 5).bool(rng.chance(0.3)).int(rng.int(3) - 2).raw(rng.bytes(rng.int(20)));
       });
     default:
-      // Random bytes in place of the body, honest length.
+      // Random bytes in place of the body, honest length (with keepFraming the header stays:
+      // a frame shorter than a header closes at once, dropping replies of writes in flight).
+      if (keepFraming) return withLengthPrefix(Buffer.concat([out.subarray(4, 12), rng.bytes(rng.int(120))]));
       return withLengthPrefix(rng.bytes(rng.int(128)));
   }
 }
