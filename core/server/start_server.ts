@@ -8,6 +8,10 @@ import type { TxnStore } from "../storage/txn_log.ts";
 import { defaultServerConfig, type ServerConfig } from "./server_config.ts";
 import { ZkServer } from "./zk_server.ts";
 
+const HOUR_MS = 3_600_000;
+/** setInterval fires at once (every 1 ms) for delays above this; ~24.8 days is long enough. */
+const TIMER_MS_MAX = 2 ** 31 - 1;
+
 /** A running server: where it listens and how to stop it. */
 export interface RunningServer {
   readonly server: ZkServer;
@@ -31,7 +35,7 @@ export async function startServer(
   { log = () => {} }: { log?: (line: string) => void } = {},
 ): Promise<RunningServer> {
   const config = defaultServerConfig(overrides);
-  const store: TxnStore = config.inMemory ? new MemoryStore() : new FileStore({
+  const fileStore = config.inMemory ? null : new FileStore({
     disk: nodeDisk(),
     dataDir: config.dataDir,
     dataLogDir: config.dataLogDir,
@@ -39,9 +43,12 @@ export async function startServer(
     forceSync: config.forceSync,
     preAllocSizeKb: config.preAllocSizeKb,
     snapRetainCount: config.snapRetainCount,
+    // autopurge.purgeInterval=0 turns purging off, as in ZooKeeper; otherwise also after each snapshot.
+    autopurge: config.purgeIntervalHours > 0,
     random: Math.random,
     log,
   });
+  const store: TxnStore = fileStore ?? new MemoryStore();
   const server = new ZkServer({ config, store, clock: systemClock, log, host: nodeHostInfo(config) });
   await server.start();
   let listener: Listener;
@@ -53,10 +60,14 @@ export async function startServer(
   }
   // Ticks drive session expiry; a fraction of tickTime keeps expiry within one tick of ZooKeeper's.
   const timer = setInterval(() => server.tick(), Math.max(10, Math.floor(config.tickTime / 2)));
+  const purgeTimer = fileStore === null || config.purgeIntervalHours <= 0 ? null : setInterval(() => {
+    fileStore.purge().catch((error: unknown) => log(`autopurge failed: ${(error as Error).message}`));
+  }, Math.min(config.purgeIntervalHours * HOUR_MS, TIMER_MS_MAX));
   let closing: Promise<void> | null = null;
   const close = () =>
     closing ??= (async () => {
       clearInterval(timer);
+      if (purgeTimer !== null) clearInterval(purgeTimer);
       await listener.close();
       await server.stop();
     })();

@@ -3,7 +3,7 @@ import { joinPath } from "../io/disk.ts";
 import { fileName, SNAPSHOT_PREFIX } from "./file_names.ts";
 import { recoverLog } from "./log_recovery.ts";
 import { LogWriter, type LogWriterStats } from "./log_writer.ts";
-import { purge } from "./purge.ts";
+import { purge, type PurgeResult } from "./purge.ts";
 import { recordBytes } from "./record_codec.ts";
 import { listSnapshots, readSnapshotFile, removeTempSnapshots, writeSnapshotFile } from "./snapshot_files.ts";
 import type { RecoveredState, TxnLogEntry, TxnStore } from "./txn_log.ts";
@@ -70,6 +70,8 @@ export class FileStore implements TxnStore {
   #snapshotting: Promise<void> | null = null;
   #snapshotsWritten = 0;
   #lastSnapshotZxid = 0n;
+  /** Purges run one after another, so the periodic one and the post-snapshot one never race. */
+  #purging: Promise<unknown> = Promise.resolve();
 
   constructor(options: FileStoreOptions) {
     this.#disk = options.disk;
@@ -142,6 +144,18 @@ export class FileStore implements TxnStore {
     return current;
   }
 
+  /**
+   * Deletes snapshots beyond snapRetainCount and the log segments none of the kept ones needs
+   * (autopurge.purgeInterval runs this periodically); queued behind any purge in progress.
+   */
+  purge(): Promise<PurgeResult> {
+    const run = this.#purging.then(() =>
+      purge({ disk: this.#disk, dataDir: this.#dataDir, dataLogDir: this.#dataLogDir, snapRetainCount: this.#snapRetainCount, log: this.#log })
+    );
+    this.#purging = run.catch(() => {});
+    return run;
+  }
+
   /** Counters for `mntr`. */
   stats(): FileStoreStats {
     const writer = this.#writer?.stats() ?? emptyWriterStats();
@@ -172,7 +186,7 @@ export class FileStore implements TxnStore {
     this.#snapshotsWritten += 1;
     this.#log(`wrote ${fileName(SNAPSHOT_PREFIX, zxid)} (${data.length} bytes)`);
     if (!this.#autopurge) return;
-    await purge({ disk: this.#disk, dataDir: this.#dataDir, dataLogDir: this.#dataLogDir, snapRetainCount: this.#snapRetainCount, log: this.#log });
+    await this.purge();
   }
 
   /** Newest snapshot that verifies; older ones are tried when a newer one is damaged. */
