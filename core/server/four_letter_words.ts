@@ -1,4 +1,5 @@
 import { javaHashCapacity, javaHashOrder } from "../tree/java_hash_order.ts";
+import type { TxnStoreSyncStats } from "../storage/txn_log.ts";
 import type { Watcher } from "../watch/watch_manager.ts";
 import { MNTR_PERCENTILE_SUMMARY_KEYS, MNTR_SUMMARY_KEYS, MNTR_VALUE_KEYS, PERCENTILE_PARTS, SUMMARY_PARTS } from "./monitor_keys.ts";
 import { ALL_FOUR_LETTER_WORDS } from "./server_config.ts";
@@ -135,9 +136,25 @@ function monitor(server: ZkServer): string {
     if (value === null) continue;
     out += `zk_${key}\t${value ?? 0}\n`;
   }
-  for (const key of MNTR_SUMMARY_KEYS) out += summaryLines(key, SUMMARY_PARTS);
+  const sync = server.syncStats();
+  for (const key of MNTR_SUMMARY_KEYS) {
+    out += (sync === null ? null : syncSummary(key, sync)) ?? summaryLines(key, SUMMARY_PARTS);
+  }
   for (const key of MNTR_PERCENTILE_SUMMARY_KEYS) out += summaryLines(key, [...SUMMARY_PARTS, ...PERCENTILE_PARTS]);
   return out;
+}
+
+/**
+ * The two summaries group commit fills, as ZooKeeper's SyncRequestProcessor does: one
+ * `fsynctime` sample and one `sync_processor_batch_size` sample (txns flushed) per fsync.
+ * Paddock counts fsyncs, txns and the largest batch, not times: times and min stay 0.
+ */
+function syncSummary(key: string, sync: TxnStoreSyncStats): string | null {
+  if (key === "fsynctime") return `zk_avg_${key}\t0.0\nzk_min_${key}\t0\nzk_max_${key}\t0\nzk_cnt_${key}\t${sync.fsyncs}\nzk_sum_${key}\t0\n`;
+  if (key !== "sync_processor_batch_size") return null;
+  const avg = javaDouble(averageMs(sync.txnsSynced, sync.fsyncs));
+  return `zk_avg_${key}\t${avg}\nzk_min_${key}\t0\nzk_max_${key}\t${sync.maxBatchSize}\n` +
+    `zk_cnt_${key}\t${sync.fsyncs}\nzk_sum_${key}\t${sync.txnsSynced}\n`;
 }
 
 /** An empty summary: avg is a double ("0.0"), the rest are longs. */

@@ -10,7 +10,7 @@ import { OutstandingChanges } from "../pipeline/change_record.ts";
 import { prepWrite } from "../pipeline/prep.ts";
 import { sessionPassword } from "../session/java_random.ts";
 import { SessionTracker } from "../session/session_tracker.ts";
-import type { TxnStore } from "../storage/txn_log.ts";
+import type { TxnStore, TxnStoreSyncStats } from "../storage/txn_log.ts";
 import { DataTree } from "../tree/data_tree.ts";
 import { applyTxn } from "../txn/apply_txn.ts";
 import type { Txn, TxnHeader } from "../txn/txn.ts";
@@ -95,6 +95,11 @@ export class ZkServer {
 
   log(line: string): void {
     this.#log(line);
+  }
+
+  /** The store's group-commit counters (null for a store that never fsyncs), for `mntr`. */
+  syncStats(): TxnStoreSyncStats | null {
+    return this.#store.stats?.() ?? null;
   }
 
   get lastZxid(): bigint {

@@ -21,6 +21,16 @@ export interface RecoveredState {
   readonly txns: readonly TxnLogEntry[];
 }
 
+/** Group-commit counters a durable store reports (mntr's fsynctime and sync_processor_batch_size). */
+export interface TxnStoreSyncStats {
+  /** fsyncs that made txns durable. */
+  readonly fsyncs: number;
+  /** Txns those fsyncs covered. */
+  readonly txnsSynced: number;
+  /** The largest batch one fsync covered. */
+  readonly maxBatchSize: number;
+}
+
 /** The storage a server runs on. */
 export interface TxnStore {
   /** Reads what is on disk. Called once, before any append. */
@@ -39,4 +49,6 @@ export interface TxnStore {
   writeSnapshot(zxid: bigint, data: Uint8Array): Promise<void>;
   /** Flushes and releases files. */
   close(): Promise<void>;
+  /** Group-commit counters; absent for stores that never fsync. */
+  stats?(): TxnStoreSyncStats;
 }
