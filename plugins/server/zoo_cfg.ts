@@ -14,7 +14,10 @@ export function parseProperties(text: string): Map<string, string> {
     if (line === "" || line.startsWith("#") || line.startsWith("!")) continue;
     const match = /^([^=:\s]+)\s*[=:\s]\s*(.*)$/.exec(line);
     if (match === null) throw new ConfigError(`zoo.cfg: cannot read line "${line}"`);
-    properties.set(match[1]!, match[2]!.trim());
+    // ZooKeeper turns unknown zoo.cfg keys into `zookeeper.<key>` system properties, so
+    // `extendedTypesEnabled` and `zookeeper.extendedTypesEnabled` mean the same: keep one form.
+    const key = match[1]!.startsWith("zookeeper.") ? match[1]!.slice("zookeeper.".length) : match[1]!;
+    properties.set(key, match[2]!.trim());
   }
   return properties;
 }
@@ -39,12 +42,10 @@ const keys = {
   maxSessionTimeout: integer(1),
   "4lw.commands.whitelist": v.string(),
   "jute.maxbuffer": integer(1024, 0x7fffffff),
-  "zookeeper.extendedTypesEnabled": boolean,
   extendedTypesEnabled: boolean,
-  "zookeeper.DigestAuthenticationProvider.superDigest": v.pipe(v.string(), v.regex(/^[^:]+:.+$/, "must be user:base64digest")),
+  "DigestAuthenticationProvider.superDigest": v.pipe(v.string(), v.regex(/^[^:]+:.+$/, "must be user:base64digest")),
   "znode.container.checkIntervalMs": integer(1),
   "znode.container.maxPerMinute": integer(1),
-  "zookeeper.enforceQuota": boolean,
   enforceQuota: boolean,
   snapCount: integer(2),
   "autopurge.snapRetainCount": integer(1),
@@ -81,11 +82,11 @@ export function serverConfigFromZooCfg(text: string, overrides: Partial<ServerCo
     maxSessionTimeout: get("maxSessionTimeout") ?? tickTime * 20,
     fourLetterWords: whitelist === undefined ? new Set(["srvr"]) : fourLetterWords(whitelist),
     juteMaxBuffer: get("jute.maxbuffer") ?? 0xfffff,
-    extendedTypesEnabled: get("zookeeper.extendedTypesEnabled") ?? get("extendedTypesEnabled") ?? false,
-    superDigest: get("zookeeper.DigestAuthenticationProvider.superDigest") ?? null,
+    extendedTypesEnabled: get("extendedTypesEnabled") ?? false,
+    superDigest: get("DigestAuthenticationProvider.superDigest") ?? null,
     containerCheckIntervalMs: get("znode.container.checkIntervalMs") ?? 60_000,
     containerMaxPerMinute: get("znode.container.maxPerMinute") ?? 10_000,
-    enforceQuota: get("zookeeper.enforceQuota") ?? get("enforceQuota") ?? false,
+    enforceQuota: get("enforceQuota") ?? false,
     snapCount: get("snapCount") ?? 100_000,
     snapRetainCount: get("autopurge.snapRetainCount") ?? 3,
     purgeIntervalHours: get("autopurge.purgeInterval") ?? 1,

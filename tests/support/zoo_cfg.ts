@@ -59,6 +59,8 @@ export function writeZooCfg(opts: ZooCfgOptions): ZooCfg {
       javaSystemProperties[key] = String(value);
       lines.push(`${key.slice(SYSTEM_PROPERTY_PREFIX.length)}=${value}`);
     } else {
+      // ZooKeeper reads `znode.container.*` only as system properties of that exact name.
+      if (key.startsWith("znode.")) javaSystemProperties[key] = String(value);
       lines.push(`${key}=${value}`);
     }
   }
