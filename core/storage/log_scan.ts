@@ -138,7 +138,26 @@ async function findNonZeroEnd(reader: WindowReader, from: number): Promise<numbe
   return end;
 }
 
+/**
+ * Index of the last non-zero byte in bytes[from, to), or -1. Preallocated segments end in tens of
+ * MiB of zeros that recovery reads on every start, so the aligned middle is checked four bytes
+ * at a time (a byte loop made a 64 MiB segment cost about a second).
+ */
 function lastNonZero(bytes: Uint8Array, from: number, to: number): number {
+  const misalignment = (bytes.byteOffset + from) % 4;
+  const wordsFrom = Math.min(to, from + (misalignment === 0 ? 0 : 4 - misalignment));
+  const wordCount = Math.max(0, Math.floor((to - wordsFrom) / 4));
+  const wordsTo = wordsFrom + wordCount * 4;
+  const tail = lastNonZeroByte(bytes, wordsTo, to);
+  if (tail >= 0) return tail;
+  const words = new Int32Array(bytes.buffer, bytes.byteOffset + wordsFrom, wordCount);
+  for (let w = wordCount - 1; w >= 0; w -= 1) {
+    if (words[w] !== 0) return lastNonZeroByte(bytes, wordsFrom + w * 4, wordsFrom + w * 4 + 4);
+  }
+  return lastNonZeroByte(bytes, from, wordsFrom);
+}
+
+function lastNonZeroByte(bytes: Uint8Array, from: number, to: number): number {
   for (let i = to - 1; i >= from; i -= 1) if (bytes[i] !== 0) return i;
   return -1;
 }
