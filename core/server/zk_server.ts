@@ -186,7 +186,7 @@ export class ZkServer {
     const sessionId = this.sessions.newSessionId();
     const txn: Txn = { type: OpCode.createSession, timeoutMs };
     const header = this.#header(sessionId, 0, OpCode.createSession);
-    this.#log_(header, txn, (result) => {
+    this.#commit(header, txn, (result) => {
       if (result.err !== 0 || connection.state === ConnectionState.closed) return;
       this.#attach(connection, sessionId, timeoutMs, hasReadOnly);
     });
@@ -291,7 +291,7 @@ export class ZkServer {
     }
     this.#lastZxid = outcome.header.zxid;
     const slot = connection.enqueueWrite();
-    this.#log_(outcome.header, outcome.txn, (result) => {
+    this.#commit(outcome.header, outcome.txn, (result) => {
       this.#served(connection, startMs, xid, type);
       connection.complete(slot, writeReply(type, xid, this.tree.lastProcessedZxid, result));
     });
@@ -309,7 +309,7 @@ export class ZkServer {
     const header = this.#header(connection.sessionId, xid, OpCode.closeSession);
     const slot = connection.enqueueWrite(true);
     const txn = this.#prepClose(header);
-    this.#log_(header, txn, () => {
+    this.#commit(header, txn, () => {
       this.#served(connection, startMs, xid, OpCode.closeSession);
       connection.complete(slot, errorReply(xid, this.tree.lastProcessedZxid, 0));
     });
@@ -356,7 +356,7 @@ export class ZkServer {
   };
 
   /** Logs a txn; once durable, applies it (in zxid order) and hands the result to `then`. */
-  #log_(header: TxnHeader, txn: Txn, then: (result: ReturnType<typeof applyTxn>) => void): void {
+  #commit(header: TxnHeader, txn: Txn, then: (result: ReturnType<typeof applyTxn>) => void): void {
     this.metrics.outstandingWrites++;
     this.#store.append({ zxid: header.zxid, bytes: encodeTxn(header, txn) }).then(() => {
       this.metrics.outstandingWrites--;
@@ -402,7 +402,7 @@ export class ZkServer {
     for (const session of this.sessions.expired(now)) {
       this.#log(`expiring session 0x${session.sessionId.toString(16)}, timeout of ${session.timeoutMs}ms exceeded`);
       const header = this.#header(session.sessionId, 0, OpCode.closeSession);
-      this.#log_(header, this.#prepClose(header), () => {});
+      this.#commit(header, this.#prepClose(header), () => {});
       const connection = this.#bySession.get(session.sessionId);
       connection?.close();
     }
@@ -426,7 +426,7 @@ export class ZkServer {
       }, this.#lastZxid + 1n, BigInt(Math.floor(this.clock.wallMs())));
       if ("malformed" in outcome) continue;
       this.#lastZxid = outcome.header.zxid;
-      this.#log_(outcome.header, outcome.txn, () => {});
+      this.#commit(outcome.header, outcome.txn, () => {});
     }
   }
 
