@@ -9,6 +9,8 @@ export type { CacheChange, CacheEvent, CacheInitialized, CachedNode, CacheOption
  * no per-node watches to re-arm, each created / changed / deleted event re-reads that node.
  * The initial load and the resync after a reconnect walk the tree with an explicit stack and
  * diff it against the table, so changes made while disconnected are still reported.
+ * ZooKeeper before 3.9 keeps one watch mode per path and session (ZOOKEEPER-4466): a one-shot watch
+ * the same session sets on the root replaces the recursive one, so give such a cache its own client.
  *
  * @example
  * await using cache = new PersistentCache(client, "/services");
