@@ -5,6 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { Bench } from "tinybench";
+import { ErrorCode, KeeperError } from "../core/proto/error_code.ts";
 import { FrameParser, JUTE_MAX_BUFFER_DEFAULT } from "../core/proto/frame_parser.ts";
 import { JuteReader } from "../core/proto/jute_reader.ts";
 import { JuteWriter } from "../core/proto/jute_writer.ts";
@@ -122,6 +123,16 @@ async function main(): Promise<void> {
     .add("pathProblem: 8-segment path", () => {
       for (let k = 0; k < BATCH; k++) {
         sink += pathProblem("/a/bb/ccc/dddd/eeeee/ffffff/ggggggg/hhhhhhhh") === null ? 1 : 0;
+      }
+    })
+    // Reads answer NONODE by throwing a KeeperError; an Error captures a stack trace on creation.
+    .add("throw + catch KeeperError(NONODE)", () => {
+      for (let k = 0; k < BATCH; k++) {
+        try {
+          throw new KeeperError(ErrorCode.NONODE, PATH);
+        } catch (error) {
+          sink += (error as KeeperError).code;
+        }
       }
     })
     .add("pathProblem: invalid (relative segment)", () => {
