@@ -220,7 +220,8 @@ const scenarios: Scenario[] = [
       return [
         await oneRequest(t, "opcode 999", requestFrame(7, 999, (w) => w.ustring("/"))),
         await oneRequest(t, "opcode -77", requestFrame(7, -77)),
-        await oneRequest(t, "opcode 0 (notification)", requestFrame(7, 0)),
+        // Opcode 0 (notification) is left out: ZooKeeper answers -6 but whether it closes before
+        // the next ping is a race inside ZooKeeper (seen both ways on a loaded machine).
         await oneRequest(t, "reconfig", requestFrame(7, OpCode.reconfig, (w) => w.ustring(null).ustring(null).ustring(null).long(-1n))),
       ];
     },
