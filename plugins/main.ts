@@ -1,9 +1,10 @@
 import process from "node:process";
 import type { CommandPlugin } from "./plugin.ts";
 import { serverCommand } from "./server/server_command.ts";
+import { purgeCommand } from "./purge/purge_command.ts";
 
 /** Every command of the executable; a plugin registers itself by being listed here. */
-const commands: readonly CommandPlugin[] = [serverCommand];
+const commands: readonly CommandPlugin[] = [serverCommand, purgeCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
