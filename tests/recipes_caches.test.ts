@@ -3,7 +3,11 @@
 // session surviving. All four caches watch the same tree from one client.
 import assert from "node:assert/strict";
 import { type Client, type ConnectionState, createClient } from "../core/client/mod.ts";
-import { type CacheEvent, ChildrenCache, NodeCache, PersistentCache, TreeCache } from "../recipes/mod.ts";
+import type { CacheEvent } from "../recipes/cache_base.ts";
+import { ChildrenCache } from "../recipes/children_cache.ts";
+import { NodeCache } from "../recipes/node_cache.ts";
+import { PersistentCache } from "../recipes/persistent_cache.ts";
+import { TreeCache } from "../recipes/tree_cache.ts";
 import { CuttableTransport, within } from "./client_helpers.ts";
 import { forEachTarget, RECIPE_SERVER_OPTIONS, Recorder, uniquePath } from "./support/recipe_targets.ts";
 import { startPaddock } from "./support/servers.ts";

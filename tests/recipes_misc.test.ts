@@ -1,10 +1,12 @@
 // Barriers, counters, group membership, service registry and config watcher, on both servers.
 import assert from "node:assert/strict";
 import * as v from "valibot";
-import {
-  AtomicLong, Barrier, type ConfigUpdate, ConfigWatcher, GroupMember, randomStrategy, roundRobinStrategy,
-  ServiceRegistry, SharedCounter, stickyStrategy,
-} from "../recipes/mod.ts";
+import { AtomicLong } from "../recipes/atomic_long.ts";
+import { Barrier } from "../recipes/barrier.ts";
+import { type ConfigUpdate, ConfigWatcher } from "../recipes/config_watcher.ts";
+import { GroupMember } from "../recipes/group_member.ts";
+import { randomStrategy, roundRobinStrategy, ServiceRegistry, stickyStrategy } from "../recipes/service_registry.ts";
+import { SharedCounter } from "../recipes/shared_counter.ts";
 import { within } from "./client_helpers.ts";
 import { forEachTarget, Recorder, uniquePath } from "./support/recipe_targets.ts";
 import { startWorker } from "./support/worker_process.ts";

@@ -1,7 +1,9 @@
 // Queues: consumer processes each take items; every item is taken exactly once and, per consumer,
 // in each producer's order. Priority and delay orderings; take() with an abort signal.
 import assert from "node:assert/strict";
-import { DelayQueue, DistributedQueue, PriorityQueue } from "../recipes/mod.ts";
+import { DelayQueue } from "../recipes/delay_queue.ts";
+import { PriorityQueue } from "../recipes/priority_queue.ts";
+import { DistributedQueue } from "../recipes/queue.ts";
 import { within } from "./client_helpers.ts";
 import { forEachTarget, uniquePath } from "./support/recipe_targets.ts";
 import { startWorker } from "./support/worker_process.ts";

@@ -1,7 +1,8 @@
 // A recipe worker process for the multi-process tests: `recipe_worker.ts <mode> <connectString> <path> [arg]`.
 // Prints one JSON line per thing it did, so the test can check what each process saw.
 import { createClient } from "../../core/client/mod.ts";
-import { DistributedQueue, DoubleBarrier } from "../../recipes/mod.ts";
+import { DoubleBarrier } from "../../recipes/double_barrier.ts";
+import { DistributedQueue } from "../../recipes/queue.ts";
 
 const [mode, connectString, path, arg] = process.argv.slice(2);
 const say = (line: object) => process.stdout.write(JSON.stringify(line) + "\n");
