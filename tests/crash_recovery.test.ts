@@ -87,9 +87,8 @@ test(`crash rounds: acknowledged writes survive SIGKILL (seed ${SEED}, ${ROUNDS}
     };
     const record = await prepareRound(spec);
     const crashAfterMs = 100 + random.int(1200);
-    const killed = sleep(crashAfterMs).then(() => crash(server));
-    await runLoad(spec, record, killed);
-    await killed;
+    const victim = server;
+    await runLoad(spec, record, () => sleep(crashAfterMs).then(() => crash(victim)));
     const t0 = performance.now();
     server = await start(dir, roundExtra(round + 1));
     const restartMs = Math.round(performance.now() - t0);

@@ -85,14 +85,14 @@ export async function prepareRound(spec: CrashLoadSpec): Promise<RoundRecord> {
 }
 
 /**
- * Runs the load until `crash` resolves (the caller kills the server then) and every session's
- * connection has dropped; resolves with the record.
+ * Connects the sessions, then starts the load and calls `crash` (which kills the server at its
+ * chosen moment); resolves once every session's connection has dropped and `crash` has settled.
  */
-export async function runLoad(spec: CrashLoadSpec, record: RoundRecord, crash: Promise<void>): Promise<void> {
+export async function runLoad(spec: CrashLoadSpec, record: RoundRecord, crash: () => Promise<void>): Promise<void> {
   const sessions: RawSession[] = [];
   for (let s = 0; s < spec.sessions; s++) sessions.push(await RawSession.connect(spec.host, spec.port, { timeoutMs: 4000 }));
   let stopped = false;
-  void crash.then(() => (stopped = true));
+  const crashed = crash().finally(() => (stopped = true));
   const lanes: Promise<void>[] = [];
   for (let s = 0; s < spec.sessions; s++) {
     const session = sessions[s]!;
@@ -105,6 +105,7 @@ export async function runLoad(spec: CrashLoadSpec, record: RoundRecord, crash: P
   }
   await Promise.all(lanes);
   for (const session of sessions) session.drop();
+  await crashed;
 }
 
 interface Lane {
