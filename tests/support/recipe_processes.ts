@@ -1,0 +1,161 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { REPO_ROOT, type Command, typeScriptCommand } from "./runtime.ts";
+import { assertExitedCleanly, runProcess } from "./run_process.ts";
+import { javaExecutable } from "./servers.ts";
+import { findExecutable } from "./which.ts";
+
+/** Curator's recipes and what they pull in (each jar's manifest Class-Path names the rest). */
+export const CURATOR_JARS = [
+  "/usr/share/java/curator-recipes.jar",
+  "/usr/share/java/curator-framework.jar",
+  "/usr/share/java/curator-client.jar",
+  "/usr/share/java/zookeeper.jar",
+  "/usr/share/java/slf4j-nop.jar",
+] as const;
+const SOURCE = join(REPO_ROOT, "tests", "interop", "java", "CuratorRecipes.java");
+const CLASS_DIR = join(REPO_ROOT, ".cache", "java-recipes");
+const CLASS_FILE = join(CLASS_DIR, "CuratorRecipes.class");
+const WORKER = join(REPO_ROOT, "tests", "support", "lock_election_worker.ts");
+
+function javacExecutable(): string | undefined {
+  const fromHome = process.env.JAVA_HOME ? [join(process.env.JAVA_HOME, "bin", "javac")] : [];
+  return findExecutable("javac", [...fromHome, "/usr/bin/javac"]);
+}
+
+/**
+ * Why the Curator participant cannot run here, or false when it can.
+ *
+ * @example test("interop", { skip: curatorSkipReason() }, ...)
+ */
+export function curatorSkipReason(): string | false {
+  if (javaExecutable() === undefined) return "java not installed";
+  if (javacExecutable() === undefined) return "javac not installed";
+  const missing = CURATOR_JARS.filter((j) => !existsSync(j));
+  if (missing.length > 0) return `missing ${missing.join(", ")} (apt-get install libcurator-recipes-java zookeeper libslf4j-java)`;
+  return false;
+}
+
+/** Compiles CuratorRecipes.java into .cache/java-recipes unless the class there is newer than the source. */
+export async function compileCuratorRecipes(): Promise<void> {
+  if (existsSync(CLASS_FILE) && statSync(CLASS_FILE).mtimeMs >= statSync(SOURCE).mtimeMs) return;
+  mkdirSync(CLASS_DIR, { recursive: true });
+  const r = await runProcess({
+    command: javacExecutable()!,
+    args: ["-nowarn", "-cp", CURATOR_JARS.join(":"), "-d", CLASS_DIR, SOURCE],
+    timeoutMs: 120_000,
+  });
+  assertExitedCleanly("javac CuratorRecipes.java", r);
+}
+
+/** The command running the Curator participant (compile first). */
+export function curatorCommand(args: string[]): Command {
+  return {
+    command: javaExecutable()!,
+    args: ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", [CLASS_DIR, ...CURATOR_JARS].join(":"), "CuratorRecipes", ...args],
+  };
+}
+
+/** The command running a Paddock recipe worker on the runtime under test. */
+export function workerCommand(args: string[]): Command {
+  return typeScriptCommand(WORKER, args);
+}
+
+/** A participant process whose stdout lines can be awaited. */
+export interface Participant {
+  readonly lines: readonly string[];
+  readonly exited: Promise<number | null>;
+  /** Resolves with the first line (already seen or to come) matching; rejects after timeoutMs. */
+  waitForLine(match: (line: string) => boolean, timeoutMs: number): Promise<string>;
+  kill(signal?: NodeJS.Signals): void;
+  /** Closes stdin (the latch participants leave the election and exit), then SIGKILL after graceMs. */
+  stop(graceMs?: number): Promise<void>;
+  output(): string;
+}
+
+const live = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const child of live) child.kill("SIGKILL");
+});
+
+/**
+ * Spawns a participant in the repo root.
+ *
+ * @example const p = startParticipant(workerCommand(["latch", cs, "/e", "a", "2000"]));
+ */
+export function startParticipant(command: Command): Participant {
+  const child = spawn(command.command, command.args, { cwd: REPO_ROOT, stdio: ["pipe", "pipe", "pipe"] });
+  live.add(child);
+  const lines: string[] = [];
+  let stderr = "";
+  let partial = "";
+  const waiters = new Set<() => void>();
+  child.stdout!.on("data", (chunk: Buffer) => {
+    const parts = (partial + chunk.toString("utf8")).split("\n");
+    partial = parts.pop()!;
+    lines.push(...parts);
+    for (const w of [...waiters]) w();
+  });
+  child.stderr!.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString("utf8")).slice(-20_000);
+  });
+  child.stdin!.on("error", () => {});
+  const exited = new Promise<number | null>((resolve) => {
+    child.on("exit", (code) => {
+      live.delete(child);
+      for (const w of [...waiters]) w();
+      resolve(code);
+    });
+    child.on("error", () => {
+      live.delete(child);
+      resolve(null);
+    });
+  });
+  let done = false;
+  void exited.then(() => (done = true));
+  const output = () => `--- stdout ---\n${lines.join("\n")}${partial}\n--- stderr ---\n${stderr}`;
+  return {
+    lines,
+    exited,
+    output,
+    waitForLine(match, timeoutMs) {
+      return new Promise((resolve, reject) => {
+        let seen = 0;
+        const check = () => {
+          for (; seen < lines.length; seen++) {
+            if (match(lines[seen]!)) {
+              finish();
+              resolve(lines[seen]!);
+              return;
+            }
+          }
+          if (done) {
+            finish();
+            reject(new Error(`participant exited before the expected line\n${output()}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          finish();
+          reject(new Error(`no expected line within ${timeoutMs} ms\n${output()}`));
+        }, timeoutMs);
+        const finish = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    kill(signal = "SIGKILL") {
+      if (!done) child.kill(signal);
+    },
+    async stop(graceMs = 5_000) {
+      if (done) return;
+      child.stdin!.end();
+      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
