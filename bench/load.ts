@@ -19,6 +19,7 @@ import {
   PREPARE_TOLERATED,
   prepareCount,
   preparePlan,
+  toleratedErrors,
   type Workload,
   workloadPaths,
   workloadPlan,
@@ -128,7 +129,7 @@ interface WindowHooks {
 
 /** Runs `sessions` sessions in this process; resolves with the tallies once all have closed. */
 async function runWorker(spec: LoadSpec, worker: number, sessions: number, go: Promise<void>, hooks: WindowHooks): Promise<WorkerReport> {
-  const tally = newTally(new Set());
+  const tally = newTally(toleratedErrors(spec.workload));
   const paths = workloadPaths(spec.valueBytes, spec.runTag);
   const keyCount = spec.keyCount ?? KEY_COUNT_DEFAULT;
   const total = spec.count ?? Infinity;

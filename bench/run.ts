@@ -48,6 +48,7 @@ const QUICK: Mode = {
     { workload: Workload.exists, valueBytes: 100 },
     { workload: Workload.mix, valueBytes: 100 },
     { workload: Workload.getData, valueBytes: 1024 },
+    { workload: Workload.existsMissing, valueBytes: 100 },
   ],
 };
 
@@ -60,6 +61,7 @@ const FULL: Mode = {
     ...[100, 1024].flatMap((valueBytes) =>
       [Workload.create, Workload.setData, Workload.getData, Workload.exists, Workload.mix].map((workload) => ({ workload, valueBytes }))
     ),
+    { workload: Workload.existsMissing, valueBytes: 100 },
     // One request at a time: the round trip without queueing.
     { workload: Workload.getData, valueBytes: 100, sessions: 1, inFlight: 1 },
     { workload: Workload.setData, valueBytes: 100, sessions: 1, inFlight: 1 },

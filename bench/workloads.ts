@@ -16,6 +16,8 @@ export const Workload = {
   exists: "exists",
   /** 90 % getData, 10 % setData on the same keys. */
   mix: "mix",
+  /** exists on paths that are not there (how lock and barrier recipes wait): the NONODE path. */
+  existsMissing: "existsMissing",
 } as const;
 /** One of {@link Workload}. */
 export type Workload = (typeof Workload)[keyof typeof Workload];
@@ -79,6 +81,8 @@ export function workloadPlan(opts: {
       return { templates: [requestTemplate(paths.keyPrefix, { op: OpCode.getData })], templateFor: () => 0, suffixFor: key };
     case Workload.exists:
       return { templates: [requestTemplate(paths.keyPrefix, { op: OpCode.exists })], templateFor: () => 0, suffixFor: key };
+    case Workload.existsMissing:
+      return { templates: [requestTemplate(`${paths.keyParent}/missing-`, { op: OpCode.exists })], templateFor: () => 0, suffixFor: key };
     case Workload.mix: {
       const templates = [
         requestTemplate(paths.keyPrefix, { op: OpCode.getData }),
@@ -111,6 +115,11 @@ export function preparePlan(opts: { valueBytes: number; keyCount: number; paths:
 /** Requests in the prepare plan. */
 export function prepareCount(keyCount: number): number {
   return 3 + keyCount;
+}
+
+/** Error replies a workload expects, which are therefore not counted as errors. */
+export function toleratedErrors(workload: Workload): ReadonlySet<number> {
+  return workload === Workload.existsMissing ? new Set([ErrorCode.NONODE]) : new Set();
 }
 
 /** Error codes a prepare run expects. */
