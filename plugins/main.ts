@@ -1,10 +1,17 @@
 import process from "node:process";
 import type { CommandPlugin } from "./plugin.ts";
 import { serverCommand } from "./server/server_command.ts";
+import { shellCommand } from "./shell/shell_command.ts";
 import { purgeCommand } from "./purge/purge_command.ts";
+import { watchCommand } from "./watch/watch_command.ts";
 
 /** Every command of the executable; a plugin registers itself by being listed here. */
-const commands: readonly CommandPlugin[] = [serverCommand, purgeCommand];
+const commands: readonly CommandPlugin[] = [
+  serverCommand,
+  purgeCommand,
+  watchCommand,
+  shellCommand,
+];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -23,7 +30,9 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`paddock: unknown command '${name}'\n\n${help()}`);
     return 2;
   }
-  if (args.includes("--help") || args.includes("-h")) {
+  // Flags after "--" belong to the child program of lock/elect/barrier/registry.
+  const own = args.includes("--") ? args.slice(0, args.indexOf("--")) : args;
+  if (own.includes("--help") || own.includes("-h")) {
     process.stdout.write(`${command.usage}\n`);
     return 0;
   }
