@@ -535,6 +535,8 @@ export class Client implements AsyncDisposable {
     const bad = badPath(path);
     if (bad !== undefined) throw bad;
     const s = this.#session;
+    // As the Java client: a watch this client never set is NoWatcher before anything is sent.
+    if (!s.watches.hasLocal(path, type)) throw new KeeperError(ErrorCode.NOWATCHER, path);
     try {
       await s.submit(rq.watchesRequest(OpCode.removeWatches, s.toServer(path), type), { path });
     } catch (err) {

@@ -70,7 +70,8 @@ export class WatchRegistry {
     addAll(this.#persistent.get(path), out);
     // Recursive watches promise no child events (the server may still send some for other watches).
     if (event.type !== EventType.NodeChildrenChanged) this.#addRecursive(path, out);
-    return out;
+    // A listener registered several ways on one path hears each event once, as in the Java client.
+    return out.length > 1 ? [...new Set(out)] : out;
   }
 
   #addRecursive(path: string, out: Watcher[]): void {
@@ -122,6 +123,15 @@ export class WatchRegistry {
       removeFrom(this.#recursive, EventType.PersistentWatchRemoved);
     }
     return out;
+  }
+
+  /** True when a local watch of this WatcherType exists on the path (removeWatches checks first). */
+  hasLocal(path: string, type: number): boolean {
+    const any = type === WatcherType.Any;
+    return ((type === WatcherType.Children || any) && this.#child.has(path)) ||
+      ((type === WatcherType.Data || any) && (this.#data.has(path) || this.#exist.has(path))) ||
+      ((type === WatcherType.Persistent || any) && this.#persistent.has(path)) ||
+      ((type === WatcherType.PersistentRecursive || any) && this.#recursive.has(path));
   }
 
   /** The server paths of every watch, for SetWatches2 after a reconnect. */
