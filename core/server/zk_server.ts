@@ -35,10 +35,13 @@ export interface ZkServerOptions {
   host?: HostInfo;
 }
 
-/** Ops that change state and therefore go through prep, the log and apply. */
+/**
+ * Ops that change state and therefore go through prep, the log and apply. `check` is only valid
+ * inside a multi (ZOOKEEPER-2623); alone it is an unknown op, as in current ZooKeeper.
+ */
 const WRITE_OPS: ReadonlySet<number> = new Set([
   OpCode.create, OpCode.create2, OpCode.createContainer, OpCode.createTTL, OpCode.delete, OpCode.setData,
-  OpCode.setACL, OpCode.check, OpCode.multi, OpCode.reconfig,
+  OpCode.setACL, OpCode.multi, OpCode.reconfig,
 ]);
 
 const READ_OPS: ReadonlySet<number> = new Set([
