@@ -13,3 +13,15 @@
  * await client.create("/workers/w-", "host-1", { mode: CreateMode.EPHEMERAL_SEQUENTIAL });
  */
 export * from "./core/client/mod.ts";
+
+/**
+ * The server: `startServer(config)` runs a standalone ZooKeeper-compatible server on real
+ * sockets and files (or in memory), `defaultServerConfig` shows every setting and its default.
+ *
+ * @example
+ * import { startServer } from "paddock";
+ * await using server = await startServer({ clientPort: 2181, dataDir: "./data" });
+ * console.log(`serving on ${server.connectString}`);
+ */
+export { type RunningServer, startServer } from "./core/server/start_server.ts";
+export { defaultServerConfig, type ServerConfig } from "./core/server/server_config.ts";
