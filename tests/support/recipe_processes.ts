@@ -76,7 +76,13 @@ export interface Participant {
 
 const live = new Set<ChildProcess>();
 process.on("exit", () => {
-  for (const child of live) child.kill("SIGKILL");
+  for (const child of live) {
+    try {
+      if (child.pid !== undefined) process.kill(child.pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
 });
 
 /**
@@ -148,12 +154,18 @@ export function startParticipant(command: Command): Participant {
       });
     },
     kill(signal = "SIGKILL") {
-      if (!done) child.kill(signal);
+      // process.kill, not child.kill: Deno's child.kill delivers only the first signal (SIGCONT after SIGSTOP would be dropped).
+      if (done || child.pid === undefined) return;
+      try {
+        process.kill(child.pid, signal);
+      } catch {
+        // Already gone.
+      }
     },
     async stop(graceMs = 5_000) {
       if (done) return;
       child.stdin!.end();
-      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+      const timer = setTimeout(() => child.pid !== undefined && !done && process.kill(child.pid, "SIGKILL"), graceMs);
       await exited;
       clearTimeout(timer);
     },
