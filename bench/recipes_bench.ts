@@ -12,7 +12,7 @@ import {
   compileCuratorRecipes, curatorCommand, curatorSkipReason, type Participant, startParticipant, workerCommand,
 } from "../tests/support/recipe_processes.ts";
 import { type Command } from "../tests/support/runtime.ts";
-import { type ServerHandle, startPaddock, startZooKeeper, zookeeperAvailable } from "../tests/support/servers.ts";
+import { type ServerHandle, type ServerOptions, startPaddock, startZooKeeper, zookeeperAvailable } from "../tests/support/servers.ts";
 
 const { values } = parseArgs({
   options: {
@@ -105,10 +105,10 @@ function table(rows: Row[]): string {
 const rows: Row[] = [];
 if (curatorSkipReason() !== false) console.error(`Curator skipped: ${curatorSkipReason()}`);
 else await compileCuratorRecipes();
-const servers: { name: string; start: () => Promise<ServerHandle> }[] = [{ name: "Paddock", start: startPaddock }];
+const servers: { name: string; start: (opts: ServerOptions) => Promise<ServerHandle> }[] = [{ name: "Paddock", start: startPaddock }];
 if (zookeeperAvailable()) servers.unshift({ name: "ZooKeeper 3.8", start: startZooKeeper });
 for (const s of servers) {
-  const server = await s.start({ tickTimeMs: 200 } as never);
+  const server = await s.start({ tickTimeMs: 200 });
   try {
     await measure(server, s.name, rows);
   } finally {
