@@ -1,34 +1,18 @@
 // Elections: LeaderLatch and LeaderSelector in-process, and latch participants as real processes
 // with a short session timeout: exactly one leader, failover after SIGKILL and after session expiry.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { createClient, type Client } from "../mod.ts";
+import { test } from "node:test";
 import { LeaderLatch, LeaderSelector, type Leadership } from "../recipes/mod.ts";
 import { currentLeaders, oneLeader } from "./support/election_watch.ts";
 import { type Participant, startParticipant, workerCommand } from "./support/recipe_processes.ts";
-import { paddockAvailable, startPaddock, type ServerHandle } from "./support/servers.ts";
+import { usePaddock } from "./support/paddock_fixture.ts";
 
 const TIMEOUT_MS = 120_000;
 /** Short, so a killed leader's session expires quickly (the server allows 2..20 ticks of 200 ms). */
 const SESSION_TIMEOUT_MS = 1_600;
-const skip = paddockAvailable() ? false : "Paddock server entry point missing";
-let server: ServerHandle | undefined;
-const clients: Client[] = [];
-
-before(async () => {
-  if (skip === false) server = await startPaddock({ tickTimeMs: 200 });
-});
-after(async () => {
-  await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
-  await server?.stop();
-});
-
-async function connect(): Promise<Client> {
-  const client = createClient(server!.connectString, { sessionTimeoutMs: 4_000 });
-  clients.push(client);
-  await client.ready({ signal: AbortSignal.timeout(10_000) });
-  return client;
-}
+const paddock = usePaddock();
+const skip = paddock.skip;
+const connect = paddock.connect;
 
 test("latch: one leader among three clients, the next takes over on close, tokens grow", { skip, timeout: TIMEOUT_MS }, async () => {
   const latches = await Promise.all(["a", "b", "c"].map(async (id) => new LeaderLatch(await connect(), "/it/latch1", { id })));
@@ -88,7 +72,7 @@ test("selector: turns never overlap, autoRequeue gives everyone turns, requeue()
 async function startLatchProcesses(path: string, ids: string[]): Promise<Map<string, Participant>> {
   const participants = new Map<string, Participant>();
   for (const id of ids) {
-    const p = startParticipant(workerCommand(["latch", server!.connectString, path, id, String(SESSION_TIMEOUT_MS)]));
+    const p = startParticipant(workerCommand(["latch", paddock.connectString(), path, id, String(SESSION_TIMEOUT_MS)]));
     participants.set(id, p);
     await p.waitForLine((l) => l === `started ${id}`, 30_000);
   }

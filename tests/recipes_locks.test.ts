@@ -1,34 +1,18 @@
 // Locks over the sorted-sequence primitive: Mutex, ReadWriteLock and Semaphore, in-process and
 // between real worker processes (each with its own client) on a Paddock server process.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { createClient, type Client } from "../mod.ts";
+import { test } from "node:test";
 import { startServer } from "../core/server/start_server.ts";
 import {
   LossReason, Mutex, OwnershipLostError, ReadWriteLock, readDriver, Semaphore, sortBySequence, standardDriver,
 } from "../recipes/mod.ts";
 import { type Participant, startParticipant, workerCommand } from "./support/recipe_processes.ts";
-import { paddockAvailable, startPaddock, type ServerHandle } from "./support/servers.ts";
+import { usePaddock } from "./support/paddock_fixture.ts";
 
 const TIMEOUT_MS = 120_000;
-const skip = paddockAvailable() ? false : "Paddock server entry point missing";
-let server: ServerHandle | undefined;
-const clients: Client[] = [];
-
-before(async () => {
-  if (skip === false) server = await startPaddock({ tickTimeMs: 200 });
-});
-after(async () => {
-  await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
-  await server?.stop();
-});
-
-async function connect(connectString = server!.connectString, sessionTimeoutMs = 4_000): Promise<Client> {
-  const client = createClient(connectString, { sessionTimeoutMs });
-  clients.push(client);
-  await client.ready({ signal: AbortSignal.timeout(10_000) });
-  return client;
-}
+const paddock = usePaddock();
+const skip = paddock.skip;
+const connect = paddock.connect;
 
 async function runWorkers(argsList: string[][]): Promise<Participant[]> {
   const workers = argsList.map((args) => startParticipant(workerCommand(args)));
@@ -75,7 +59,7 @@ test("mutex: reentrant per owner, exclusive across owners, fencing tokens grow, 
 test("mutex: 4 processes x 15 unguarded increments = 60, never two holders", { skip, timeout: TIMEOUT_MS }, async () => {
   const client = await connect();
   await client.create("/it/counter", "0").catch(() => client.setData("/it/counter", "0"));
-  const workers = await runWorkers(Array.from({ length: 4 }, () => ["mutex", server!.connectString, "/it/mutex2", "/it/counter", "/it/holders", "15"]));
+  const workers = await runWorkers(Array.from({ length: 4 }, () => ["mutex", paddock.connectString(), "/it/mutex2", "/it/counter", "/it/holders", "15"]));
   assertNoOverlap(workers);
   const { data } = await client.getData("/it/counter");
   assert.equal(new TextDecoder().decode(data), "60");
@@ -102,7 +86,7 @@ test("rwlock: two readers hold together, a writer waits for both and later reade
 });
 
 test("rwlock: 3 reader and 2 writer processes, writers alone, readers together", { skip, timeout: TIMEOUT_MS }, async () => {
-  const cs = server!.connectString;
+  const cs = paddock.connectString();
   const workers = await runWorkers([
     ["rwlock", cs, "/it/rw2", "/it/rwmarks", "read", "5", "60"],
     ["rwlock", cs, "/it/rw2", "/it/rwmarks", "read", "5", "60"],
@@ -116,7 +100,7 @@ test("rwlock: 3 reader and 2 writer processes, writers alone, readers together",
 });
 
 test("semaphore: 5 processes, 2 leases, never more than 2 holders", { skip, timeout: TIMEOUT_MS }, async () => {
-  const cs = server!.connectString;
+  const cs = paddock.connectString();
   const workers = await runWorkers(Array.from({ length: 5 }, () => ["semaphore", cs, "/it/sem", "/it/semmarks", "2", "4", "40"]));
   assertNoOverlap(workers);
   const max = Math.max(...workers.map((w) => Number(w.lines.find((l) => l.startsWith("maxHolders"))?.split(" ")[1] ?? 0)));
