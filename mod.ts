@@ -25,3 +25,17 @@ export * from "./core/client/mod.ts";
  */
 export { type RunningServer, startServer } from "./core/server/start_server.ts";
 export { defaultServerConfig, type ServerConfig } from "./core/server/server_config.ts";
+
+/**
+ * The recipes: locks with fencing tokens, read/write lock, semaphore, leader latch and selector,
+ * caches, queues, barriers, counters, group membership, service registry, configuration watching.
+ * Each is also importable on its own from `recipes/<name>.ts`.
+ *
+ * @example
+ * import { createClient, Mutex } from "paddock";
+ * await using client = createClient("127.0.0.1:2181");
+ * await using mutex = new Mutex(client, "/locks/report");
+ * await using lease = await mutex.acquire({ signal: AbortSignal.timeout(5000) });
+ * await writeReport({ fencingToken: lease.fencingToken });
+ */
+export * from "./recipes/mod.ts";
