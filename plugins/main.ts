@@ -4,12 +4,24 @@ import { serverCommand } from "./server/server_command.ts";
 import { shellCommand } from "./shell/shell_command.ts";
 import { purgeCommand } from "./purge/purge_command.ts";
 import { watchCommand } from "./watch/watch_command.ts";
+import { lockCommand } from "./lock/lock_command.ts";
+import { electCommand } from "./elect/elect_command.ts";
+import { queueCommand } from "./queue/queue_command.ts";
+import { barrierCommand } from "./barrier/barrier_command.ts";
+import { counterCommand } from "./counter/counter_command.ts";
+import { registryCommand } from "./registry/registry_command.ts";
 
 /** Every command of the executable; a plugin registers itself by being listed here. */
 const commands: readonly CommandPlugin[] = [
   serverCommand,
   purgeCommand,
   watchCommand,
+  lockCommand,
+  electCommand,
+  queueCommand,
+  barrierCommand,
+  counterCommand,
+  registryCommand,
   shellCommand,
 ];
 
