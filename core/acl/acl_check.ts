@@ -1,4 +1,5 @@
-import { ErrorCode, KeeperError } from "../proto/error_code.ts";
+import { ErrorCode } from "../proto/error_code.ts";
+import { Refusal } from "../proto/refusal.ts";
 import type { ACL, Id } from "../proto/records.ts";
 import { ipMatches, isValidIpExpression } from "./ip_match.ts";
 
@@ -22,7 +23,7 @@ export function aclAllows(acl: readonly ACL[] | null, perm: number, authIds: rea
 
 /** Throws NoAuth when the ACL does not allow `perm`. */
 export function checkAcl(acl: readonly ACL[] | null, perm: number, authIds: readonly Id[], path?: string): void {
-  if (!aclAllows(acl, perm, authIds)) throw new KeeperError(ErrorCode.NOAUTH, path);
+  if (!aclAllows(acl, perm, authIds)) throw new Refusal(ErrorCode.NOAUTH, path);
 }
 
 /** Schemes that authenticate a person (the `auth` ACL scheme expands to these ids; not ip). */
@@ -48,19 +49,19 @@ function isValidId(id: Id): boolean {
  */
 export function fixupAcl(path: string, authIds: readonly Id[], acl: readonly ACL[] | null): ACL[] {
   const unique = dedupeAcl(acl ?? []);
-  if (unique.length === 0) throw new KeeperError(ErrorCode.INVALIDACL, path);
+  if (unique.length === 0) throw new Refusal(ErrorCode.INVALIDACL, path);
   const fixed: ACL[] = [];
   for (const entry of unique) {
     if (entry.id.scheme === "world" && entry.id.id === "anyone") {
       fixed.push(entry);
     } else if (entry.id.scheme === "auth") {
       const people = authIds.filter((id) => isAuthenticatedScheme(id.scheme));
-      if (people.length === 0) throw new KeeperError(ErrorCode.INVALIDACL, path);
+      if (people.length === 0) throw new Refusal(ErrorCode.INVALIDACL, path);
       for (const id of people) fixed.push({ perms: entry.perms, id: { scheme: id.scheme, id: id.id } });
     } else if (isValidId(entry.id)) {
       fixed.push(entry);
     } else {
-      throw new KeeperError(ErrorCode.INVALIDACL, path);
+      throw new Refusal(ErrorCode.INVALIDACL, path);
     }
   }
   return fixed;

@@ -2,7 +2,8 @@ import { NULL_DATA } from "../tree/znode.ts";
 import { checkAcl, fixupAcl } from "../acl/acl_check.ts";
 import { Perms } from "../proto/acl_perms.ts";
 import { createModeInfo } from "../proto/create_mode.ts";
-import { ErrorCode, KeeperError } from "../proto/error_code.ts";
+import { ErrorCode } from "../proto/error_code.ts";
+import { Refusal } from "../proto/refusal.ts";
 import { JuteError, type JuteReader } from "../proto/jute_reader.ts";
 import { OpCode } from "../proto/op_code.ts";
 import { pathProblem } from "../proto/path.ts";
@@ -59,7 +60,7 @@ export function prepWrite(ctx: PrepContext, request: PrepRequest, zxid: bigint, 
   try {
     return { header, txn: prepOp(ctx, request, header, ops[0]!) };
   } catch (error) {
-    if (!(error instanceof KeeperError)) throw error;
+    if (!(error instanceof Refusal)) throw error;
     header.type = OpCode.error;
     return { header, txn: { type: OpCode.error, err: error.code } };
   }
@@ -171,7 +172,7 @@ function prepMulti(ctx: PrepContext, request: PrepRequest, header: TxnHeader, op
     try {
       txns.push(prepOp(ctx, request, header, op, remember));
     } catch (error) {
-      if (!(error instanceof KeeperError)) throw error;
+      if (!(error instanceof Refusal)) throw error;
       failed = true;
       txns.push({ type: OpCode.error, err: error.code });
       for (const [path, record] of saved) ctx.outstanding.restore(path, record);
@@ -204,7 +205,7 @@ function prepOp(ctx: PrepContext, request: PrepRequest, header: TxnHeader, op: P
       return prepCloseSession(ctx, request, header);
     case OpCode.reconfig:
       ctx.checkSession(request.sessionId);
-      throw new KeeperError(ErrorCode.RECONFIGDISABLED);
+      throw new Refusal(ErrorCode.RECONFIGDISABLED);
     default:
       throw new MalformedOp(`op ${op.type} is not a write`);
   }
@@ -215,21 +216,21 @@ function recordFor(ctx: PrepContext, path: string): ChangeRecord {
   const key = path === "" ? ROOT : path;
   const pending = ctx.outstanding.get(key);
   if (pending !== undefined) {
-    if (!pending.exists) throw new KeeperError(ErrorCode.NONODE, path);
+    if (!pending.exists) throw new Refusal(ErrorCode.NONODE, path);
     return pending;
   }
   const node = ctx.tree.getNode(key);
-  if (node === undefined) throw new KeeperError(ErrorCode.NONODE, path);
+  if (node === undefined) throw new Refusal(ErrorCode.NONODE, path);
   return recordOfNode(key, node, ctx.tree.lastProcessedZxid);
 }
 
 function validPath(path: string): void {
-  if (pathProblem(path) !== null) throw new KeeperError(ErrorCode.BADARGUMENTS, path);
+  if (pathProblem(path) !== null) throw new Refusal(ErrorCode.BADARGUMENTS, path);
 }
 
 /** ZooKeeper's checkAndIncVersion: -1 matches any version; the next version skips -1. */
 function nextVersion(current: number, expected: number, path: string): number {
-  if (expected !== -1 && expected !== current) throw new KeeperError(ErrorCode.BADVERSION, path);
+  if (expected !== -1 && expected !== current) throw new Refusal(ErrorCode.BADVERSION, path);
   const next = (current + 1) | 0;
   return next === -1 ? 0 : next;
 }
@@ -246,13 +247,13 @@ function change(ctx: PrepContext, record: ChangeRecord, remember?: Remember): vo
 
 function prepCreate(ctx: PrepContext, request: PrepRequest, header: TxnHeader, op: ParsedOp, remember?: Remember): Txn {
   const mode = createModeInfo(op.flags);
-  if (mode === undefined) throw new KeeperError(ErrorCode.BADARGUMENTS, op.path);
-  if (mode.ttl && !ctx.extendedTypesEnabled) throw new KeeperError(ErrorCode.UNIMPLEMENTED);
+  if (mode === undefined) throw new Refusal(ErrorCode.BADARGUMENTS, op.path);
+  if (mode.ttl && !ctx.extendedTypesEnabled) throw new Refusal(ErrorCode.UNIMPLEMENTED);
   const ttlInvalid = mode.ttl ? op.ttl <= 0n || op.ttl > TTL_MAX_MS : op.ttl >= 0n;
-  if (ttlInvalid) throw new KeeperError(ErrorCode.BADARGUMENTS, op.path);
+  if (ttlInvalid) throw new Refusal(ErrorCode.BADARGUMENTS, op.path);
   ctx.checkSession(request.sessionId);
   const slash = op.path.lastIndexOf("/");
-  if (slash === -1 || op.path.includes("\u0000")) throw new KeeperError(ErrorCode.BADARGUMENTS, op.path);
+  if (slash === -1 || op.path.includes("\u0000")) throw new Refusal(ErrorCode.BADARGUMENTS, op.path);
   const parentPath = op.path.slice(0, slash);
   const acl = fixupAcl(op.path, request.authIds, op.acl);
   const parent = recordFor(ctx, parentPath);
@@ -261,9 +262,9 @@ function prepCreate(ctx: PrepContext, request: PrepRequest, header: TxnHeader, o
   validPath(path);
   const pending = ctx.outstanding.get(path);
   const exists = pending !== undefined ? pending.exists : ctx.tree.getNode(path) !== undefined;
-  if (exists) throw new KeeperError(ErrorCode.NODEEXISTS, path);
+  if (exists) throw new Refusal(ErrorCode.NODEEXISTS, path);
   if (ephemeralKind(parent.ephemeralOwner, ctx.extendedTypesEnabled) === EphemeralKind.session) {
-    throw new KeeperError(ErrorCode.NOCHILDRENFOREPHEMERALS, path);
+    throw new Refusal(ErrorCode.NOCHILDRENFOREPHEMERALS, path);
   }
   ctx.checkQuota?.(path, null, op.data, true);
   const parentCVersion = parent.cversion + 1;
@@ -300,21 +301,21 @@ function prepDelete(ctx: PrepContext, request: PrepRequest, header: TxnHeader, o
   if (!isContainer) ctx.checkSession(request.sessionId);
   const slash = op.path.lastIndexOf("/");
   if (slash === -1 || op.path.includes("\u0000") || isSpecialPath(op.path)) {
-    throw new KeeperError(ErrorCode.BADARGUMENTS, op.path);
+    throw new Refusal(ErrorCode.BADARGUMENTS, op.path);
   }
   const parentPath = op.path.slice(0, slash);
   const node = isContainer ? recordFor(ctx, op.path) : undefined;
   if (node !== undefined) {
-    if (node.childCount > 0) throw new KeeperError(ErrorCode.NOTEMPTY, op.path);
+    if (node.childCount > 0) throw new Refusal(ErrorCode.NOTEMPTY, op.path);
     const kind = ephemeralKind(node.ephemeralOwner, ctx.extendedTypesEnabled);
-    if (kind === EphemeralKind.session) throw new KeeperError(ErrorCode.BADVERSION, op.path);
+    if (kind === EphemeralKind.session) throw new Refusal(ErrorCode.BADVERSION, op.path);
   }
   const parent = recordFor(ctx, parentPath);
   if (!isContainer) {
     checkAcl(parent.acl, Perms.DELETE, request.authIds, op.path);
     const target = recordFor(ctx, op.path);
     nextVersion(target.version, op.version, op.path);
-    if (target.childCount > 0) throw new KeeperError(ErrorCode.NOTEMPTY, op.path);
+    if (target.childCount > 0) throw new Refusal(ErrorCode.NOTEMPTY, op.path);
   }
   change(ctx, { ...parent, zxid: header.zxid, childCount: parent.childCount - 1 }, remember);
   change(ctx, { ...(node ?? recordFor(ctx, op.path)), zxid: header.zxid, exists: false }, remember);

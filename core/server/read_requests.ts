@@ -1,6 +1,7 @@
 import { aclAllows, checkAcl } from "../acl/acl_check.ts";
 import { Perms } from "../proto/acl_perms.ts";
-import { ErrorCode, KeeperError } from "../proto/error_code.ts";
+import { ErrorCode } from "../proto/error_code.ts";
+import { Refusal } from "../proto/refusal.ts";
 import type { JuteReader } from "../proto/jute_reader.ts";
 import type { JuteWriter } from "../proto/jute_writer.ts";
 import { OpCode, Xid } from "../proto/op_code.ts";
@@ -24,7 +25,7 @@ export class BadReadRequest extends Error {}
 
 /**
  * Executes a read against the applied tree and returns the framed reply (ZooKeeper's
- * FinalRequestProcessor for non-txn requests). Throws KeeperError for error replies.
+ * FinalRequestProcessor for non-txn requests). Throws Refusal for error replies.
  */
 export function executeRead(ctx: ReadContext, type: number, xid: number, body: JuteReader): Uint8Array {
   const zxid = ctx.tree.lastProcessedZxid;
@@ -84,7 +85,7 @@ export function executeRead(ctx: ReadContext, type: number, xid: number, body: J
 /** Looks a node up and checks READ. */
 function readableNode(ctx: ReadContext, path: string): ZNode {
   const node = ctx.tree.getNode(path);
-  if (node === undefined) throw new KeeperError(ErrorCode.NONODE, path);
+  if (node === undefined) throw new Refusal(ErrorCode.NONODE, path);
   checkAcl(node.acl, Perms.READ, ctx.authIds, path);
   return node;
 }
@@ -97,12 +98,12 @@ function getData(ctx: ReadContext, w: JuteWriter, path: string, watch: boolean):
 }
 
 function exists(ctx: ReadContext, w: JuteWriter, path: string, watch: boolean): void {
-  if (path.includes("\u0000")) throw new KeeperError(ErrorCode.BADARGUMENTS, path);
+  if (path.includes("\u0000")) throw new Refusal(ErrorCode.BADARGUMENTS, path);
   const node = ctx.tree.getNode(path);
   if (node !== undefined) checkAcl(node.acl, Perms.READ, ctx.authIds, path);
   // An exists watch is set whether or not the node is there: it is how a client waits for a create.
   if (watch) ctx.tree.watchData(path, ctx.watcher);
-  if (node === undefined) throw new KeeperError(ErrorCode.NONODE, path);
+  if (node === undefined) throw new Refusal(ErrorCode.NONODE, path);
   writeNodeStat(w, node);
 }
 
@@ -115,7 +116,7 @@ function getChildren(ctx: ReadContext, w: JuteWriter, path: string, watch: boole
 
 function getAcl(ctx: ReadContext, w: JuteWriter, path: string): void {
   const node = ctx.tree.getNode(path);
-  if (node === undefined) throw new KeeperError(ErrorCode.NONODE, path);
+  if (node === undefined) throw new Refusal(ErrorCode.NONODE, path);
   checkAcl(node.acl, Perms.READ | Perms.ADMIN, ctx.authIds, path);
   // Without ADMIN a client may see who has access but not the digests (they can be brute-forced).
   const acl: readonly ACL[] = aclAllows(node.acl, Perms.ADMIN, ctx.authIds)
@@ -138,7 +139,7 @@ function watchesOp(ctx: ReadContext, type: number, path: string, watcherType: nu
   const found = type === OpCode.checkWatches
     ? hasWatch(ctx, path, watcherType)
     : removeWatch(ctx, path, watcherType);
-  if (!found) throw new KeeperError(ErrorCode.NOWATCHER, path);
+  if (!found) throw new Refusal(ErrorCode.NOWATCHER, path);
 }
 
 const ANY_MODE = WatchMode.standard | WatchMode.persistent | WatchMode.persistentRecursive;
@@ -251,7 +252,7 @@ function multiReadOne(ctx: ReadContext, w: JuteWriter, op: { type: number; path:
   try {
     node = readableNode(ctx, op.path);
   } catch (error) {
-    if (!(error instanceof KeeperError)) throw error;
+    if (!(error instanceof Refusal)) throw error;
     writeMultiHeader(w, { type: OpCode.error, done: false, err: error.code });
     w.int(error.code);
     return;

@@ -78,6 +78,7 @@ function readNode(r: JuteReader, tree: DataTree, aclTable: ACL[][]): void {
     pzxid: r.long(),
     children: new Set(),
     childrenPeak: r.int(),
+    childOrder: null,
   };
   tree.restoreNode(path, node);
 }

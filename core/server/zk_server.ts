@@ -1,7 +1,8 @@
 import type { Clock } from "../io/clock.ts";
 import type { ServerSocket, SocketHandler } from "../io/socket.ts";
 import { digestId } from "../acl/digest.ts";
-import { ErrorCode, KeeperError } from "../proto/error_code.ts";
+import { ErrorCode } from "../proto/error_code.ts";
+import { Refusal } from "../proto/refusal.ts";
 import { JuteError, JuteReader } from "../proto/jute_reader.ts";
 import { JuteWriter } from "../proto/jute_writer.ts";
 import { OpCode, Xid, opName } from "../proto/op_code.ts";
@@ -342,8 +343,8 @@ export class ZkServer {
       extendedTypesEnabled: this.config.extendedTypesEnabled,
       checkSession: (sessionId: bigint) => {
         const session = this.sessions.get(sessionId);
-        if (session === undefined) throw new KeeperError(ErrorCode.SESSIONEXPIRED);
-        if (session.closing) throw new KeeperError(ErrorCode.SESSIONEXPIRED);
+        if (session === undefined) throw new Refusal(ErrorCode.SESSIONEXPIRED);
+        if (session.closing) throw new Refusal(ErrorCode.SESSIONEXPIRED);
       },
       ...(this.config.enforceQuota ? { checkQuota: this.#checkQuota } : {}),
     };
@@ -354,7 +355,7 @@ export class ZkServer {
     const bytesDiff = newData.length - (oldData?.length ?? 0);
     for (const exceeded of this.tree.quotas.check(path, isCreate ? 1 : 0, bytesDiff)) {
       this.#log(`WARN ${exceeded.message}`);
-      if (exceeded.hard) throw new KeeperError(ErrorCode.QUOTAEXCEEDED, exceeded.quotaPath);
+      if (exceeded.hard) throw new Refusal(ErrorCode.QUOTAEXCEEDED, exceeded.quotaPath);
     }
   };
 
@@ -444,7 +445,7 @@ export class ZkServer {
 }
 
 function readErrorCode(error: unknown): number {
-  if (error instanceof KeeperError) return error.code;
+  if (error instanceof Refusal) return error.code;
   if (error instanceof JuteError || error instanceof BadReadRequest) return ErrorCode.MARSHALLINGERROR;
   throw error;
 }

@@ -77,6 +77,7 @@ export class DataTree {
   #linkChild(parentPath: string, name: string): void {
     const parent = this.nodes.get(parentPath)!;
     parent.children.add(name);
+    parent.childOrder = null;
     if (parent.children.size > parent.childrenPeak) parent.childrenPeak = parent.children.size;
   }
 
@@ -88,6 +89,7 @@ export class DataTree {
     const parent = this.nodes.get(slash === 0 ? ROOT : path.slice(0, slash));
     if (parent === undefined) throw new TreeInconsistency(`snapshot: ${path} comes before its parent`);
     parent.children.add(path.slice(slash + 1));
+    parent.childOrder = null;
     this.#indexOwner(path, node.ephemeralOwner);
     // Snapshots are taken between txns, so the stats nodes they hold are exact: index only.
     if (path.endsWith(`/${QUOTA_LIMIT_NODE}`)) this.quotas.created(path, node.data.length);
@@ -106,9 +108,10 @@ export class DataTree {
   }
 
   /** Children names in the order ZooKeeper returns them. */
-  childrenOf(node: ZNode): string[] {
+  childrenOf(node: ZNode): readonly string[] {
     // ZooKeeper's DataNode creates its child set with capacity 8.
-    return javaHashOrder([...node.children], javaHashCapacity(8, node.childrenPeak));
+    // Cached until the children change: a busy parent is listed far more often than it changes.
+    return node.childOrder ??= javaHashOrder([...node.children], javaHashCapacity(8, node.childrenPeak));
   }
 
   /** Applies a create; `parentCVersion` is the parent's new cversion as prep computed it. */
@@ -169,6 +172,7 @@ export class DataTree {
     const node = this.nodes.get(path);
     if (parent === undefined || node === undefined) throw new TreeInconsistency(`delete ${path}: missing`);
     parent.children.delete(path.slice(slash + 1));
+    parent.childOrder = null;
     // A later create may already have raised pzxid; never move it backwards.
     if (zxid > parent.pzxid) parent.pzxid = zxid;
     this.nodes.delete(path);

@@ -18,6 +18,8 @@ export interface ZNode {
   children: Set<string>;
   /** The largest number of children the node ever held (drives the Java HashSet order). */
   childrenPeak: number;
+  /** The children in ZooKeeper's order, computed on the first getChildren after a change. */
+  childOrder: readonly string[] | null;
 }
 
 export function newZNode(
@@ -37,6 +39,7 @@ export function newZNode(
     pzxid: fields.zxid,
     children: new Set(),
     childrenPeak: 0,
+    childOrder: null,
   };
 }
 
