@@ -49,7 +49,14 @@ export async function startServer(
     log,
   });
   const store: TxnStore = fileStore ?? new MemoryStore();
-  const server = new ZkServer({ config, store, clock: systemClock, log, host: nodeHostInfo(config) });
+  const server = new ZkServer({
+    config,
+    store,
+    clock: systemClock,
+    log,
+    host: nodeHostInfo(config),
+    yieldToIo: () => new Promise((resolve) => setTimeout(resolve, 0)),
+  });
   await server.start();
   let listener: Listener;
   try {

@@ -24,7 +24,7 @@ import { errorReply, writeReply } from "./replies.ts";
 import type { ServerConfig } from "./server_config.ts";
 import { ConnectionState, ServerConnection } from "./server_connection.ts";
 import { ServerMetrics } from "./server_metrics.ts";
-import { decodeSnapshot, encodeSnapshot } from "./snapshot_codec.ts";
+import { captureSnapshot, decodeSnapshot, encodeSnapshotSlices, type SnapshotImage } from "./snapshot_codec.ts";
 
 /** What a standalone server is built from: its config and injected I/O. */
 export interface ZkServerOptions {
@@ -34,6 +34,11 @@ export interface ZkServerOptions {
   log?: (line: string) => void;
   /** Process and disk facts for the four-letter words; default: nothing measured. */
   host?: HostInfo;
+  /**
+   * Resolves once pending I/O had a chance to run (a macrotask). Long work such as encoding a
+   * snapshot awaits it between slices; the default (a microtask) suits simulations.
+   */
+  yieldToIo?: () => Promise<void>;
 }
 
 /**
@@ -78,6 +83,7 @@ export class ZkServer {
   readonly host: HostInfo;
   readonly #store: TxnStore;
   readonly #log: (line: string) => void;
+  readonly #yieldToIo: () => Promise<void>;
   readonly #bySession = new Map<bigint, ServerConnection>();
   readonly #connectionsPerIp = new Map<string, number>();
   #lastZxid = 0n;
@@ -85,7 +91,8 @@ export class ZkServer {
   #snapshotting = false;
   #running = false;
 
-  constructor({ config, store, clock, log, host }: ZkServerOptions) {
+  constructor({ config, store, clock, log, host, yieldToIo }: ZkServerOptions) {
+    this.#yieldToIo = yieldToIo ?? (() => Promise.resolve());
     this.host = host ?? staticHostInfo(config);
     this.config = config;
     this.clock = clock;
@@ -389,14 +396,22 @@ export class ZkServer {
   #maybeSnapshot(): void {
     if (this.#snapshotting || !this.#store.wantsSnapshot()) return;
     this.#snapshotting = true;
-    const zxid = this.tree.lastProcessedZxid;
-    const data = encodeSnapshot(this.tree, this.sessions);
-    this.#store.writeSnapshot(zxid, data).then(
-      () => this.#log(`snapshot at zxid 0x${zxid.toString(16)} (${data.length} bytes)`),
-      (error: unknown) => this.#log(`snapshot at zxid 0x${zxid.toString(16)} failed: ${(error as Error).message}`),
+    const image = captureSnapshot(this.tree, this.sessions);
+    this.#writeSnapshot(image).then(
+      (bytes) => this.#log(`snapshot at zxid 0x${image.zxid.toString(16)} (${bytes} bytes)`),
+      (error: unknown) => this.#log(`snapshot at zxid 0x${image.zxid.toString(16)} failed: ${(error as Error).message}`),
     ).finally(() => {
       this.#snapshotting = false;
     });
+  }
+
+  /** Encodes in slices, letting requests run between them, then hands the bytes to the store. */
+  async #writeSnapshot(image: SnapshotImage): Promise<number> {
+    const slices = encodeSnapshotSlices(image);
+    let step = slices.next();
+    for (; !step.done; step = slices.next()) await this.#yieldToIo();
+    await this.#store.writeSnapshot(image.zxid, step.value);
+    return step.value.length;
   }
 
   /** Called every tick by the runtime: expires sessions, reaps containers and TTL nodes. */
