@@ -3,6 +3,7 @@ import { REPO_ROOT, typeScriptCommand } from "./runtime.ts";
 import { runProcess, type RunResult } from "./run_process.ts";
 import { PADDOCK_ENTRY } from "./servers.ts";
 import { ZKCLI } from "./zkcli_probe.ts";
+import { ZkCliValueNormalizer } from "./zkcli_values.ts";
 
 /** Which shell runs a session: Debian's zkCli.sh or `paddock shell` on the runtime under test. */
 export const ShellKind = { zkCli: "zkCli", paddock: "paddock" } as const;
@@ -21,7 +22,6 @@ const NOISE = [
   /^WatchedEvent state:\w+ type:None /, /^log4j:/, /^\s*$/, /^npm warn/,
   /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d.*\b(TRACE|DEBUG|INFO|WARN|ERROR)\b/,
 ];
-const TIME_SLACK_MS = 10 * 60_000;
 
 /** Runs a shell with these arguments and stdin, stderr merged into stdout in write order. */
 export function runShell(kind: ShellKind, args: string[], input: string): Promise<RunResult> {
@@ -52,7 +52,7 @@ export async function shellSession(kind: ShellKind, server: string, commands: st
   const input = commands.map((c, i) => (i < marked ? `${c}\n${MARKER_COMMAND}\n` : `${c}\n`)).join("");
   const r = await runShell(kind, ["-server", server], input);
   if (r.timedOut) throw new Error(`${kind} timed out:\n${r.stdout}`);
-  const normalizer = new ValueNormalizer(server);
+  const normalizer = new ZkCliValueNormalizer(server);
   const transcript: string[] = [];
   let output: string[] = [];
   const events: string[] = [];
@@ -77,39 +77,3 @@ export async function shellOneShot(kind: ShellKind, server: string, command: str
   return [`> ${command.join(" ")}`, ...lines, `exit code ${r.code}`];
 }
 
-/** Rewrites zxids relative to the first one seen, session ids as S1.., times as T, the server as SERVER. */
-class ValueNormalizer {
-  private zxidBase: bigint | undefined;
-  private readonly sessions = new Map<string, string>();
-  constructor(private readonly server: string) {}
-
-  line(line: string): string {
-    const zxid = /^(cZxid|mZxid|pZxid) = 0x([0-9a-f]+)$/.exec(line);
-    if (zxid) return `${zxid[1]} = ${this.zxid(BigInt("0x" + zxid[2]))}`;
-    const time = /^(ctime|mtime) = (.+)$/.exec(line);
-    if (time) return `${time[1]} = ${plausibleTime(time[2]!)}`;
-    const owner = /^ephemeralOwner = 0x([0-9a-f]+)$/.exec(line);
-    if (owner && owner[1] !== "0") return `ephemeralOwner = ${this.session(owner[1]!)}`;
-    return line.replaceAll(this.server, "SERVER");
-  }
-
-  private zxid(z: bigint): string {
-    if (z === 0n) return "0";
-    this.zxidBase ??= z;
-    const d = z - this.zxidBase;
-    return d >= 0n ? `z+${d}` : `z${d}`;
-  }
-
-  private session(id: string): string {
-    if (!this.sessions.has(id)) this.sessions.set(id, `S${this.sessions.size + 1}`);
-    return this.sessions.get(id)!;
-  }
-}
-
-/** Java's Date.toString(); the root's zero time stays visible as "0". */
-function plausibleTime(text: string): string {
-  const ms = Date.parse(text.replace(/ [A-Z]{3,4} (\d{4})$/, " $1 UTC"));
-  if (Number.isNaN(ms)) return `T!unparsed(${text})`;
-  if (ms === 0) return "0";
-  return Math.abs(Date.now() - ms) <= TIME_SLACK_MS ? "T" : "T!implausible";
-}

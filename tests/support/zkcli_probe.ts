@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "./runtime.ts";
 import { assertExitedCleanly, runProcess } from "./run_process.ts";
+import { ZkCliValueNormalizer } from "./zkcli_values.ts";
 
 /** Debian's zkCli.sh (zookeeper-bin / zookeeper packages). */
 export const ZKCLI = "/usr/share/zookeeper/bin/zkCli.sh";
@@ -10,7 +11,6 @@ const SCRIPT = join(REPO_ROOT, "tests", "interop", "zkcli_script.txt");
 const MARKER_PATH = "/__paddock_probe_step__";
 const MARKER_COMMAND = `stat ${MARKER_PATH}`;
 const MARKER_OUTPUT = `Node does not exist: ${MARKER_PATH}`;
-const TIME_SLACK_MS = 10 * 60_000;
 
 /** Lines that are zkCli start-up, logging or asynchronous watch chatter, not command results. */
 const NOISE = [
@@ -56,7 +56,7 @@ export async function runZkCliProbe(connectString: string): Promise<string[]> {
 
 function normalize(output: string, commands: string[]): string[] {
   const lines = output.split("\n").filter((l) => !NOISE.some((re) => re.test(l)));
-  const normalizer = new ValueNormalizer();
+  const normalizer = new ZkCliValueNormalizer();
   const transcript: string[] = [];
   let index = 0;
   let pending: string[] = [];
@@ -74,38 +74,3 @@ function normalize(output: string, commands: string[]): string[] {
   return transcript;
 }
 
-/** Rewrites zxids relative to the first one seen, session ids as S1.., and checked times as T. */
-class ValueNormalizer {
-  private zxidBase: bigint | undefined;
-  private readonly sessions = new Map<string, string>();
-
-  line(line: string): string {
-    const zxid = /^(cZxid|mZxid|pZxid) = 0x([0-9a-f]+)$/.exec(line);
-    if (zxid) return `${zxid[1]} = ${this.zxid(BigInt("0x" + zxid[2]))}`;
-    const time = /^(ctime|mtime) = (.+)$/.exec(line);
-    if (time) return `${time[1]} = ${plausibleTime(time[2])}`;
-    const owner = /^ephemeralOwner = 0x([0-9a-f]+)$/.exec(line);
-    if (owner && owner[1] !== "0") return `ephemeralOwner = ${this.session(owner[1])}`;
-    return line;
-  }
-
-  private zxid(z: bigint): string {
-    if (z === 0n) return "0";
-    this.zxidBase ??= z;
-    const d = z - this.zxidBase;
-    return d >= 0n ? `z+${d}` : `z${d}`;
-  }
-
-  private session(id: string): string {
-    if (!this.sessions.has(id)) this.sessions.set(id, `S${this.sessions.size + 1}`);
-    return this.sessions.get(id)!;
-  }
-}
-
-/** zkCli prints times with Date.toString(); "Thu Jan 01 00:00:00 UTC 1970" is the root's zero time. */
-function plausibleTime(text: string): string {
-  const ms = Date.parse(text.replace(/ [A-Z]{3,4} (\d{4})$/, " $1 UTC"));
-  if (Number.isNaN(ms)) return `T!unparsed(${text})`;
-  if (ms === 0) return "0";
-  return Math.abs(Date.now() - ms) <= TIME_SLACK_MS ? "T" : "T!implausible";
-}
