@@ -74,29 +74,9 @@ export async function ensurePath(client: { create(path: string): Promise<unknown
   await ensureParents(client, path + "/x");
 }
 
-/**
- * Waits for `promise`, rejecting with the signal's reason on abort (the promise itself goes on).
- *
- * @example await raceAbort(changed, AbortSignal.timeout(1000));
- */
-export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
-}
+/** Re-exported so recipes keep importing it from here; it lives with the client. */
+import { raceAbort } from "../core/client/mod.ts";
+export { raceAbort };
 
 /**
  * A resettable wake-up: `wait()` resolves at the next `fire()`. One stable `fire` function doubles

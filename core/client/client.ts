@@ -29,6 +29,7 @@ import {
   type Data, type DataResult, type WatchedEvent, type Watcher, type WatchOptions,
 } from "./types.ts";
 import { OneShotKind } from "./watch_registry.ts";
+import { raceAbort } from "./race_abort.ts";
 
 /** How a client connects and behaves. Every field has a default. */
 export interface ClientOptions {
@@ -365,7 +366,7 @@ export class Client implements AsyncDisposable {
     const bad = badPath(path);
     if (bad !== undefined) return Promise.reject(bad);
     const s = this.#session;
-    return abortable(s.submit(rq.syncRequest(s.toServer(path), (p) => s.toClient(p)), { path }), opts.signal);
+    return raceAbort(s.submit(rq.syncRequest(s.toServer(path), (p) => s.toClient(p)), { path }), opts.signal);
   }
 
   /**
@@ -587,22 +588,3 @@ function terminalError(status: ClientStatus): KeeperError {
   return new KeeperError(status === "authFailed" ? ErrorCode.AUTHFAILED : ErrorCode.SESSIONEXPIRED);
 }
 
-/** Rejects with the signal's reason on abort; the request itself still completes in order. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
-}

@@ -50,3 +50,4 @@ export {
   type Stat,
   WatcherType,
 } from "../proto/mod.ts";
+export { raceAbort } from "./race_abort.ts";
