@@ -1,6 +1,7 @@
 import process from "node:process";
 import * as v from "valibot";
 import { DoubleBarrier } from "../../recipes/mod.ts";
+import { bounded } from "../cli/bounded.ts";
 import { FlagKind, parseArgv } from "../cli/argv.ts";
 import { CommandFailure, defineCommand, interruptSignal, isTimeout, waitSignal } from "../cli/command.ts";
 import { connectionFlags, connectionHelp, connectionOptions, openClient } from "../cli/connection.ts";
@@ -47,8 +48,8 @@ export const barrierCommand = defineCommand({
     const id = typeof parsed.flags.id === "string" ? parsed.flags.id : undefined;
     const conn = connectionOptions(parsed.flags);
     const interrupt = interruptSignal();
-    await using client = await openClient(conn);
-    await using barrier = new DoubleBarrier(client, opts.path, { memberQty: opts.members, id });
+    await using client = bounded(await openClient(conn));
+    await using barrier = bounded(new DoubleBarrier(client, opts.path, { memberQty: opts.members, id }));
     await barrier.start();
     try {
       await waitFor("enter", () => barrier.enter({ signal: waitSignal(interrupt.signal, opts.timeout) }), opts.timeout);

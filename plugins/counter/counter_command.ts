@@ -1,6 +1,7 @@
 import process from "node:process";
 import * as v from "valibot";
 import { AtomicLong } from "../../recipes/mod.ts";
+import { bounded } from "../cli/bounded.ts";
 import { parseArgv } from "../cli/argv.ts";
 import { CommandFailure, defineCommand } from "../cli/command.ts";
 import { connectionFlags, connectionHelp, connectionOptions, openClient } from "../cli/connection.ts";
@@ -45,8 +46,8 @@ export const counterCommand = defineCommand({
     const path = parseWith(pathArgument(), pathText);
     const n = action === "get" ? 0n : parseWith(int64, amount);
     const conn = connectionOptions(parsed.flags);
-    await using client = await openClient(conn);
-    await using counter = new AtomicLong(client, path);
+    await using client = bounded(await openClient(conn));
+    await using counter = bounded(new AtomicLong(client, path));
     await counter.start();
     if (action === "get") {
       process.stdout.write(`${await counter.get()}\n`);

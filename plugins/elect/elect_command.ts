@@ -1,5 +1,6 @@
 import process from "node:process";
 import { electionParticipants, LATCH_NAME, LeaderLatch } from "../../recipes/mod.ts";
+import { bounded } from "../cli/bounded.ts";
 import { FlagKind, parseArgv } from "../cli/argv.ts";
 import { CommandFailure, defineCommand, interruptSignal, isTimeout, waitSignal } from "../cli/command.ts";
 import { connectionFlags, connectionHelp, connectionOptions, openClient } from "../cli/connection.ts";
@@ -47,7 +48,7 @@ export const electCommand = defineCommand({
     const conn = connectionOptions(parsed.flags);
     if (parsed.flags.list === true) {
       if (parsed.command.length > 0) throw new UsageError("--list takes no CMD");
-      await using client = await openClient(conn);
+      await using client = bounded(await openClient(conn));
       const participants = await electionParticipants(client, path, LATCH_NAME);
       process.stdout.write(parsed.flags.json === true ? listJson(participants) : listText(participants));
       return 0;
@@ -56,8 +57,8 @@ export const electCommand = defineCommand({
     const id = typeof parsed.flags.id === "string" ? parsed.flags.id : `${process.pid}`;
     const holder = holderOptions(parsed.flags);
     const interrupt = interruptSignal();
-    await using client = await openClient(conn);
-    await using latch = new LeaderLatch(client, path, { id, suspendedGraceMs: holder.suspendedGraceMs });
+    await using client = bounded(await openClient(conn));
+    await using latch = bounded(new LeaderLatch(client, path, { id, suspendedGraceMs: holder.suspendedGraceMs }));
     latch.start();
     let term;
     try {

@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import process from "node:process";
 import { Mutex } from "../../recipes/mod.ts";
+import { bounded, settleWithin } from "../cli/bounded.ts";
 import { parseArgv } from "../cli/argv.ts";
 import { CommandFailure, defineCommand, interruptSignal, isTimeout, waitSignal } from "../cli/command.ts";
 import { connectionFlags, connectionHelp, connectionOptions, openClient } from "../cli/connection.ts";
@@ -44,11 +45,11 @@ export const lockCommand = defineCommand({
     const holder = holderOptions(parsed.flags);
     const conn = connectionOptions(parsed.flags);
     const interrupt = interruptSignal();
-    await using client = await openClient(conn);
-    await using mutex = new Mutex(client, path, {
+    await using client = bounded(await openClient(conn));
+    await using mutex = bounded(new Mutex(client, path, {
       data: `${hostname()}:${process.pid}`,
       suspendedGraceMs: holder.suspendedGraceMs,
-    });
+    }));
     let lease;
     try {
       lease = await mutex.acquire({ signal: waitSignal(interrupt.signal, holder.timeoutMs) });
@@ -72,7 +73,7 @@ export const lockCommand = defineCommand({
         graceMs: holder.graceMs,
       });
     } finally {
-      await lease.release().catch(() => undefined);
+      await settleWithin(lease.release());
     }
   },
 });

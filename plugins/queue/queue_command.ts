@@ -1,6 +1,7 @@
 import { Buffer } from "node:buffer";
 import process from "node:process";
 import { DistributedQueue } from "../../recipes/mod.ts";
+import { bounded } from "../cli/bounded.ts";
 import { FlagKind, parseArgv } from "../cli/argv.ts";
 import { CommandFailure, defineCommand, interruptSignal, isTimeout, waitSignal } from "../cli/command.ts";
 import { connectionFlags, connectionHelp, connectionOptions, openClient } from "../cli/connection.ts";
@@ -49,8 +50,8 @@ export const queueCommand = defineCommand({
     const conn = connectionOptions(parsed.flags);
     const interrupt = interruptSignal();
     try {
-      await using client = await openClient(conn);
-      await using queue = new DistributedQueue(client, opts.path);
+      await using client = bounded(await openClient(conn));
+      await using queue = bounded(new DistributedQueue(client, opts.path));
       await queue.start();
       if (action === "put") {
         const item = await queue.put(data === "-" ? await readStdin() : data!);

@@ -1,6 +1,7 @@
 import process from "node:process";
 import * as v from "valibot";
 import { ServiceRegistry, watchOwnership } from "../../recipes/mod.ts";
+import { bounded, settleWithin } from "../cli/bounded.ts";
 import { FlagKind, parseArgv } from "../cli/argv.ts";
 import { defineCommand, interruptSignal } from "../cli/command.ts";
 import { connectionFlags, connectionHelp, connectionOptions, openClient } from "../cli/connection.ts";
@@ -72,8 +73,8 @@ export const registryCommand = defineCommand({
     if (action === "list" || action === "names") {
       if (action === "list" && name === undefined) throw new UsageError("missing NAME");
       const conn = connectionOptions(parsed.flags);
-      await using client = await openClient(conn);
-      await using registry = new ServiceRegistry(client, { basePath });
+      await using client = bounded(await openClient(conn));
+      await using registry = bounded(new ServiceRegistry(client, { basePath }));
       await registry.start();
       const out = action === "list" ? await registry.queryForInstances(name!) : await registry.queryForNames();
       process.stdout.write(JSON.stringify(out) + "\n");
@@ -82,8 +83,8 @@ export const registryCommand = defineCommand({
     if (action !== "register") throw new UsageError(`unknown action ${action ?? "(none)"}: register, list or names`);
     const opts = parseWith(registerSchema, { name, ...parsed.flags });
     const conn = connectionOptions(parsed.flags);
-    await using client = await openClient(conn);
-    await using registry = new ServiceRegistry(client, { basePath });
+    await using client = bounded(await openClient(conn));
+    await using registry = bounded(new ServiceRegistry(client, { basePath }));
     await registry.start();
     const instance = await registry.register({ name: opts.name, id: opts.id, address: opts.address, port: opts.port, payload: opts.payload });
     process.stderr.write(`paddock registry: registered ${instance.name}/${instance.id} at ${opts.address}:${opts.port}\n`);
@@ -103,7 +104,7 @@ export const registryCommand = defineCommand({
       return await untilInterruptedOrLost(ownership.signal, `${instance.name}/${instance.id}`);
     } finally {
       ownership.stop();
-      await registry.unregister(instance).catch(() => undefined);
+      await settleWithin(registry.unregister(instance));
     }
   },
 });

@@ -2,6 +2,7 @@ import process from "node:process";
 import { Buffer } from "node:buffer";
 import * as v from "valibot";
 import { type Client, EventType, KeeperError, KeeperState, ErrorCode, type WatchedEvent } from "../../mod.ts";
+import { bounded } from "../cli/bounded.ts";
 import { FlagKind, parseArgv } from "../cli/argv.ts";
 import { CommandFailure, defineCommand, interruptSignal } from "../cli/command.ts";
 import { connectionFlags, connectionHelp, connectionOptions, openClient } from "../cli/connection.ts";
@@ -71,7 +72,11 @@ async function describe(client: Client, event: WatchedEvent, withData: boolean):
   return line;
 }
 
-function setData(line: EventLine, data: Uint8Array): void {
+function setData(line: EventLine, data: Uint8Array | null): void {
+  if (data === null) {
+    line.data = null;
+    return;
+  }
   try {
     line.data = strictUtf8.decode(data);
   } catch {
@@ -90,7 +95,7 @@ export const watchCommand = defineCommand({
     const opts = parseWith(schema, { path: parsed.positionals[0], count: parsed.flags.count });
     const conn = connectionOptions(parsed.flags);
     const interrupt = interruptSignal();
-    await using client = await openClient(conn);
+    await using client = bounded(await openClient(conn));
     const events = client.watch(opts.path, { recursive: parsed.flags.recursive === true, signal: interrupt.signal });
     try {
       await events.ready;
