@@ -1,4 +1,4 @@
-import { type Client, ErrorCode, retry, type RetryOptions, type Stat } from "../mod.ts";
+import { type Client, ErrorCode, retry, type RetryOptions, type Stat } from "../core/client/mod.ts";
 import { ensureParents, isKeeperCode, RecipeLifecycle, type RecipeState } from "./recipe_state.ts";
 
 /** The outcome of an optimistic change (Curator's AtomicValue). */
@@ -32,7 +32,7 @@ export async function readValue<T>(client: Client, path: string, codec: ValueCod
   return retry(async () => {
     try {
       const { data, stat } = await client.getData(path);
-      return { value: data.length === 0 ? codec.initial : codec.decode(data), stat };
+      return { value: data === null || data.length === 0 ? codec.initial : codec.decode(data), stat };
     } catch (err) {
       if (isKeeperCode(err, ErrorCode.NONODE)) return { value: codec.initial, stat: null };
       throw err;

@@ -1,4 +1,4 @@
-import { type Client, ErrorCode } from "../mod.ts";
+import { type Client, ErrorCode } from "../core/client/mod.ts";
 import { ensureParents, isKeeperCode, RecipeLifecycle, type RecipeState, WakeUp } from "./recipe_state.ts";
 
 /**

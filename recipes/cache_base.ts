@@ -1,4 +1,4 @@
-import { type Client, type DataResult, ErrorCode, type Stat, type WatchedEvent } from "../mod.ts";
+import { type Client, type DataResult, ErrorCode, type Stat, type WatchedEvent } from "../core/client/mod.ts";
 import { Listeners, type StreamOptions } from "./listeners.ts";
 import { isKeeperCode, raceAbort, RecipeLifecycle, RecipeState } from "./recipe_state.ts";
 
@@ -183,7 +183,7 @@ export abstract class CacheBase implements AsyncDisposable {
   /** Applies a read: added, updated, or removed+added when the czxid shows a new incarnation. */
   protected put(path: string, result: DataResult): void {
     const old = this.#nodes.get(path);
-    const node: CachedNode = { path, data: result.data, stat: result.stat };
+    const node: CachedNode = { path, data: result.data ?? new Uint8Array(0), stat: result.stat };
     if (old !== undefined && old.stat.czxid === node.stat.czxid) {
       if (old.stat.mzxid === node.stat.mzxid) {
         // Same data; keep the newer Stat (children counts, pzxid) without an event.

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import type { Client, Stat } from "../mod.ts";
+import type { Client, Stat } from "../core/client/mod.ts";
 import type { CacheEvent } from "./cache_base.ts";
 import { Listeners, type StreamOptions } from "./listeners.ts";
 import { NodeCache } from "./node_cache.ts";

@@ -2,7 +2,7 @@
  * The one place that decides when a recipe's ownership (a lock, a lease, leadership) is lost
  * because of the connection. Every recipe in this folder asks it; none reads client states itself.
  */
-import type { Client, ConnectionState } from "../mod.ts";
+import type { Client, ConnectionState } from "../core/client/mod.ts";
 
 /** How long a suspended (disconnected) session is still trusted. */
 export interface ConnectionPolicyOptions {

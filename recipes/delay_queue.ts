@@ -1,4 +1,4 @@
-import type { Client, Data } from "../mod.ts";
+import type { Client, Data } from "../core/client/mod.ts";
 import { ITEM_PREFIX, SequentialQueue } from "./queue.ts";
 
 const TIME_DIGITS = 16;

@@ -1,4 +1,4 @@
-import { type Client, CreateMode, ErrorCode } from "../mod.ts";
+import { type Client, CreateMode, ErrorCode } from "../core/client/mod.ts";
 import { ensurePath, isKeeperCode, RecipeLifecycle, type RecipeState, WakeUp } from "./recipe_state.ts";
 
 const READY = "ready";

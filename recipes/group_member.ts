@@ -1,4 +1,4 @@
-import { type Client, CreateMode, type Data, ErrorCode } from "../mod.ts";
+import { type Client, CreateMode, type Data, ErrorCode } from "../core/client/mod.ts";
 import { ChildrenCache } from "./children_cache.ts";
 import type { CacheEvent } from "./cache_base.ts";
 import type { StreamOptions } from "./listeners.ts";

@@ -3,7 +3,7 @@
  * leads. Laid out as Curator's LeaderLatch (`<path>/_c_<uuid>-latch-<counter>`, data = id), so
  * Curator and Paddock participants elect one leader between them.
  */
-import type { Client } from "../mod.ts";
+import type { Client } from "../core/client/mod.ts";
 import { type ConnectionPolicyOptions, LossReason, OwnershipLostError, watchOwnership } from "./connection_policy.ts";
 import { electionParticipants, type Leadership, type Participant } from "./leader_participants.ts";
 import { raceAbort, RecipeState } from "./recipe_state.ts";

@@ -2,7 +2,7 @@
  * Who takes part in an election and who leads, read from the sequence nodes (Curator stores each
  * participant's id as the node's data, for LeaderLatch and LeaderSelector alike).
  */
-import { type Client, ErrorCode } from "../mod.ts";
+import { type Client, ErrorCode } from "../core/client/mod.ts";
 import { isKeeperCode } from "./recipe_state.ts";
 import { sortedSiblings, whenConnected } from "./sorted_sequence.ts";
 
@@ -45,7 +45,7 @@ export async function electionParticipants(client: Client, dir: string, lockName
   for (const name of sorted) {
     try {
       const { data } = await whenConnected(client, () => client.getData(`${dir}/${name}`), signal);
-      participants.push({ id: decoder.decode(data), isLeader: participants.length === 0, name });
+      participants.push({ id: decoder.decode(data ?? undefined), isLeader: participants.length === 0, name });
     } catch (err) {
       if (!isKeeperCode(err, ErrorCode.NONODE)) throw err;
     }

@@ -3,7 +3,7 @@
  * returns (or its signal aborts) and, with `autoRequeue`, the participant queues again. Laid out as
  * Curator's LeaderSelector (an InterProcessMutex: `<path>/_c_<uuid>-lock-<counter>`, data = id).
  */
-import type { Client } from "../mod.ts";
+import type { Client } from "../core/client/mod.ts";
 import { type ConnectionPolicyOptions, LossReason, OwnershipLostError } from "./connection_policy.ts";
 import { electionParticipants, type Leadership, type Participant } from "./leader_participants.ts";
 import { SequenceLock } from "./lock_internals.ts";

@@ -2,7 +2,7 @@
  * Mutex: an exclusive, reentrant lock shared across processes, laid out as Curator's
  * InterProcessMutex (`<path>/_c_<uuid>-lock-<counter>`), so both exclude each other.
  */
-import type { Client, Data } from "../mod.ts";
+import type { Client, Data } from "../core/client/mod.ts";
 import type { ConnectionPolicyOptions } from "./connection_policy.ts";
 import { type AcquireOptions, SequenceLock } from "./lock_internals.ts";
 import type { Lease } from "./lock_lease.ts";

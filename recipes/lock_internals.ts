@@ -2,7 +2,7 @@
  * A reentrant lock over the sorted-sequence primitive: one node per owner, a driver per lock kind.
  * Mutex, both sides of ReadWriteLock and LeaderSelector are this with different names and drivers.
  */
-import { type Client, type Data, ErrorCode } from "../mod.ts";
+import { type Client, type Data, ErrorCode } from "../core/client/mod.ts";
 import type { ConnectionPolicyOptions } from "./connection_policy.ts";
 import { HeldNode, type Lease } from "./lock_lease.ts";
 import { isKeeperCode, RecipeState } from "./recipe_state.ts";

@@ -2,7 +2,7 @@
  * What an acquisition hands back: a lease on one sequence node, with its fencing token and a
  * signal that fires when the connection policy says ownership is lost.
  */
-import type { Client } from "../mod.ts";
+import type { Client } from "../core/client/mod.ts";
 import { type ConnectionPolicyOptions, watchOwnership, type OwnershipWatch } from "./connection_policy.ts";
 import { deleteNode, type SequenceNode } from "./sorted_sequence.ts";
 

@@ -3,7 +3,7 @@
  * imported on its own (`recipes/lock.ts`, `recipes/leader_latch.ts`, ...).
  *
  * @example
- * import { createClient } from "../mod.ts";
+ * import { createClient } from "../core/client/mod.ts";
  * import { Mutex, LeaderLatch } from "./recipes/mod.ts";
  * await using client = createClient("127.0.0.1:2181");
  * await using mutex = new Mutex(client, "/locks/orders");

@@ -1,4 +1,4 @@
-import type { Client } from "../mod.ts";
+import type { Client } from "../core/client/mod.ts";
 import type { CachedNode, CacheOptions } from "./cache_base.ts";
 import { TreeCache } from "./tree_cache.ts";
 

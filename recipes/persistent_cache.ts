@@ -1,4 +1,4 @@
-import { type Client, ErrorCode, EventType, type PersistentWatch, type WatchedEvent } from "../mod.ts";
+import { type Client, ErrorCode, EventType, type PersistentWatch, type WatchedEvent } from "../core/client/mod.ts";
 import { CacheBase, type CacheOptions, childPath, readNode } from "./cache_base.ts";
 import { isKeeperCode } from "./recipe_state.ts";
 

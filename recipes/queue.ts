@@ -1,4 +1,4 @@
-import { type Client, CreateMode, type Data, ErrorCode } from "../mod.ts";
+import { type Client, CreateMode, type Data, ErrorCode } from "../core/client/mod.ts";
 import { ensureParents, ensurePath, isKeeperCode, RecipeLifecycle, type RecipeState, WakeUp } from "./recipe_state.ts";
 
 /** Options of take(). */
@@ -146,7 +146,7 @@ export class SequentialQueue implements AsyncDisposable {
         const { data, stat } = await this.client.getData(itemPath);
         // The delete is the claim: only one client's delete of this version can succeed.
         await this.client.delete(itemPath, stat.version);
-        return { item: { name, data } };
+        return { item: { name, data: data ?? new Uint8Array(0) } };
       } catch (err) {
         if (!isKeeperCode(err, ErrorCode.NONODE)) throw err;
       }

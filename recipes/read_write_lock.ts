@@ -2,7 +2,7 @@
  * ReadWriteLock: many readers or one writer, laid out as Curator's InterProcessReadWriteLock
  * (`__READ__` and `__WRIT__` sequence nodes in one directory), so both share one lock.
  */
-import { type Client, type Data, ErrorCode, KeeperError } from "../mod.ts";
+import { type Client, type Data, ErrorCode, KeeperError } from "../core/client/mod.ts";
 import type { ConnectionPolicyOptions } from "./connection_policy.ts";
 import { type AcquireOptions, SequenceLock } from "./lock_internals.ts";
 import type { Lease } from "./lock_lease.ts";

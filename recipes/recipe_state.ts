@@ -1,4 +1,4 @@
-import { ErrorCode, KeeperError } from "../mod.ts";
+import { ErrorCode, KeeperError } from "../core/client/mod.ts";
 
 /** Where a recipe is in its life: built, running, or finished for good (Curator's latent/started/closed). */
 export const RecipeState = { latent: "latent", started: "started", closed: "closed" } as const;

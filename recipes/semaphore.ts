@@ -2,7 +2,7 @@
  * Semaphore: at most `maxLeases` holders at once, laid out as Curator's InterProcessSemaphoreV2
  * (`<path>/locks` serializes the counting, `<path>/leases/_c_<uuid>-lease-<counter>` are the leases).
  */
-import { type Client, type Data, ErrorCode, KeeperError } from "../mod.ts";
+import { type Client, type Data, ErrorCode, KeeperError } from "../core/client/mod.ts";
 import type { ConnectionPolicyOptions } from "./connection_policy.ts";
 import { raceAbort, RecipeState } from "./recipe_state.ts";
 import { HeldNode, type Lease } from "./lock_lease.ts";

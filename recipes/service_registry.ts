@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { type Client, CreateMode, ErrorCode } from "../mod.ts";
+import { type Client, CreateMode, ErrorCode } from "../core/client/mod.ts";
 import type { CacheEvent } from "./cache_base.ts";
 import { ChildrenCache } from "./children_cache.ts";
 import { Listeners, type StreamOptions } from "./listeners.ts";
@@ -313,7 +313,7 @@ export class ServiceRegistry implements AsyncDisposable {
   async queryForInstance(name: string, id: string): Promise<ServiceInstance | undefined> {
     this.#lifecycle.assertStarted();
     try {
-      return parseServiceInstance((await this.#client.getData(this.#instancePath({ name, id }))).data);
+      return parseServiceInstance((await this.#client.getData(this.#instancePath({ name, id }))).data ?? new Uint8Array(0));
     } catch (err) {
       if (isKeeperCode(err, ErrorCode.NONODE)) return undefined;
       throw err;

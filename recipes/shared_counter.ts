@@ -1,4 +1,4 @@
-import { type Client, ErrorCode, type RetryOptions } from "../mod.ts";
+import { type Client, ErrorCode, type RetryOptions } from "../core/client/mod.ts";
 import { type AtomicValue, optimisticUpdate, type ValueCodec } from "./atomic_long.ts";
 import { Listeners, type StreamOptions } from "./listeners.ts";
 import { ensureParents, isKeeperCode, RecipeLifecycle, RecipeState } from "./recipe_state.ts";
@@ -140,7 +140,7 @@ export class SharedCounter implements AsyncDisposable {
       try {
         const { data, stat } = await this.#client.getData(this.#path, { watch: this.#watcher });
         if (stat.version === this.#current.version) return;
-        this.#current = { value: data.length === 4 ? INT_CODEC.decode(data) : 0, version: stat.version };
+        this.#current = { value: data?.length === 4 ? INT_CODEC.decode(data) : 0, version: stat.version };
         this.#listeners.emit(this.#current);
       } catch (err) {
         // Deleted: an exists watch tells when it comes back. Connection loss: the reconnect re-reads.

@@ -7,7 +7,7 @@
  * Node names follow Curator: `_c_<uuid>-<lockName><10-digit counter>`, so Curator and Paddock
  * participants share one directory and agree on the order.
  */
-import { type Client, CreateMode, type Data, ErrorCode, KeeperError, type Stat } from "../mod.ts";
+import { type Client, CreateMode, type Data, ErrorCode, KeeperError, type Stat } from "../core/client/mod.ts";
 import { isKeeperCode, raceAbort } from "./recipe_state.ts";
 
 /** Curator's prefix for protected nodes: `_c_` + uuid + `-`. */

@@ -1,4 +1,4 @@
-import { type Client, ErrorCode } from "../mod.ts";
+import { type Client, ErrorCode } from "../core/client/mod.ts";
 import { CacheBase, type CacheOptions, childPath, depthBelow, readNode } from "./cache_base.ts";
 import { isKeeperCode } from "./recipe_state.ts";
 

@@ -29,7 +29,7 @@ async function rejectsWith(promise: Promise<unknown>, code: number, what: string
   });
 }
 
-const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+const text = (bytes: Uint8Array | null) => (bytes === null ? null : new TextDecoder().decode(bytes));
 
 /**
  * Registers the contract tests for one target; the server is started once, on first use.

@@ -62,7 +62,7 @@ test("mutex: 4 processes x 15 unguarded increments = 60, never two holders", { s
   const workers = await runWorkers(Array.from({ length: 4 }, () => ["mutex", paddock.connectString(), "/it/mutex2", "/it/counter", "/it/holders", "15"]));
   assertNoOverlap(workers);
   const { data } = await client.getData("/it/counter");
-  assert.equal(new TextDecoder().decode(data), "60");
+  assert.equal(new TextDecoder().decode(data ?? undefined), "60");
 });
 
 test("rwlock: two readers hold together, a writer waits for both and later readers wait for it", { skip, timeout: TIMEOUT_MS }, async () => {

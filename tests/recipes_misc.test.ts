@@ -135,7 +135,7 @@ forEachTarget("recipes misc", (_target, it, zk) => {
     await rb.register({ name: "api", id: "i2", address: "10.0.0.2", port: 8080 });
     await rb.register({ name: "db", id: "d1", address: "10.0.0.9", port: 5432 });
     assert.deepEqual(await reader.queryForNames(), ["api", "db"]);
-    const raw = JSON.parse(text((await client.getData(`${basePath}/api/i1`)).data)!);
+    const raw = JSON.parse(text((await client.getData(`${basePath}/api/i1`)).data ?? undefined)!);
     assert.deepEqual(raw, {
       name: "api", id: "i1", address: "10.0.0.1", port: 8080, sslPort: null, payload: { zone: "a" },
       registrationTimeUTC: 1_700_000_000_000, serviceType: "DYNAMIC", uriSpec: null, enabled: true,

@@ -36,7 +36,7 @@ export type ReadOp = { op: "getData"; path: string } | { op: "getChildren"; path
 
 /** The outcome of one multiRead op: reads fail one by one, never as a whole. */
 export type ReadResult =
-  | { op: "getData"; data: Uint8Array; stat: Stat }
+  | { op: "getData"; data: Uint8Array | null; stat: Stat }
   | { op: "getChildren"; children: string[] }
   | { op: "error"; code: number };
 
@@ -138,7 +138,7 @@ export function readReadResults(r: JuteReader, opCount: number): ReadResult[] {
   for (let i = 0; i <= opCount; i++) {
     const h = readMultiHeader(r);
     if (h.done) break;
-    if (h.type === OpCode.getData) results.push({ op: "getData", data: r.buffer() ?? new Uint8Array(0), stat: readStat(r) });
+    if (h.type === OpCode.getData) results.push({ op: "getData", data: r.buffer(), stat: readStat(r) });
     else if (h.type === OpCode.getChildren) results.push({ op: "getChildren", children: r.ustrings() ?? [] });
     else results.push({ op: "error", code: r.int() });
   }

@@ -67,7 +67,7 @@ export function getDataRequest(path: string, watch: boolean): RequestSpec<DataRe
   return {
     opCode: OpCode.getData,
     write(w) { w.ustring(path).bool(watch); },
-    decode(r) { return { data: r.buffer() ?? new Uint8Array(0), stat: readStat(r) }; },
+    decode(r) { return { data: r.buffer(), stat: readStat(r) }; },
   };
 }
 

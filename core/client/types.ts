@@ -26,7 +26,8 @@ export interface WatchOptions {
 
 /** The result of getData. */
 export interface DataResult {
-  data: Uint8Array;
+  /** null when the znode holds null data (ZooKeeper keeps null apart from empty, as the Java client shows). */
+  data: Uint8Array | null;
   stat: Stat;
 }
 

@@ -85,8 +85,8 @@ export const getCommand: ShellCommand = {
     if (parsed.args.length < 2) throw new CliError(usageOf(this));
     const watch = deprecatedWatch(ctx, parsed.args, "get path [watch]", "get [-s] [-w] path") || parsed.options.has("w");
     const { data, stat } = await wrapped(() => ctx.client.getData(parsed.args[1]!, { watch: watch ? ctx.watcher : undefined }));
-    // The client reports a null buffer as empty; zkCli prints "null" for a node created without data.
-    ctx.out(data.length === 0 && stat.dataLength === 0 ? "null" : decoder.decode(data));
+    // zkCli prints "null" for null data and an empty line for empty data.
+    ctx.out(data === null ? "null" : decoder.decode(data));
     if (parsed.options.has("s")) formatStat(stat).forEach((l) => ctx.out(l));
   },
 };

@@ -34,7 +34,7 @@ function parseQuotaLine(command: ShellCommand, tokens: string[], withValues: boo
 }
 
 async function readTrack(ctx: ShellContext, path: string): Promise<StatsTrack> {
-  return new StatsTrack(decoder.decode((await ctx.client.getData(path)).data));
+  return new StatsTrack(decoder.decode((await ctx.client.getData(path)).data ?? undefined));
 }
 
 /** setquota -n|-b|-N|-B val path */

@@ -38,7 +38,7 @@ async function mutexMode(client: Client): Promise<void> {
     const others = (await mark(client, markerDir, "holder")).filter((c) => c !== `holder-${tag}`);
     if (others.length > 0) say(`OVERLAP ${others.join(",")}`);
     const { data } = await client.getData(counterPath);
-    await client.setData(counterPath, String(Number(new TextDecoder().decode(data)) + 1));
+    await client.setData(counterPath, String(Number(new TextDecoder().decode(data ?? undefined)) + 1));
     await client.delete(`${markerDir}/holder-${tag}`);
   }
   await mutex.close();
