@@ -83,6 +83,8 @@ export const registryCommand = defineCommand({
     if (action !== "register") throw new UsageError(`unknown action ${action ?? "(none)"}: register, list or names`);
     const opts = parseWith(registerSchema, { name, ...parsed.flags });
     const conn = connectionOptions(parsed.flags);
+    // Listening before "registered" is printed: whoever reacts to that line may stop us at once.
+    const interrupt = parsed.command.length === 0 ? interruptSignal() : undefined;
     await using client = bounded(await openClient(conn));
     await using registry = bounded(new ServiceRegistry(client, { basePath }));
     await registry.start();
@@ -101,23 +103,22 @@ export const registryCommand = defineCommand({
           graceMs: opts.grace,
         });
       }
-      return await untilInterruptedOrLost(ownership.signal, `${instance.name}/${instance.id}`);
+      return await untilInterruptedOrLost(interrupt!.signal, ownership.signal, `${instance.name}/${instance.id}`);
     } finally {
+      interrupt?.dispose();
       ownership.stop();
       await settleWithin(registry.unregister(instance));
     }
   },
 });
 
-async function untilInterruptedOrLost(ownership: AbortSignal, what: string): Promise<number> {
-  const interrupt = interruptSignal();
-  try {
-    const any = AbortSignal.any([interrupt.signal, ownership]);
-    await new Promise<void>((resolve) => any.addEventListener("abort", () => resolve(), { once: true }));
-    if (interrupt.signal.aborted) return 0;
-    process.stderr.write(`paddock registry: registration ${what} lost (${(ownership.reason as Error)?.message})\n`);
-    return EXIT_OWNERSHIP_LOST;
-  } finally {
-    interrupt.dispose();
-  }
+async function untilInterruptedOrLost(interrupt: AbortSignal, ownership: AbortSignal, what: string): Promise<number> {
+  const any = AbortSignal.any([interrupt, ownership]);
+  await new Promise<void>((resolve) => {
+    if (any.aborted) resolve();
+    else any.addEventListener("abort", () => resolve(), { once: true });
+  });
+  if (interrupt.aborted) return 0;
+  process.stderr.write(`paddock registry: registration ${what} lost (${(ownership.reason as Error)?.message})\n`);
+  return EXIT_OWNERSHIP_LOST;
 }
