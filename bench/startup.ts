@@ -46,10 +46,21 @@ async function timeToServing(argv: string[]): Promise<number> {
   }
 }
 
+/** Spawn to exit of a program doing nothing: the floor under every form on this machine. */
+async function timeToExit(argv: string[]): Promise<number> {
+  const started = performance.now();
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: "ignore" });
+  await new Promise((resolve) => child.once("exit", resolve));
+  return performance.now() - started;
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 console.log("| form | size | start-up to `imok` (median of %d) |", RUNS);
 console.log("|---|---|---|");
+const floor: number[] = [];
+for (let run = 0; run < RUNS; run++) floor.push(await timeToExit([process.execPath, "-e", "0"]));
+console.log(`| (floor: \`node -e 0\`, spawn to exit) | - | ${Math.round(median(floor))} ms |`);
 for (const form of forms) {
   if (!existsSync(form.argv[form.argv.length - 1]!) && form.argv[0]!.includes("dist")) continue;
   const times: number[] = [];
