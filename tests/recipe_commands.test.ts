@@ -149,9 +149,12 @@ test("watch: a recursive watch prints one JSON line per change, with data", { ti
     assert.deepEqual(events, [
       { type: "NodeCreated", path: "/watched/child", zxid: Number(created.stat.czxid), data: "hello" },
       { type: "NodeDataChanged", path: "/watched", zxid: Number(changed.mzxid), data: "1" },
-      { type: "NodeDeleted", path: "/watched/child", zxid: null, data: null },
+      { type: "NodeDeleted", path: "/watched/child", zxid: events[2]!.zxid, data: null },
       { type: "NodeCreated", path: "/watched/binary", zxid: events[3]!.zxid, dataBase64: "/wA=" },
     ]);
+    // Paddock sends each change's zxid with its event: the delete's and the last create's follow.
+    assert.ok((events[2]!.zxid as number) > Number(changed.mzxid), "the delete's zxid comes after the setData's");
+    assert.ok((events[3]!.zxid as number) > (events[2]!.zxid as number), "and the last create's after the delete's");
   } finally {
     watcher.kill();
   }

@@ -379,7 +379,7 @@ export class Session {
       case Xid.setWatches:
         return;
       case Xid.notification:
-        this.#onNotification(r);
+        this.#onNotification(r, header.zxid);
         return;
       case Xid.auth:
         this.#onAuthReply(header.err);
@@ -416,11 +416,12 @@ export class Session {
     call.resolve(value);
   }
 
-  #onNotification(r: JuteReader): void {
+  #onNotification(r: JuteReader, zxid: bigint): void {
     let event: WatchedEvent;
     try {
       event = { type: r.int(), state: r.int(), path: "" };
       event.path = this.toClient(r.string());
+      if (zxid > 0n) event.zxid = zxid;
     } catch (err) {
       this.#conn?.close(err as Error);
       return;

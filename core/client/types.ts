@@ -13,6 +13,11 @@ export interface WatchedEvent {
   type: number;
   state: number;
   path: string;
+  /**
+   * The zxid of the change that fired the event, when the server says (Paddock and ZooKeeper 3.9
+   * do; 3.8 sends none). Absent for connection-state events and re-registration catch-ups.
+   */
+  zxid?: bigint;
 }
 
 /** A one-shot watch callback (fires at most once). */

@@ -238,11 +238,12 @@ export class ServerConnection implements SocketHandler, Watcher {
   }
 
   /** Delivers a watch event, unless the client may not read the node. */
-  notify(type: number, path: string, _zxid: bigint, acl: readonly ACL[] | null): void {
+  notify(type: number, path: string, zxid: bigint, acl: readonly ACL[] | null): void {
     if (this.state !== ConnectionState.open) return;
     if (acl !== null && !aclAllows(acl, Perms.READ, this.authIds)) return;
     const w = new JuteWriter(32 + path.length * 3, { framed: true });
-    w.int(Xid.notification).long(-1n).int(0);
+    // The zxid of the change rides in the header, as ZooKeeper 3.9 sends it (3.8 sent -1).
+    w.int(Xid.notification).long(zxid).int(0);
     w.int(type).int(KeeperState.SyncConnected).ustring(path);
     this.send(w.finishFrame());
   }

@@ -14,9 +14,10 @@ const usage = `Usage: paddock watch PATH [--recursive] [--data] [--count N] [opt
 Prints one JSON line per change of PATH (and with --recursive of every node below it),
 from a persistent watch, until SIGINT/SIGTERM (or N events with --count):
   {"type":"NodeDataChanged","path":"/app/config","zxid":4294967301,"data":"v2"}
-type is the ZooKeeper event type; zxid is the node's czxid for NodeCreated, else its mzxid
-(pzxid for NodeChildrenChanged) as read right after the event (null once the node is gone); data (with --data) is the node's
-data as UTF-8 (or dataBase64 when it is not text). Connection changes print
+type is the ZooKeeper event type; zxid is the zxid of the change (sent with the event by
+Paddock and ZooKeeper 3.9; against 3.8 it is read back right after the event: czxid for
+NodeCreated, mzxid or pzxid otherwise, null once the node is gone); data (with --data) is the
+node's data as UTF-8 (or dataBase64 when it is not text). Connection changes print
 {"type":"None","state":"Disconnected"}; an expired session ends the command with exit 1.
 
 Options:
@@ -53,17 +54,19 @@ interface EventLine {
 async function describe(client: Client, event: WatchedEvent, withData: boolean): Promise<EventLine> {
   const type = eventNames.get(event.type) ?? String(event.type);
   if (event.type === EventType.None) return { type, state: stateNames.get(event.state) ?? String(event.state) };
-  const line: EventLine = { type, path: event.path, zxid: null };
+  // Paddock and ZooKeeper 3.9 send the change's zxid with the event; 3.8 does not.
+  const line: EventLine = { type, path: event.path, zxid: event.zxid === undefined ? null : Number(event.zxid) };
   if (event.type === EventType.NodeDeleted) {
     if (withData) line.data = null;
     return line;
   }
+  if (event.zxid !== undefined && !withData) return line;
   try {
-    // A notification carries no zxid, so the node is read back: the zxid of its latest change.
     const { data, stat } = await client.getData(event.path);
-    // czxid is exact for a creation; a later change may already show in mzxid/pzxid.
-    const zxid = event.type === EventType.NodeCreated ? stat.czxid : event.type === EventType.NodeChildrenChanged ? stat.pzxid : stat.mzxid;
-    line.zxid = Number(zxid);
+    // Without a zxid from the server, read it back: czxid is exact for a creation; a later change
+    // may already show in mzxid/pzxid.
+    const readBack = event.type === EventType.NodeCreated ? stat.czxid : event.type === EventType.NodeChildrenChanged ? stat.pzxid : stat.mzxid;
+    line.zxid ??= Number(readBack);
     if (withData) setData(line, data);
   } catch (error) {
     if (!(error instanceof KeeperError && error.code === ErrorCode.NONODE)) throw error;
