@@ -8,7 +8,7 @@ import { JuteWriter } from "../proto/jute_writer.ts";
 import { OpCode, Xid, opName } from "../proto/op_code.ts";
 import { type ConnectRequest, readAuthPacket, writeConnectResponse } from "../proto/records.ts";
 import { OutstandingChanges } from "../pipeline/change_record.ts";
-import { prepWrite } from "../pipeline/prep.ts";
+import { type PrepContext, prepWrite } from "../pipeline/prep.ts";
 import { sessionPassword } from "../session/java_random.ts";
 import { SessionTracker } from "../session/session_tracker.ts";
 import type { TxnStore, TxnStoreSyncStats } from "../storage/txn_log.ts";
@@ -343,15 +343,17 @@ export class ZkServer {
     return { sessionId, cxid, zxid: this.#lastZxid, time: BigInt(Math.floor(this.clock.wallMs())), type };
   }
 
-  #prepContext() {
-    return {
+  /** What prep sees of this server; built once, not per write (it is on the write hot path). */
+  #prepContextCache: PrepContext | null = null;
+
+  #prepContext(): PrepContext {
+    return this.#prepContextCache ??= {
       tree: this.tree,
       outstanding: this.outstanding,
       extendedTypesEnabled: this.config.extendedTypesEnabled,
       checkSession: (sessionId: bigint) => {
         const session = this.sessions.get(sessionId);
-        if (session === undefined) throw new Refusal(ErrorCode.SESSIONEXPIRED);
-        if (session.closing) throw new Refusal(ErrorCode.SESSIONEXPIRED);
+        if (session === undefined || session.closing) throw new Refusal(ErrorCode.SESSIONEXPIRED);
       },
       ...(this.config.enforceQuota ? { checkQuota: this.#checkQuota } : {}),
     };
