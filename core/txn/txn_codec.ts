@@ -11,7 +11,8 @@ export function encodeTxn(header: TxnHeader, txn: Txn): Uint8Array {
   const w = new JuteWriter(64 + ((txn as { data?: Uint8Array }).data?.length ?? 0));
   w.long(header.sessionId).int(header.cxid).long(header.zxid).long(header.time).int(header.type);
   writeBody(w, txn);
-  return w.bytes().slice();
+  // A view, not a copy: JuteWriter never hands a region of its slabs out twice.
+  return w.bytes();
 }
 
 function writeBody(w: JuteWriter, txn: Txn): void {
