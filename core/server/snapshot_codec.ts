@@ -45,7 +45,7 @@ export function captureSnapshot(tree: DataTree, sessions: SessionTracker): Snaps
   return { zxid: tree.lastProcessedZxid, sessions: live.map(({ sessionId, timeoutMs }) => ({ sessionId, timeoutMs })), nodes };
 }
 
-const NODES_PER_SLICE = 8192;
+const NODES_PER_SLICE = 2048;
 
 /**
  * Encodes an image, yielding after every slice of nodes so the caller can let other work run;
@@ -54,10 +54,6 @@ const NODES_PER_SLICE = 8192;
  * map keeps creation order, and a child can't outlive its parent).
  */
 export function* encodeSnapshotSlices(image: SnapshotImage): Generator<void, Uint8Array> {
-  const w = new JuteWriter(1 << 16);
-  w.int(FORMAT_VERSION).long(image.zxid);
-  w.int(image.sessions.length);
-  for (const session of image.sessions) w.long(session.sessionId).int(session.timeoutMs);
   const aclIndex = new Map<readonly ACL[], number>();
   const aclTable: (readonly ACL[])[] = [];
   for (const node of image.nodes) {
@@ -65,6 +61,11 @@ export function* encodeSnapshotSlices(image: SnapshotImage): Generator<void, Uin
     aclIndex.set(node.acl, aclTable.length);
     aclTable.push(node.acl);
   }
+  // Sized up front: growing by doubling copies tens of MiB inside one slice.
+  const w = new JuteWriter(encodedSizeBound(image, aclTable));
+  w.int(FORMAT_VERSION).long(image.zxid);
+  w.int(image.sessions.length);
+  for (const session of image.sessions) w.long(session.sessionId).int(session.timeoutMs);
   w.int(aclTable.length);
   for (const acl of aclTable) writeAcls(w, acl);
   w.int(image.nodes.length);
@@ -75,6 +76,17 @@ export function* encodeSnapshotSlices(image: SnapshotImage): Generator<void, Uin
   }
   return w.bytes();
 }
+
+/** An upper bound of the encoded size (paths counted at 3 UTF-8 bytes per UTF-16 unit). */
+function encodedSizeBound(image: SnapshotImage, aclTable: readonly (readonly ACL[])[]): number {
+  let bytes = 64 + image.sessions.length * 12;
+  for (const acl of aclTable) for (const a of acl) bytes += 12 + (a.id.scheme.length + a.id.id.length) * 3;
+  for (const node of image.nodes) bytes += NODE_FIXED_BYTES + node.path.length * 3 + node.data.length;
+  return bytes;
+}
+
+/** Everything of a node record but its path, data and ACL: lengths, ACL ref, Stat fields. */
+const NODE_FIXED_BYTES = 4 + 4 + 4 + 8 * 4 + 4 * 3 + 8 * 2 + 4;
 
 /** Captures and encodes in one go (tests, benchmarks). */
 export function encodeSnapshot(tree: DataTree, sessions: SessionTracker): Uint8Array {
