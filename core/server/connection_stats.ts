@@ -1,4 +1,5 @@
 import { OpCode } from "../proto/op_code.ts";
+import { LatencyStats } from "./latency_stats.ts";
 
 /** The short op names ZooKeeper's FinalRequestProcessor records as a connection's last op (`cons` lop=). */
 const LAST_OP_NAMES = new Map<number, string>([
@@ -30,10 +31,7 @@ export class ConnectionStats {
   /** Monotonic ms of the last answer (`lresp=`). */
   lastResponseMs = 0;
   lastLatencyMs = 0;
-  minLatencyMs = Number.POSITIVE_INFINITY;
-  maxLatencyMs = 0;
-  totalLatencyMs = 0;
-  latencyCount = 0;
+  readonly latency = new LatencyStats();
 
   /** An answer went out (updateStatsForResponse); latencies are whole ms as ZooKeeper keeps them. */
   answered({ xid, zxid, type, startMs, endMs }: { xid: number; zxid: bigint; type: number; startMs: number; endMs: number }): void {
@@ -44,10 +42,7 @@ export class ConnectionStats {
     this.lastResponseMs = Math.floor(endMs);
     const latencyMs = Math.max(0, Math.floor(endMs) - Math.floor(startMs));
     this.lastLatencyMs = latencyMs;
-    if (latencyMs < this.minLatencyMs) this.minLatencyMs = latencyMs;
-    if (latencyMs > this.maxLatencyMs) this.maxLatencyMs = latencyMs;
-    this.totalLatencyMs += latencyMs;
-    this.latencyCount++;
+    this.latency.record(latencyMs);
   }
 
   /** `crst`: everything but the establishment time. */
@@ -59,19 +54,11 @@ export class ConnectionStats {
     this.lastZxid = -1n;
     this.lastResponseMs = 0;
     this.lastLatencyMs = 0;
-    this.minLatencyMs = Number.POSITIVE_INFINITY;
-    this.maxLatencyMs = 0;
-    this.totalLatencyMs = 0;
-    this.latencyCount = 0;
-  }
-
-  /** Minimum latency, 0 before any answer. */
-  get minLatency(): number {
-    return this.latencyCount === 0 ? 0 : this.minLatencyMs;
+    this.latency.reset();
   }
 
   /** Average latency in whole ms (integer division, as ZooKeeper's `avglat=`). */
   get avgLatency(): number {
-    return this.latencyCount === 0 ? 0 : Math.floor(this.totalLatencyMs / this.latencyCount);
+    return this.latency.count === 0 ? 0 : Math.floor(this.latency.totalMs / this.latency.count);
   }
 }

@@ -85,7 +85,7 @@ function hex(value: bigint): string {
 function serverStats(server: ZkServer): string {
   const m = server.metrics;
   const lines = [
-    `Latency min/avg/max: ${minLatency(server)}/${javaDouble(averageMs(m.latencyTotalMs, m.latencyCount))}/${Math.round(m.latencyMaxMs)}`,
+    `Latency min/avg/max: ${minLatency(server)}/${javaDouble(averageMs(m.latency.totalMs, m.latency.count))}/${Math.round(m.latency.maxMs)}`,
     `Received: ${m.packetsReceived}`,
     `Sent: ${m.packetsSent}`,
     `Connections: ${server.connections.size}`,
@@ -103,7 +103,7 @@ function nodeCount(server: ZkServer): number {
 }
 
 function minLatency(server: ZkServer): number {
-  return server.metrics.latencyCount === 0 ? 0 : Math.round(server.metrics.latencyMinMs);
+  return Math.round(server.metrics.latency.minMs);
 }
 
 /** ServerCnxn.dumpConnectionInfo for every connection, one per line. */
@@ -121,7 +121,7 @@ function connectionInfo(c: ServerConnection, brief: boolean, interestOps: number
     line += `,sid=0x${hex(c.sessionId)},lop=${s.lastOp},est=${s.established},to=${c.timeoutMs}`;
     if (s.lastCxid >= 0) line += `,lcxid=0x${s.lastCxid.toString(16)}`;
     line += `,lzxid=0x${hex(s.lastZxid)},lresp=${s.lastResponseMs},llat=${s.lastLatencyMs}` +
-      `,minlat=${s.minLatency},avglat=${s.avgLatency},maxlat=${s.maxLatencyMs}`;
+      `,minlat=${s.latency.minMs},avglat=${s.avgLatency},maxlat=${s.latency.maxMs}`;
   }
   return `${line})`;
 }
@@ -173,7 +173,7 @@ function monitorValues(server: ZkServer): Map<string, string | number | null> {
     ["server_state", "standalone"],
     ["ephemerals_count", ephemerals],
     ["num_alive_connections", server.connections.size],
-    ["avg_latency", javaDouble(averageMs(m.latencyTotalMs, m.latencyCount))],
+    ["avg_latency", javaDouble(averageMs(m.latency.totalMs, m.latency.count))],
     ["outstanding_requests", m.outstandingWrites],
     ["znode_count", nodeCount(server)],
     ["global_sessions", server.sessions.size],
@@ -186,7 +186,7 @@ function monitorValues(server: ZkServer): Map<string, string | number | null> {
     ["connection_drop_probability", "0.0"],
     ["watch_count", tree.dataWatches.size + tree.childWatches.size],
     ["min_latency", minLatency(server)],
-    ["max_latency", Math.round(m.latencyMaxMs)],
+    ["max_latency", Math.round(m.latency.maxMs)],
     ["max_file_descriptor_count", descriptors?.max ?? null],
     ["open_file_descriptor_count", descriptors?.open ?? null],
     ["approximate_data_size", tree.approximateDataSize],

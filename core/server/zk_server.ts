@@ -260,7 +260,7 @@ export class ZkServer {
   #served(connection: ServerConnection, startMs: number, xid: number, type: number): void {
     const endMs = this.clock.monoMs();
     // Whole milliseconds, as ZooKeeper measures them, so min/avg/max read the same way.
-    this.metrics.recordLatency(Math.max(0, Math.floor(endMs) - Math.floor(startMs)));
+    this.metrics.latency.record(Math.max(0, Math.floor(endMs) - Math.floor(startMs)));
     connection.stats.answered({ xid, zxid: this.tree.lastProcessedZxid, type, startMs, endMs });
   }
 
