@@ -1,0 +1,45 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { REPO_ROOT } from "./runtime.ts";
+
+/** The ZooKeeper releases the tests can run as the oracle. */
+export const ZooKeeperVersion = { v393: "3.9.3", v380: "3.8.0" } as const;
+/** One of {@link ZooKeeperVersion}. */
+export type ZooKeeperVersion = (typeof ZooKeeperVersion)[keyof typeof ZooKeeperVersion];
+
+/** Where scripts/fetch_zookeeper_oracle.sh puts 3.9.3 (PADDOCK_ORACLE_DIR overrides the parent). */
+export const ORACLE_DIR: string = process.env.PADDOCK_ORACLE_DIR ?? join(REPO_ROOT, ".oracle");
+
+/** Debian bookworm's ZooKeeper 3.8.0 jar; its manifest Class-Path names the dependency jars. */
+const BOOKWORM_JAR = "/usr/share/java/zookeeper.jar";
+/** The AdminServer needs the servlet API (libservlet-api-java), which no manifest names. */
+const SERVLET_API_JAR = "/usr/share/java/servlet-api.jar";
+
+/**
+ * The jars of one ZooKeeper release, first on the classpath. 3.9.3 comes from Debian trixie and
+ * runs on bookworm's dependency jars: its own manifest names them in /usr/share/java.
+ */
+export function zookeeperJars(version: ZooKeeperVersion): string[] {
+  if (version === ZooKeeperVersion.v380) return [BOOKWORM_JAR];
+  const dir = join(ORACLE_DIR, `zookeeper-${version}`);
+  return [join(dir, `zookeeper-${version}.jar`), join(dir, `zookeeper-jute-${version}.jar`)];
+}
+
+/** The classpath that runs a server or a client of that release (AdminServer included). */
+export function zookeeperClasspath(version: ZooKeeperVersion): string {
+  const jars = zookeeperJars(version);
+  if (existsSync(SERVLET_API_JAR)) jars.push(SERVLET_API_JAR);
+  return jars.join(":");
+}
+
+/**
+ * Why a release cannot run here, or null when it can: its jars and bookworm's dependency jars
+ * (which 3.9.3's manifest points at) must both be installed.
+ */
+export function zookeeperMissing(version: ZooKeeperVersion): string | null {
+  if (!existsSync(BOOKWORM_JAR)) return `${BOOKWORM_JAR} missing (apt-get install zookeeper)`;
+  for (const jar of zookeeperJars(version)) {
+    if (!existsSync(jar)) return `${jar} missing (bash scripts/fetch_zookeeper_oracle.sh)`;
+  }
+  return null;
+}
