@@ -38,9 +38,6 @@ export interface PrepContext {
 /** The outcome of prep: a txn to log (possibly an error txn), or a malformed request. */
 export type PrepOutcome = { header: TxnHeader; txn: Txn } | { malformed: string };
 
-/** Body reader of one write op (also used for the ops inside a multi). */
-type OpBody = { type: number; read(r: JuteReader): unknown };
-
 /**
  * Turns a write request into a txn against the tree plus every prepared-but-unapplied change
  * (ZooKeeper's PrepRequestProcessor). Validation order follows ZooKeeper's, because it decides

@@ -191,7 +191,7 @@ function monitorValues(server: ZkServer): Map<string, string | number | null> {
     ["open_file_descriptor_count", descriptors?.open ?? null],
     ["approximate_data_size", tree.approximateDataSize],
     ["uptime", Math.round(server.clock.monoMs() - server.startedAtMs)],
-    ["outstanding_changes_queued", server.outstanding.size],
+    ["outstanding_changes_queued", server.outstandingChanges],
   ]);
 }
 

@@ -56,6 +56,8 @@ export class ServerConnection implements SocketHandler, Watcher {
   state: ConnectionState = ConnectionState.fresh;
   sessionId = 0n;
   timeoutMs = 0;
+  /** The client asked to close its session: nothing after that request is executed. */
+  closingSession = false;
   /** Stats for `cons`/`stat`. */
   readonly stats = new ConnectionStats();
 
@@ -155,7 +157,7 @@ export class ServerConnection implements SocketHandler, Watcher {
     this.sessionId = sessionId;
     this.timeoutMs = timeoutMs;
     this.state = ConnectionState.open;
-    this.stats.established = Date.now();
+    this.stats.established = this.server.clock.wallMs();
     const waiting = this.#pendingFrames;
     this.#pendingFrames = [];
     for (const frame of waiting) {

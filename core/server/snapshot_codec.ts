@@ -2,7 +2,7 @@ import { JuteReader } from "../proto/jute_reader.ts";
 import { JuteWriter } from "../proto/jute_writer.ts";
 import { type ACL, readAcls, writeAcls } from "../proto/records.ts";
 import type { SessionTracker } from "../session/session_tracker.ts";
-import type { DataTree } from "../tree/data_tree.ts";
+import { DataTree } from "../tree/data_tree.ts";
 import { NULL_DATA, writeData, type ZNode } from "../tree/znode.ts";
 
 const FORMAT_VERSION = 1;
@@ -142,4 +142,19 @@ function readNode(r: JuteReader, tree: DataTree, aclTable: ACL[][]): void {
     childOrder: null,
   };
   tree.restoreNode(path, node);
+}
+
+/** A tree and session list built from a captured image (a SNAP received without serialization). */
+export function treeFromImage(
+  image: SnapshotImage,
+  { extendedTypesEnabled }: { extendedTypesEnabled: boolean },
+): { tree: DataTree; sessions: { sessionId: bigint; timeoutMs: number }[] } {
+  const tree = new DataTree({ extendedTypesEnabled });
+  tree.nodes.clear();
+  tree.approximateDataSize = 0;
+  tree.lastProcessedZxid = image.zxid;
+  for (const { path, ...fields } of image.nodes) {
+    tree.restoreNode(path, { ...fields, children: new Set(), childOrder: null });
+  }
+  return { tree, sessions: image.sessions.map((s) => ({ ...s })) };
 }

@@ -6,6 +6,8 @@ import { FileStore } from "../storage/file_store.ts";
 import { MemoryStore } from "../storage/memory_store.ts";
 import type { TxnStore } from "../storage/txn_log.ts";
 import { defaultServerConfig, type ServerConfig } from "./server_config.ts";
+import { StandaloneRole } from "./standalone_role.ts";
+import { ZkDatabase } from "./zk_database.ts";
 import { ZkServer } from "./zk_server.ts";
 
 const HOUR_MS = 3_600_000;
@@ -23,19 +25,10 @@ export interface RunningServer {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/**
- * Starts a standalone server on real sockets and files (or in memory with `inMemory: true`).
- *
- * @example
- * await using server = await startServer({ clientPort: 0, inMemory: true });
- * console.log(server.connectString); // 127.0.0.1:40123
- */
-export async function startServer(
-  overrides: Partial<ServerConfig> = {},
-  { log = () => {} }: { log?: (line: string) => void } = {},
-): Promise<RunningServer> {
-  const config = defaultServerConfig(overrides);
-  const fileStore = config.inMemory ? null : new FileStore({
+/** The durable store a config asks for (null for `inMemory`), on real files. */
+export function fileStoreFor(config: ServerConfig, log: (line: string) => void): FileStore | null {
+  if (config.inMemory) return null;
+  return new FileStore({
     disk: nodeDisk(),
     dataDir: config.dataDir,
     dataLogDir: config.dataLogDir,
@@ -48,28 +41,55 @@ export async function startServer(
     random: Math.random,
     log,
   });
+}
+
+/** Runs autopurge every purgeInterval hours; returns the timer to clear. */
+export function startPurgeTimer(fileStore: FileStore | null, config: ServerConfig, log: (line: string) => void): ReturnType<typeof setInterval> | null {
+  if (fileStore === null || config.purgeIntervalHours <= 0) return null;
+  return setInterval(() => {
+    fileStore.purge().catch((error: unknown) => log(`autopurge failed: ${(error as Error).message}`));
+  }, Math.min(config.purgeIntervalHours * HOUR_MS, TIMER_MS_MAX));
+}
+
+/**
+ * Starts a standalone server on real sockets and files (or in memory with `inMemory: true`).
+ *
+ * @example
+ * await using server = await startServer({ clientPort: 0, inMemory: true });
+ * console.log(server.connectString); // 127.0.0.1:40123
+ */
+export async function startServer(
+  overrides: Partial<ServerConfig> = {},
+  { log = () => {}, onFatal }: { log?: (line: string) => void; onFatal?: (error: unknown) => void } = {},
+): Promise<RunningServer> {
+  const config = defaultServerConfig(overrides);
+  const fileStore = fileStoreFor(config, log);
   const store: TxnStore = fileStore ?? new MemoryStore();
+  const clock = systemClock;
+  const db = new ZkDatabase({ tickMs: config.tickTime, serverId: config.serverId, extendedTypesEnabled: config.extendedTypesEnabled, wallMs: clock.wallMs() });
+  await db.recover(store, clock, log);
   const server = new ZkServer({
     config,
+    db,
     store,
-    clock: systemClock,
+    clock,
     log,
     host: nodeHostInfo(config),
     yieldToIo: () => new Promise((resolve) => setTimeout(resolve, 0)),
+    onFatal,
   });
-  await server.start();
+  server.setRole(new StandaloneRole(server, store));
   let listener: Listener;
   try {
     listener = await listen(server, { host: config.clientPortAddress, port: config.clientPort });
   } catch (error) {
     await server.stop();
+    await store.close();
     throw error;
   }
   // Ticks drive session expiry; a fraction of tickTime keeps expiry within one tick of ZooKeeper's.
   const timer = setInterval(() => server.tick(), Math.max(10, Math.floor(config.tickTime / 2)));
-  const purgeTimer = fileStore === null || config.purgeIntervalHours <= 0 ? null : setInterval(() => {
-    fileStore.purge().catch((error: unknown) => log(`autopurge failed: ${(error as Error).message}`));
-  }, Math.min(config.purgeIntervalHours * HOUR_MS, TIMER_MS_MAX));
+  const purgeTimer = startPurgeTimer(fileStore, config, log);
   let closing: Promise<void> | null = null;
   const close = () =>
     closing ??= (async () => {
@@ -77,6 +97,7 @@ export async function startServer(
       if (purgeTimer !== null) clearInterval(purgeTimer);
       await listener.close();
       await server.stop();
+      await store.close();
     })();
   return {
     server,

@@ -7,28 +7,28 @@ import { JuteError, JuteReader } from "../proto/jute_reader.ts";
 import { JuteWriter } from "../proto/jute_writer.ts";
 import { OpCode, Xid, opName } from "../proto/op_code.ts";
 import { type ConnectRequest, readAuthPacket, writeConnectResponse } from "../proto/records.ts";
-import { OutstandingChanges } from "../pipeline/change_record.ts";
-import { type PrepContext, prepWrite } from "../pipeline/prep.ts";
 import { sessionPassword } from "../session/java_random.ts";
-import { SessionTracker } from "../session/session_tracker.ts";
+import type { SessionTracker } from "../session/session_tracker.ts";
 import type { TxnStore, TxnStoreSyncStats } from "../storage/txn_log.ts";
-import { DataTree } from "../tree/data_tree.ts";
-import { applyTxn } from "../txn/apply_txn.ts";
+import type { DataTree } from "../tree/data_tree.ts";
+import type { ApplyResult } from "../txn/apply_txn.ts";
 import type { Txn, TxnHeader } from "../txn/txn.ts";
-import { decodeTxn, encodeTxn } from "../txn/txn_codec.ts";
-import { containerCandidates } from "./container_reaper.ts";
 import { fourLetterWordOutput } from "./four_letter_words.ts";
 import { type HostInfo, staticHostInfo } from "./host_info.ts";
+import { PendingWrites } from "./pending_writes.ts";
 import { BadReadRequest, executeRead } from "./read_requests.ts";
 import { errorReply, writeReply } from "./replies.ts";
 import type { ServerConfig } from "./server_config.ts";
 import { ConnectionState, ServerConnection } from "./server_connection.ts";
 import { ServerMetrics } from "./server_metrics.ts";
-import { captureSnapshot, decodeSnapshot, encodeSnapshotSlices, type SnapshotImage } from "./snapshot_codec.ts";
+import type { ServerRole } from "./server_role.ts";
+import { captureSnapshot, encodeSnapshotSlices, type SnapshotImage } from "./snapshot_codec.ts";
+import type { ZkDatabase } from "./zk_database.ts";
 
-/** What a standalone server is built from: its config and injected I/O. */
+/** What a server is built from: its config, its database and store, and injected I/O. */
 export interface ZkServerOptions {
   config: ServerConfig;
+  db: ZkDatabase;
   store: TxnStore;
   clock: Clock;
   log?: (line: string) => void;
@@ -39,11 +39,13 @@ export interface ZkServerOptions {
    * snapshot awaits it between slices; the default (a microtask) suits simulations.
    */
   yieldToIo?: () => Promise<void>;
+  /** The store failed: the process must stop (ZooKeeper halts); default: stop serving. */
+  onFatal?: (error: unknown) => void;
 }
 
 /**
- * Ops that change state and therefore go through prep, the log and apply. `check` is only valid
- * inside a multi (ZOOKEEPER-2623); alone it is an unknown op, as in current ZooKeeper.
+ * Ops that change state and therefore go through the role (prep, log or quorum, apply). `check`
+ * is only valid inside a multi (ZOOKEEPER-2623); alone it is an unknown op, as in current ZooKeeper.
  */
 const WRITE_OPS: ReadonlySet<number> = new Set([
   OpCode.create, OpCode.create2, OpCode.createContainer, OpCode.createTTL, OpCode.delete, OpCode.setData,
@@ -52,30 +54,21 @@ const WRITE_OPS: ReadonlySet<number> = new Set([
 
 const READ_OPS: ReadonlySet<number> = new Set([
   OpCode.getData, OpCode.exists, OpCode.getChildren, OpCode.getChildren2, OpCode.getACL, OpCode.getAllChildrenNumber,
-  OpCode.getEphemerals, OpCode.sync, OpCode.checkWatches, OpCode.removeWatches, OpCode.addWatch, OpCode.setWatches,
+  OpCode.getEphemerals, OpCode.checkWatches, OpCode.removeWatches, OpCode.addWatch, OpCode.setWatches,
   OpCode.setWatches2, OpCode.whoAmI, OpCode.multiRead, OpCode.ping,
 ]);
 
-/** Where the answer to a txn goes once it is applied. */
-interface TxnOrigin {
-  connection: ServerConnection | null;
-  slot: ReturnType<ServerConnection["enqueueWrite"]> | null;
-  xid: number;
-  requestType: number;
-  startMs: number;
-}
-
 /**
- * A standalone ZooKeeper-compatible server: an ensemble of one. Every write is prepared into a
- * txn, appended to the store (durable before it resolves), applied to the tree in zxid order and
- * only then answered; reads are answered from the tree after the earlier requests of the same
- * connection. Runtime-agnostic: sockets, disk and time are injected.
+ * The client-facing server (ZooKeeper's ZooKeeperServer with its connection factory): sessions'
+ * connections, the handshake, reads served from the local database after the session's earlier
+ * requests, and writes handed to the role (standalone, leader, follower, observer), whose
+ * committed txns come back through {@link applyCommitted} to be applied and answered. Without a
+ * role (an ensemble member that is electing or syncing) it serves nobody.
+ * Runtime-agnostic: sockets, disk and time are injected.
  */
 export class ZkServer {
   readonly config: ServerConfig;
-  readonly tree: DataTree;
-  readonly sessions: SessionTracker;
-  readonly outstanding = new OutstandingChanges();
+  readonly db: ZkDatabase;
   readonly connections = new Set<ServerConnection>();
   readonly metrics = new ServerMetrics();
   readonly clock: Clock;
@@ -84,24 +77,47 @@ export class ZkServer {
   readonly #store: TxnStore;
   readonly #log: (line: string) => void;
   readonly #yieldToIo: () => Promise<void>;
+  readonly #onFatal: ((error: unknown) => void) | null;
   readonly #bySession = new Map<bigint, ServerConnection>();
   readonly #connectionsPerIp = new Map<string, number>();
-  #lastZxid = 0n;
-  #lastContainerCheckMs: number;
+  readonly #pending = new PendingWrites();
+  #role: ServerRole | null = null;
   #snapshotting = false;
-  #running = false;
+  #failed = false;
 
-  constructor({ config, store, clock, log, host, yieldToIo }: ZkServerOptions) {
+  constructor({ config, db, store, clock, log, host, yieldToIo, onFatal }: ZkServerOptions) {
     this.#yieldToIo = yieldToIo ?? (() => Promise.resolve());
     this.host = host ?? staticHostInfo(config);
     this.config = config;
+    this.db = db;
     this.clock = clock;
     this.#store = store;
     this.#log = log ?? (() => {});
-    this.tree = new DataTree({ extendedTypesEnabled: config.extendedTypesEnabled });
+    this.#onFatal = onFatal ?? null;
     this.startedAtMs = clock.monoMs();
-    this.#lastContainerCheckMs = this.startedAtMs;
-    this.sessions = new SessionTracker({ tickMs: config.tickTime, serverId: config.serverId, nowMs: clock.wallMs() });
+  }
+
+  get tree(): DataTree {
+    return this.db.tree;
+  }
+
+  get sessions(): SessionTracker {
+    return this.db.sessions;
+  }
+
+  /** The zxid of the last applied txn. */
+  get lastZxid(): bigint {
+    return this.db.lastProcessedZxid;
+  }
+
+  /** The role serving clients, or null while the member elects or syncs. */
+  get role(): ServerRole | null {
+    return this.#role;
+  }
+
+  /** Prepared changes not yet applied (zero where this server does not prepare txns). */
+  get outstandingChanges(): number {
+    return this.#role?.outstandingChanges ?? 0;
   }
 
   log(line: string): void {
@@ -113,38 +129,31 @@ export class ZkServer {
     return this.#store.stats?.() ?? null;
   }
 
-  get lastZxid(): bigint {
-    return this.tree.lastProcessedZxid;
+  /**
+   * Starts serving as `role`, or stops serving (null). Changing role drops every client
+   * connection, as ZooKeeper does on a leader change: clients reconnect and revalidate.
+   */
+  setRole(role: ServerRole | null): void {
+    if (this.#role !== null) {
+      for (const connection of [...this.connections]) connection.close();
+      this.#pending.clear();
+    }
+    this.#role = role;
   }
 
-  /** Loads the newest snapshot and replays the log after it. */
-  async start(): Promise<void> {
-    const recovered = await this.#store.recover();
-    if (recovered.snapshot !== null) decodeSnapshot(recovered.snapshot, this.tree, this.sessions, this.clock.monoMs());
-    for (const entry of recovered.txns) {
-      const { header, txn } = decodeTxn(entry.bytes);
-      this.#applyAndTrackSessions(header, txn);
-    }
-    this.#lastZxid = this.tree.lastProcessedZxid;
-    // Recovered sessions get a full timeout to reconnect, as ZooKeeper grants on start.
-    for (const session of this.sessions.all()) this.sessions.touch(session.sessionId, this.clock.monoMs());
-    this.#running = true;
-    if (recovered.txns.length > 0 || recovered.snapshot !== null) {
-      this.#log(`recovered to zxid 0x${this.tree.lastProcessedZxid.toString(16)}: ${this.tree.nodeCount} znodes, ` +
-        `${this.sessions.size} sessions, ${recovered.txns.length} txns replayed`);
-    }
+  get serving(): boolean {
+    return this.#role !== null && !this.#failed;
   }
 
   async stop(): Promise<void> {
-    this.#running = false;
+    this.setRole(null);
     for (const connection of [...this.connections]) connection.close();
-    await this.#store.close();
   }
 
   accept(socket: ServerSocket): SocketHandler {
     const perIp = (this.#connectionsPerIp.get(socket.remoteAddress) ?? 0) + 1;
     const connection = new ServerConnection(this, socket);
-    if (!this.#running || (this.config.maxClientCnxns > 0 && perIp > this.config.maxClientCnxns)) {
+    if (this.config.maxClientCnxns > 0 && perIp > this.config.maxClientCnxns) {
       this.#log(`too many connections from ${socket.remoteAddress} - max is ${this.config.maxClientCnxns}`);
       socket.close();
       connection.state = ConnectionState.closed;
@@ -161,45 +170,60 @@ export class ZkServer {
     const perIp = (this.#connectionsPerIp.get(ip) ?? 1) - 1;
     if (perIp <= 0) this.#connectionsPerIp.delete(ip);
     else this.#connectionsPerIp.set(ip, perIp);
-    if (this.#bySession.get(connection.sessionId) === connection) this.#bySession.delete(connection.sessionId);
+    if (this.#bySession.get(connection.sessionId) === connection) {
+      this.#bySession.delete(connection.sessionId);
+      this.#pending.forget(connection.sessionId);
+    }
     // Watches belong to the connection; a reconnecting client re-registers them (setWatches).
-    this.tree.removeWatcher(connection);
+    this.db.tree.removeWatcher(connection);
   }
 
   /** The handshake (ZooKeeperServer.processConnectRequest). */
   connect(connection: ServerConnection, request: ConnectRequest, hasReadOnly: boolean): void {
-    if (request.lastZxidSeen > this.tree.lastProcessedZxid) {
+    const role = this.#role;
+    if (role === null || this.#failed) {
+      this.#log(`refusing ${connection.describe()}: not currently serving requests`);
+      connection.close();
+      return;
+    }
+    if (request.lastZxidSeen > this.db.lastProcessedZxid) {
       this.#log(`refusing session 0x${request.sessionId.toString(16)} from ${connection.describe()}: it has seen zxid ` +
-        `0x${request.lastZxidSeen.toString(16)}, ours is 0x${this.tree.lastProcessedZxid.toString(16)}`);
+        `0x${request.lastZxidSeen.toString(16)}, ours is 0x${this.db.lastProcessedZxid.toString(16)}`);
       connection.close();
       return;
     }
     const timeoutMs = Math.min(Math.max(request.timeOut, this.config.minSessionTimeout), this.config.maxSessionTimeout);
     if (request.sessionId === 0n) {
-      this.#createSession(connection, timeoutMs, hasReadOnly);
+      this.#createSession(role, connection, timeoutMs, hasReadOnly);
       return;
     }
-    const session = this.sessions.get(request.sessionId);
-    const passwordOk = equalBytes(request.passwd, sessionPassword(request.sessionId));
-    if (session === undefined || session.closing || !passwordOk) {
+    const sessionId = request.sessionId;
+    if (!equalBytes(request.passwd, sessionPassword(sessionId))) {
       this.#sendConnectResponse(connection, 0n, 0, hasReadOnly);
       connection.close();
       return;
     }
-    const previous = this.#bySession.get(request.sessionId);
-    if (previous !== undefined && previous !== connection) previous.close();
-    session.timeoutMs = timeoutMs;
-    this.sessions.touch(request.sessionId, this.clock.monoMs());
-    this.#attach(connection, request.sessionId, timeoutMs, hasReadOnly);
+    role.revalidate(sessionId, timeoutMs, (valid) => {
+      if (connection.state === ConnectionState.closed) return;
+      if (!valid) {
+        this.#sendConnectResponse(connection, 0n, 0, hasReadOnly);
+        connection.close();
+        return;
+      }
+      const previous = this.#bySession.get(sessionId);
+      if (previous !== undefined && previous !== connection) previous.close();
+      this.#attach(connection, sessionId, timeoutMs, hasReadOnly);
+    });
   }
 
-  #createSession(connection: ServerConnection, timeoutMs: number, hasReadOnly: boolean): void {
-    const sessionId = this.sessions.newSessionId();
-    const txn: Txn = { type: OpCode.createSession, timeoutMs };
-    const header = this.#header(sessionId, 0, OpCode.createSession);
-    this.#commit(header, txn, (result) => {
-      if (result.err !== 0 || connection.state === ConnectionState.closed) return;
-      this.#attach(connection, sessionId, timeoutMs, hasReadOnly);
+  #createSession(role: ServerRole, connection: ServerConnection, timeoutMs: number, hasReadOnly: boolean): void {
+    const sessionId = this.db.sessions.newSessionId();
+    role.write({ sessionId, cxid: 0, type: OpCode.createSession, body: new JuteWriter(4).int(timeoutMs).bytes(), authIds: [] });
+    this.#pending.add(sessionId, {
+      cxid: 0,
+      complete: () => {
+        if (connection.state !== ConnectionState.closed) this.#attach(connection, sessionId, timeoutMs, hasReadOnly);
+      },
     });
   }
 
@@ -220,6 +244,11 @@ export class ZkServer {
 
   /** One request frame of an established connection. */
   request(connection: ServerConnection, frame: Uint8Array): void {
+    const role = this.#role;
+    if (role === null || this.#failed) {
+      connection.close();
+      return;
+    }
     const startMs = this.clock.monoMs();
     const body = new JuteReader(frame);
     let xid: number;
@@ -231,29 +260,43 @@ export class ZkServer {
       connection.close();
       return;
     }
-    this.sessions.touch(connection.sessionId, startMs);
+    role.touch(connection.sessionId, connection.timeoutMs);
     this.metrics.packetsReceived++;
     if (type === OpCode.auth) return this.#auth(connection, xid, body);
     if (READ_OPS.has(type)) return this.#read(connection, type, xid, body, startMs);
-    if (WRITE_OPS.has(type)) return this.#write(connection, type, xid, body, startMs);
-    if (type === OpCode.closeSession) return this.#closeSession(connection, xid, startMs);
+    if (type === OpCode.sync) return this.#sync(role, connection, xid, body, startMs);
+    if (WRITE_OPS.has(type)) return this.#write(role, connection, type, xid, frame.subarray(8), startMs);
+    if (type === OpCode.closeSession) return this.#closeSession(role, connection, xid, startMs);
     // Unknown ops (and sasl, which Paddock does not offer) get UNIMPLEMENTED and a close, as in ZooKeeper.
     this.#log(`unknown request type ${type} from ${connection.describe()}`);
-    connection.enqueueRead(() => errorReply(xid, this.tree.lastProcessedZxid, ErrorCode.UNIMPLEMENTED));
+    connection.enqueueRead(() => errorReply(xid, this.db.lastProcessedZxid, ErrorCode.UNIMPLEMENTED));
     connection.complete(connection.enqueueWrite(true), new Uint8Array(0));
   }
 
+  #readContext(connection: ServerConnection) {
+    return { tree: this.db.tree, watcher: connection, authIds: connection.authIds, sessionId: connection.sessionId };
+  }
+
   #read(connection: ServerConnection, type: number, xid: number, body: JuteReader, startMs: number): void {
-    const context = { tree: this.tree, watcher: connection, authIds: connection.authIds, sessionId: connection.sessionId };
-    connection.enqueueRead(() => {
-      let reply: Uint8Array;
-      try {
-        reply = executeRead(context, type, xid, body);
-      } catch (error) {
-        reply = errorReply(xid, this.tree.lastProcessedZxid, readErrorCode(error));
-      }
-      this.#served(connection, startMs, xid, type);
-      return reply;
+    connection.enqueueRead(() => this.#executeRead(connection, type, xid, body, startMs));
+  }
+
+  #executeRead(connection: ServerConnection, type: number, xid: number, body: JuteReader, startMs: number): Uint8Array {
+    let reply: Uint8Array;
+    try {
+      reply = executeRead(this.#readContext(connection), type, xid, body);
+    } catch (error) {
+      reply = errorReply(xid, this.db.lastProcessedZxid, readErrorCode(error));
+    }
+    this.#served(connection, startMs, xid, type);
+    return reply;
+  }
+
+  /** `sync`: answered, in the session's order, once every write committed before it is applied here. */
+  #sync(role: ServerRole, connection: ServerConnection, xid: number, body: JuteReader, startMs: number): void {
+    const slot = connection.enqueueWrite();
+    role.sync(connection.sessionId, () => {
+      connection.complete(slot, this.#executeRead(connection, OpCode.sync, xid, body, startMs));
     });
   }
 
@@ -261,7 +304,7 @@ export class ZkServer {
     const endMs = this.clock.monoMs();
     // Whole milliseconds, as ZooKeeper measures them, so min/avg/max read the same way.
     this.metrics.latency.record(Math.max(0, Math.floor(endMs) - Math.floor(startMs)));
-    connection.stats.answered({ xid, zxid: this.tree.lastProcessedZxid, type, startMs, endMs });
+    connection.stats.answered({ xid, zxid: this.db.lastProcessedZxid, type, startMs, endMs });
   }
 
   #auth(connection: ServerConnection, xid: number, body: JuteReader): void {
@@ -287,118 +330,78 @@ export class ZkServer {
     connection.close();
   }
 
-  #write(connection: ServerConnection, type: number, xid: number, body: JuteReader, startMs: number): void {
-    const outcome = prepWrite(this.#prepContext(), {
-      sessionId: connection.sessionId,
-      cxid: xid,
-      type,
-      body,
-      authIds: connection.authIds,
-    }, this.#lastZxid + 1n, BigInt(Math.floor(this.clock.wallMs())));
-    if ("malformed" in outcome) {
-      this.#log(`malformed ${opName(type)} from ${connection.describe()}: ${outcome.malformed}`);
-      connection.enqueueRead(() => errorReply(xid, this.tree.lastProcessedZxid, ErrorCode.MARSHALLINGERROR));
+  #write(role: ServerRole, connection: ServerConnection, type: number, xid: number, body: Uint8Array, startMs: number): void {
+    const slot = connection.enqueueWrite();
+    const malformed = role.write({ sessionId: connection.sessionId, cxid: xid, type, body, authIds: connection.authIds });
+    if (malformed !== null) {
+      // It never becomes a txn: answered in its place in the session's order.
+      this.#log(`malformed ${opName(type)} from ${connection.describe()}: ${malformed}`);
+      this.#served(connection, startMs, xid, type);
+      connection.complete(slot, errorReply(xid, this.db.lastProcessedZxid, ErrorCode.MARSHALLINGERROR));
       return;
     }
-    this.#lastZxid = outcome.header.zxid;
-    const slot = connection.enqueueWrite();
-    this.#commit(outcome.header, outcome.txn, (result) => {
-      this.#served(connection, startMs, xid, type);
-      connection.complete(slot, writeReply(type, xid, this.tree.lastProcessedZxid, result));
+    this.#pending.add(connection.sessionId, {
+      cxid: xid,
+      complete: (zxid, result) => {
+        this.#served(connection, startMs, xid, type);
+        connection.complete(slot, writeReply(type, xid, zxid, result));
+      },
     });
   }
 
-  #closeSession(connection: ServerConnection, xid: number, startMs: number): void {
-    const session = this.sessions.get(connection.sessionId);
-    // A duplicate closeSession while the first is in flight must not cut off the first's reply.
-    if (session?.closing === true && connection.outstanding > 0) return;
+  #closeSession(role: ServerRole, connection: ServerConnection, xid: number, startMs: number): void {
+    if (connection.closingSession) {
+      // A duplicate closeSession while the first is in flight must not cut off the first's reply.
+      if (connection.outstanding === 0) connection.close();
+      return;
+    }
+    const session = this.db.sessions.get(connection.sessionId);
     if (session === undefined || session.closing) {
       connection.close();
       return;
     }
-    session.closing = true;
-    const header = this.#header(connection.sessionId, xid, OpCode.closeSession);
+    connection.closingSession = true;
     const slot = connection.enqueueWrite(true);
-    const txn = this.#prepClose(header);
-    this.#commit(header, txn, () => {
-      this.#served(connection, startMs, xid, OpCode.closeSession);
-      connection.complete(slot, errorReply(xid, this.tree.lastProcessedZxid, 0));
+    role.write({ sessionId: connection.sessionId, cxid: xid, type: OpCode.closeSession, body: new Uint8Array(0), authIds: [] });
+    this.#pending.add(connection.sessionId, {
+      cxid: xid,
+      complete: (zxid) => {
+        this.#served(connection, startMs, xid, OpCode.closeSession);
+        connection.complete(slot, errorReply(xid, zxid, 0));
+      },
     });
   }
 
-  #prepClose(header: TxnHeader): Txn {
-    const outcome = prepWrite(this.#prepContext(), {
-      sessionId: header.sessionId,
-      cxid: header.cxid,
-      type: OpCode.closeSession,
-      body: new JuteReader(new Uint8Array(0)),
-      authIds: [],
-    }, header.zxid, header.time);
-    if ("malformed" in outcome) throw new Error("closeSession cannot be malformed");
-    return outcome.txn;
-  }
-
-  #header(sessionId: bigint, cxid: number, type: number): TxnHeader {
-    this.#lastZxid++;
-    return { sessionId, cxid, zxid: this.#lastZxid, time: BigInt(Math.floor(this.clock.wallMs())), type };
-  }
-
-  /** What prep sees of this server; built once, not per write (it is on the write hot path). */
-  #prepContextCache: PrepContext | null = null;
-
-  #prepContext(): PrepContext {
-    return this.#prepContextCache ??= {
-      tree: this.tree,
-      outstanding: this.outstanding,
-      extendedTypesEnabled: this.config.extendedTypesEnabled,
-      checkSession: (sessionId: bigint) => {
-        const session = this.sessions.get(sessionId);
-        if (session === undefined || session.closing) throw new Refusal(ErrorCode.SESSIONEXPIRED);
-      },
-      ...(this.config.enforceQuota ? { checkQuota: this.#checkQuota } : {}),
-    };
-  }
-
-  /** zookeeper.enforceQuota: refuse a create/setData passing a hard limit; log a passed soft one. */
-  readonly #checkQuota = (path: string, oldData: Uint8Array | null, newData: Uint8Array, isCreate: boolean): void => {
-    const bytesDiff = newData.length - (oldData?.length ?? 0);
-    for (const exceeded of this.tree.quotas.check(path, isCreate ? 1 : 0, bytesDiff)) {
-      this.#log(`WARN ${exceeded.message}`);
-      if (exceeded.hard) throw new Refusal(ErrorCode.QUOTAEXCEEDED, exceeded.quotaPath);
+  /**
+   * Applies a committed txn to the database (in zxid order, on every member alike) and answers
+   * the local client that asked for it, if any. `bytes` is the txn as logged (for the history).
+   */
+  applyCommitted(committed: { header: TxnHeader; txn: Txn }, bytes?: Uint8Array): ApplyResult {
+    const { header, txn } = committed;
+    const result = this.db.apply(header, txn, this.clock.monoMs(), bytes);
+    this.#pending.take(header.sessionId, header.cxid)?.complete(this.db.lastProcessedZxid, result);
+    if (txn.type === OpCode.closeSession) {
+      // Expired, or closed through another member: its connection here goes too.
+      const connection = this.#bySession.get(header.sessionId);
+      if (connection !== undefined && !connection.closingSession) connection.close();
     }
-  };
-
-  /** Logs a txn; once durable, applies it (in zxid order) and hands the result to `then`. */
-  #commit(header: TxnHeader, txn: Txn, then: (result: ReturnType<typeof applyTxn>) => void): void {
-    this.metrics.outstandingWrites++;
-    this.#store.append({ zxid: header.zxid, bytes: encodeTxn(header, txn) }).then(() => {
-      this.metrics.outstandingWrites--;
-      const result = this.#applyAndTrackSessions(header, txn);
-      this.outstanding.applied(header.zxid);
-      then(result);
-      this.#maybeSnapshot();
-    }, (error: unknown) => this.#fatal(error));
-  }
-
-  #applyAndTrackSessions(header: TxnHeader, txn: Txn) {
-    const result = applyTxn(this.tree, header, txn);
-    if (txn.type === OpCode.createSession) this.sessions.add(header.sessionId, txn.timeoutMs, this.clock.monoMs());
-    if (txn.type === OpCode.closeSession) this.sessions.remove(header.sessionId);
+    this.#maybeSnapshot();
     return result;
   }
 
-  #fatal(error: unknown): void {
-    // A txn we promised to log could not be: answering anything more would risk acknowledging
-    // writes that are not durable. Stop serving, loudly.
+  /** The store failed: acknowledging anything more could acknowledge writes that are not durable. */
+  fatal(error: unknown): void {
+    if (this.#failed) return;
+    this.#failed = true;
     this.#log(`FATAL: txn log append failed: ${(error as Error)?.stack ?? error}`);
-    this.#running = false;
     for (const connection of [...this.connections]) connection.close();
+    this.#onFatal?.(error);
   }
 
   #maybeSnapshot(): void {
     if (this.#snapshotting || !this.#store.wantsSnapshot()) return;
     this.#snapshotting = true;
-    const image = captureSnapshot(this.tree, this.sessions);
+    const image = captureSnapshot(this.db.tree, this.db.sessions);
     this.#writeSnapshot(image).then(
       (bytes) => this.#log(`snapshot at zxid 0x${image.zxid.toString(16)} (${bytes} bytes)`),
       (error: unknown) => this.#log(`snapshot at zxid 0x${image.zxid.toString(16)} failed: ${(error as Error).message}`),
@@ -416,39 +419,10 @@ export class ZkServer {
     return step.value.length;
   }
 
-  /** Called every tick by the runtime: expires sessions, reaps containers and TTL nodes. */
+  /** Called every tick by the runtime: the role expires sessions, reaps containers, pings. */
   tick(): void {
-    if (!this.#running) return;
-    const now = this.clock.monoMs();
-    for (const session of this.sessions.expired(now)) {
-      this.#log(`expiring session 0x${session.sessionId.toString(16)}, timeout of ${session.timeoutMs}ms exceeded`);
-      const header = this.#header(session.sessionId, 0, OpCode.closeSession);
-      this.#commit(header, this.#prepClose(header), () => {});
-      const connection = this.#bySession.get(session.sessionId);
-      connection?.close();
-    }
-    if (now - this.#lastContainerCheckMs >= this.config.containerCheckIntervalMs) {
-      this.#lastContainerCheckMs = now;
-      this.#reapContainers();
-    }
-  }
-
-  #reapContainers(): void {
-    const candidates = containerCandidates(this.tree, this.clock.wallMs(), this.config.containerMaxPerMinute);
-    for (const path of candidates) {
-      const w = new JuteWriter(path.length + 8);
-      w.ustring(path);
-      const outcome = prepWrite(this.#prepContext(), {
-        sessionId: 0n,
-        cxid: 0,
-        type: OpCode.deleteContainer,
-        body: new JuteReader(w.bytes()),
-        authIds: [],
-      }, this.#lastZxid + 1n, BigInt(Math.floor(this.clock.wallMs())));
-      if ("malformed" in outcome) continue;
-      this.#lastZxid = outcome.header.zxid;
-      this.#commit(outcome.header, outcome.txn, () => {});
-    }
+    if (this.#failed) return;
+    this.#role?.tick(this.clock.monoMs());
   }
 
   runFourLetterWord(connection: ServerConnection, word: string): void {

@@ -1,0 +1,79 @@
+import type { TxnStore } from "../storage/txn_log.ts";
+import { encodeTxn } from "../txn/txn_codec.ts";
+import { Housekeeping } from "./housekeeping.ts";
+import { type RoleHost, RoleName, type ServerRole, type WriteRequest } from "./server_role.ts";
+import { type PreparedTxn, TxnPreparer } from "./txn_preparer.ts";
+
+/**
+ * An ensemble of one (ZooKeeper's standalone processor chain): prep -> log (fsync, group
+ * commit) -> apply and answer, in zxid order.
+ */
+export class StandaloneRole implements ServerRole {
+  readonly name = RoleName.standalone;
+  readonly #host: RoleHost;
+  readonly #store: TxnStore;
+  readonly #preparer: TxnPreparer;
+  readonly #housekeeping: Housekeeping;
+  #lastZxid: bigint;
+
+  constructor(host: RoleHost, store: TxnStore) {
+    this.#host = host;
+    this.#store = store;
+    this.#lastZxid = host.db.lastProcessedZxid;
+    this.#preparer = new TxnPreparer({ db: host.db, config: host.config, clock: host.clock, log: (line) => host.log(line) });
+    this.#housekeeping = new Housekeeping({
+      db: host.db,
+      config: host.config,
+      clock: host.clock,
+      preparer: this.#preparer,
+      nextZxid: () => this.#lastZxid + 1n,
+      submit: (prepared) => this.#commit(prepared),
+      log: (line) => host.log(line),
+    });
+  }
+
+  get outstandingChanges(): number {
+    return this.#preparer.outstanding.size;
+  }
+
+  write(request: WriteRequest): string | null {
+    const outcome = this.#preparer.prepare(request, this.#lastZxid + 1n);
+    if ("malformed" in outcome) return outcome.malformed;
+    this.#commit(outcome);
+    return null;
+  }
+
+  sync(_sessionId: bigint, done: () => void): void {
+    // Everything committed here is applied before the next request of the session runs.
+    done();
+  }
+
+  revalidate(sessionId: bigint, timeoutMs: number, answer: (valid: boolean) => void): void {
+    const session = this.#host.db.sessions.get(sessionId);
+    if (session === undefined || session.closing) {
+      answer(false);
+      return;
+    }
+    session.timeoutMs = timeoutMs;
+    this.#host.db.sessions.touch(sessionId, this.#host.clock.monoMs());
+    answer(true);
+  }
+
+  touch(sessionId: bigint): void {
+    this.#host.db.sessions.touch(sessionId, this.#host.clock.monoMs());
+  }
+
+  tick(nowMs: number): void {
+    this.#housekeeping.tick(nowMs);
+  }
+
+  /** Logs the txn; once durable, applies it (appends resolve in zxid order). */
+  #commit(prepared: PreparedTxn): void {
+    this.#lastZxid = prepared.header.zxid;
+    const bytes = encodeTxn(prepared.header, prepared.txn);
+    this.#store.append({ zxid: prepared.header.zxid, bytes }).then(() => {
+      this.#host.applyCommitted(prepared, bytes);
+      this.#preparer.applied(prepared.header.zxid);
+    }, (error: unknown) => this.#host.fatal(error));
+  }
+}
