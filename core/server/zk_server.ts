@@ -74,7 +74,7 @@ export class ZkServer {
   readonly clock: Clock;
   readonly startedAtMs: number;
   readonly host: HostInfo;
-  readonly #store: TxnStore;
+  #store: TxnStore;
   readonly #log: (line: string) => void;
   readonly #yieldToIo: () => Promise<void>;
   readonly #onFatal: ((error: unknown) => void) | null;
@@ -82,6 +82,7 @@ export class ZkServer {
   readonly #connectionsPerIp = new Map<string, number>();
   readonly #pending = new PendingWrites();
   #role: ServerRole | null = null;
+  readonly #applyListeners: ((header: TxnHeader, txn: Txn, bytes: Uint8Array | undefined) => void)[] = [];
   #snapshotting = false;
   #failed = false;
 
@@ -122,6 +123,11 @@ export class ZkServer {
 
   log(line: string): void {
     this.#log(line);
+  }
+
+  /** A learner reopened its store after truncating it. */
+  replaceStore(store: TxnStore): void {
+    this.#store = store;
   }
 
   /** The store's group-commit counters (null for a store that never fsyncs), for `mntr`. */
@@ -379,6 +385,7 @@ export class ZkServer {
   applyCommitted(committed: { header: TxnHeader; txn: Txn }, bytes?: Uint8Array): ApplyResult {
     const { header, txn } = committed;
     const result = this.db.apply(header, txn, this.clock.monoMs(), bytes);
+    for (const listener of this.#applyListeners) listener(header, txn, bytes);
     this.#pending.take(header.sessionId, header.cxid)?.complete(this.db.lastProcessedZxid, result);
     if (txn.type === OpCode.closeSession) {
       // Expired, or closed through another member: its connection here goes too.
@@ -387,6 +394,11 @@ export class ZkServer {
     }
     this.#maybeSnapshot();
     return result;
+  }
+
+  /** Calls `listener` after every applied txn (the simulator's checkers, the gateway's event streams). */
+  onApplied(listener: (header: TxnHeader, txn: Txn, bytes: Uint8Array | undefined) => void): void {
+    this.#applyListeners.push(listener);
   }
 
   /** The store failed: acknowledging anything more could acknowledge writes that are not durable. */

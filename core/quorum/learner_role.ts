@@ -1,0 +1,258 @@
+import { JuteWriter } from "../proto/jute_writer.ts";
+import { OpCode } from "../proto/op_code.ts";
+import { type RoleHost, RoleName, type ServerRole, type WriteRequest } from "../server/server_role.ts";
+import { encodeSnapshot } from "../server/snapshot_codec.ts";
+import { decodeTxn } from "../txn/txn_codec.ts";
+import { type LearnerEffect, LearnerZab } from "../zab/learner.ts";
+import { packet, PacketType, type QuorumPacket } from "../zab/packet.ts";
+import { decodeRevalidateAnswer, encodeForwardedRequest, encodeTouches } from "../zab/payloads.ts";
+import type { RoleEvents } from "./leader_role.ts";
+import type { Epochs, MemberStore } from "./member_store.ts";
+import { PersistQueue } from "./persist_queue.ts";
+import type { FromLeader, LeaderLink, ReceivedSnapshot } from "./quorum_transport.ts";
+import type { RoleSettings } from "./role_settings.ts";
+
+/** What a learner needs beyond the server: its store and a way to reload the database from it. */
+export interface LearnerStorage {
+  /** The store now (a TRUNC replaces it). */
+  store(): MemberStore;
+  /** Truncates the log after `zxid` and reloads the database from what is left (a TRUNC). */
+  truncateAndReload(zxid: bigint): Promise<void>;
+}
+
+/** Sessions revalidations and syncs wait on the leader; bounded so a silent leader cannot pile them up. */
+const WAITERS_MAX = 100_000;
+
+/**
+ * A follower's or observer's server side (ZooKeeper's FollowerZooKeeperServer and
+ * ObserverZooKeeperServer): writes and syncs are forwarded to the leader, revalidations asked of
+ * it, touches reported in PINGs, and the leader's txns logged, ACKed and applied as the
+ * LearnerZab machine says. Every local write is answered when its txn is applied here.
+ */
+export class LearnerRole implements ServerRole {
+  readonly name: RoleName;
+  readonly zab: LearnerZab;
+  readonly #host: RoleHost;
+  readonly #storage: LearnerStorage;
+  readonly #events: RoleEvents;
+  readonly #persist: PersistQueue;
+  #link: LeaderLink | null = null;
+  readonly #touches = new Map<bigint, number>();
+  readonly #revalidations = new Map<bigint, ((valid: boolean) => void)[]>();
+  /** Local syncs forwarded, oldest first: answered by the leader's SYNCs in order. */
+  readonly #syncs: (() => void)[] = [];
+  /** Syncs the leader answered, waiting for the txns committed before them to be applied here. */
+  readonly #syncBarriers: { zxid: bigint; done: () => void }[] = [];
+  #lastCommittedSeen: bigint;
+  #ended = false;
+
+  constructor(options: {
+    host: RoleHost;
+    storage: LearnerStorage;
+    settings: RoleSettings;
+    observer: boolean;
+    events: RoleEvents;
+    epochs: Epochs;
+  }) {
+    const { host, settings } = options;
+    this.name = options.observer ? RoleName.observer : RoleName.follower;
+    this.#host = host;
+    this.#storage = options.storage;
+    this.#events = options.events;
+    this.#persist = new PersistQueue((error) => this.#fail(error));
+    this.#lastCommittedSeen = host.db.lastProcessedZxid;
+    this.zab = new LearnerZab({
+      myId: settings.myId,
+      observer: options.observer,
+      configVersion: settings.quorum.version,
+      tickMs: host.config.tickTime,
+      initLimit: settings.initLimit,
+      syncLimit: settings.syncLimit,
+    }, {
+      acceptedEpoch: options.epochs.acceptedEpoch,
+      currentEpoch: options.epochs.currentEpoch,
+      lastLoggedZxid: options.storage.store().lastLoggedZxid(),
+      nowMs: host.clock.monoMs(),
+    });
+  }
+
+  get outstandingChanges(): number {
+    return 0;
+  }
+
+  /** The connection to the leader is up. */
+  attach(link: LeaderLink): void {
+    if (this.#ended) {
+      link.close();
+      return;
+    }
+    this.#link = link;
+    link.onMessage((message) => this.#receive(message));
+    link.onClose((reason) => {
+      this.zab.stop(`connection to the leader closed: ${reason}`);
+      this.#run();
+    });
+    this.zab.connected(this.#host.clock.monoMs());
+    this.#run();
+  }
+
+  #receive(message: FromLeader): void {
+    const nowMs = this.#host.clock.monoMs();
+    if (message.kind === "snapshot") {
+      this.#loadSnapshot(message.snapshot);
+      this.zab.receive(packet(PacketType.SNAP, message.snapshot.zxid), nowMs);
+    } else {
+      const p = message.packet;
+      if (p.type === PacketType.COMMIT || p.type === PacketType.INFORM) this.#lastCommittedSeen = p.zxid;
+      this.zab.receive(p, nowMs);
+    }
+    this.#run();
+  }
+
+  /** The leader's database replaces ours (it is persisted by the installSnapshot effect next). */
+  #loadSnapshot(snapshot: ReceivedSnapshot): void {
+    this.#host.db.replace(snapshot.tree, snapshot.sessions, this.#host.clock.monoMs(), this.#host.clock.wallMs());
+    this.#lastCommittedSeen = snapshot.zxid;
+  }
+
+  write(request: WriteRequest): string | null {
+    this.#forward(request.sessionId, request.cxid, request.type, request.body, request.authIds);
+    return null;
+  }
+
+  #forward(sessionId: bigint, cxid: number, type: number, body: Uint8Array, authIds: WriteRequest["authIds"]): void {
+    const data = encodeForwardedRequest({ sessionId, cxid, type, body });
+    this.zab.send({ type: PacketType.REQUEST, zxid: -1n, data, authinfo: authIds });
+    this.#run();
+  }
+
+  sync(sessionId: bigint, done: () => void): void {
+    if (this.#syncs.length >= WAITERS_MAX) return;
+    this.#syncs.push(done);
+    this.#forward(sessionId, 0, OpCode.sync, new JuteWriter(4).ustring("/").bytes(), []);
+  }
+
+  revalidate(sessionId: bigint, timeoutMs: number, answer: (valid: boolean) => void): void {
+    const waiting = this.#revalidations.get(sessionId);
+    if (waiting !== undefined) {
+      if (waiting.length < WAITERS_MAX) waiting.push(answer);
+      return;
+    }
+    this.#revalidations.set(sessionId, [answer]);
+    const data = new JuteWriter(12).long(sessionId).int(timeoutMs).bytes();
+    this.zab.send(packet(PacketType.REVALIDATE, -1n, data));
+    this.#run();
+  }
+
+  touch(sessionId: bigint, timeoutMs: number): void {
+    this.#touches.set(sessionId, timeoutMs);
+  }
+
+  tick(nowMs: number): void {
+    this.zab.tick(nowMs);
+    this.#run();
+  }
+
+  stop(reason: string): void {
+    this.zab.stop(reason);
+    this.#run();
+  }
+
+  settled(): Promise<void> {
+    return this.#persist.idle();
+  }
+
+  /**
+   * Applies the txns this learner logged but never saw committed (fastForwardDataBase): the
+   * database then holds the whole log, which is what the next election and sync count on.
+   */
+  fastForward(): void {
+    for (const txn of this.zab.unapplied()) {
+      if (!txn.persisted) break;
+      this.#host.applyCommitted(decodeTxn(txn.bytes), txn.bytes);
+    }
+  }
+
+  #run(): void {
+    for (const effect of this.zab.drain()) this.#execute(effect);
+  }
+
+  #execute(effect: LearnerEffect): void {
+    const store = this.#storage.store();
+    switch (effect.kind) {
+      case "send":
+        return this.#link?.send(effect.packet);
+      case "append":
+        return this.#persist.run(() => store.append({ zxid: effect.zxid, bytes: effect.bytes }), () => this.#persisted());
+      case "truncate":
+        return this.#persist.run(() => this.#storage.truncateAndReload(effect.zxid), () => this.#persisted(), { exclusive: true });
+      case "installSnapshot": {
+        const bytes = encodeSnapshot(this.#host.db.tree, this.#host.db.sessions);
+        return this.#persist.run(() => store.installSnapshot(effect.zxid, bytes), () => this.#persisted(), { exclusive: true });
+      }
+      case "acceptedEpoch":
+        return this.#persist.run(() => store.writeAcceptedEpoch(effect.epoch), () => this.#persisted());
+      case "currentEpoch":
+        return this.#persist.run(() => store.writeCurrentEpoch(effect.epoch), () => this.#persisted());
+      case "apply":
+        return this.#apply(effect.bytes);
+      case "leaderPacket":
+        return this.#leaderPacket(effect.packet);
+      case "established":
+        return this.#events.established(effect.epoch);
+      case "lost":
+        this.#ended = true;
+        this.#link?.close();
+        return this.#events.lost(effect.reason);
+      case "log":
+        return this.#host.log(effect.line);
+      case "snapshot":
+      case "close":
+        return;
+    }
+  }
+
+  #persisted(): void {
+    this.zab.persisted();
+    this.#run();
+  }
+
+  #apply(bytes: Uint8Array): void {
+    this.#host.applyCommitted(decodeTxn(bytes), bytes);
+    const applied = this.#host.db.lastProcessedZxid;
+    while (this.#syncBarriers.length > 0 && this.#syncBarriers[0]!.zxid <= applied) this.#syncBarriers.shift()!.done();
+  }
+
+  #leaderPacket(p: QuorumPacket): void {
+    switch (p.type) {
+      case PacketType.PING: {
+        const touches = [...this.#touches].map(([sessionId, timeoutMs]) => ({ sessionId, timeoutMs }));
+        this.#touches.clear();
+        this.zab.send({ type: PacketType.PING, zxid: p.zxid, data: encodeTouches(touches), authinfo: p.authinfo });
+        return;
+      }
+      case PacketType.SYNC: {
+        const done = this.#syncs.shift();
+        if (done === undefined) return this.#host.log("SYNC from the leader without a pending sync");
+        // Answered once every txn the leader committed before this SYNC is applied here.
+        if (this.#host.db.lastProcessedZxid >= this.#lastCommittedSeen) done();
+        else this.#syncBarriers.push({ zxid: this.#lastCommittedSeen, done });
+        return;
+      }
+      case PacketType.REVALIDATE: {
+        const answer = decodeRevalidateAnswer(p.data);
+        if (answer === null) return;
+        const waiting = this.#revalidations.get(answer.sessionId) ?? [];
+        this.#revalidations.delete(answer.sessionId);
+        for (const reply of waiting) reply(answer.valid);
+        return;
+      }
+    }
+  }
+
+  #fail(error: unknown): void {
+    this.#host.fatal(error);
+    this.stop(`storage failed: ${(error as Error)?.message ?? error}`);
+  }
+}
+

@@ -1,0 +1,247 @@
+import type { Clock } from "../io/clock.ts";
+import type { ServerConfig } from "../server/server_config.ts";
+import { ZkDatabase } from "../server/zk_database.ts";
+import { ZkServer, type ZkServerOptions } from "../server/zk_server.ts";
+import { DEFAULT_ELECTION_TIMING, type ElectionTiming, FastLeaderElection } from "../zab/election.ts";
+import { ServerState, serverStateName } from "../zab/vote.ts";
+import { hexZxid } from "../zab/zxid.ts";
+import { LeaderRole } from "./leader_role.ts";
+import { LearnerRole } from "./learner_role.ts";
+import type { Epochs, MemberStore } from "./member_store.ts";
+import type { PeerTransport } from "./quorum_transport.ts";
+import type { RoleSettings } from "./role_settings.ts";
+
+/** Everything an ensemble member is made of. */
+export interface QuorumPeerOptions {
+  readonly config: ServerConfig;
+  readonly settings: RoleSettings;
+  readonly clock: Clock;
+  readonly transport: PeerTransport;
+  /** Opens the member's store (again after a TRUNC, which reloads the database from it). */
+  readonly openStore: () => MemberStore;
+  readonly log: (line: string) => void;
+  readonly electionTiming?: ElectionTiming;
+  /** How often to retry connecting to the leader while following. */
+  readonly connectRetryMs?: number;
+  readonly server?: Pick<ZkServerOptions, "host" | "yieldToIo" | "onFatal">;
+}
+
+/** What `srvr`, `mntr` and the AdminServer report about the member's place in the ensemble. */
+export interface PeerStatus {
+  readonly state: ServerState;
+  readonly leaderId: number | null;
+  readonly epoch: bigint;
+  readonly electionTimeMs: number | null;
+  readonly role: LeaderRole | LearnerRole | null;
+}
+
+/**
+ * One ensemble member (ZooKeeper's QuorumPeer): it looks for a leader by fast leader election,
+ * then leads or learns until that ends, then looks again. The database and the store outlive
+ * roles; the client-facing server serves only while a role is established. Sans-I/O: the
+ * transport, the store, the clock and the ticks come from outside, so the deterministic
+ * simulator runs the same code as a real process.
+ */
+export class QuorumPeer {
+  readonly server: ZkServer;
+  readonly db: ZkDatabase;
+  readonly election: FastLeaderElection;
+  readonly #options: QuorumPeerOptions;
+  #store: MemberStore;
+  #epochs: Epochs = { currentEpoch: 0n, acceptedEpoch: 0n };
+  #role: LeaderRole | LearnerRole | null = null;
+  #leaderId: number | null = null;
+  #lookingSinceMs: number | null = null;
+  #electionTimeMs: number | null = null;
+  #nextConnectMs = 0;
+  #connecting = false;
+  #transitioning = false;
+  #stopped = false;
+
+  constructor(options: QuorumPeerOptions) {
+    this.#options = options;
+    const { config, clock, settings } = options;
+    this.#store = options.openStore();
+    this.db = new ZkDatabase({ tickMs: config.tickTime, serverId: settings.myId, extendedTypesEnabled: config.extendedTypesEnabled, wallMs: clock.wallMs() });
+    this.server = new ZkServer({ config, db: this.db, store: this.#store, clock, log: options.log, ...options.server });
+    this.election = new FastLeaderElection({
+      myId: settings.myId,
+      config: settings.quorum,
+      configText: settings.configText,
+      timing: options.electionTiming ?? DEFAULT_ELECTION_TIMING,
+    });
+    options.transport.onNotification((from, n) => {
+      if (this.#stopped) return;
+      this.election.receive(from, n, clock.monoMs());
+      this.#runElection();
+    });
+    options.transport.onLearner((link) => {
+      if (this.#role instanceof LeaderRole) this.#role.acceptLearner(link);
+      else link.close();
+    });
+  }
+
+  /** Loads the database and the epochs, then starts looking for a leader. */
+  async start(): Promise<void> {
+    await this.db.recover(this.#store, this.#options.clock, this.#options.log);
+    this.#epochs = await this.#store.readEpochs();
+    this.#log(`myid ${this.#options.settings.myId}: last zxid ${hexZxid(this.#store.lastLoggedZxid())}, ` +
+      `currentEpoch ${this.#epochs.currentEpoch}, acceptedEpoch ${this.#epochs.acceptedEpoch}`);
+    this.#lookForLeader();
+  }
+
+  get status(): PeerStatus {
+    return {
+      state: this.election.state,
+      leaderId: this.#leaderId,
+      epoch: this.#epochs.currentEpoch,
+      electionTimeMs: this.#electionTimeMs,
+      role: this.#role,
+    };
+  }
+
+  get store(): MemberStore {
+    return this.#store;
+  }
+
+  #log(line: string): void {
+    this.#options.log(line);
+  }
+
+  #lookForLeader(): void {
+    if (this.#stopped) return;
+    this.#leaderId = null;
+    this.#lookingSinceMs = this.#options.clock.monoMs();
+    this.#log(`LOOKING: new election, proposed zxid ${hexZxid(this.#store.lastLoggedZxid())}`);
+    this.election.lookForLeader({
+      lastLoggedZxid: this.#store.lastLoggedZxid(),
+      currentEpoch: this.#epochs.currentEpoch,
+      nowMs: this.#options.clock.monoMs(),
+    });
+    this.#runElection();
+  }
+
+  #runElection(): void {
+    const ready = this.election.ready();
+    for (const { to, notification } of ready.send) this.#options.transport.sendNotification(to, notification);
+    if (ready.decided === null || this.#role !== null) return;
+    const nowMs = this.#options.clock.monoMs();
+    this.#electionTimeMs = this.#lookingSinceMs === null ? null : Math.round(nowMs - this.#lookingSinceMs);
+    this.#leaderId = ready.decided.vote.leader;
+    this.#log(`${serverStateName(ready.decided.state)} - LEADER ELECTION TOOK - ${this.#electionTimeMs} MS (leader ${this.#leaderId}, ` +
+      `round ${ready.decided.vote.electionEpoch})`);
+    if (ready.decided.state === ServerState.leading) this.#lead();
+    else this.#learn(ready.decided.state === ServerState.observing);
+  }
+
+  #lead(): void {
+    this.#role = new LeaderRole({
+      host: this.server,
+      store: this.#store,
+      settings: this.#options.settings,
+      epochs: this.#epochs,
+      events: this.#roleEvents(),
+    });
+  }
+
+  #learn(observer: boolean): void {
+    const role = new LearnerRole({
+      host: this.server,
+      storage: { store: () => this.#store, truncateAndReload: (zxid) => this.#truncateAndReload(zxid) },
+      settings: this.#options.settings,
+      observer,
+      epochs: this.#epochs,
+      events: this.#roleEvents(),
+    });
+    this.#role = role;
+    this.#nextConnectMs = 0;
+    this.#connectToLeader(role);
+  }
+
+  #connectToLeader(role: LearnerRole): void {
+    const leader = this.#options.settings.quorum.servers.get(this.#leaderId ?? -1);
+    if (leader === undefined || this.#connecting || role !== this.#role) return;
+    this.#connecting = true;
+    this.#options.transport.connectToLeader(leader).then((link) => {
+      this.#connecting = false;
+      if (role !== this.#role) link.close();
+      else role.attach(link);
+    }, (error: unknown) => {
+      this.#connecting = false;
+      this.#log(`cannot connect to leader ${leader.sid} at ${leader.host}:${leader.quorumPort}: ${(error as Error).message}`);
+      this.#nextConnectMs = this.#options.clock.monoMs() + (this.#options.connectRetryMs ?? 1000);
+    });
+  }
+
+  #roleEvents() {
+    return {
+      established: (epoch: bigint) => {
+        const role = this.#role;
+        if (role === null) return;
+        this.#epochs = { currentEpoch: epoch, acceptedEpoch: epoch > this.#epochs.acceptedEpoch ? epoch : this.#epochs.acceptedEpoch };
+        this.election.updatePeerEpoch(epoch);
+        this.#log(`${role.name} of epoch ${epoch} serving at zxid ${hexZxid(this.db.lastProcessedZxid)}`);
+        this.server.setRole(role);
+      },
+      lost: (reason: string) => {
+        this.#endRole(reason);
+      },
+    };
+  }
+
+  /** The role is over: stop serving, let its writes land, take the whole log in, elect again. */
+  #endRole(reason: string): void {
+    const role = this.#role;
+    if (role === null || this.#transitioning) return;
+    this.#transitioning = true;
+    this.#log(`${role.name} role ended: ${reason}`);
+    this.server.setRole(null);
+    role.stop(reason);
+    role.settled().then(async () => {
+      role.fastForward();
+      this.#epochs = await this.#store.readEpochs();
+    }).catch((error: unknown) => {
+      this.#log(`after the ${role.name} role ended: ${(error as Error).message}`);
+    }).finally(() => {
+      this.#role = null;
+      this.#transitioning = false;
+      this.#lookForLeader();
+    });
+  }
+
+  /** TRUNC: the log loses its tail; the database is rebuilt from what the store holds then. */
+  async #truncateAndReload(zxid: bigint): Promise<void> {
+    await this.#store.truncateAfter(zxid);
+    await this.#store.close();
+    this.#store = this.#options.openStore();
+    this.server.replaceStore(this.#store);
+    await this.db.recover(this.#store, this.#options.clock, this.#options.log);
+  }
+
+  /** Called often (every tickTime/10 or so): election resends, role timeouts, pings, expiry. */
+  tick(): void {
+    if (this.#stopped) return;
+    const nowMs = this.#options.clock.monoMs();
+    this.election.tick(nowMs);
+    this.#runElection();
+    const role = this.#role;
+    if (role === null || this.#transitioning) return;
+    role.tick(nowMs);
+    if (role instanceof LearnerRole && role.zab.phase === "connecting" && nowMs >= this.#nextConnectMs) this.#connectToLeader(role);
+  }
+
+  /** Stops everything: clients, the role, the transport, the store. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.server.setRole(null);
+    const role = this.#role;
+    if (role !== null) {
+      role.stop("shutting down");
+      await role.settled();
+    }
+    await this.server.stop();
+    await this.#options.transport.close();
+    await this.#store.close();
+  }
+}

@@ -1,0 +1,547 @@
+import { Effects, type LinkId, type ZabEffect } from "./effects.ts";
+import type { CommittedHistory } from "./history.ts";
+import { packet, PacketType, type QuorumPacket, ZAB_PROTOCOL_VERSION } from "./packet.ts";
+import { decodeForwardedRequest, decodeInt, decodeLearnerInfo, encodeInt } from "./payloads.ts";
+import { containsQuorum, isVoter, type QuorumConfig } from "./quorum_config.ts";
+import { planSync, SyncMode } from "./sync_plan.ts";
+import { counterOf, epochOf, hexZxid, makeZxid } from "./zxid.ts";
+import { OpCode } from "../proto/op_code.ts";
+
+/** Static settings of a leader (zoo.cfg's tickTime, initLimit, syncLimit and the membership). */
+export interface LeaderOptions {
+  readonly myId: number;
+  readonly config: QuorumConfig;
+  /** The config as NEWLEADER carries it (QuorumVerifier.toString() bytes). */
+  readonly configBytes: Uint8Array;
+  readonly tickMs: number;
+  readonly initLimit: number;
+  readonly syncLimit: number;
+}
+
+/** What the new leader knows of itself when it starts leading. */
+export interface LeaderStart {
+  readonly acceptedEpoch: bigint;
+  readonly currentEpoch: bigint;
+  /** The last zxid of its database, which holds its whole log (fast-forwarded). */
+  readonly lastZxid: bigint;
+  /** Its committed history; the leader appends every txn it commits. */
+  readonly history: CommittedHistory;
+  readonly nowMs: number;
+}
+
+/** Leader-only effects on top of {@link ZabEffect}. */
+export type LeaderEffect =
+  | ZabEffect
+  /** A learner's REQUEST (not a sync), REVALIDATE or PING: for the server to act on. */
+  | { readonly kind: "learnerPacket"; readonly link: LinkId; readonly sid: number; readonly packet: QuorumPacket }
+  /** Every proposal made before the local sync `token` was requested is committed. */
+  | { readonly kind: "syncDone"; readonly token: unknown };
+
+/** Where ZAB's leader is (ZooKeeper's ZabState plus the epoch decision inside discovery). */
+export const LeaderPhase = {
+  discovery: "DISCOVERY",
+  synchronization: "SYNCHRONIZATION",
+  broadcast: "BROADCAST",
+  stopped: "STOPPED",
+} as const;
+export type LeaderPhase = (typeof LeaderPhase)[keyof typeof LeaderPhase];
+
+/** Where one learner's connection is in the learner protocol. */
+const LinkPhase = {
+  /** Waiting for FOLLOWERINFO / OBSERVERINFO. */
+  info: "info",
+  /** Its accepted epoch counted; waiting until the new epoch is decided and persisted. */
+  epoch: "epoch",
+  /** LEADERINFO sent, waiting for ACKEPOCH. */
+  ackEpoch: "ackEpoch",
+  /** ACKEPOCH received; waiting for a quorum to have acked the epoch before syncing. */
+  epochQuorum: "epochQuorum",
+  /** Sync and NEWLEADER sent; waiting for the NEWLEADER ACK. */
+  newLeaderAck: "newLeaderAck",
+  /** NEWLEADER acked; waiting for the leader to be established to send UPTODATE. */
+  start: "start",
+  /** UPTODATE sent: broadcasting. */
+  active: "active",
+} as const;
+type LinkPhase = (typeof LinkPhase)[keyof typeof LinkPhase];
+
+interface Link {
+  readonly id: LinkId;
+  phase: LinkPhase;
+  sid: number;
+  participant: boolean;
+  acceptedEpoch: bigint;
+  lastZxid: bigint;
+  /** Included in broadcasts (forwarding followers / observing learners). */
+  forwarding: boolean;
+  lastHeardMs: number;
+  /** Oldest proposal sent and not yet acked, for syncLimit (LearnerHandler.SyncLimitCheck). */
+  unacked: { zxid: bigint; sentMs: number }[];
+}
+
+interface Proposal {
+  readonly zxid: bigint;
+  readonly bytes: Uint8Array;
+  readonly acks: Set<number>;
+}
+
+const UNACKED_TRACKED_MAX = 1024;
+
+/**
+ * ZAB's leader as a state machine (ZooKeeper's Leader with its LearnerHandlers): discovery picks
+ * the new epoch from a quorum's accepted epochs, synchronization brings each learner to the
+ * leader's history (DIFF, TRUNC or SNAP) and waits for a quorum's NEWLEADER ACKs, broadcast
+ * proposes, counts ACKs, commits in zxid order and informs observers. No sockets, timers or
+ * clocks: the runtime feeds events with the time and executes {@link drain}'s effects in order.
+ */
+export class LeaderZab {
+  readonly #options: LeaderOptions;
+  readonly #history: CommittedHistory;
+  readonly #effects = new Effects<LeaderEffect>();
+  readonly #links = new Map<LinkId, Link>();
+  readonly #summary: { currentEpoch: bigint; lastZxid: bigint };
+  #phase: LeaderPhase = LeaderPhase.discovery;
+  #phaseDeadlineMs: number;
+  /** Accepted epochs of the participants connected during discovery (the leader's own included). */
+  readonly #connecting = new Map<number, bigint>();
+  #epoch = -1n;
+  #epochPersisted = false;
+  readonly #epochAcked = new Set<number>();
+  readonly #newLeaderAcked = new Set<number>();
+  #lastProposed: bigint;
+  #lastCommitted: bigint;
+  #lastLogged: bigint;
+  readonly #outstanding = new Map<bigint, Proposal>();
+  readonly #pendingSyncs = new Map<bigint, { link: LinkId | null; token: unknown }[]>();
+  #lastPingMs: number;
+  /** The time of the latest event, for deadlines set where no time is passed in. */
+  #nowMs: number;
+
+  constructor(options: LeaderOptions, start: LeaderStart) {
+    this.#options = options;
+    this.#history = start.history;
+    this.#summary = { currentEpoch: start.currentEpoch, lastZxid: start.lastZxid };
+    this.#lastProposed = start.lastZxid;
+    this.#lastCommitted = start.lastZxid;
+    this.#lastLogged = start.lastZxid;
+    this.#lastPingMs = start.nowMs;
+    this.#nowMs = start.nowMs;
+    this.#phaseDeadlineMs = start.nowMs + this.#initLimitMs();
+    this.#connecting.set(options.myId, start.acceptedEpoch);
+    this.#maybeDecideEpoch();
+  }
+
+  get phase(): LeaderPhase {
+    return this.#phase;
+  }
+
+  /** The epoch being established (-1 until decided). */
+  get epoch(): bigint {
+    return this.#epoch;
+  }
+
+  get lastProposed(): bigint {
+    return this.#lastProposed;
+  }
+
+  get lastCommitted(): bigint {
+    return this.#lastCommitted;
+  }
+
+  /** Proposals waiting for a quorum of ACKs. */
+  get outstandingCount(): number {
+    return this.#outstanding.size;
+  }
+
+  /** Learners by state, for the four-letter words and the AdminServer. */
+  learners(): { sid: number; participant: boolean; synced: boolean; active: boolean }[] {
+    const now = this.#lastPingMs;
+    return [...this.#links.values()].filter((l) => l.phase !== LinkPhase.info).map((l) => ({
+      sid: l.sid,
+      participant: l.participant,
+      synced: this.#synced(l, now),
+      active: l.phase === LinkPhase.active,
+    }));
+  }
+
+  /** Effects to execute, in order. */
+  drain(): LeaderEffect[] {
+    return this.#effects.drain();
+  }
+
+  // --- links -------------------------------------------------------------------------------------
+
+  /** A learner connected to the quorum port. */
+  learnerConnected(id: LinkId, nowMs: number): void {
+    this.#nowMs = nowMs;
+    if (this.#phase === LeaderPhase.stopped) {
+      this.#effects.push({ kind: "close", link: id, reason: "leader stopped" });
+      return;
+    }
+    this.#links.set(id, {
+      id, phase: LinkPhase.info, sid: -1, participant: false, acceptedEpoch: -1n, lastZxid: -1n,
+      forwarding: false, lastHeardMs: nowMs, unacked: [],
+    });
+  }
+
+  learnerClosed(id: LinkId): void {
+    this.#links.delete(id);
+  }
+
+  receive(id: LinkId, p: QuorumPacket, nowMs: number): void {
+    const link = this.#links.get(id);
+    if (link === undefined || this.#phase === LeaderPhase.stopped) return;
+    this.#nowMs = nowMs;
+    link.lastHeardMs = nowMs;
+    switch (link.phase) {
+      case LinkPhase.info:
+        return this.#onInfo(link, p);
+      case LinkPhase.ackEpoch:
+        return this.#onAckEpoch(link, p);
+      case LinkPhase.newLeaderAck:
+        return this.#onNewLeaderAck(link, p);
+      case LinkPhase.start:
+      case LinkPhase.active:
+        return this.#onBroadcastPacket(link, p, nowMs);
+      default:
+        return this.#drop(link, `unexpected ${p.type} while ${link.phase}`);
+    }
+  }
+
+  #drop(link: Link, reason: string): void {
+    this.#links.delete(link.id);
+    this.#effects.push({ kind: "close", link: link.id, reason });
+  }
+
+  #onInfo(link: Link, p: QuorumPacket): void {
+    if (p.type !== PacketType.FOLLOWERINFO && p.type !== PacketType.OBSERVERINFO) {
+      return this.#drop(link, `first packet ${p.type} is not FOLLOWERINFO or OBSERVERINFO`);
+    }
+    const info = p.data === null ? null : decodeLearnerInfo(p.data);
+    if (info === null) return this.#drop(link, "LearnerInfo missing or too short");
+    if (info.protocolVersion < ZAB_PROTOCOL_VERSION) return this.#drop(link, `learner speaks ZAB ${info.protocolVersion.toString(16)}, before 1.0`);
+    if (info.configVersion > this.#options.config.version) return this.#drop(link, "Follower is ahead of the leader (has a later activated configuration)");
+    for (const other of this.#links.values()) {
+      if (other !== link && other.sid === info.sid) this.#drop(other, `sid ${info.sid} reconnected`);
+    }
+    link.sid = info.sid;
+    link.participant = p.type === PacketType.FOLLOWERINFO && isVoter(this.#options.config, info.sid);
+    link.acceptedEpoch = epochOf(p.zxid);
+    link.phase = LinkPhase.epoch;
+    this.#log(`learner ${info.sid} (${link.participant ? "participant" : "observer"}) connected, accepted epoch ${link.acceptedEpoch}`);
+    if (this.#epoch < 0n) {
+      if (link.participant) this.#connecting.set(link.sid, link.acceptedEpoch);
+      this.#maybeDecideEpoch();
+    } else if (this.#epochPersisted) {
+      this.#sendLeaderInfo(link);
+    }
+  }
+
+  /** getEpochToPropose: once a quorum (with the leader) connected, the epoch is max(accepted) + 1. */
+  #maybeDecideEpoch(): void {
+    if (this.#epoch >= 0n || !containsQuorum(this.#options.config, this.#connecting.keys())) return;
+    let max = -1n;
+    for (const accepted of this.#connecting.values()) if (accepted > max) max = accepted;
+    this.#epoch = max + 1n;
+    this.#lastProposed = makeZxid(this.#epoch, 0n);
+    this.#log(`new epoch ${this.#epoch} from the accepted epochs of ${[...this.#connecting.keys()].join(", ")}`);
+    // LEADERINFO goes out only once acceptedEpoch is durable (epochPersisted("accepted")).
+    this.#effects.push({ kind: "acceptedEpoch", epoch: this.#epoch });
+  }
+
+  #sendLeaderInfo(link: Link): void {
+    link.phase = LinkPhase.ackEpoch;
+    this.#send(link, packet(PacketType.LEADERINFO, makeZxid(this.#epoch, 0n), encodeInt(ZAB_PROTOCOL_VERSION)));
+  }
+
+  #onAckEpoch(link: Link, p: QuorumPacket): void {
+    if (p.type !== PacketType.ACKEPOCH) return this.#drop(link, `${p.type} is not ACKEPOCH`);
+    const currentEpoch = decodeInt(p.data);
+    if (currentEpoch === null) return this.#drop(link, "ACKEPOCH without an epoch");
+    link.lastZxid = p.zxid;
+    if (currentEpoch !== -1) {
+      const ahead = BigInt(currentEpoch) > this.#summary.currentEpoch ||
+        (BigInt(currentEpoch) === this.#summary.currentEpoch && p.zxid > this.#summary.lastZxid);
+      if (ahead) {
+        return this.#drop(link, `Follower is ahead of the leader, leader summary: ${this.#summary.currentEpoch} (current epoch), ` +
+          `${hexZxid(this.#summary.lastZxid)} (last zxid)`);
+      }
+      if (p.zxid !== -1n && link.participant) this.#epochAcked.add(link.sid);
+    }
+    link.phase = LinkPhase.epochQuorum;
+    if (this.#phase !== LeaderPhase.discovery) this.#syncLearner(link);
+    else this.#maybeFinishDiscovery();
+  }
+
+  /** Reported by the runtime once an epoch file write is durable. */
+  epochPersisted(which: "accepted" | "current", nowMs: number): void {
+    if (this.#phase === LeaderPhase.stopped) return;
+    this.#nowMs = nowMs;
+    if (which === "accepted") {
+      this.#epochPersisted = true;
+      this.#phaseDeadlineMs = nowMs + this.#initLimitMs();
+      for (const link of this.#links.values()) if (link.phase === LinkPhase.epoch) this.#sendLeaderInfo(link);
+      // The leader acks its own epoch (waitForEpochAck(myId, leaderStateSummary)).
+      this.#epochAcked.add(this.#options.myId);
+      this.#maybeFinishDiscovery();
+      return;
+    }
+    // currentEpoch is durable: the leader's own NEWLEADER ack.
+    this.#newLeaderAcked.add(this.#options.myId);
+    this.#maybeEstablish();
+  }
+
+  #maybeFinishDiscovery(): void {
+    if (this.#phase !== LeaderPhase.discovery || !this.#epochAcked.has(this.#options.myId)) return;
+    if (!containsQuorum(this.#options.config, this.#epochAcked)) return;
+    this.#phase = LeaderPhase.synchronization;
+    this.#phaseDeadlineMs = this.#nowMs + this.#initLimitMs();
+    this.#effects.push({ kind: "currentEpoch", epoch: this.#epoch });
+    for (const link of this.#links.values()) if (link.phase === LinkPhase.epochQuorum) this.#syncLearner(link);
+  }
+
+  /** syncFollower + startForwarding + NEWLEADER for one learner. */
+  #syncLearner(link: Link): void {
+    const plan = planSync(this.#history, link.lastZxid, this.#lastCommitted);
+    this.#log(`sync of learner ${link.sid}: ${plan.mode} (its last zxid ${hexZxid(link.lastZxid)}, ours ${hexZxid(this.#lastCommitted)}, ` +
+      `${plan.entries.length} txns)`);
+    if (plan.mode === SyncMode.snap) this.#effects.push({ kind: "snapshot", link: link.id, zxid: this.#lastCommitted });
+    else this.#send(link, packet(plan.mode === SyncMode.diff ? PacketType.DIFF : PacketType.TRUNC, plan.zxid));
+    for (const entry of plan.entries) {
+      this.#send(link, packet(PacketType.PROPOSAL, entry.zxid, entry.bytes));
+      this.#send(link, packet(PacketType.COMMIT, entry.zxid));
+    }
+    if (link.participant) {
+      for (const proposal of this.#outstanding.values()) this.#sendProposal(link, proposal, this.#nowMs);
+    }
+    link.forwarding = true;
+    link.phase = LinkPhase.newLeaderAck;
+    this.#send(link, packet(PacketType.NEWLEADER, makeZxid(this.#epoch, 0n), this.#options.configBytes));
+  }
+
+  #onNewLeaderAck(link: Link, p: QuorumPacket): void {
+    if (p.type !== PacketType.ACK) return this.#drop(link, `${p.type} instead of the NEWLEADER ACK`);
+    if (p.zxid === makeZxid(this.#epoch, 0n)) {
+      if (link.participant) this.#newLeaderAcked.add(link.sid);
+    } else {
+      this.#log(`NEWLEADER ACK from sid ${link.sid} is from a different epoch: ${hexZxid(p.zxid)}`);
+    }
+    link.phase = LinkPhase.start;
+    if (this.#phase === LeaderPhase.broadcast) this.#upToDate(link);
+    else this.#maybeEstablish();
+  }
+
+  #maybeEstablish(): void {
+    if (this.#phase !== LeaderPhase.synchronization || !this.#newLeaderAcked.has(this.#options.myId)) return;
+    if (!containsQuorum(this.#options.config, this.#newLeaderAcked)) return;
+    this.#phase = LeaderPhase.broadcast;
+    this.#log(`established epoch ${this.#epoch} with ${[...this.#newLeaderAcked].join(", ")}`);
+    this.#effects.push({ kind: "established", epoch: this.#epoch });
+    for (const link of this.#links.values()) if (link.phase === LinkPhase.start) this.#upToDate(link);
+  }
+
+  #upToDate(link: Link): void {
+    link.phase = LinkPhase.active;
+    this.#send(link, packet(PacketType.UPTODATE, -1n));
+  }
+
+  #onBroadcastPacket(link: Link, p: QuorumPacket, nowMs: number): void {
+    switch (p.type) {
+      case PacketType.ACK:
+        if (!link.participant) return;
+        this.#noteAcked(link, p.zxid);
+        this.#processAck(link.sid, p.zxid);
+        return;
+      case PacketType.REQUEST:
+        if (decodeForwardedRequest(p.data ?? new Uint8Array(0))?.type === OpCode.sync) {
+          this.requestSync({ link: link.id, token: null });
+          return;
+        }
+        this.#effects.push({ kind: "learnerPacket", link: link.id, sid: link.sid, packet: p });
+        return;
+      case PacketType.PING:
+      case PacketType.REVALIDATE:
+        this.#effects.push({ kind: "learnerPacket", link: link.id, sid: link.sid, packet: p });
+        return;
+      default:
+        this.#log(`unexpected quorum packet ${p.type} from ${link.sid} at ${nowMs}`);
+    }
+  }
+
+  #noteAcked(link: Link, zxid: bigint): void {
+    while (link.unacked.length > 0 && link.unacked[0]!.zxid <= zxid) link.unacked.shift();
+  }
+
+  // --- broadcast ---------------------------------------------------------------------------------
+
+  /** The zxid the next proposal must carry (prep needs it before the txn exists). */
+  nextZxid(): bigint {
+    if (counterOf(this.#lastProposed) >= 0xffffffffn) throw new Error("zxid counter exhausted: a new epoch is needed");
+    return this.#lastProposed + 1n;
+  }
+
+  /** True while the leader may accept writes. */
+  get canPropose(): boolean {
+    return this.#phase === LeaderPhase.broadcast && counterOf(this.#lastProposed) < 0xfffffffen;
+  }
+
+  /** Proposes a prepared txn (its bytes as learners log them) with zxid {@link nextZxid}. */
+  propose(zxid: bigint, bytes: Uint8Array, nowMs: number): void {
+    if (this.#phase !== LeaderPhase.broadcast) throw new Error(`propose while ${this.#phase}`);
+    this.#nowMs = nowMs;
+    if (zxid !== this.#lastProposed + 1n) throw new Error(`propose ${hexZxid(zxid)} after ${hexZxid(this.#lastProposed)}`);
+    this.#lastProposed = zxid;
+    const proposal: Proposal = { zxid, bytes, acks: new Set() };
+    this.#outstanding.set(zxid, proposal);
+    for (const link of this.#links.values()) if (link.forwarding && link.participant) this.#sendProposal(link, proposal, nowMs);
+    this.#effects.push({ kind: "append", zxid, bytes });
+    // Lets a zxid rollover end the epoch instead of wrapping (ZooKeeper re-elects too).
+    if (counterOf(zxid) >= 0xfffffffen) this.stop("zxid counter rolled over; a new epoch is needed");
+  }
+
+  #sendProposal(link: Link, proposal: Proposal, nowMs: number): void {
+    this.#send(link, packet(PacketType.PROPOSAL, proposal.zxid, proposal.bytes));
+    if (link.unacked.length < UNACKED_TRACKED_MAX) link.unacked.push({ zxid: proposal.zxid, sentMs: nowMs });
+  }
+
+  /** The leader's own log reached `zxid` (group commit: everything up to it is durable). */
+  logged(zxid: bigint): void {
+    if (zxid <= this.#lastLogged) return;
+    this.#lastLogged = zxid;
+    if (this.#phase === LeaderPhase.stopped) return;
+    for (const proposal of [...this.#outstanding.values()]) {
+      if (proposal.zxid > zxid) break;
+      this.#processAck(this.#options.myId, proposal.zxid);
+    }
+  }
+
+  #processAck(sid: number, zxid: bigint): void {
+    if (counterOf(zxid) === 0n || zxid <= this.#lastCommitted) return;
+    const proposal = this.#outstanding.get(zxid);
+    if (proposal === undefined) return;
+    proposal.acks.add(sid);
+    // Commit in zxid order (the map keeps proposal order): each commit may let the next,
+    // already acked, one through. The first zxid of an epoch does not follow the last commit.
+    for (const next of this.#outstanding.values()) {
+      if (!containsQuorum(this.#options.config, next.acks)) return;
+      this.#commit(next);
+    }
+  }
+
+  #commit(proposal: Proposal): void {
+    this.#outstanding.delete(proposal.zxid);
+    this.#lastCommitted = proposal.zxid;
+    this.#history.append({ zxid: proposal.zxid, bytes: proposal.bytes });
+    for (const link of this.#links.values()) {
+      if (!link.forwarding) continue;
+      if (link.participant) this.#send(link, packet(PacketType.COMMIT, proposal.zxid));
+      else this.#send(link, packet(PacketType.INFORM, proposal.zxid, proposal.bytes));
+    }
+    this.#effects.push({ kind: "apply", zxid: proposal.zxid, bytes: proposal.bytes });
+    for (const waiter of this.#pendingSyncs.get(proposal.zxid) ?? []) this.#syncDone(waiter);
+    this.#pendingSyncs.delete(proposal.zxid);
+  }
+
+  /**
+   * A sync (a learner's forwarded sync, or a local client's with `link` null): answered once every
+   * proposal made so far is committed (Leader.processSync).
+   */
+  requestSync(waiter: { link: LinkId | null; token: unknown }): void {
+    if (this.#outstanding.size === 0) {
+      this.#syncDone(waiter);
+      return;
+    }
+    const list = this.#pendingSyncs.get(this.#lastProposed);
+    if (list === undefined) this.#pendingSyncs.set(this.#lastProposed, [waiter]);
+    else list.push(waiter);
+  }
+
+  #syncDone(waiter: { link: LinkId | null; token: unknown }): void {
+    if (waiter.link === null) {
+      this.#effects.push({ kind: "syncDone", token: waiter.token });
+      return;
+    }
+    const link = this.#links.get(waiter.link);
+    if (link !== undefined) this.#send(link, packet(PacketType.SYNC, 0n));
+  }
+
+  /** Sends a packet on a learner's link (the server's REVALIDATE answers and the like). */
+  sendTo(id: LinkId, p: QuorumPacket): void {
+    const link = this.#links.get(id);
+    if (link !== undefined) this.#send(link, p);
+  }
+
+  #send(link: Link, p: QuorumPacket): void {
+    this.#effects.push({ kind: "send", link: link.id, packet: p });
+  }
+
+  // --- time --------------------------------------------------------------------------------------
+
+  /**
+   * Called at least every tickTime/2: phase timeouts (initLimit), pings, learners that went
+   * quiet or stopped acking (syncLimit), and the quorum check that makes a leader without enough
+   * synced followers step down.
+   */
+  tick(nowMs: number): void {
+    if (this.#phase === LeaderPhase.stopped) return;
+    this.#nowMs = nowMs;
+    if (this.#phase !== LeaderPhase.broadcast) {
+      if (nowMs >= this.#phaseDeadlineMs) this.stop(this.#timeoutReason());
+      this.#dropSilentLearners(nowMs, this.#initLimitMs());
+      return;
+    }
+    if (nowMs - this.#lastPingMs < this.#options.tickMs / 2) return;
+    this.#lastPingMs = nowMs;
+    this.#dropSilentLearners(nowMs, this.#syncLimitMs());
+    const synced = [this.#options.myId];
+    for (const link of this.#links.values()) if (link.participant && this.#synced(link, nowMs)) synced.push(link.sid);
+    if (!containsQuorum(this.#options.config, synced)) {
+      this.stop(`Not sufficient followers synced, only synced with sids: [ ${synced.join(",")} ]`);
+      return;
+    }
+    for (const link of this.#links.values()) {
+      if (link.phase === LinkPhase.active) this.#send(link, packet(PacketType.PING, this.#lastProposed));
+    }
+  }
+
+  #timeoutReason(): string {
+    if (this.#epoch < 0n) return "Timeout while waiting for epoch from quorum";
+    if (this.#phase === LeaderPhase.discovery) return "Timeout while waiting for epoch to be acked by quorum";
+    return `Waiting for a quorum of followers, only synced with sids: [ ${[...this.#newLeaderAcked].join(",")} ]`;
+  }
+
+  #synced(link: Link, nowMs: number): boolean {
+    return link.phase !== LinkPhase.info && nowMs - link.lastHeardMs <= this.#syncLimitMs();
+  }
+
+  #dropSilentLearners(nowMs: number, limitMs: number): void {
+    for (const link of [...this.#links.values()]) {
+      const quietMs = nowMs - link.lastHeardMs;
+      const oldestUnacked = link.unacked[0];
+      if (quietMs > limitMs) this.#drop(link, `learner ${link.sid} silent for ${Math.round(quietMs)} ms`);
+      else if (oldestUnacked !== undefined && nowMs - oldestUnacked.sentMs > limitMs && link.phase === LinkPhase.active) {
+        this.#drop(link, `learner ${link.sid} has not acked ${hexZxid(oldestUnacked.zxid)} for ${Math.round(nowMs - oldestUnacked.sentMs)} ms`);
+      }
+    }
+  }
+
+  #initLimitMs(): number {
+    return this.#options.initLimit * this.#options.tickMs;
+  }
+
+  #syncLimitMs(): number {
+    return this.#options.syncLimit * this.#options.tickMs;
+  }
+
+  /** Ends leadership: every learner is dropped and the runtime goes back to LOOKING. */
+  stop(reason: string): void {
+    if (this.#phase === LeaderPhase.stopped) return;
+    this.#phase = LeaderPhase.stopped;
+    for (const link of [...this.#links.values()]) this.#drop(link, "leader shutting down");
+    this.#effects.push({ kind: "lost", reason });
+  }
+
+  #log(line: string): void {
+    this.#effects.push({ kind: "log", line });
+  }
+}

@@ -1,0 +1,360 @@
+import { Effects, type ZabEffect } from "./effects.ts";
+import { packet, PacketType, type QuorumPacket, ZAB_PROTOCOL_VERSION } from "./packet.ts";
+import { encodeInt, encodeLearnerInfo } from "./payloads.ts";
+import { epochOf, hexZxid, makeZxid } from "./zxid.ts";
+
+/** Static settings of a learner. */
+export interface LearnerOptions {
+  readonly myId: number;
+  /** An observer learns without voting: OBSERVERINFO, no ACKs, INFORMs instead of proposals. */
+  readonly observer: boolean;
+  readonly configVersion: bigint;
+  readonly tickMs: number;
+  readonly initLimit: number;
+  readonly syncLimit: number;
+}
+
+/** What the learner knows of itself when it starts following. */
+export interface LearnerStart {
+  readonly acceptedEpoch: bigint;
+  readonly currentEpoch: bigint;
+  /** The last zxid in its log (its database holds the whole log). */
+  readonly lastLoggedZxid: bigint;
+  readonly nowMs: number;
+}
+
+/** Learner-only effects on top of {@link ZabEffect}; link ids are not used (one link). */
+export type LearnerEffect =
+  | ZabEffect
+  /** Cut the log after `zxid` and reload the database from what is left. */
+  | { readonly kind: "truncate"; readonly zxid: bigint }
+  /** The database now holds the leader's snapshot at `zxid`: persist it as the new base. */
+  | { readonly kind: "installSnapshot"; readonly zxid: bigint }
+  /** A PING, SYNC or REVALIDATE answer from the leader, for the server to act on. */
+  | { readonly kind: "leaderPacket"; readonly packet: QuorumPacket };
+
+/** Where the learner is in the learner protocol (ZooKeeper's ZabState, finer grained). */
+export const LearnerPhase = {
+  /** Waiting for the runtime to connect to the leader. */
+  connecting: "connecting",
+  /** FOLLOWERINFO/OBSERVERINFO sent; waiting for LEADERINFO. */
+  leaderInfo: "leaderInfo",
+  /** The new accepted epoch is being persisted before ACKEPOCH. */
+  acceptingEpoch: "acceptingEpoch",
+  /** ACKEPOCH sent; waiting for DIFF, TRUNC or SNAP. */
+  syncStart: "syncStart",
+  /** Receiving the leader's history until NEWLEADER. */
+  syncing: "syncing",
+  /** NEWLEADER received: persisting everything and the new current epoch before the ACK. */
+  newLeader: "newLeader",
+  /** NEWLEADER acked; waiting for UPTODATE. */
+  upToDate: "upToDate",
+  broadcast: "broadcast",
+  stopped: "stopped",
+} as const;
+export type LearnerPhase = (typeof LearnerPhase)[keyof typeof LearnerPhase];
+
+type PersistKind = "append" | "truncate" | "installSnapshot" | "acceptedEpoch" | "currentEpoch";
+
+interface PendingTxn {
+  readonly zxid: bigint;
+  readonly bytes: Uint8Array;
+  committed: boolean;
+  persisted: boolean;
+}
+
+/**
+ * ZAB's learner (ZooKeeper's Learner, Follower and Observer) as a state machine. It registers with
+ * the leader, accepts the new epoch, takes the leader's history (DIFF, TRUNC or SNAP), and then
+ * logs proposals, ACKs them once durable, and applies them once both committed and durable.
+ *
+ * The order of persistence is what keeps acknowledged writes safe (the ZooKeeper bugs named
+ * below are the ones this order rules out):
+ * - ACKEPOCH only after acceptedEpoch is durable;
+ * - every txn received during the sync is logged, in order, after the TRUNC or the SNAP base, and
+ *   the NEWLEADER ACK goes out only after all of it and then currentEpoch are durable
+ *   (ZOOKEEPER-3911, -4646, -4685: a NEWLEADER ACK for txns not yet on disk; -4643, -4785:
+ *   currentEpoch updated before the txns it vouches for);
+ * - proposals are ACKed one by one once durable, and never before the NEWLEADER ACK (a ZooKeeper
+ *   leader takes the first ACK after NEWLEADER as the NEWLEADER ACK);
+ * - nothing is applied before it is both committed and durable here.
+ */
+export class LearnerZab {
+  readonly #options: LearnerOptions;
+  readonly #effects = new Effects<LearnerEffect>();
+  #phase: LearnerPhase = LearnerPhase.connecting;
+  #acceptedEpoch: bigint;
+  #currentEpoch: bigint;
+  readonly #lastLoggedAtStart: bigint;
+  #newEpoch = -1n;
+  #lastQueued: bigint;
+  /** Persist effects issued and not yet reported done, oldest first. */
+  readonly #persisting: { kind: PersistKind; value: bigint }[] = [];
+  /** Proposals logged or being logged, not yet applied, in zxid order. */
+  readonly #pending: PendingTxn[] = [];
+  #lastHeardMs: number;
+  #startedMs: number;
+
+  constructor(options: LearnerOptions, start: LearnerStart) {
+    this.#options = options;
+    this.#acceptedEpoch = start.acceptedEpoch;
+    this.#currentEpoch = start.currentEpoch;
+    this.#lastLoggedAtStart = start.lastLoggedZxid;
+    this.#lastQueued = start.lastLoggedZxid;
+    this.#lastHeardMs = start.nowMs;
+    this.#startedMs = start.nowMs;
+  }
+
+  get phase(): LearnerPhase {
+    return this.#phase;
+  }
+
+  /** The epoch of the leader being followed (-1 before LEADERINFO). */
+  get epoch(): bigint {
+    return this.#newEpoch;
+  }
+
+  get acceptedEpoch(): bigint {
+    return this.#acceptedEpoch;
+  }
+
+  get currentEpoch(): bigint {
+    return this.#currentEpoch;
+  }
+
+  /** Effects to execute, in order. */
+  drain(): LearnerEffect[] {
+    return this.#effects.drain();
+  }
+
+  /** The connection to the leader is up: introduce ourselves (registerWithLeader). */
+  connected(nowMs: number): void {
+    if (this.#phase !== LearnerPhase.connecting) return;
+    this.#lastHeardMs = nowMs;
+    this.#phase = LearnerPhase.leaderInfo;
+    const type = this.#options.observer ? PacketType.OBSERVERINFO : PacketType.FOLLOWERINFO;
+    const info = encodeLearnerInfo({ sid: this.#options.myId, protocolVersion: ZAB_PROTOCOL_VERSION, configVersion: this.#options.configVersion });
+    this.#send(packet(type, makeZxid(this.#acceptedEpoch, 0n), info));
+  }
+
+  /**
+   * A packet from the leader. A SNAP is delivered after the runtime has read the snapshot that
+   * follows it on the wire into the database.
+   */
+  receive(p: QuorumPacket, nowMs: number): void {
+    if (this.#phase === LearnerPhase.stopped) return;
+    this.#lastHeardMs = nowMs;
+    switch (this.#phase) {
+      case LearnerPhase.leaderInfo:
+        return this.#onLeaderInfo(p);
+      case LearnerPhase.syncStart:
+        return this.#onSyncStart(p);
+      case LearnerPhase.syncing:
+      case LearnerPhase.newLeader:
+      case LearnerPhase.upToDate:
+      case LearnerPhase.broadcast:
+        return this.#onStream(p);
+      default:
+        return this.stop(`unexpected ${p.type} while ${this.#phase}`);
+    }
+  }
+
+  #onLeaderInfo(p: QuorumPacket): void {
+    if (p.type !== PacketType.LEADERINFO) return this.stop(`first packet ${p.type} is not LEADERINFO (a leader before ZAB 1.0?)`);
+    const newEpoch = epochOf(p.zxid);
+    this.#newEpoch = newEpoch;
+    if (newEpoch > this.#acceptedEpoch) {
+      this.#phase = LearnerPhase.acceptingEpoch;
+      this.#persist("acceptedEpoch", newEpoch);
+      this.#effects.push({ kind: "acceptedEpoch", epoch: newEpoch });
+      return;
+    }
+    if (newEpoch === this.#acceptedEpoch) {
+      // Already acked this epoch to someone: report our zxid, but do not count as an epoch ack.
+      this.#ackEpoch(-1);
+      return;
+    }
+    this.stop(`Leaders epoch, ${newEpoch} is less than accepted epoch, ${this.#acceptedEpoch}`);
+  }
+
+  #ackEpoch(epoch: number): void {
+    this.#phase = LearnerPhase.syncStart;
+    this.#send(packet(PacketType.ACKEPOCH, this.#lastLoggedAtStart, encodeInt(epoch)));
+  }
+
+  #onSyncStart(p: QuorumPacket): void {
+    this.#phase = LearnerPhase.syncing;
+    switch (p.type) {
+      case PacketType.DIFF:
+        this.#log(`Getting a diff from the leader ${hexZxid(p.zxid)}`);
+        return;
+      case PacketType.TRUNC:
+        this.#log(`Truncating log to get in sync with the leader ${hexZxid(p.zxid)}`);
+        this.#lastQueued = p.zxid;
+        this.#persist("truncate", p.zxid);
+        this.#effects.push({ kind: "truncate", zxid: p.zxid });
+        return;
+      case PacketType.SNAP:
+        this.#log(`Getting a snapshot from leader ${hexZxid(p.zxid)}`);
+        this.#lastQueued = p.zxid;
+        this.#persist("installSnapshot", p.zxid);
+        this.#effects.push({ kind: "installSnapshot", zxid: p.zxid });
+        return;
+      default:
+        this.stop(`Got unexpected packet from leader: ${p.type}, expected DIFF, TRUNC or SNAP`);
+    }
+  }
+
+  /** Everything after the sync opened: history, NEWLEADER, UPTODATE, then broadcast traffic. */
+  #onStream(p: QuorumPacket): void {
+    switch (p.type) {
+      case PacketType.PROPOSAL:
+        return this.#onProposal(p, false);
+      case PacketType.COMMIT:
+        return this.#onCommit(p.zxid);
+      case PacketType.INFORM:
+        return this.#onProposal(p, true);
+      case PacketType.NEWLEADER:
+        return this.#onNewLeader(p);
+      case PacketType.UPTODATE:
+        return this.#onUpToDate();
+      case PacketType.PING:
+      case PacketType.SYNC:
+      case PacketType.REVALIDATE:
+        this.#effects.push({ kind: "leaderPacket", packet: p });
+        return;
+      case PacketType.COMMITANDACTIVATE:
+      case PacketType.INFORMANDACTIVATE:
+        return this.stop("reconfiguration is not supported (reconfigEnabled=false)");
+      default:
+        this.#log(`Unknown packet type: ${p.type}`);
+    }
+  }
+
+  #onProposal(p: QuorumPacket, committed: boolean): void {
+    if (p.data === null) return this.stop(`${committed ? "INFORM" : "PROPOSAL"} ${hexZxid(p.zxid)} without a txn`);
+    if (p.zxid <= this.#lastQueued) {
+      return this.stop(`proposal ${hexZxid(p.zxid)} does not follow ${hexZxid(this.#lastQueued)}: our log and the leader's diverge`);
+    }
+    this.#lastQueued = p.zxid;
+    this.#pending.push({ zxid: p.zxid, bytes: p.data, committed, persisted: false });
+    this.#persist("append", p.zxid);
+    this.#effects.push({ kind: "append", zxid: p.zxid, bytes: p.data });
+  }
+
+  #onCommit(zxid: bigint): void {
+    const txn = this.#pending.find((t) => !t.committed);
+    if (txn === undefined || txn.zxid !== zxid) {
+      // FollowerZooKeeperServer.commit exits here: a commit out of order means lost history.
+      return this.stop(`Committing ${hexZxid(zxid)}, but next pending txn is ${txn === undefined ? "none" : hexZxid(txn.zxid)}`);
+    }
+    txn.committed = true;
+    this.#applyReady();
+  }
+
+  #onNewLeader(p: QuorumPacket): void {
+    if (this.#phase !== LearnerPhase.syncing) return this.stop("NEWLEADER twice");
+    if (p.zxid !== makeZxid(this.#newEpoch, 0n)) return this.stop(`NEWLEADER ${hexZxid(p.zxid)} for another epoch than ${this.#newEpoch}`);
+    this.#phase = LearnerPhase.newLeader;
+    // Queued behind every txn of the sync: once it is durable, all of them are (ZOOKEEPER-4643/-4785).
+    this.#persist("currentEpoch", this.#newEpoch);
+    this.#effects.push({ kind: "currentEpoch", epoch: this.#newEpoch });
+  }
+
+  #onUpToDate(): void {
+    if (this.#phase !== LearnerPhase.upToDate) return this.stop(`UPTODATE while ${this.#phase}`);
+    this.#phase = LearnerPhase.broadcast;
+    this.#send(packet(PacketType.ACK, makeZxid(this.#newEpoch, 0n)));
+    this.#effects.push({ kind: "established", epoch: this.#newEpoch });
+  }
+
+  /** The oldest outstanding persist effect is durable (the runtime reports them in order). */
+  persisted(): void {
+    const done = this.#persisting.shift();
+    if (done === undefined) throw new Error("learner: persisted() with nothing persisting");
+    if (this.#phase === LearnerPhase.stopped) return;
+    switch (done.kind) {
+      case "acceptedEpoch":
+        this.#acceptedEpoch = done.value;
+        this.#ackEpoch(Number(this.#currentEpoch));
+        return;
+      case "currentEpoch":
+        this.#currentEpoch = done.value;
+        this.#newLeaderDurable();
+        return;
+      case "append":
+        return this.#appended(done.value);
+      default:
+        return;
+    }
+  }
+
+  #newLeaderDurable(): void {
+    this.#phase = LearnerPhase.upToDate;
+    this.#send(packet(PacketType.ACK, makeZxid(this.#newEpoch, 0n)));
+    // Proposals of the sync that the leader still waits on, now durable, are acked after it.
+    if (!this.#options.observer) {
+      for (const txn of this.#pending) if (txn.persisted && !txn.committed) this.#send(packet(PacketType.ACK, txn.zxid));
+    }
+  }
+
+  #appended(zxid: bigint): void {
+    const txn = this.#pending.find((t) => t.zxid === zxid);
+    if (txn === undefined) return;
+    txn.persisted = true;
+    const acking = this.#phase === LearnerPhase.upToDate || this.#phase === LearnerPhase.broadcast;
+    if (acking && !this.#options.observer && !txn.committed) this.#send(packet(PacketType.ACK, zxid));
+    this.#applyReady();
+  }
+
+  /** Applies, in order, the txns that are both committed and durable. */
+  #applyReady(): void {
+    while (this.#pending.length > 0 && this.#pending[0]!.committed && this.#pending[0]!.persisted) {
+      const txn = this.#pending.shift()!;
+      this.#effects.push({ kind: "apply", zxid: txn.zxid, bytes: txn.bytes });
+    }
+  }
+
+  /** Sends a packet to the leader (PING answers, forwarded requests, REVALIDATE). */
+  send(p: QuorumPacket): void {
+    if (this.#phase !== LearnerPhase.stopped) this.#send(p);
+  }
+
+  #send(p: QuorumPacket): void {
+    this.#effects.push({ kind: "send", link: 0, packet: p });
+  }
+
+  /** Records a persist effect (a zxid, or an epoch for the epoch files) to match its completion. */
+  #persist(kind: PersistKind, value: bigint): void {
+    this.#persisting.push({ kind, value });
+  }
+
+  /** Time passes: a silent leader (initLimit while syncing, syncLimit after) ends the role. */
+  tick(nowMs: number): void {
+    if (this.#phase === LearnerPhase.stopped) return;
+    const syncing = this.#phase !== LearnerPhase.broadcast;
+    const limitMs = (syncing ? this.#options.initLimit : this.#options.syncLimit) * this.#options.tickMs;
+    const since = this.#phase === LearnerPhase.connecting ? this.#startedMs : this.#lastHeardMs;
+    if (nowMs - since > limitMs) {
+      this.stop(this.#phase === LearnerPhase.connecting
+        ? `could not connect to the leader in ${limitMs} ms`
+        : `no packet from the leader for ${Math.round(nowMs - since)} ms`);
+    }
+  }
+
+  /** The connection to the leader is gone, or the peer shuts down: back to LOOKING. */
+  stop(reason: string): void {
+    if (this.#phase === LearnerPhase.stopped) return;
+    this.#phase = LearnerPhase.stopped;
+    this.#effects.push({ kind: "lost", reason });
+  }
+
+  /** The zxids received but not yet applied (committed or not): fast-forwarded when the role ends. */
+  unapplied(): readonly { zxid: bigint; bytes: Uint8Array; persisted: boolean }[] {
+    return this.#pending;
+  }
+
+  #log(line: string): void {
+    this.#effects.push({ kind: "log", line });
+  }
+}

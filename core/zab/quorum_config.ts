@@ -1,0 +1,81 @@
+/** Whether a member votes (participant) or only learns (observer), as zoo.cfg's `:observer`. */
+export const LearnerType = { participant: "participant", observer: "observer" } as const;
+/** One of {@link LearnerType}. */
+export type LearnerType = (typeof LearnerType)[keyof typeof LearnerType];
+
+/** One `server.N=host:quorumPort:electionPort[:type][;clientHost:clientPort]` line. */
+export interface QuorumServer {
+  readonly sid: number;
+  readonly host: string;
+  /** Learners connect to the leader here (ZooKeeper's "quorum port", 2888 by convention). */
+  readonly quorumPort: number;
+  /** Fast leader election connects here (3888 by convention). */
+  readonly electionPort: number;
+  readonly type: LearnerType;
+  /** The client address given after `;`, if any. */
+  readonly clientHost: string | null;
+  readonly clientPort: number | null;
+}
+
+/** The ensemble's membership: every server and the config version (a zxid, 0 for a static file). */
+export interface QuorumConfig {
+  readonly servers: ReadonlyMap<number, QuorumServer>;
+  readonly version: bigint;
+}
+
+/**
+ * Builds a config, checking what ZooKeeper's QuorumMaj checks: sids unique (by construction),
+ * at least one participant.
+ * @example quorumConfig([{ sid: 1, host: "127.0.0.1", quorumPort: 2888, electionPort: 3888, type: "participant", clientHost: null, clientPort: null }])
+ */
+export function quorumConfig(servers: readonly QuorumServer[], version = 0n): QuorumConfig {
+  const map = new Map<number, QuorumServer>();
+  for (const server of servers) {
+    if (map.has(server.sid)) throw new Error(`quorum config: server.${server.sid} appears twice`);
+    map.set(server.sid, server);
+  }
+  if (![...map.values()].some((s) => s.type === LearnerType.participant)) {
+    throw new Error("quorum config: no participant (every server is an observer)");
+  }
+  return { servers: map, version };
+}
+
+/** The sids that vote, in ascending order. */
+export function votersOf(config: QuorumConfig): number[] {
+  const voters: number[] = [];
+  for (const server of config.servers.values()) if (server.type === LearnerType.participant) voters.push(server.sid);
+  return voters.sort((a, b) => a - b);
+}
+
+/** True when `sid` is a participant of the config. */
+export function isVoter(config: QuorumConfig, sid: number): boolean {
+  return config.servers.get(sid)?.type === LearnerType.participant;
+}
+
+/** A strict majority of the voters (QuorumMaj.containsQuorum); non-voters in `sids` do not count. */
+export function containsQuorum(config: QuorumConfig, sids: Iterable<number>): boolean {
+  let voters = 0;
+  let acks = 0;
+  for (const server of config.servers.values()) if (server.type === LearnerType.participant) voters++;
+  for (const sid of new Set(sids)) if (isVoter(config, sid)) acks++;
+  return acks > Math.floor(voters / 2);
+}
+
+/**
+ * The config as ZooKeeper prints it (QuorumMaj.toString): one `server.N=...` line per member in
+ * sid order, then `version=<hex>`. This is what /zookeeper/config holds and what NEWLEADER and
+ * the election's notifications carry.
+ */
+export function formatQuorumConfig(config: QuorumConfig): string {
+  const lines: string[] = [];
+  for (const sid of [...config.servers.keys()].sort((a, b) => a - b)) {
+    const s = config.servers.get(sid)!;
+    const client = s.clientPort === null ? "" : `;${hostString(s.clientHost ?? "0.0.0.0")}:${s.clientPort}`;
+    lines.push(`server.${sid}=${hostString(s.host)}:${s.quorumPort}:${s.electionPort}:${s.type}${client}\n`);
+  }
+  return `${lines.join("")}version=${config.version.toString(16)}`;
+}
+
+function hostString(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
