@@ -25,62 +25,125 @@ export const DEFAULT_FAULTS: FaultRates = {
   clientPartitionEveryMs: 8_000,
 };
 
+/**
+ * One fault, fully decided in advance (times in virtual ms from the start of the safety phase),
+ * so a failing schedule can be printed, replayed and shrunk.
+ */
+export type FaultEvent =
+  | { readonly kind: "crash"; readonly atMs: number; readonly sid: number; readonly restartAfterMs: number }
+  | { readonly kind: "partition"; readonly atMs: number; readonly sid: number; readonly durationMs: number }
+  | { readonly kind: "asymmetric"; readonly atMs: number; readonly from: number; readonly to: number; readonly durationMs: number }
+  | { readonly kind: "clog"; readonly atMs: number; readonly links: readonly (readonly [number, number])[]; readonly stepMs: number; readonly unclogAfterMs: number; readonly unclogOrder: readonly number[] }
+  | { readonly kind: "reset"; readonly atMs: number; readonly pick: number }
+  | { readonly kind: "pause"; readonly atMs: number; readonly sid: number; readonly durationMs: number }
+  | { readonly kind: "clientPartition"; readonly atMs: number; readonly client: number; readonly sid: number; readonly durationMs: number };
+
 /** Faults injected, by kind (reported by every run). */
 export type FaultCounts = Record<string, number>;
 
 /**
- * Injects process and network faults during a simulation's safety phase, each kind on its own
- * seeded random schedule: SIGKILL and restart of members, symmetric and asymmetric partitions,
- * swizzle-clogging (links clogged one by one, unclogged in random order), connection resets,
- * GC-like pauses longer than a session timeout, clients cut off from members.
+ * Draws a fault schedule for a safety phase of `durationMs`: each kind at exponentially
+ * distributed intervals with its mean, targets chosen uniformly.
+ */
+export function planFaults(
+  rng: SeededRandom,
+  rates: Partial<FaultRates>,
+  durationMs: number,
+  sids: readonly number[],
+  clients: number,
+): FaultEvent[] {
+  const r = { ...DEFAULT_FAULTS, ...rates };
+  const events: FaultEvent[] = [];
+  const every = (meanMs: number, make: (atMs: number) => FaultEvent | null) => {
+    if (meanMs <= 0) return;
+    for (let at = gap(rng, meanMs); at < durationMs; at += gap(rng, meanMs)) {
+      const event = make(at);
+      if (event !== null) events.push(event);
+    }
+  };
+  const sid = () => rng.pick(sids);
+  every(r.crashEveryMs, (atMs) => ({ kind: "crash", atMs, sid: sid(), restartAfterMs: 200 + rng.int(3_000) }));
+  every(r.partitionEveryMs, (atMs) => ({ kind: "partition", atMs, sid: sid(), durationMs: 500 + rng.int(5_000) }));
+  every(r.asymmetricEveryMs, (atMs) => {
+    const from = sid();
+    const to = rng.pick(sids.filter((s) => s !== from));
+    return { kind: "asymmetric", atMs, from, to, durationMs: 500 + rng.int(4_000) };
+  });
+  every(r.clogEveryMs, (atMs) => clogEvent(rng, atMs, sids));
+  every(r.resetEveryMs, (atMs) => ({ kind: "reset", atMs, pick: rng.int(1 << 30) }));
+  every(r.pauseEveryMs, (atMs) => ({ kind: "pause", atMs, sid: sid(), durationMs: 500 + rng.int(4_000) }));
+  every(r.clientPartitionEveryMs, (atMs) => clients === 0 ? null : ({ kind: "clientPartition", atMs, client: rng.int(clients), sid: sid(), durationMs: 500 + rng.int(4_000) }));
+  return events.sort((a, b) => a.atMs - b.atMs);
+}
+
+function gap(rng: SeededRandom, meanMs: number): number {
+  return -Math.log(1 - rng.next()) * meanMs;
+}
+
+/** Swizzle-clogging: links clogged one by one, then unclogged in a random order. */
+function clogEvent(rng: SeededRandom, atMs: number, sids: readonly number[]): FaultEvent {
+  const pairs: [number, number][] = [];
+  for (const a of sids) for (const b of sids) if (a !== b) pairs.push([a, b]);
+  const links: [number, number][] = [];
+  const count = 1 + rng.int(pairs.length);
+  for (let i = 0; i < count; i++) links.push(pairs.splice(rng.int(pairs.length), 1)[0]!);
+  const unclogOrder = links.map((_, i) => i);
+  for (let i = unclogOrder.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [unclogOrder[i], unclogOrder[j]] = [unclogOrder[j]!, unclogOrder[i]!];
+  }
+  return { kind: "clog", atMs, links, stepMs: 50 + rng.int(250), unclogAfterMs: 250 * links.length + rng.int(3_000), unclogOrder };
+}
+
+/** One line per fault, for failure reports. */
+export function describeFault(event: FaultEvent): string {
+  const at = `${Math.round(event.atMs)} ms`;
+  switch (event.kind) {
+    case "crash":
+      return `${at}: SIGKILL member ${event.sid}, restart after ${event.restartAfterMs} ms`;
+    case "partition":
+      return `${at}: isolate member ${event.sid} for ${event.durationMs} ms`;
+    case "asymmetric":
+      return `${at}: block ${event.from} -> ${event.to} for ${event.durationMs} ms`;
+    case "clog":
+      return `${at}: clog ${event.links.map(([a, b]) => `${a}->${b}`).join(" ")}, unclog after ${event.unclogAfterMs} ms`;
+    case "reset":
+      return `${at}: reset a quorum link (#${event.pick})`;
+    case "pause":
+      return `${at}: pause member ${event.sid} for ${event.durationMs} ms`;
+    case "clientPartition":
+      return `${at}: cut client ${event.client} off member ${event.sid} for ${event.durationMs} ms`;
+  }
+}
+
+/**
+ * Carries out a fault schedule during a simulation's safety phase: SIGKILL and restart of
+ * members, symmetric and asymmetric partitions, swizzle-clogging, connection resets, GC-like
+ * pauses longer than a session timeout, clients cut off from members.
  */
 export class FaultInjector {
   readonly counts: FaultCounts = {};
   readonly #scheduler: Scheduler;
   readonly #network: SimNetwork;
-  readonly #members: readonly SimMember[];
+  readonly #members: ReadonlyMap<number, SimMember>;
   readonly #clients: readonly SimClient[];
-  readonly #rng: SeededRandom;
-  readonly #rates: FaultRates | null;
-  #active = false;
 
-  constructor(options: {
-    scheduler: Scheduler;
-    network: SimNetwork;
-    members: readonly SimMember[];
-    clients: readonly SimClient[];
-    rng: SeededRandom;
-    rates: Partial<FaultRates> | null;
-  }) {
+  constructor(options: { scheduler: Scheduler; network: SimNetwork; members: readonly SimMember[]; clients: readonly SimClient[] }) {
     this.#scheduler = options.scheduler;
     this.#network = options.network;
-    this.#members = options.members;
+    this.#members = new Map(options.members.map((m) => [m.sid, m]));
     this.#clients = options.clients;
-    this.#rng = options.rng;
-    this.#rates = options.rates === null ? null : { ...DEFAULT_FAULTS, ...options.rates };
   }
 
-  start(): void {
-    const rates = this.#rates;
-    if (rates === null) return;
-    this.#active = true;
-    this.#every(rates.crashEveryMs, () => this.#crash());
-    this.#every(rates.partitionEveryMs, () => this.#partition());
-    this.#every(rates.asymmetricEveryMs, () => this.#asymmetric());
-    this.#every(rates.clogEveryMs, () => this.#clog());
-    this.#every(rates.resetEveryMs, () => this.#reset());
-    this.#every(rates.pauseEveryMs, () => this.#pause());
-    this.#every(rates.clientPartitionEveryMs, () => this.#clientPartition());
-  }
-
-  stop(): void {
-    this.#active = false;
+  /** Schedules every event of `schedule`, relative to now. */
+  start(schedule: readonly FaultEvent[]): void {
+    for (const event of schedule) this.#scheduler.after(event.atMs, () => this.#inject(event));
   }
 
   /** Ends every fault: partitions healed, pauses over, crashed members restarted. */
   async heal(): Promise<void> {
     this.#network.heal();
-    for (const member of this.#members) {
+    for (const member of this.#members.values()) {
       member.pausedUntilMs = 0;
       if (!member.up) await member.start();
     }
@@ -90,95 +153,73 @@ export class FaultInjector {
     this.counts[kind] = (this.counts[kind] ?? 0) + 1;
   }
 
-  /** Runs `fault` at exponentially distributed intervals with the given mean while active. */
-  #every(meanMs: number, fault: () => void): void {
-    if (meanMs <= 0) return;
-    const schedule = () => {
-      const wait = -Math.log(1 - this.#rng.next()) * meanMs;
-      this.#scheduler.after(wait, () => {
-        if (!this.#active) return;
-        fault();
-        schedule();
-      });
-    };
-    schedule();
-  }
-
-  #crash(): void {
-    const up = this.#members.filter((m) => m.up);
-    if (up.length === 0) return;
-    const victim = this.#rng.pick(up);
-    victim.crash();
-    this.#count("crash");
-    this.#scheduler.after(200 + this.#rng.int(3_000), () => {
-      if (!victim.up) {
-        this.#count("restart");
-        void victim.start();
+  #inject(event: FaultEvent): void {
+    const net = this.#network;
+    const later = (ms: number, run: () => void) => this.#scheduler.after(ms, run);
+    switch (event.kind) {
+      case "crash": {
+        const member = this.#members.get(event.sid)!;
+        if (!member.up) return;
+        member.crash();
+        this.#count("crash");
+        later(event.restartAfterMs, () => {
+          if (member.up) return;
+          this.#count("restart");
+          void member.start();
+        });
+        return;
       }
-    });
-  }
-
-  /** Cuts one member off from all others, both ways, for a while. */
-  #partition(): void {
-    const member = this.#rng.pick(this.#members);
-    const others = this.#members.filter((m) => m !== member);
-    for (const other of others) {
-      this.#network.block(member.sid, other.sid);
-      this.#network.block(other.sid, member.sid);
+      case "partition": {
+        const others = [...this.#members.keys()].filter((s) => s !== event.sid);
+        for (const other of others) this.#blockBoth(event.sid, other);
+        this.#count("partition");
+        later(event.durationMs, () => {
+          for (const other of others) this.#unblockBoth(event.sid, other);
+        });
+        return;
+      }
+      case "asymmetric":
+        net.block(event.from, event.to);
+        this.#count("asymmetric");
+        later(event.durationMs, () => net.unblock(event.from, event.to));
+        return;
+      case "clog":
+        event.links.forEach(([a, b], i) => later(i * event.stepMs, () => net.block(a, b)));
+        event.unclogOrder.forEach((index, i) => {
+          const [a, b] = event.links[index]!;
+          later(event.unclogAfterMs + i * event.stepMs, () => net.unblock(a, b));
+        });
+        this.#count("clog");
+        return;
+      case "reset":
+        if (net.resetLink(event.pick)) this.#count("reset");
+        return;
+      case "pause": {
+        const member = this.#members.get(event.sid)!;
+        if (!member.up) return;
+        member.pausedUntilMs = this.#scheduler.nowMs + event.durationMs;
+        this.#network.pause(event.sid, member.pausedUntilMs);
+        this.#count("pause");
+        return;
+      }
+      case "clientPartition": {
+        const client = this.#clients[event.client];
+        if (client === undefined) return;
+        this.#blockBoth(client.node, event.sid);
+        this.#count("clientPartition");
+        later(event.durationMs, () => this.#unblockBoth(client.node, event.sid));
+        return;
+      }
     }
-    this.#count("partition");
-    this.#scheduler.after(500 + this.#rng.int(5_000), () => {
-      for (const other of others) {
-        this.#network.unblock(member.sid, other.sid);
-        this.#network.unblock(other.sid, member.sid);
-      }
-    });
   }
 
-  /** One direction only: a member still hears the others but cannot reach them (or the reverse). */
-  #asymmetric(): void {
-    const a = this.#rng.pick(this.#members);
-    const b = this.#rng.pick(this.#members.filter((m) => m !== a));
-    this.#network.block(a.sid, b.sid);
-    this.#count("asymmetric");
-    this.#scheduler.after(500 + this.#rng.int(4_000), () => this.#network.unblock(a.sid, b.sid));
+  #blockBoth(a: number | string, b: number | string): void {
+    this.#network.block(a, b);
+    this.#network.block(b, a);
   }
 
-  /** Swizzle-clogging: clog links one by one, then unclog them in a random order. */
-  #clog(): void {
-    const pairs: [number, number][] = [];
-    for (const a of this.#members) for (const b of this.#members) if (a !== b) pairs.push([a.sid, b.sid]);
-    const count = 1 + this.#rng.int(pairs.length);
-    const chosen: [number, number][] = [];
-    for (let i = 0; i < count; i++) chosen.push(pairs.splice(this.#rng.int(pairs.length), 1)[0]!);
-    chosen.forEach(([a, b], i) => this.#scheduler.after(i * (50 + this.#rng.int(200)), () => this.#network.block(a, b)));
-    const unclogAt = chosen.length * 250 + this.#rng.int(3_000);
-    const order = [...chosen].sort(() => this.#rng.next() - 0.5);
-    order.forEach(([a, b], i) => this.#scheduler.after(unclogAt + i * (50 + this.#rng.int(300)), () => this.#network.unblock(a, b)));
-    this.#count("clog");
-  }
-
-  #reset(): void {
-    if (this.#network.resetRandomLink()) this.#count("reset");
-  }
-
-  /** A stall longer than a session timeout: no ticks, so its clients' sessions may expire elsewhere. */
-  #pause(): void {
-    const member = this.#rng.pick(this.#members.filter((m) => m.up).length > 0 ? this.#members.filter((m) => m.up) : this.#members);
-    member.pausedUntilMs = this.#scheduler.nowMs + 500 + this.#rng.int(4_000);
-    this.#count("pause");
-  }
-
-  #clientPartition(): void {
-    if (this.#clients.length === 0) return;
-    const client = this.#rng.pick(this.#clients);
-    const member = this.#rng.pick(this.#members);
-    this.#network.block(client.node, member.sid);
-    this.#network.block(member.sid, client.node);
-    this.#count("clientPartition");
-    this.#scheduler.after(500 + this.#rng.int(4_000), () => {
-      this.#network.unblock(client.node, member.sid);
-      this.#network.unblock(member.sid, client.node);
-    });
+  #unblockBoth(a: number | string, b: number | string): void {
+    this.#network.unblock(a, b);
+    this.#network.unblock(b, a);
   }
 }

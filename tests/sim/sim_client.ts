@@ -87,10 +87,10 @@ class SimClientSocket implements ServerSocket {
     if (this.#network.blocked(this.#clientNode, this.#sid) || !this.#network.isUp(this.#sid)) return this.#breakLink();
     const delay = this.#at(this.#lastToServerMs);
     this.#lastToServerMs = this.#network.scheduler.nowMs + delay;
-    this.#network.scheduler.after(delay, () => {
+    this.#network.scheduler.after(delay, () => this.#network.deliverTo(this.#sid, () => {
       if (!this.closed && this.#network.isUp(this.#sid)) this.handler?.data(bytes);
       else this.#breakLink();
-    });
+    }));
   }
 
   #breakLink(): void {

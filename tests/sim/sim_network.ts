@@ -53,6 +53,7 @@ export class SimNetwork {
   readonly #options: NetworkOptions;
   readonly #blocked = new Set<string>();
   readonly #transports = new Map<number, SimTransport>();
+  readonly #pausedUntil = new Map<number, number>();
   readonly #links = new Set<SimLinkPair>();
   readonly stats: NetworkStats = {
     notificationsSent: 0, notificationsDropped: 0, notificationsDuplicated: 0, notificationsReordered: 0,
@@ -109,15 +110,31 @@ export class SimNetwork {
   /** Heals every partition; held bytes flow again. */
   heal(): void {
     this.#blocked.clear();
+    this.#pausedUntil.clear();
     for (const pair of this.#links) pair.release();
   }
 
-  /** Resets one random open link (a connection reset fault). */
-  resetRandomLink(): boolean {
+  /** Resets open link number `pick` (modulo how many are open): a connection reset fault. */
+  resetLink(pick: number): boolean {
     const pairs = [...this.#links];
     if (pairs.length === 0) return false;
-    this.#rng.pick(pairs).reset("connection reset");
+    pairs[pick % pairs.length]!.reset("connection reset");
     return true;
+  }
+
+  /** The member's process is stalled until `untilMs` (a GC-like pause): nothing reaches it before. */
+  pause(sid: number, untilMs: number): void {
+    this.#pausedUntil.set(sid, untilMs);
+  }
+
+  /**
+   * Runs `deliver` now, or when the receiving member's pause ends: a stalled process reads its
+   * sockets only once it runs again (order is kept: deferred deliveries queue in arrival order).
+   */
+  deliverTo(node: Node, deliver: () => void): void {
+    const until = typeof node === "number" ? this.#pausedUntil.get(node) ?? 0 : 0;
+    if (this.#scheduler.nowMs < until) this.#scheduler.after(until - this.#scheduler.nowMs, () => this.deliverTo(node, deliver));
+    else deliver();
   }
 
   get options(): NetworkOptions {
@@ -139,7 +156,7 @@ export class SimNetwork {
       this.stats.notificationsReordered++;
       delay += this.latencyMs() * 20;
     }
-    const deliver = () => this.#transports.get(to)?.notificationArrived(from, n);
+    const deliver = () => this.deliverTo(to, () => this.#transports.get(to)?.notificationArrived(from, n));
     this.#scheduler.after(delay, deliver);
     if (this.#rng.chance(this.#options.duplicateRate)) {
       this.stats.notificationsDuplicated++;
@@ -270,8 +287,11 @@ class SimEndpoint implements QuorumLink<any, any> {
       this.#lastDeliveryMs = at;
       scheduler.after(at - scheduler.nowMs, () => {
         if (this.#pair.closed || generation !== this.#generation) return;
-        this.#network.stats.packetsDelivered++;
-        this.#peer().deliver(message);
+        this.#network.deliverTo(this.#other, () => {
+          if (this.#pair.closed || generation !== this.#generation) return;
+          this.#network.stats.packetsDelivered++;
+          this.#peer().deliver(message);
+        });
       });
     }
     this.#held = [];

@@ -2,7 +2,7 @@ import type { RoleSettings } from "../../core/quorum/role_settings.ts";
 import { formatQuorumConfig, quorumConfig, type QuorumServer } from "../../core/zab/quorum_config.ts";
 import { SeededRandom } from "../support/seeded_random.ts";
 import { checkRun, type Violation } from "./checks.ts";
-import { FaultInjector, type FaultCounts, type FaultRates } from "./faults.ts";
+import { type FaultCounts, type FaultEvent, FaultInjector, type FaultRates, planFaults } from "./faults.ts";
 import { Scheduler } from "./scheduler.ts";
 import { SimClient, type SimOp } from "./sim_client.ts";
 import { type MemberEvent, SimMember } from "./sim_member.ts";
@@ -21,6 +21,8 @@ export interface SimOptions {
   /** Virtual ms the liveness phase may take to converge once faults stop. */
   readonly livenessMs: number;
   readonly faults: Partial<FaultRates> | null;
+  /** Replays this schedule instead of drawing one (shrinking, regressions). */
+  readonly faultSchedule?: readonly FaultEvent[];
   readonly tickTime: number;
   /** Keep every member log line (for `--trace`). */
   readonly trace: boolean;
@@ -45,6 +47,7 @@ export interface SimReport {
   readonly violations: Violation[];
   readonly ops: { ok: number; fail: number; unknown: number };
   readonly faults: FaultCounts;
+  readonly schedule: readonly FaultEvent[];
   readonly leaders: { epoch: bigint; sid: number }[];
   readonly virtualMs: number;
   readonly steps: number;
@@ -80,15 +83,17 @@ export async function simulate(partial: Partial<SimOptions> = {}): Promise<SimRe
   const clients = Array.from({ length: options.clients }, (_, i) => new SimClient({
     index: i, scheduler, network, members, rng: new SeededRandom(rng.int(2 ** 31)), sessionTimeoutMs: options.tickTime * 15,
   }));
-  const faults = new FaultInjector({ scheduler, network, members, clients, rng: new SeededRandom(rng.int(2 ** 31)), rates: options.faults });
+  const faultRng = new SeededRandom(rng.int(2 ** 31));
+  const schedule = options.faultSchedule ??
+    (options.faults === null ? [] : planFaults(faultRng, options.faults, options.safetyMs, members.map((m) => m.sid), options.clients));
+  const faults = new FaultInjector({ scheduler, network, members, clients });
 
   await scheduler.runUntil(scheduler.nowMs + options.tickTime * 20);
   await setUpKeys(scheduler, clients[0]!);
   const thinkMs = Math.max(1, Math.floor(options.safetyMs / options.opsPerClient));
   for (const client of clients) driveClient(scheduler, client, new SeededRandom(rng.int(2 ** 31)), options.opsPerClient, thinkMs);
-  faults.start();
+  faults.start(schedule);
   await scheduler.runUntil(scheduler.nowMs + options.safetyMs);
-  faults.stop();
   await faults.heal();
   const converged = await waitConverged(scheduler, members, options.livenessMs);
   for (const client of clients) client.stop();
@@ -102,6 +107,7 @@ export async function simulate(partial: Partial<SimOptions> = {}): Promise<SimRe
     violations,
     ops: { ok: count("ok"), fail: count("fail"), unknown: count("unknown") },
     faults: faults.counts,
+    schedule,
     leaders: leadersOf(trace),
     virtualMs: scheduler.nowMs,
     steps: scheduler.steps,
