@@ -1,6 +1,8 @@
 /**
  * Names of storage files: `log.<zxid>` (first zxid of a segment) and `snapshot.<zxid>` (last
  * zxid a snapshot covers), zxid as 16 lowercase hex digits so names sort like their zxids.
+ * Two intent files mark a history rewrite under way (see history_rewrite.ts): `truncate.<zxid>`
+ * and `install.<zxid>` (the snapshot being installed, complete and synced).
  */
 
 /** Prefix of txn log segment names. */
@@ -9,6 +11,10 @@ export const LOG_PREFIX = "log.";
 export const SNAPSHOT_PREFIX = "snapshot.";
 /** Suffix of a snapshot still being written; never read, removed by recovery. */
 export const TEMP_SUFFIX = ".tmp";
+/** Prefix of the intent file of a truncation under way; the zxid is the one kept last. */
+export const TRUNCATE_PREFIX = "truncate.";
+/** Prefix of a snapshot being installed: once it exists, the install is decided. */
+export const INSTALL_PREFIX = "install.";
 
 const HEX_ZXID = /^[0-9a-f]{16}$/;
 
