@@ -40,7 +40,7 @@ export async function recoverLog(options: LogRecoveryOptions): Promise<LogRecove
   const lastWithRecords = findLastIndex(scans, (s) => s.lastZxid !== null);
   checkOnlyTailDamaged(scans, lastWithRecords);
   const cursor = checkContinuity(scans, snapshotZxid);
-  if (lastWithRecords >= 0) await truncateTornTail(disk, scans[lastWithRecords]!, options);
+  if (lastWithRecords >= 0) await trimTail(disk, scans[lastWithRecords]!, options);
   await removeEmptySegments(scans.slice(lastWithRecords + 1), options);
   const txns = scans.flatMap((s) => s.txns);
   let bytes = 0;
@@ -81,8 +81,13 @@ function checkContinuity(scans: readonly SegmentScan[], snapshotZxid: bigint): b
   return cursor;
 }
 
-async function truncateTornTail(disk: Disk, scan: SegmentScan, options: LogRecoveryOptions): Promise<void> {
-  if (scan.tornEnd === null) return;
+/**
+ * Cuts the newest segment back to its last valid record: a torn tail (logged), or just the
+ * preallocated zeros (silently), so that its size is that of its records once the writer moves on
+ * to a new segment (readFrom estimates a DIFF's size from segment sizes).
+ */
+async function trimTail(disk: Disk, scan: SegmentScan, options: LogRecoveryOptions): Promise<void> {
+  if (scan.fileSize <= scan.validEnd) return;
   const file = await disk.open(scan.path, OpenMode.readWrite);
   try {
     await file.truncate(scan.validEnd);
@@ -90,6 +95,7 @@ async function truncateTornTail(disk: Disk, scan: SegmentScan, options: LogRecov
   } finally {
     await file.close();
   }
+  if (scan.tornEnd === null) return;
   options.log(`truncated ${scan.tornEnd - scan.validEnd} bytes of torn tail at offset ${scan.validEnd} of ${scan.file.name}`);
 }
 
