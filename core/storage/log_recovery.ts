@@ -1,5 +1,5 @@
 import { type Disk, joinPath, OpenMode } from "../io/disk.ts";
-import { LOG_PREFIX, zxidFiles, type ZxidFile, zxidFollows } from "./file_names.ts";
+import { lastIndexAtOrBefore, LOG_PREFIX, zxidFiles, type ZxidFile, zxidFollows } from "./file_names.ts";
 import { scanSegment, type SegmentScan } from "./log_scan.ts";
 import { recordBytes } from "./record_codec.ts";
 import { StorageError, StorageErrorCode } from "./storage_error.ts";
@@ -50,9 +50,7 @@ export async function recoverLog(options: LogRecoveryOptions): Promise<LogRecove
 
 /** Segments before the last one starting at or before snapshotZxid + 1 hold only older txns. */
 function firstNeeded(segments: readonly ZxidFile[], snapshotZxid: bigint): number {
-  let index = 0;
-  for (let i = 0; i < segments.length; i += 1) if (segments[i]!.zxid <= snapshotZxid + 1n) index = i;
-  return index;
+  return Math.max(0, lastIndexAtOrBefore(segments, snapshotZxid + 1n));
 }
 
 /** Damage is only a torn tail if no later segment holds records; otherwise txns would be lost. */

@@ -1,8 +1,8 @@
 import { type Disk, OpenMode } from "../io/disk.ts";
-import { checkFileHeader, decodeFileHeader, FILE_HEADER_BYTES, LOG_MAGIC } from "./file_header.ts";
+import { FILE_HEADER_BYTES } from "./file_header.ts";
 import { type ZxidFile, zxidFollows } from "./file_names.ts";
 import { checkRecord, RECORD_HEADER_BYTES, RecordCheck, recordPayloadLength, recordZxid } from "./record_codec.ts";
-import { loadRecord, RecordCursor } from "./record_cursor.ts";
+import { loadRecord, readHeader, RecordCursor } from "./record_cursor.ts";
 import { StorageError, StorageErrorCode } from "./storage_error.ts";
 import type { TxnLogEntry } from "./txn_log.ts";
 import { WindowReader } from "./window_reader.ts";
@@ -46,15 +46,6 @@ export async function scanSegment(disk: Disk, path: string, file: ZxidFile, keep
   } finally {
     await handle.close();
   }
-}
-
-/** False for a headerless file (short or all zeros); throws on a foreign or newer header. */
-async function readHeader(reader: WindowReader, path: string): Promise<boolean> {
-  if (!(await reader.load(0, FILE_HEADER_BYTES))) return false;
-  const bytes = reader.buffer.subarray(0, FILE_HEADER_BYTES);
-  if (bytes.every((b) => b === 0)) return false;
-  checkFileHeader(decodeFileHeader(bytes), LOG_MAGIC, path);
-  return true;
 }
 
 interface Walk {

@@ -1,6 +1,6 @@
 import { type Disk, type DiskFile, joinPath, OpenMode } from "../io/disk.ts";
 import { encodeFileHeader, FILE_HEADER_BYTES, LOG_MAGIC } from "./file_header.ts";
-import { fileName, LOG_PREFIX, zxidFollows } from "./file_names.ts";
+import { checkAppendOrder, fileName, LOG_PREFIX } from "./file_names.ts";
 import { encodeRecord, MAX_RECORD_PAYLOAD_BYTES, recordBytes } from "./record_codec.ts";
 import { StorageError, StorageErrorCode } from "./storage_error.ts";
 
@@ -107,8 +107,7 @@ export class LogWriter {
   append(zxid: bigint, payload: Uint8Array): Promise<void> {
     if (this.#failure !== null) return Promise.reject(this.#failure);
     if (this.#closed) throw new Error("txn log: append after close");
-    if (zxid <= this.#lastZxid) throw new Error(`txn log: zxid 0x${zxid.toString(16)} after 0x${this.#lastZxid.toString(16)} is out of order`);
-    if (!zxidFollows(this.#lastZxid, zxid)) throw new Error(`txn log: zxid 0x${zxid.toString(16)} does not follow 0x${this.#lastZxid.toString(16)}: the history would have a hole`);
+    checkAppendOrder(this.#lastZxid, zxid);
     if (payload.length > MAX_RECORD_PAYLOAD_BYTES) throw new Error(`txn log: txn of ${payload.length} bytes exceeds ${MAX_RECORD_PAYLOAD_BYTES}`);
     const batch = this.#openBatch(zxid, recordBytes(payload.length));
     batch.usedBytes = encodeRecord(batch.buffer, batch.view, batch.usedBytes, zxid, payload);

@@ -1,6 +1,7 @@
-import { FILE_HEADER_BYTES } from "./file_header.ts";
+import { type Disk, type DiskFile, OpenMode } from "../io/disk.ts";
+import { checkFileHeader, decodeFileHeader, FILE_HEADER_BYTES, LOG_MAGIC } from "./file_header.ts";
 import { checkRecord, MAX_RECORD_PAYLOAD_BYTES, RECORD_HEADER_BYTES, RecordCheck, recordPayloadLength, recordZxid } from "./record_codec.ts";
-import type { WindowReader } from "./window_reader.ts";
+import { WindowReader } from "./window_reader.ts";
 
 /**
  * Walks the records of one log segment, in file order, through a {@link WindowReader}. Recovery,
@@ -60,4 +61,38 @@ export async function loadRecord(reader: WindowReader, offset: number): Promise<
   const total = RECORD_HEADER_BYTES + length;
   if (offset + total > reader.fileSize) return false;
   return reader.has(offset, total) || (await reader.load(offset, total));
+}
+
+/** False for a headerless file (short or all zeros); throws on a foreign or newer header. */
+export async function readHeader(reader: WindowReader, path: string): Promise<boolean> {
+  if (!(await reader.load(0, FILE_HEADER_BYTES))) return false;
+  const bytes = reader.buffer.subarray(0, FILE_HEADER_BYTES);
+  if (bytes.every((b) => b === 0)) return false;
+  checkFileHeader(decodeFileHeader(bytes), LOG_MAGIC, path);
+  return true;
+}
+
+/** An open segment positioned at its first record. Close `file` when done. */
+export interface OpenSegment {
+  readonly file: DiskFile;
+  readonly cursor: RecordCursor;
+  /** False when the file has no valid header (created, never synced): it holds no records. */
+  readonly hasHeader: boolean;
+}
+
+/**
+ * Opens a log segment for reading through a window of `windowBytes`, checks its header and puts
+ * a cursor before its first record.
+ */
+export async function openSegment(disk: Disk, path: string, windowBytes?: number): Promise<OpenSegment> {
+  const file = await disk.open(path, OpenMode.read);
+  try {
+    const reader = new WindowReader(file, await file.size(), windowBytes);
+    const hasHeader = await readHeader(reader, path);
+    // A headerless file gets a cursor past its end, so it simply yields no records.
+    return { file, cursor: new RecordCursor(reader, hasHeader ? FILE_HEADER_BYTES : reader.fileSize), hasHeader };
+  } catch (error) {
+    await file.close();
+    throw error;
+  }
 }
