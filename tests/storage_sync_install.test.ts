@@ -90,3 +90,17 @@ for (const kind of STORE_KINDS) {
     }
   });
 }
+
+for (const kind of STORE_KINDS) {
+  test(`${kind.name}: writeSnapshot covers logged txns only; a state from elsewhere must be installed`, async () => {
+    const harness = await kind.open();
+    try {
+      await buildHistory(harness.store, range(1n, 10n), [5n]);
+      assert.throws(() => harness.store.writeSnapshot(12n, encodeState(leaderState(12n))), /ahead of the log \(0xa\); use installSnapshot/);
+      assert.throws(() => harness.store.writeSnapshot(5n, encodeState(leaderState(5n))), /is not after 0x5/);
+      await installAndCheck(harness, 12n);
+    } finally {
+      await harness.cleanup();
+    }
+  });
+}

@@ -10,6 +10,7 @@ import { purge, type PurgeResult } from "./purge.ts";
 import { recordBytes } from "./record_codec.ts";
 import { listSnapshots, readSnapshotFile, removeTempSnapshots, writeSnapshotFile } from "./snapshot_files.ts";
 import { StorageError, StorageErrorCode } from "./storage_error.ts";
+import { checkSnapshotZxid } from "./zxid_order.ts";
 import { finishTruncations, planTruncation, type RewriteContext, truncateWithIntent, truncationRefusal } from "./truncate_log.ts";
 import type { LogRead, ReadFromOptions, RecoveredState, TxnLogEntry, TxnStore } from "./txn_log.ts";
 
@@ -167,15 +168,16 @@ export class FileStore implements TxnStore {
 
   /**
    * Writes `snapshot.<zxid>` and rolls the log so the next txn starts a new segment; then purges
-   * if autopurge is on. Appends continue meanwhile (they go to the log, not through here).
+   * if autopurge is on. Appends continue meanwhile (they go to the log, not through here). The
+   * snapshot covers logged txns only; a state from elsewhere (a leader's SNAP) goes through
+   * installSnapshot, which also removes the history it replaces.
    */
   writeSnapshot(zxid: bigint, data: Uint8Array): Promise<void> {
     if (this.#failure !== null) return Promise.reject(this.#failure);
     const writer = this.#writerOutsideRewrite("writeSnapshot");
-    if (zxid <= this.#lastSnapshotZxid) throw new Error(`file store: snapshot 0x${zxid.toString(16)} is not after 0x${this.#lastSnapshotZxid.toString(16)}`);
+    checkSnapshotZxid(zxid, this.#lastSnapshotZxid, writer.lastZxid);
     this.#lastSnapshotZxid = zxid;
     writer.roll();
-    writer.advanceTo(zxid);
     this.#txnsSinceSnapshot = 0;
     this.#bytesSinceSnapshot = 0;
     this.#snapshotThreshold = this.#rollThreshold();
@@ -239,6 +241,7 @@ export class FileStore implements TxnStore {
       dataLogDir: this.#dataLogDir,
       fromZxid: zxid,
       untilZxid: this.lastLoggedZxid(),
+      logEndZxid: writer.durableZxid,
       maxBytes: options.maxBytes,
       active: writer.activeSegment(),
       isCurrent: () => this.#historyVersion === version && this.#rewrite === null,
@@ -255,6 +258,7 @@ export class FileStore implements TxnStore {
    * the last zxid as ZooKeeper's QuorumPeer.loadDataBase does; see epoch_files.ts.
    */
   async readEpochs(): Promise<Epochs> {
+    await this.#epochWrites;
     const lastZxid = this.lastLoggedZxid();
     const decision = decideEpochs(await findEpochs(this.#disk, this.#dataDir), lastZxid);
     for (const note of decision.notes) this.#log(note);

@@ -1,8 +1,9 @@
 import { type Disk, joinPath, OpenMode } from "../io/disk.ts";
-import { lastIndexAtOrBefore, LOG_PREFIX, readStart, zxidFiles, type ZxidFile, zxidFollows } from "./file_names.ts";
+import { lastIndexAtOrBefore, LOG_PREFIX, zxidFiles, type ZxidFile, zxidFollows } from "./file_names.ts";
 import { type OpenSegment, openSegment } from "./record_cursor.ts";
 import { StorageError, StorageErrorCode } from "./storage_error.ts";
 import { type LogRead, LogReadKind, type TxnLogEntry } from "./txn_log.ts";
+import { readStart } from "./zxid_order.ts";
 
 /** What {@link readLogFrom} reads and how it knows the log changed under it. */
 export interface LogReadOptions {
@@ -10,8 +11,10 @@ export interface LogReadOptions {
   readonly dataLogDir: string;
   /** Entries after this zxid are read. */
   readonly fromZxid: bigint;
-  /** The newest durable zxid: the read ends with it. */
+  /** The newest durable zxid of the history: the read ends with it. */
   readonly untilZxid: bigint;
+  /** The newest durable zxid in the log; below untilZxid only when a snapshot runs ahead of the log. */
+  readonly logEndZxid: bigint;
   readonly maxBytes?: number;
   /** The segment the writer appends to and where its records end (the file itself is preallocated). */
   readonly active: { readonly name: string; readonly endOffset: number } | null;
@@ -47,7 +50,8 @@ export async function readLogFrom(options: LogReadOptions): Promise<LogRead> {
     if (options.fromZxid >= options.untilZxid) return entries(options.untilZxid, options.untilZxid, noEntries());
     const segments = zxidFiles(LOG_PREFIX, await options.disk.list(options.dataLogDir));
     const index = lastIndexAtOrBefore(segments, options.fromZxid + 1n);
-    if (index < 0) return { kind: LogReadKind.purged, oldestZxid: segments[0]?.zxid ?? null };
+    // The history after the log's end is in a snapshot only: no DIFF can carry it.
+    if (index < 0 || options.logEndZxid < options.untilZxid) return { kind: LogReadKind.purged, oldestZxid: segments[0]?.zxid ?? null };
     start = await seekAfter(options, segments, index);
     const previous = readStart(options.fromZxid, start.previous, start.segment.cursor.zxid);
     if (previous === null) return { kind: LogReadKind.purged, oldestZxid: segments[0]!.zxid };

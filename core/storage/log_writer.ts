@@ -1,6 +1,7 @@
 import { type Disk, type DiskFile, joinPath, OpenMode } from "../io/disk.ts";
 import { encodeFileHeader, FILE_HEADER_BYTES, LOG_MAGIC } from "./file_header.ts";
-import { checkAppendOrder, fileName, LOG_PREFIX } from "./file_names.ts";
+import { fileName, LOG_PREFIX } from "./file_names.ts";
+import { checkAppendOrder } from "./zxid_order.ts";
 import { encodeRecord, MAX_RECORD_PAYLOAD_BYTES, recordBytes } from "./record_codec.ts";
 import { StorageError, StorageErrorCode } from "./storage_error.ts";
 
@@ -87,6 +88,11 @@ export class LogWriter {
     this.#durableZxid = lastZxid;
   }
 
+  /** The newest zxid appended (durable or not): the next append must follow it. */
+  get lastZxid(): bigint {
+    return this.#lastZxid;
+  }
+
   /** The newest zxid whose record is durable (written, when forceSync is off). */
   get durableZxid(): bigint {
     return this.#durableZxid;
@@ -137,10 +143,6 @@ export class LogWriter {
     this.#rollRequested = true;
   }
 
-  /** Raises the zxid floor, e.g. after a snapshot received from a leader that is ahead of the log. */
-  advanceTo(zxid: bigint): void {
-    if (zxid > this.#lastZxid) this.#lastZxid = zxid;
-  }
 
   /** The counters of {@link LogWriterStats}. */
   stats(): LogWriterStats {

@@ -1,8 +1,9 @@
 import { checkEpochWrite, decideEpochs, type Epochs } from "./epoch_files.ts";
-import { checkAppendOrder, lastIndexAtOrBefore, readStart } from "./file_names.ts";
+import { lastIndexAtOrBefore } from "./file_names.ts";
 import { recordBytes } from "./record_codec.ts";
 import { StorageError, StorageErrorCode } from "./storage_error.ts";
 import { truncationRefusal } from "./truncate_log.ts";
+import { checkAppendOrder, checkSnapshotZxid, readStart } from "./zxid_order.ts";
 import { type LogRead, LogReadKind, type ReadFromOptions, type RecoveredState, type TxnLogEntry, type TxnStore } from "./txn_log.ts";
 
 /** Settings of a {@link MemoryStore}. */
@@ -85,11 +86,9 @@ export class MemoryStore implements TxnStore {
   }
 
   writeSnapshot(zxid: bigint, data: Uint8Array): Promise<void> {
-    const newest = this.#snapshots[this.#snapshots.length - 1];
-    if (newest !== undefined && zxid <= newest.zxid) throw new Error(`memory store: snapshot 0x${zxid.toString(16)} is not after 0x${newest.zxid.toString(16)}`);
+    checkSnapshotZxid(zxid, this.#snapshots[this.#snapshots.length - 1]?.zxid ?? 0n, this.#lastZxid);
     this.#snapshots.push({ zxid, data: data.slice() });
     if (this.#snapshots.length > this.#snapRetainCount) this.#snapshots.splice(0, this.#snapshots.length - this.#snapRetainCount);
-    if (zxid > this.#lastZxid) this.#lastZxid = zxid;
     return Promise.resolve();
   }
 
