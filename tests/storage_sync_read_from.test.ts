@@ -156,6 +156,11 @@ for (const kind of STORE_KINDS.filter((k) => k.name.startsWith("FileStore"))) {
       if (read.kind !== "entries") throw new Error(read.kind);
       for await (const entry of read.entries) if (entry.zxid === 12n) break;
       assert.equal(store.stats().openReaders, 0);
+      const unread = await store.readFrom(20n);
+      if (unread.kind !== "entries") throw new Error(unread.kind);
+      assert.equal(store.stats().openReaders, 1);
+      await unread.entries.return?.();
+      assert.equal(store.stats().openReaders, 0, "a read given up before its first entry releases too");
       const purged = await store.readFrom(0n, { maxBytes: 1 });
       assert.equal(purged.kind, "tooLarge");
       assert.equal(store.stats().openReaders, 0, "a read that hands out no entries releases at once");

@@ -60,7 +60,11 @@ export async function readLogFrom(options: LogReadOptions): Promise<LogRead> {
       if (bytes > options.maxBytes) return { kind: LogReadKind.tooLarge, bytes };
     }
     handedOut = true;
-    return entries(previous, options.untilZxid, walk(options, segments, start));
+    const opened = start.segment;
+    return entries(previous, options.untilZxid, releasing(walk(options, segments, start), async () => {
+      await opened.file.close();
+      options.release();
+    }));
   } finally {
     if (!handedOut) {
       await start?.segment.file.close();
@@ -76,6 +80,31 @@ function entries(previousZxid: bigint, lastZxid: bigint, iterator: AsyncIterable
 async function* noEntries(): AsyncGenerator<TxnLogEntry> {}
 
 /**
+ * The generator, except that `return()` before the first `next()` still runs `cleanup`: a
+ * generator that never started never enters its `finally`, and the caller may well decide not to
+ * read after all (it got `previousZxid` and chose to send a snapshot).
+ */
+function releasing(generator: AsyncGenerator<TxnLogEntry>, cleanup: () => Promise<void>): AsyncIterableIterator<TxnLogEntry> {
+  let started = false;
+  return {
+    next() {
+      started = true;
+      return generator.next();
+    },
+    async return(value?: unknown) {
+      if (!started) {
+        started = true;
+        await cleanup();
+      }
+      return generator.return(value as undefined);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+/**
  * Opens segments from `index` on until a record after fromZxid turns up; the cursor is left on
  * it. Records up to fromZxid are checked for order and holes like the rest.
  */
@@ -83,7 +112,7 @@ async function seekAfter(options: LogReadOptions, segments: readonly ZxidFile[],
   let previous: bigint | null = null;
   // Bounded by the number of segments.
   for (let i = index; i < segments.length; i += 1) {
-    const segment = await openSegment(options.disk, joinPath(options.dataLogDir, segments[i]!.name), options.windowBytes ?? WINDOW_BYTES);
+    const segment = await openSegmentChecked(options, segments[i]!);
     try {
       // Bounded: each round moves the cursor past one record.
       while (await segment.cursor.next()) {
