@@ -2,9 +2,10 @@
 // segments, to a snapshot boundary, across an epoch jump; refusals; appends carrying on after.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { MemoryDisk } from "../core/io/memory_disk.ts";
 import { StorageError } from "../core/storage/storage_error.ts";
 import { buildHistory, range, STORE_KINDS, type StoreHarness, stateOf } from "./support/store_harness.ts";
-import { replay, txnBytes } from "./support/storage_fixture.ts";
+import { openStore, replay, txnBytes } from "./support/storage_fixture.ts";
 
 const EPOCH2 = 0x200000000n;
 const EPOCH3 = 0x300000000n;
@@ -148,3 +149,16 @@ for (const kind of STORE_KINDS) {
     }
   });
 }
+
+test("FileStore: a damaged record before the cut, with valid records after it, stops the truncation instead of cutting them", async () => {
+  const disk = new MemoryDisk();
+  const { store } = openStore(disk, "/data");
+  await store.recover();
+  await buildHistory(store, range(1n, 30n));
+  let offset = 16;
+  for (let z = 1n; z < 10n; z += 1n) offset += 16 + txnBytes(z).length;
+  disk.poke("/data/log.0000000000000001", offset + 16, new Uint8Array([0xee]));
+  await assert.rejects(store.truncateAfter(20n), (e: unknown) => e instanceof StorageError && e.code === "corrupt_log" && /a valid record follows/.test(e.message));
+  await assert.rejects(store.append({ zxid: 31n, bytes: txnBytes(31n) }), (e: unknown) => e instanceof StorageError && e.code === "corrupt_log", "the store stops after a failed rewrite");
+  assert.deepEqual((await disk.list("/data")).sort(), ["log.0000000000000001"], "nothing was removed");
+});

@@ -1,7 +1,11 @@
 import { type Disk, joinPath, OpenMode } from "../io/disk.ts";
 import { fileName, lastIndexAtOrBefore, LOG_PREFIX, TRUNCATE_PREFIX, zxidFiles, type ZxidFile } from "./file_names.ts";
+import { scanSegment } from "./log_scan.ts";
 import { openSegment } from "./record_cursor.ts";
 import { listSnapshots } from "./snapshot_files.ts";
+
+/** Above every zxid: a scan asked to keep txns after it keeps none. */
+const NO_ZXID_ABOVE = 1n << 64n;
 
 /** Where a history rewrite works and how it reports. */
 export interface RewriteContext {
@@ -43,7 +47,7 @@ export async function planTruncation(context: RewriteContext, zxid: bigint): Pro
   let keptLogZxid: bigint | null = null;
   // Bounded by the number of segments: walks back until a segment holds a record <= zxid.
   for (let i = segments.length - doomed.length - 1; i >= 0 && keptLogZxid === null; i -= 1) {
-    const end = await lastRecordAtOrBefore(disk, joinPath(dataLogDir, segments[i]!.name), zxid);
+    const end = await lastRecordAtOrBefore(disk, joinPath(dataLogDir, segments[i]!.name), segments[i]!, zxid);
     if (end === null) {
       doomed.push(segments[i]!);
       continue;
@@ -119,17 +123,26 @@ async function executeTruncation(context: RewriteContext, plan: TruncationPlan):
   if (forceSync && plan.segments.length > 0) await disk.syncDir(dataLogDir);
 }
 
-/** The last record <= zxid of a segment: its zxid, the offset just past it and the file size; null if none. */
-async function lastRecordAtOrBefore(disk: Disk, path: string, zxid: bigint): Promise<{ zxid: bigint; offset: number; size: number } | null> {
+/**
+ * The last record <= zxid of a segment: its zxid, the offset just past it and the file size; null
+ * if none. When the records end before one > zxid turns up and bytes follow, recovery's scan
+ * judges them: zeros or a torn tail are cut with the rest, but a damaged record with valid ones
+ * after it throws, rather than cut committed txns away unseen.
+ */
+async function lastRecordAtOrBefore(disk: Disk, path: string, file: ZxidFile, zxid: bigint): Promise<{ zxid: bigint; offset: number; size: number } | null> {
   const segment = await openSegment(disk, path);
+  let found: { zxid: bigint; offset: number } | null = null;
+  let more = false;
+  let size = 0;
   try {
-    let found: { zxid: bigint; offset: number } | null = null;
     // Bounded: each round moves the cursor past one record.
-    while ((await segment.cursor.next()) && segment.cursor.zxid <= zxid) found = { zxid: segment.cursor.zxid, offset: segment.cursor.offset };
-    return found === null ? null : { ...found, size: await segment.file.size() };
+    while ((more = await segment.cursor.next()) && segment.cursor.zxid <= zxid) found = { zxid: segment.cursor.zxid, offset: segment.cursor.offset };
+    size = await segment.file.size();
   } finally {
     await segment.file.close();
   }
+  if (!more && segment.cursor.offset < size) await scanSegment(disk, path, file, NO_ZXID_ABOVE);
+  return found === null ? null : { ...found, size };
 }
 
 function maxOf(a: bigint, b: bigint): bigint {
