@@ -63,7 +63,8 @@ export type LogRead =
     /**
      * The newest zxid of this store's history at or before the one asked for. Equal to it when the
      * reader's history is a prefix of ours (a DIFF); smaller when the reader has txns we do not
-     * (ZooKeeper's leader then sends TRUNC to this zxid before the DIFF).
+     * (ZooKeeper's leader then sends TRUNC to this zxid before the DIFF; sending the DIFF alone
+     * left the reader's extra txn in place: ZOOKEEPER-1154).
      */
     readonly previousZxid: bigint;
     /** The last zxid `entries` yields: the newest durable one when readFrom was called. */
