@@ -1,6 +1,7 @@
 import type { Disk } from "../io/disk.ts";
 import { joinPath } from "../io/disk.ts";
-import { ACCEPTED_EPOCH_FILE, checkEpochWrite, CURRENT_EPOCH_FILE, decideEpochs, type Epochs, findEpochs, writeEpochFile } from "./epoch_files.ts";
+import type { Epochs } from "./epoch_files.ts";
+import { EpochKeeper } from "./epoch_keeper.ts";
 import { fileName, SNAPSHOT_PREFIX } from "./file_names.ts";
 import { finishInstalls, installSnapshotFiles } from "./install_snapshot.ts";
 import { readLogFrom } from "./log_reader.ts";
@@ -92,9 +93,7 @@ export class FileStore implements TxnStore {
   #openReaders = 0;
   /** Set when a rewrite or an epoch write failed half-way: the store must be recovered again. */
   #failure: Error | null = null;
-  #epochs: Epochs | null = null;
-  /** Epoch files are written one at a time, in call order. */
-  #epochWrites: Promise<void> = Promise.resolve();
+  readonly #epochs: EpochKeeper;
 
   constructor(options: FileStoreOptions) {
     this.#disk = options.disk;
@@ -112,6 +111,14 @@ export class FileStore implements TxnStore {
     if (!(this.#preAllocBytes > 0)) throw new Error("file store: preAllocSizeKb must be positive");
     if (!(this.#snapRetainCount >= 1)) throw new Error("file store: snapRetainCount must be at least 1");
     this.#snapshotThreshold = this.#rollThreshold();
+    this.#epochs = new EpochKeeper({
+      disk: this.#disk,
+      dir: this.#dataDir,
+      forceSync: this.#forceSync,
+      log: this.#log,
+      failure: () => this.#failure,
+      fail: (error) => (this.#failure ??= error),
+    });
   }
 
   /**
@@ -257,21 +264,13 @@ export class FileStore implements TxnStore {
    * Reads currentEpoch and acceptedEpoch (after recover), deriving and writing missing ones from
    * the last zxid as ZooKeeper's QuorumPeer.loadDataBase does; see epoch_files.ts.
    */
-  async readEpochs(): Promise<Epochs> {
-    await this.#epochWrites;
-    const lastZxid = this.lastLoggedZxid();
-    const decision = decideEpochs(await findEpochs(this.#disk, this.#dataDir), lastZxid);
-    for (const note of decision.notes) this.#log(note);
-    if (decision.writeCurrent) await writeEpochFile(this.#disk, this.#dataDir, CURRENT_EPOCH_FILE, decision.epochs.currentEpoch, this.#forceSync);
-    if (decision.writeAccepted) await writeEpochFile(this.#disk, this.#dataDir, ACCEPTED_EPOCH_FILE, decision.epochs.acceptedEpoch, this.#forceSync);
-    this.#epochs = decision.epochs;
-    return decision.epochs;
+  readEpochs(): Promise<Epochs> {
+    return this.#epochs.read(this.lastLoggedZxid());
   }
 
   /** Durably records the epoch promised to a prospective leader; see {@link TxnStore.writeAcceptedEpoch}. */
   writeAcceptedEpoch(epoch: bigint): Promise<void> {
-    this.#epochs = checkEpochWrite(this.#epochs, { acceptedEpoch: epoch });
-    return this.#queueEpochWrite(() => writeEpochFile(this.#disk, this.#dataDir, ACCEPTED_EPOCH_FILE, epoch, this.#forceSync));
+    return this.#epochs.writeAccepted(epoch);
   }
 
   /**
@@ -279,12 +278,7 @@ export class FileStore implements TxnStore {
    * a history the log does not hold yet (ZOOKEEPER-4643, -4785).
    */
   writeCurrentEpoch(epoch: bigint): Promise<void> {
-    this.#epochs = checkEpochWrite(this.#epochs, { currentEpoch: epoch });
-    const flushed = this.flush();
-    return this.#queueEpochWrite(async () => {
-      await flushed;
-      await writeEpochFile(this.#disk, this.#dataDir, CURRENT_EPOCH_FILE, epoch, this.#forceSync);
-    });
+    return this.#epochs.writeCurrent(epoch, () => this.flush());
   }
 
   /** Counters for `mntr`. */
@@ -306,7 +300,7 @@ export class FileStore implements TxnStore {
     this.#closed = true;
     if (this.#rewrite !== null) await this.#rewrite.catch(() => {});
     if (this.#snapshotting !== null) await this.#snapshotting.catch(() => {});
-    await this.#epochWrites.catch(() => {});
+    await this.#epochs.settled();
     const writer = this.#writer;
     if (writer !== null) await writer.close();
   }
@@ -382,18 +376,6 @@ export class FileStore implements TxnStore {
     return purge({ disk: this.#disk, dataDir: this.#dataDir, dataLogDir: this.#dataLogDir, snapRetainCount: this.#snapRetainCount, log: this.#log });
   }
 
-  #queueEpochWrite(write: () => Promise<void>): Promise<void> {
-    const run = this.#epochWrites.then(() => {
-      if (this.#failure !== null) throw this.#failure;
-      return write();
-    }).catch((error: unknown) => {
-      // A member that cannot record its epoch must stop, as ZooKeeper's QuorumPeer does.
-      this.#failure ??= error instanceof Error ? error : new Error(String(error));
-      throw error;
-    });
-    this.#epochWrites = run.catch(() => {});
-    return run;
-  }
 
   async #persistSnapshot(zxid: bigint, data: Uint8Array): Promise<void> {
     await writeSnapshotFile({ disk: this.#disk, dataDir: this.#dataDir, zxid, data, dbid: 0n, forceSync: this.#forceSync });
