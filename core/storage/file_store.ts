@@ -54,8 +54,11 @@ const KIB = 1024;
 
 /**
  * The durable TxnStore: a group-committed txn log in segments plus checksummed snapshots, with
- * crash recovery and purge. The on-disk formats are described in record_codec.ts, file_header.ts
- * and snapshot_files.ts; recovery rules in log_scan.ts and log_recovery.ts.
+ * crash recovery and purge, and what an ensemble member's synchronization needs: truncateAfter,
+ * installSnapshot, readFrom and the epoch files. The on-disk formats are described in
+ * record_codec.ts, file_header.ts and snapshot_files.ts; recovery rules in log_scan.ts and
+ * log_recovery.ts; the rewrites in truncate_log.ts and install_snapshot.ts; the layout in the
+ * README's Storage section.
  * @example
  * const store = new FileStore({ disk: nodeDisk(), dataDir: "/var/lib/paddock", random: Math.random });
  * const { snapshot, txns } = await store.recover();
@@ -375,7 +378,6 @@ export class FileStore implements TxnStore {
     }
     return purge({ disk: this.#disk, dataDir: this.#dataDir, dataLogDir: this.#dataLogDir, snapRetainCount: this.#snapRetainCount, log: this.#log });
   }
-
 
   async #persistSnapshot(zxid: bigint, data: Uint8Array): Promise<void> {
     await writeSnapshotFile({ disk: this.#disk, dataDir: this.#dataDir, zxid, data, dbid: 0n, forceSync: this.#forceSync });
