@@ -93,11 +93,14 @@ test("appends keep flowing while a large snapshot is written", async () => {
   assert.deepEqual(recovered.txns.map((t) => t.zxid), [2n]);
 });
 
-test("out-of-order appends are a programmer error", async () => {
+test("out-of-order appends, and appends that leave a hole, are programmer errors", async () => {
   const { store } = openStore(new MemoryDisk(), "/data");
   await store.recover();
-  await store.append({ zxid: 5n, bytes: txnBytes(5n) });
-  assert.throws(() => store.append({ zxid: 5n, bytes: txnBytes(5n) }), /out of order/);
+  assert.throws(() => store.append({ zxid: 5n, bytes: txnBytes(5n) }), /does not follow 0x0/);
+  await store.append({ zxid: 1n, bytes: txnBytes(1n) });
+  assert.throws(() => store.append({ zxid: 1n, bytes: txnBytes(1n) }), /out of order/);
+  assert.throws(() => store.append({ zxid: 3n, bytes: txnBytes(3n) }), /does not follow 0x1/);
+  await store.append({ zxid: 0x200000001n, bytes: txnBytes(0x200000001n) });
   await store.close();
-  assert.throws(() => store.append({ zxid: 6n, bytes: txnBytes(6n) }), /after close/);
+  assert.throws(() => store.append({ zxid: 0x200000002n, bytes: txnBytes(0x200000002n) }), /after close/);
 });

@@ -1,6 +1,8 @@
 /**
  * Names of storage files: `log.<zxid>` (first zxid of a segment) and `snapshot.<zxid>` (last
  * zxid a snapshot covers), zxid as 16 lowercase hex digits so names sort like their zxids.
+ * Two intent files mark a history rewrite under way (see history_rewrite.ts): `truncate.<zxid>`
+ * and `install.<zxid>` (the snapshot being installed, complete and synced).
  */
 
 /** Prefix of txn log segment names. */
@@ -9,6 +11,10 @@ export const LOG_PREFIX = "log.";
 export const SNAPSHOT_PREFIX = "snapshot.";
 /** Suffix of a snapshot still being written; never read, removed by recovery. */
 export const TEMP_SUFFIX = ".tmp";
+/** Prefix of the intent file of a truncation under way; the zxid is the one kept last. */
+export const TRUNCATE_PREFIX = "truncate.";
+/** Prefix of a snapshot being installed: once it exists, the install is decided. */
+export const INSTALL_PREFIX = "install.";
 
 const HEX_ZXID = /^[0-9a-f]{16}$/;
 
@@ -46,6 +52,13 @@ export function zxidFiles(prefix: string, names: readonly string[]): ZxidFile[] 
     if (zxid !== null) files.push({ name, zxid });
   }
   return files.sort((a, b) => (a.zxid < b.zxid ? -1 : a.zxid > b.zxid ? 1 : 0));
+}
+
+/** Index of the last of `files` (sorted by zxid) whose zxid is <= `zxid`, or -1 when there is none. */
+export function lastIndexAtOrBefore(files: readonly { readonly zxid: bigint }[], zxid: bigint): number {
+  let found = -1;
+  for (let i = 0; i < files.length && files[i]!.zxid <= zxid; i += 1) found = i;
+  return found;
 }
 
 /** The epoch half of a zxid. */

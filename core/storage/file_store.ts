@@ -1,12 +1,19 @@
 import type { Disk } from "../io/disk.ts";
 import { joinPath } from "../io/disk.ts";
+import type { Epochs } from "./epoch_files.ts";
+import { EpochKeeper } from "./epoch_keeper.ts";
 import { fileName, SNAPSHOT_PREFIX } from "./file_names.ts";
+import { finishInstalls, installSnapshotFiles } from "./install_snapshot.ts";
+import { readLogFrom } from "./log_reader.ts";
 import { recoverLog } from "./log_recovery.ts";
 import { LogWriter, type LogWriterStats } from "./log_writer.ts";
 import { purge, type PurgeResult } from "./purge.ts";
 import { recordBytes } from "./record_codec.ts";
 import { listSnapshots, readSnapshotFile, removeTempSnapshots, writeSnapshotFile } from "./snapshot_files.ts";
-import type { RecoveredState, TxnLogEntry, TxnStore } from "./txn_log.ts";
+import { StorageError, StorageErrorCode } from "./storage_error.ts";
+import { checkSnapshotZxid } from "./zxid_order.ts";
+import { finishTruncations, planTruncation, type RewriteContext, truncateWithIntent, truncationRefusal } from "./truncate_log.ts";
+import type { LogRead, ReadFromOptions, RecoveredState, TxnLogEntry, TxnStore } from "./txn_log.ts";
 
 /** Settings of a {@link FileStore}; names and defaults follow zoo.cfg. */
 export interface FileStoreOptions {
@@ -37,14 +44,21 @@ export interface FileStoreStats extends LogWriterStats {
   readonly txnsSinceSnapshot: number;
   readonly snapshotsWritten: number;
   readonly lastSnapshotZxid: bigint;
+  /** Size of the newest snapshot written, recovered or installed (0 without one): ZooKeeper sizes its DIFF limit from it. */
+  readonly lastSnapshotBytes: number;
+  /** readFrom iterators still open (purges wait for them). */
+  readonly openReaders: number;
 }
 
 const KIB = 1024;
 
 /**
  * The durable TxnStore: a group-committed txn log in segments plus checksummed snapshots, with
- * crash recovery and purge. The on-disk formats are described in record_codec.ts, file_header.ts
- * and snapshot_files.ts; recovery rules in log_scan.ts and log_recovery.ts.
+ * crash recovery and purge, and what an ensemble member's synchronization needs: truncateAfter,
+ * installSnapshot, readFrom and the epoch files. The on-disk formats are described in
+ * record_codec.ts, file_header.ts and snapshot_files.ts; recovery rules in log_scan.ts and
+ * log_recovery.ts; the rewrites in truncate_log.ts and install_snapshot.ts; the layout in the
+ * README's Storage section.
  * @example
  * const store = new FileStore({ disk: nodeDisk(), dataDir: "/var/lib/paddock", random: Math.random });
  * const { snapshot, txns } = await store.recover();
@@ -70,8 +84,19 @@ export class FileStore implements TxnStore {
   #snapshotting: Promise<void> | null = null;
   #snapshotsWritten = 0;
   #lastSnapshotZxid = 0n;
+  /** Newest snapshot known durable (lastLoggedZxid counts it). */
+  #durableSnapshotZxid = 0n;
+  #lastSnapshotBytes = 0;
   /** Purges run one after another, so the periodic one and the post-snapshot one never race. */
   #purging: Promise<unknown> = Promise.resolve();
+  /** A truncateAfter or installSnapshot in progress; appends and snapshots meanwhile are refused. */
+  #rewrite: Promise<void> | null = null;
+  /** Bumped by every rewrite, so open readFrom iterators notice that the log changed under them. */
+  #historyVersion = 0;
+  #openReaders = 0;
+  /** Set when a rewrite or an epoch write failed half-way: the store must be recovered again. */
+  #failure: Error | null = null;
+  readonly #epochs: EpochKeeper;
 
   constructor(options: FileStoreOptions) {
     this.#disk = options.disk;
@@ -89,49 +114,80 @@ export class FileStore implements TxnStore {
     if (!(this.#preAllocBytes > 0)) throw new Error("file store: preAllocSizeKb must be positive");
     if (!(this.#snapRetainCount >= 1)) throw new Error("file store: snapRetainCount must be at least 1");
     this.#snapshotThreshold = this.#rollThreshold();
+    this.#epochs = new EpochKeeper({
+      disk: this.#disk,
+      dir: this.#dataDir,
+      forceSync: this.#forceSync,
+      log: this.#log,
+      failure: () => this.#failure,
+      fail: (error) => (this.#failure ??= error),
+    });
   }
 
-  /** Loads the newest snapshot that verifies and the txns after it; repairs a torn log tail. */
+  /**
+   * Finishes a truncation or snapshot install a crash interrupted, then loads the newest snapshot
+   * that verifies and the txns after it; repairs a torn log tail.
+   */
   async recover(): Promise<RecoveredState> {
     if (this.#writer !== null) throw new Error("file store: recover() called twice");
     await this.#disk.mkdir(this.#dataDir);
     await this.#disk.mkdir(this.#dataLogDir);
+    await finishInstalls(this.#rewriteContext());
+    await finishTruncations(this.#rewriteContext());
     for (const name of await removeTempSnapshots(this.#disk, this.#dataDir)) this.#log(`removed ${name} left by a crash mid-snapshot`);
     const { snapshot, snapshotZxid } = await this.#loadNewestSnapshot();
     const log = await recoverLog({ disk: this.#disk, dataLogDir: this.#dataLogDir, snapshotZxid, forceSync: this.#forceSync, log: this.#log });
-    this.#writer = new LogWriter({ disk: this.#disk, dataLogDir: this.#dataLogDir, forceSync: this.#forceSync, preAllocBytes: this.#preAllocBytes, dbid: 0n }, log.lastZxid);
+    this.#writer = this.#newWriter(log.lastZxid);
     this.#txnsSinceSnapshot = log.txns.length;
     this.#bytesSinceSnapshot = log.bytesSinceSnapshot;
     this.#lastSnapshotZxid = snapshotZxid;
+    this.#durableSnapshotZxid = snapshotZxid;
+    this.#lastSnapshotBytes = snapshot?.length ?? 0;
     this.#log(`recovered ${snapshot === null ? "no snapshot" : `snapshot 0x${snapshotZxid.toString(16)}`} and ${log.txns.length} txn(s) up to 0x${log.lastZxid.toString(16)}`);
     return { snapshot, snapshotZxid, txns: log.txns };
   }
 
+  /** The newest durable zxid, logged or snapshotted; see {@link TxnStore.lastLoggedZxid}. */
+  lastLoggedZxid(): bigint {
+    const logged = this.#openWriter("lastLoggedZxid").durableZxid;
+    return logged > this.#durableSnapshotZxid ? logged : this.#durableSnapshotZxid;
+  }
+
   /** Resolves once the txn is durable; see {@link TxnStore.append}. */
   append(entry: TxnLogEntry): Promise<void> {
-    const writer = this.#openWriter("append");
+    if (this.#failure !== null) return Promise.reject(this.#failure);
+    const writer = this.#writerOutsideRewrite("append");
     const done = writer.append(entry.zxid, entry.bytes);
     this.#txnsSinceSnapshot += 1;
     this.#bytesSinceSnapshot += recordBytes(entry.bytes.length);
     return done;
   }
 
+  /** Resolves once every append so far is durable (after a rewrite in progress, which syncs everything). */
+  flush(): Promise<void> {
+    if (this.#failure !== null) return Promise.reject(this.#failure);
+    if (this.#rewrite !== null) return this.#rewrite.then(() => this.flush());
+    return this.#openWriter("flush").flush();
+  }
+
   /** True after a randomised count of txns or snapSizeLimitInKb of log since the last snapshot. */
   wantsSnapshot(): boolean {
-    if (this.#snapshotting !== null) return false;
+    if (this.#snapshotting !== null || this.#rewrite !== null || this.#failure !== null) return false;
     return this.#txnsSinceSnapshot >= this.#snapshotThreshold || this.#bytesSinceSnapshot > this.#snapSizeLimitBytes;
   }
 
   /**
    * Writes `snapshot.<zxid>` and rolls the log so the next txn starts a new segment; then purges
-   * if autopurge is on. Appends continue meanwhile (they go to the log, not through here).
+   * if autopurge is on. Appends continue meanwhile (they go to the log, not through here). The
+   * snapshot covers logged txns only; a state from elsewhere (a leader's SNAP) goes through
+   * installSnapshot, which also removes the history it replaces.
    */
   writeSnapshot(zxid: bigint, data: Uint8Array): Promise<void> {
-    const writer = this.#openWriter("writeSnapshot");
-    if (zxid <= this.#lastSnapshotZxid) throw new Error(`file store: snapshot 0x${zxid.toString(16)} is not after 0x${this.#lastSnapshotZxid.toString(16)}`);
+    if (this.#failure !== null) return Promise.reject(this.#failure);
+    const writer = this.#writerOutsideRewrite("writeSnapshot");
+    checkSnapshotZxid(zxid, this.#lastSnapshotZxid, writer.lastZxid);
     this.#lastSnapshotZxid = zxid;
     writer.roll();
-    writer.advanceTo(zxid);
     this.#txnsSinceSnapshot = 0;
     this.#bytesSinceSnapshot = 0;
     this.#snapshotThreshold = this.#rollThreshold();
@@ -149,25 +205,106 @@ export class FileStore implements TxnStore {
    * (autopurge.purgeInterval runs this periodically); queued behind any purge in progress.
    */
   purge(): Promise<PurgeResult> {
-    const run = this.#purging.then(() =>
-      purge({ disk: this.#disk, dataDir: this.#dataDir, dataLogDir: this.#dataLogDir, snapRetainCount: this.#snapRetainCount, log: this.#log })
-    );
+    const run = this.#purging.then(() => this.#purgeUnlessBusy());
     this.#purging = run.catch(() => {});
     return run;
+  }
+
+  /**
+   * Durably removes every txn and snapshot after `zxid`, atomically across crashes; see
+   * {@link TxnStore.truncateAfter} and truncate_log.ts for how.
+   */
+  truncateAfter(zxid: bigint): Promise<void> {
+    return this.#rewriteHistory("truncateAfter", async (context) => {
+      const plan = await planTruncation(context, zxid);
+      const refusal = truncationRefusal(zxid, plan.snapshots[plan.snapshots.length - 1]?.zxid ?? null, plan.baseSnapshot?.zxid ?? null);
+      if (refusal !== null) throw new StorageError(StorageErrorCode.truncateBelowSnapshot, refusal);
+      await truncateWithIntent(context, plan);
+      this.#lastSnapshotZxid = plan.baseSnapshot?.zxid ?? 0n;
+      this.#durableSnapshotZxid = this.#lastSnapshotZxid;
+      return plan.keptZxid;
+    });
+  }
+
+  /** Replaces the whole history with a snapshot, atomically across crashes; see install_snapshot.ts. */
+  installSnapshot(zxid: bigint, data: Uint8Array): Promise<void> {
+    return this.#rewriteHistory("installSnapshot", async (context) => {
+      await installSnapshotFiles(context, zxid, data);
+      this.#lastSnapshotZxid = zxid;
+      this.#durableSnapshotZxid = zxid;
+      this.#lastSnapshotBytes = data.length;
+      this.#txnsSinceSnapshot = 0;
+      this.#bytesSinceSnapshot = 0;
+      return zxid;
+    });
+  }
+
+  /** The logged txns after `zxid` for a DIFF, or why not; see {@link TxnStore.readFrom} and log_reader.ts. */
+  readFrom(zxid: bigint, options: ReadFromOptions = {}): Promise<LogRead> {
+    if (this.#failure !== null) return Promise.reject(this.#failure);
+    const writer = this.#openWriter("readFrom");
+    const version = this.#historyVersion;
+    let released = false;
+    this.#openReaders += 1;
+    return readLogFrom({
+      disk: this.#disk,
+      dataLogDir: this.#dataLogDir,
+      fromZxid: zxid,
+      untilZxid: this.lastLoggedZxid(),
+      logEndZxid: writer.durableZxid,
+      maxBytes: options.maxBytes,
+      active: writer.activeSegment(),
+      isCurrent: () => this.#historyVersion === version && this.#rewrite === null,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#openReaders -= 1;
+      },
+    });
+  }
+
+  /**
+   * Reads currentEpoch and acceptedEpoch (after recover), deriving and writing missing ones from
+   * the last zxid as ZooKeeper's QuorumPeer.loadDataBase does; see epoch_files.ts.
+   */
+  readEpochs(): Promise<Epochs> {
+    return this.#epochs.read(this.lastLoggedZxid());
+  }
+
+  /** Durably records the epoch promised to a prospective leader; see {@link TxnStore.writeAcceptedEpoch}. */
+  writeAcceptedEpoch(epoch: bigint): Promise<void> {
+    return this.#epochs.writeAccepted(epoch);
+  }
+
+  /**
+   * Makes every append so far durable, then durably records currentEpoch: the file never claims
+   * a history the log does not hold yet (ZOOKEEPER-4643, -4785).
+   */
+  writeCurrentEpoch(epoch: bigint): Promise<void> {
+    return this.#epochs.writeCurrent(epoch, () => this.flush());
   }
 
   /** Counters for `mntr`. */
   stats(): FileStoreStats {
     const writer = this.#writer?.stats() ?? emptyWriterStats();
-    return { ...writer, txnsSinceSnapshot: this.#txnsSinceSnapshot, snapshotsWritten: this.#snapshotsWritten, lastSnapshotZxid: this.#lastSnapshotZxid };
+    return {
+      ...writer,
+      txnsSinceSnapshot: this.#txnsSinceSnapshot,
+      snapshotsWritten: this.#snapshotsWritten,
+      lastSnapshotZxid: this.#lastSnapshotZxid,
+      lastSnapshotBytes: this.#lastSnapshotBytes,
+      openReaders: this.#openReaders,
+    };
   }
 
-  /** Waits for pending appends and snapshots, then closes the log. */
+  /** Waits for pending appends, snapshots, rewrites and epoch writes, then closes the log. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const writer = this.#writer;
+    if (this.#rewrite !== null) await this.#rewrite.catch(() => {});
     if (this.#snapshotting !== null) await this.#snapshotting.catch(() => {});
+    await this.#epochs.settled();
+    const writer = this.#writer;
     if (writer !== null) await writer.close();
   }
 
@@ -181,8 +318,71 @@ export class FileStore implements TxnStore {
     return this.#writer;
   }
 
+  /** Appends and snapshots during a truncateAfter or installSnapshot are a programmer error (the caller awaits it). */
+  #writerOutsideRewrite(operation: string): LogWriter {
+    const writer = this.#openWriter(operation);
+    if (this.#rewrite !== null) throw new Error(`file store: ${operation} while truncateAfter or installSnapshot runs`);
+    return writer;
+  }
+
+  #newWriter(lastZxid: bigint): LogWriter {
+    return new LogWriter({ disk: this.#disk, dataLogDir: this.#dataLogDir, forceSync: this.#forceSync, preAllocBytes: this.#preAllocBytes, dbid: 0n }, lastZxid);
+  }
+
+  #rewriteContext(): RewriteContext {
+    return { disk: this.#disk, dataDir: this.#dataDir, dataLogDir: this.#dataLogDir, forceSync: this.#forceSync, log: this.#log };
+  }
+
+  /**
+   * Runs a truncation or install with the log quiet: pending appends made durable, snapshots and
+   * purges finished, the writer closed (so the segment it wrote is trimmed and synced), open
+   * readers invalidated. `body` returns the newest zxid kept; appends continue after it in a new
+   * segment. If `body` fails after changing files, the store refuses everything until it is
+   * recovered again from disk, where the intent files finish or undo the rewrite (never go on
+   * from a half-done state: ZOOKEEPER-3642, -5094).
+   */
+  #rewriteHistory(operation: string, body: (context: RewriteContext) => Promise<bigint>): Promise<void> {
+    if (this.#failure !== null) return Promise.reject(this.#failure);
+    const writer = this.#writerOutsideRewrite(operation);
+    this.#historyVersion += 1;
+    const run = (async () => {
+      await writer.flush();
+      await this.#snapshotting?.catch(() => {});
+      await this.#purging;
+      await writer.close();
+      const keptZxid = await body(this.#rewriteContext()).catch((error: unknown) => this.#rewriteFailed(error, writer.durableZxid));
+      this.#writer = this.#newWriter(keptZxid);
+    })();
+    const tracked = run.finally(() => {
+      this.#rewrite = null;
+    });
+    this.#rewrite = tracked.catch(() => {});
+    return tracked;
+  }
+
+  /** A refusal changed nothing: carry on with a fresh writer. Anything else leaves the store failed. */
+  #rewriteFailed(error: unknown, lastZxid: bigint): never {
+    if (error instanceof StorageError && error.code === StorageErrorCode.truncateBelowSnapshot) {
+      this.#writer = this.#newWriter(lastZxid);
+    } else {
+      this.#failure = error instanceof Error ? error : new Error(String(error));
+    }
+    throw error;
+  }
+
+  /** In-process purges wait while readFrom iterators are open or a rewrite runs: they read the segments a purge deletes. */
+  async #purgeUnlessBusy(): Promise<PurgeResult> {
+    if (this.#openReaders > 0 || this.#rewrite !== null) {
+      this.#log(`purge deferred: ${this.#openReaders} log reader(s) open${this.#rewrite === null ? "" : ", a history rewrite running"}`);
+      return { deletedSnapshots: [], deletedLogs: [] };
+    }
+    return purge({ disk: this.#disk, dataDir: this.#dataDir, dataLogDir: this.#dataLogDir, snapRetainCount: this.#snapRetainCount, log: this.#log });
+  }
+
   async #persistSnapshot(zxid: bigint, data: Uint8Array): Promise<void> {
     await writeSnapshotFile({ disk: this.#disk, dataDir: this.#dataDir, zxid, data, dbid: 0n, forceSync: this.#forceSync });
+    if (zxid > this.#durableSnapshotZxid) this.#durableSnapshotZxid = zxid;
+    this.#lastSnapshotBytes = data.length;
     this.#snapshotsWritten += 1;
     this.#log(`wrote ${fileName(SNAPSHOT_PREFIX, zxid)} (${data.length} bytes)`);
     if (!this.#autopurge) return;

@@ -1,5 +1,5 @@
 import { type Disk, joinPath, OpenMode } from "../io/disk.ts";
-import { LOG_PREFIX, zxidFiles, type ZxidFile, zxidFollows } from "./file_names.ts";
+import { lastIndexAtOrBefore, LOG_PREFIX, zxidFiles, type ZxidFile, zxidFollows } from "./file_names.ts";
 import { scanSegment, type SegmentScan } from "./log_scan.ts";
 import { recordBytes } from "./record_codec.ts";
 import { StorageError, StorageErrorCode } from "./storage_error.ts";
@@ -40,7 +40,7 @@ export async function recoverLog(options: LogRecoveryOptions): Promise<LogRecove
   const lastWithRecords = findLastIndex(scans, (s) => s.lastZxid !== null);
   checkOnlyTailDamaged(scans, lastWithRecords);
   const cursor = checkContinuity(scans, snapshotZxid);
-  if (lastWithRecords >= 0) await truncateTornTail(disk, scans[lastWithRecords]!, options);
+  if (lastWithRecords >= 0) await trimTail(disk, scans[lastWithRecords]!, options);
   await removeEmptySegments(scans.slice(lastWithRecords + 1), options);
   const txns = scans.flatMap((s) => s.txns);
   let bytes = 0;
@@ -50,9 +50,7 @@ export async function recoverLog(options: LogRecoveryOptions): Promise<LogRecove
 
 /** Segments before the last one starting at or before snapshotZxid + 1 hold only older txns. */
 function firstNeeded(segments: readonly ZxidFile[], snapshotZxid: bigint): number {
-  let index = 0;
-  for (let i = 0; i < segments.length; i += 1) if (segments[i]!.zxid <= snapshotZxid + 1n) index = i;
-  return index;
+  return Math.max(0, lastIndexAtOrBefore(segments, snapshotZxid + 1n));
 }
 
 /** Damage is only a torn tail if no later segment holds records; otherwise txns would be lost. */
@@ -81,8 +79,13 @@ function checkContinuity(scans: readonly SegmentScan[], snapshotZxid: bigint): b
   return cursor;
 }
 
-async function truncateTornTail(disk: Disk, scan: SegmentScan, options: LogRecoveryOptions): Promise<void> {
-  if (scan.tornEnd === null) return;
+/**
+ * Cuts the newest segment back to its last valid record: a torn tail (logged), or just the
+ * preallocated zeros (silently), so that its size is that of its records once the writer moves on
+ * to a new segment (readFrom estimates a DIFF's size from segment sizes).
+ */
+async function trimTail(disk: Disk, scan: SegmentScan, options: LogRecoveryOptions): Promise<void> {
+  if (scan.fileSize <= scan.validEnd) return;
   const file = await disk.open(scan.path, OpenMode.readWrite);
   try {
     await file.truncate(scan.validEnd);
@@ -90,6 +93,7 @@ async function truncateTornTail(disk: Disk, scan: SegmentScan, options: LogRecov
   } finally {
     await file.close();
   }
+  if (scan.tornEnd === null) return;
   options.log(`truncated ${scan.tornEnd - scan.validEnd} bytes of torn tail at offset ${scan.validEnd} of ${scan.file.name}`);
 }
 

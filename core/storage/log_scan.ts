@@ -1,7 +1,8 @@
 import { type Disk, OpenMode } from "../io/disk.ts";
-import { checkFileHeader, decodeFileHeader, FILE_HEADER_BYTES, LOG_MAGIC } from "./file_header.ts";
-import type { ZxidFile } from "./file_names.ts";
-import { checkRecord, MAX_RECORD_PAYLOAD_BYTES, RECORD_HEADER_BYTES, RecordCheck, recordPayloadLength, recordZxid } from "./record_codec.ts";
+import { FILE_HEADER_BYTES } from "./file_header.ts";
+import { type ZxidFile, zxidFollows } from "./file_names.ts";
+import { checkRecord, RECORD_HEADER_BYTES, RecordCheck, recordPayloadLength, recordZxid } from "./record_codec.ts";
+import { loadRecord, readHeader, RecordCursor } from "./record_cursor.ts";
 import { StorageError, StorageErrorCode } from "./storage_error.ts";
 import type { TxnLogEntry } from "./txn_log.ts";
 import { WindowReader } from "./window_reader.ts";
@@ -47,15 +48,6 @@ export async function scanSegment(disk: Disk, path: string, file: ZxidFile, keep
   }
 }
 
-/** False for a headerless file (short or all zeros); throws on a foreign or newer header. */
-async function readHeader(reader: WindowReader, path: string): Promise<boolean> {
-  if (!(await reader.load(0, FILE_HEADER_BYTES))) return false;
-  const bytes = reader.buffer.subarray(0, FILE_HEADER_BYTES);
-  if (bytes.every((b) => b === 0)) return false;
-  checkFileHeader(decodeFileHeader(bytes), LOG_MAGIC, path);
-  return true;
-}
-
 interface Walk {
   txns: TxnLogEntry[];
   firstZxid: bigint | null;
@@ -65,44 +57,34 @@ interface Walk {
 
 async function walkRecords(reader: WindowReader, path: string, file: ZxidFile, keepAfterZxid: bigint): Promise<Walk> {
   const walk: Walk = { txns: [], firstZxid: null, lastZxid: null, validEnd: FILE_HEADER_BYTES };
-  let offset = FILE_HEADER_BYTES;
-  // Bounded: offset grows by at least a record header each round and stops at the file size.
-  while (offset < reader.fileSize) {
-    if (!(await loadRecord(reader, offset))) break;
-    const at = offset - reader.base;
-    if (checkRecord(reader.buffer, reader.view, at, reader.valid) !== RecordCheck.valid) break;
-    const zxid = recordZxid(reader.view, at);
-    checkOrder(walk, zxid, path, file, offset);
-    const length = recordPayloadLength(reader.view, at);
-    if (zxid > keepAfterZxid) {
-      const start = at + RECORD_HEADER_BYTES;
-      walk.txns.push({ zxid, bytes: reader.buffer.subarray(start, start + length) });
-    }
+  const cursor = new RecordCursor(reader);
+  // Bounded: each round moves the cursor past one record, and it stops at the file size.
+  while (await cursor.next()) {
+    const zxid = cursor.zxid;
+    checkOrder(walk, zxid, path, file, cursor.recordOffset);
+    if (zxid > keepAfterZxid) walk.txns.push({ zxid, bytes: cursor.payload() });
     walk.firstZxid ??= zxid;
     walk.lastZxid = zxid;
-    offset += RECORD_HEADER_BYTES + length;
-    walk.validEnd = offset;
+    walk.validEnd = cursor.offset;
   }
   return walk;
 }
 
-/** Loads the whole record at `offset` into the window if the file holds it; false if it cannot. */
-async function loadRecord(reader: WindowReader, offset: number): Promise<boolean> {
-  if (!reader.has(offset, RECORD_HEADER_BYTES) && !(await reader.load(offset, RECORD_HEADER_BYTES))) return false;
-  const length = recordPayloadLength(reader.view, offset - reader.base);
-  if (length > MAX_RECORD_PAYLOAD_BYTES) return false;
-  const total = RECORD_HEADER_BYTES + length;
-  if (offset + total > reader.fileSize) return false;
-  return reader.has(offset, total) || (await reader.load(offset, total));
-}
-
-/** A record that verifies but breaks zxid order was written wrong, not torn: refuse. */
+/**
+ * A record that verifies but breaks zxid order was written wrong, not torn: refuse. Records must
+ * also follow each other without a hole (the next counter, or a later epoch starting over, as a
+ * follower logs a new leader's proposals after its old epoch's): a hole inside a segment can only
+ * come from a bug, and replaying past it would hide a lost txn (ZOOKEEPER-4925, -4882).
+ */
 function checkOrder(walk: Walk, zxid: bigint, path: string, file: ZxidFile, offset: number): void {
   if (walk.lastZxid === null && zxid !== file.zxid) {
     throw new StorageError(StorageErrorCode.corruptLog, `first record of ${path} has zxid 0x${zxid.toString(16)}, but the file name says 0x${file.zxid.toString(16)}`);
   }
   if (walk.lastZxid !== null && zxid <= walk.lastZxid) {
     throw new StorageError(StorageErrorCode.corruptLog, `record at offset ${offset} of ${path} has zxid 0x${zxid.toString(16)}, not after 0x${walk.lastZxid.toString(16)}`);
+  }
+  if (walk.lastZxid !== null && !zxidFollows(walk.lastZxid, zxid)) {
+    throw new StorageError(StorageErrorCode.zxidGap, `zxid gap inside ${path}: record at offset ${offset} has zxid 0x${zxid.toString(16)} right after 0x${walk.lastZxid.toString(16)}`);
   }
 }
 

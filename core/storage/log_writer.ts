@@ -1,6 +1,7 @@
 import { type Disk, type DiskFile, joinPath, OpenMode } from "../io/disk.ts";
 import { encodeFileHeader, FILE_HEADER_BYTES, LOG_MAGIC } from "./file_header.ts";
 import { fileName, LOG_PREFIX } from "./file_names.ts";
+import { checkAppendOrder } from "./zxid_order.ts";
 import { encodeRecord, MAX_RECORD_PAYLOAD_BYTES, recordBytes } from "./record_codec.ts";
 import { StorageError, StorageErrorCode } from "./storage_error.ts";
 
@@ -38,6 +39,8 @@ interface Batch {
   view: DataView;
   usedBytes: number;
   count: number;
+  /** Zxid of the batch's last record. */
+  lastZxid: bigint;
   /** Non-null: this batch starts a new segment named after this zxid. */
   readonly newSegmentZxid: bigint | null;
   readonly done: Promise<void>;
@@ -46,6 +49,7 @@ interface Batch {
 }
 
 interface Segment {
+  readonly name: string;
   readonly file: DiskFile;
   writeOffset: number;
   allocatedBytes: number;
@@ -70,7 +74,10 @@ export class LogWriter {
   #flushing: Promise<void> | null = null;
   #failure: StorageError | null = null;
   #closed = false;
+  /** The batch the flush loop is writing, taken off the queue. */
+  #writing: Batch | null = null;
   #lastZxid: bigint;
+  #durableZxid: bigint;
   #stats = { fsyncs: 0, txnsSynced: 0, maxBatchSize: 0, txnsAppended: 0, bytesAppended: 0, segmentsCreated: 0 };
 
   /** `lastZxid` is the last zxid already on disk (from recovery); appends must exceed it. */
@@ -78,17 +85,40 @@ export class LogWriter {
     if (!(options.preAllocBytes > 0)) throw new Error("log writer: preAllocBytes must be positive");
     this.#options = options;
     this.#lastZxid = lastZxid;
+    this.#durableZxid = lastZxid;
   }
 
-  /** Queues one record; resolves when it is durable. Out-of-order zxids are a programmer error. */
+  /** The newest zxid appended (durable or not): the next append must follow it. */
+  get lastZxid(): bigint {
+    return this.#lastZxid;
+  }
+
+  /** The newest zxid whose record is durable (written, when forceSync is off). */
+  get durableZxid(): bigint {
+    return this.#durableZxid;
+  }
+
+  /** The segment being appended to and the end of its records, or null before the first append. */
+  activeSegment(): { readonly name: string; readonly endOffset: number } | null {
+    const segment = this.#segment;
+    return segment === null ? null : { name: segment.name, endOffset: segment.writeOffset };
+  }
+
+  /**
+   * Queues one record; resolves when it is durable. A zxid out of order, or one that does not
+   * follow the last (the next counter, or the start of a later epoch), is a programmer error:
+   * the caller must check what a peer sends before logging it. Refusing a hole here means a gap in
+   * a history can never be persisted and then served to others as if whole (ZOOKEEPER-4925).
+   */
   append(zxid: bigint, payload: Uint8Array): Promise<void> {
     if (this.#failure !== null) return Promise.reject(this.#failure);
     if (this.#closed) throw new Error("txn log: append after close");
-    if (zxid <= this.#lastZxid) throw new Error(`txn log: zxid 0x${zxid.toString(16)} after 0x${this.#lastZxid.toString(16)} is out of order`);
+    checkAppendOrder(this.#lastZxid, zxid);
     if (payload.length > MAX_RECORD_PAYLOAD_BYTES) throw new Error(`txn log: txn of ${payload.length} bytes exceeds ${MAX_RECORD_PAYLOAD_BYTES}`);
     const batch = this.#openBatch(zxid, recordBytes(payload.length));
     batch.usedBytes = encodeRecord(batch.buffer, batch.view, batch.usedBytes, zxid, payload);
     batch.count += 1;
+    batch.lastZxid = zxid;
     this.#lastZxid = zxid;
     this.#stats.txnsAppended += 1;
     this.#stats.bytesAppended += recordBytes(payload.length);
@@ -96,15 +126,23 @@ export class LogWriter {
     return batch.done;
   }
 
+  /**
+   * Resolves once every append made so far is durable; rejects if one of them failed. The ensemble
+   * awaits this before it ACKs NEWLEADER or writes currentEpoch, so a member never claims txns it
+   * could still lose (ZOOKEEPER-3911, -4646, -4785).
+   */
+  flush(): Promise<void> {
+    if (this.#failure !== null) return Promise.reject(this.#failure);
+    const last = this.#queue[this.#queue.length - 1] ?? this.#writing;
+    // Batches resolve in order, so the newest one pending covers every append before it.
+    return last === null ? Promise.resolve() : last.done;
+  }
+
   /** The next append starts a new segment (after a snapshot, so old segments can be purged). */
   roll(): void {
     this.#rollRequested = true;
   }
 
-  /** Raises the zxid floor, e.g. after a snapshot received from a leader that is ahead of the log. */
-  advanceTo(zxid: bigint): void {
-    if (zxid > this.#lastZxid) this.#lastZxid = zxid;
-  }
 
   /** The counters of {@link LogWriterStats}. */
   stats(): LogWriterStats {
@@ -120,7 +158,9 @@ export class LogWriter {
     const segment = this.#segment;
     this.#segment = null;
     if (segment === null) return;
-    if (this.#options.forceSync && this.#failure === null) await segment.file.sync();
+    if (this.#failure !== null) return segment.file.close();
+    await segment.file.truncate(segment.writeOffset);
+    if (this.#options.forceSync) await segment.file.sync();
     await segment.file.close();
   }
 
@@ -144,7 +184,7 @@ export class LogWriter {
       reject = rej;
     });
     const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-    return { buffer, view, usedBytes: 0, count: 0, newSegmentZxid, done, resolve, reject };
+    return { buffer, view, usedBytes: 0, count: 0, lastZxid: 0n, newSegmentZxid, done, resolve, reject };
   }
 
   async #flushLoop(): Promise<void> {
@@ -153,12 +193,15 @@ export class LogWriter {
     // Bounded: each round removes one batch; new batches come only from appends.
     while (this.#queue.length > 0) {
       const batch = this.#queue.shift()!;
+      this.#writing = batch;
       try {
         await this.#writeBatch(batch);
+        this.#durableZxid = batch.lastZxid;
         batch.resolve();
       } catch (error) {
         this.#fail(batch, error);
       }
+      this.#writing = null;
       this.#recycle(batch.buffer);
     }
     this.#flushing = null;
@@ -184,12 +227,12 @@ export class LogWriter {
   async #startSegment(zxid: bigint): Promise<void> {
     const previous = this.#segment;
     this.#segment = null;
-    // Every batch of the previous segment was synced before this one was taken: just close it.
-    if (previous !== null) await previous.file.close();
+    if (previous !== null) await closeSegment(previous);
     const { disk, dataLogDir, forceSync, dbid } = this.#options;
-    const file = await disk.open(joinPath(dataLogDir, fileName(LOG_PREFIX, zxid)), OpenMode.create);
+    const name = fileName(LOG_PREFIX, zxid);
+    const file = await disk.open(joinPath(dataLogDir, name), OpenMode.create);
     await file.write(encodeFileHeader(LOG_MAGIC, dbid), 0);
-    const segment: Segment = { file, writeOffset: FILE_HEADER_BYTES, allocatedBytes: FILE_HEADER_BYTES };
+    const segment: Segment = { name, file, writeOffset: FILE_HEADER_BYTES, allocatedBytes: FILE_HEADER_BYTES };
     await this.#preallocate(segment, FILE_HEADER_BYTES + 1);
     if (forceSync) {
       await file.sync();
@@ -221,6 +264,17 @@ export class LogWriter {
   #recycle(buffer: Uint8Array): void {
     if (this.#pool.length < POOLED_BUFFERS_MAX && buffer.length <= 16 * INITIAL_BATCH_BYTES) this.#pool.push(buffer);
   }
+}
+
+/**
+ * Every batch of a segment was synced before the next segment was started, so closing needs no
+ * sync. The preallocated zeros are cut off first, so a closed segment's size is the size of its
+ * records: readFrom estimates what a DIFF would send from file sizes, as ZooKeeper does. The cut
+ * is not synced: after a crash the zeros may come back, which recovery reads as the end.
+ */
+async function closeSegment(segment: Segment): Promise<void> {
+  await segment.file.truncate(segment.writeOffset);
+  await segment.file.close();
 }
 
 function growBatch(batch: Batch, needBytes: number): void {

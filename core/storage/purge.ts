@@ -1,5 +1,5 @@
 import { type Disk, joinPath } from "../io/disk.ts";
-import { LOG_PREFIX, zxidFiles } from "./file_names.ts";
+import { lastIndexAtOrBefore, LOG_PREFIX, zxidFiles } from "./file_names.ts";
 import { listSnapshots } from "./snapshot_files.ts";
 
 /** What to purge. */
@@ -35,6 +35,7 @@ export async function purge(options: PurgeOptions): Promise<PurgeResult> {
   const keepFrom = snapshots.length - options.snapRetainCount;
   const oldestKeptZxid = snapshots[keepFrom]!.zxid;
   const segments = zxidFiles(LOG_PREFIX, await disk.list(dataLogDir));
+  // -1 when every segment starts after it: then every segment is kept.
   const firstNeeded = lastIndexAtOrBefore(segments, oldestKeptZxid);
   const deletedLogs = segments.slice(0, Math.max(0, firstNeeded)).map((s) => s.name);
   const deletedSnapshots = snapshots.slice(0, keepFrom).map((s) => s.name);
@@ -44,11 +45,4 @@ export async function purge(options: PurgeOptions): Promise<PurgeResult> {
   for (const name of deletedLogs) await disk.unlink(joinPath(dataLogDir, name));
   options.log?.(`purge: removed ${deletedSnapshots.length} snapshot(s) and ${deletedLogs.length} log segment(s) older than zxid 0x${oldestKeptZxid.toString(16)}`);
   return { deletedSnapshots, deletedLogs };
-}
-
-/** Index of the last file whose zxid is <= `zxid`, or -1 (then every segment is kept). */
-function lastIndexAtOrBefore(files: readonly { zxid: bigint }[], zxid: bigint): number {
-  let found = -1;
-  for (let i = 0; i < files.length; i += 1) if (files[i]!.zxid <= zxid) found = i;
-  return found;
 }

@@ -1,4 +1,5 @@
 import { type Disk, type DiskFile, joinPath, OpenMode, readFully } from "../io/disk.ts";
+import { replaceFile } from "./atomic_file.ts";
 import { crc32c } from "./crc32c.ts";
 import { checkFileHeader, decodeFileHeader, encodeFileHeader, FILE_HEADER_BYTES, SNAPSHOT_MAGIC } from "./file_header.ts";
 import { fileName, SNAPSHOT_PREFIX, TEMP_SUFFIX, zxidFiles, type ZxidFile } from "./file_names.ts";
@@ -31,22 +32,14 @@ export interface SnapshotWrite {
   readonly dbid: bigint;
   /** When false, skip fsyncs (tests and benchmarks only). */
   readonly forceSync: boolean;
+  /** The file name; `snapshot.<zxid>` unless given (a snapshot being installed is `install.<zxid>`). */
+  readonly name?: string;
 }
 
-/** Writes `snapshot.<zxid>` atomically (temp file, fsync, rename, directory fsync). */
+/** Writes `snapshot.<zxid>` (or `name`) atomically (temp file, fsync, rename, directory fsync). */
 export async function writeSnapshotFile(write: SnapshotWrite): Promise<void> {
-  const { disk, dataDir, zxid, data, forceSync } = write;
-  const finalPath = joinPath(dataDir, fileName(SNAPSHOT_PREFIX, zxid));
-  const tempPath = finalPath + TEMP_SUFFIX;
-  const file = await disk.open(tempPath, OpenMode.create);
-  try {
-    await writeSnapshotBytes(file, write);
-    if (forceSync) await file.sync();
-  } finally {
-    await file.close();
-  }
-  await disk.rename(tempPath, finalPath);
-  if (forceSync) await disk.syncDir(dataDir);
+  const name = write.name ?? fileName(SNAPSHOT_PREFIX, write.zxid);
+  await replaceFile({ disk: write.disk, dir: write.dataDir, name, forceSync: write.forceSync, write: (file) => writeSnapshotBytes(file, write) });
 }
 
 async function writeSnapshotBytes(file: DiskFile, write: SnapshotWrite): Promise<void> {

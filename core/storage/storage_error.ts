@@ -14,6 +14,19 @@ export const StorageErrorCode = {
   zxidGap: "zxid_gap",
   /** The log could not be written or synced; the store stops accepting appends. */
   writeFailed: "write_failed",
+  /**
+   * truncateAfter would have to go below every snapshot the dataDir keeps: the state at that zxid
+   * cannot be rebuilt from what stays, so the member needs a snapshot from the leader instead.
+   */
+  truncateBelowSnapshot: "truncate_below_snapshot",
+  /** The snapshot being installed does not verify, and the history it replaces is already partly gone. */
+  corruptSnapshot: "corrupt_snapshot",
+  /** A log read was overtaken by a truncation, a snapshot install or a purge of its segments. */
+  logRewritten: "log_rewritten",
+  /** currentEpoch or acceptedEpoch does not hold a decimal number (ZooKeeper refuses these too). */
+  badEpochFile: "bad_epoch_file",
+  /** The epoch files contradict each other or the log (e.g. acceptedEpoch below currentEpoch). */
+  epochMismatch: "epoch_mismatch",
 } as const;
 
 /** One of the values of {@link StorageErrorCode}. */

@@ -22,7 +22,10 @@ const SERVLET_API_JAR = "/usr/share/java/servlet-api.jar";
 export function zookeeperJars(version: ZooKeeperVersion): string[] {
   if (version === ZooKeeperVersion.v380) return [BOOKWORM_JAR];
   const dir = join(ORACLE_DIR, `zookeeper-${version}`);
-  return [join(dir, `zookeeper-${version}.jar`), join(dir, `zookeeper-jute-${version}.jar`)];
+  // Jute first: the main jar's manifest Class-Path names bookworm's zookeeper-jute.jar (3.8), and
+  // the JVM puts manifest entries right after the jar naming them, ahead of later -cp entries;
+  // 3.8's ConnectRequest (no readOnly setter) then kills every client connection of a 3.9 server.
+  return [join(dir, `zookeeper-jute-${version}.jar`), join(dir, `zookeeper-${version}.jar`)];
 }
 
 /** The classpath that runs a server or a client of that release (AdminServer included). */
