@@ -178,22 +178,23 @@ export class LearnerRole implements ServerRole {
   }
 
   #execute(effect: LearnerEffect): void {
-    const store = this.#storage.store();
+    // The store is looked up when each operation runs: a TRUNC ahead in the queue replaces it.
+    const store = () => this.#storage.store();
     switch (effect.kind) {
       case "send":
         return this.#link?.send(effect.packet);
       case "append":
-        return this.#persist.run(() => store.append({ zxid: effect.zxid, bytes: effect.bytes }), () => this.#persisted());
+        return this.#persist.run(() => store().append({ zxid: effect.zxid, bytes: effect.bytes }), () => this.#persisted());
       case "truncate":
         return this.#persist.run(() => this.#storage.truncateAndReload(effect.zxid), () => this.#persisted(), { exclusive: true });
       case "installSnapshot": {
         const bytes = encodeSnapshot(this.#host.db.tree, this.#host.db.sessions);
-        return this.#persist.run(() => store.installSnapshot(effect.zxid, bytes), () => this.#persisted(), { exclusive: true });
+        return this.#persist.run(() => store().installSnapshot(effect.zxid, bytes), () => this.#persisted(), { exclusive: true });
       }
       case "acceptedEpoch":
-        return this.#persist.run(() => store.writeAcceptedEpoch(effect.epoch), () => this.#persisted());
+        return this.#persist.run(() => store().writeAcceptedEpoch(effect.epoch), () => this.#persisted());
       case "currentEpoch":
-        return this.#persist.run(() => store.writeCurrentEpoch(effect.epoch), () => this.#persisted());
+        return this.#persist.run(() => store().writeCurrentEpoch(effect.epoch), () => this.#persisted());
       case "apply":
         return this.#apply(effect.bytes);
       case "leaderPacket":

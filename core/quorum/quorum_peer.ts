@@ -216,6 +216,7 @@ export class QuorumPeer {
     this.#store = this.#options.openStore();
     this.server.replaceStore(this.#store);
     await this.db.recover(this.#store, this.#options.clock, this.#options.log);
+    this.#epochs = await this.#store.readEpochs();
   }
 
   /** Called often (every tickTime/10 or so): election resends, role timeouts, pings, expiry. */

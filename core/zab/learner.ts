@@ -272,6 +272,8 @@ export class LearnerZab {
   persisted(): void {
     const done = this.#persisting.shift();
     if (done === undefined) throw new Error("learner: persisted() with nothing persisting");
+    // Even after the role ended: the txn is in the log, so fast-forwarding must apply it.
+    if (done.kind === "append") this.#markPersisted(done.value);
     if (this.#phase === LearnerPhase.stopped) return;
     switch (done.kind) {
       case "acceptedEpoch":
@@ -298,10 +300,14 @@ export class LearnerZab {
     }
   }
 
+  #markPersisted(zxid: bigint): void {
+    const txn = this.#pending.find((t) => t.zxid === zxid);
+    if (txn !== undefined) txn.persisted = true;
+  }
+
   #appended(zxid: bigint): void {
     const txn = this.#pending.find((t) => t.zxid === zxid);
     if (txn === undefined) return;
-    txn.persisted = true;
     const acking = this.#phase === LearnerPhase.upToDate || this.#phase === LearnerPhase.broadcast;
     if (acking && !this.#options.observer && !txn.committed) this.#send(packet(PacketType.ACK, zxid));
     this.#applyReady();

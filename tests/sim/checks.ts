@@ -19,6 +19,7 @@ export interface RunRecord {
 /** Every checker over one run; an empty list means the run was correct. */
 export function checkRun(run: RunRecord): Violation[] {
   return [
+    ...checkRecovery(run),
     ...checkLiveness(run),
     ...checkAgreement(run),
     ...checkOneLeaderPerEpoch(run),
@@ -27,6 +28,17 @@ export function checkRun(run: RunRecord): Violation[] {
     ...checkReadsSawWrites(run),
     ...checkClientZxidsMonotonic(run),
   ];
+}
+
+/**
+ * Every restart recovered its store (a crash never leaves a disk the member cannot start from),
+ * and no member halted on a store failure (none is injected).
+ */
+function checkRecovery(run: RunRecord): Violation[] {
+  return run.members.filter((m) => m.startFailures > 0 || m.halts > 0).map((m) => ({
+    check: "recovery",
+    detail: `member ${m.sid}: ${m.startFailures} failed start(s), ${m.halts} halt(s) on a store failure`,
+  }));
 }
 
 function checkLiveness(run: RunRecord): Violation[] {

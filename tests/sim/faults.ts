@@ -141,11 +141,11 @@ export class FaultInjector {
   }
 
   /** Ends every fault: partitions healed, pauses over, crashed members restarted. */
-  async heal(): Promise<void> {
+  heal(): void {
     this.#network.heal();
     for (const member of this.#members.values()) {
       member.pausedUntilMs = 0;
-      if (!member.up) await member.start();
+      if (!member.up) member.start();
     }
   }
 
@@ -165,7 +165,7 @@ export class FaultInjector {
         later(event.restartAfterMs, () => {
           if (member.up) return;
           this.#count("restart");
-          void member.start();
+          member.start();
         });
         return;
       }

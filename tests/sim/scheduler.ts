@@ -62,6 +62,8 @@ export class Scheduler {
   #nowMs = 0;
   #seq = 0;
   #steps = 0;
+  /** Exceptions thrown by callbacks: a simulated process must never throw into the event loop. */
+  readonly errors: unknown[] = [];
 
   get nowMs(): number {
     return this.#nowMs;
@@ -89,7 +91,11 @@ export class Scheduler {
       }
       this.#nowMs = next.atMs;
       this.#steps++;
-      next.run();
+      try {
+        next.run();
+      } catch (error) {
+        this.errors.push(error);
+      }
     }
     await drainMicrotasks();
     if (this.#nowMs < untilMs) this.#nowMs = untilMs;

@@ -5,7 +5,9 @@ import { ServerState } from "../../core/zab/vote.ts";
 import type { Scheduler } from "./scheduler.ts";
 import { SimClock } from "./sim_clock.ts";
 import type { SimNetwork } from "./sim_network.ts";
-import { DurableState, InterimStore } from "./interim_store.ts";
+import { MemoryDisk } from "../../core/io/memory_disk.ts";
+import { FileStore } from "../../core/storage/file_store.ts";
+import type { SeededRandom } from "../support/seeded_random.ts";
 
 /** What happened to members over a run (checked and reported). */
 export interface MemberEvent {
@@ -21,7 +23,9 @@ export interface MemberEvent {
  */
 export class SimMember {
   readonly sid: number;
-  readonly durable = new DurableState();
+  /** The member's disk: what was synced survives a crash, the rest is lost or torn. */
+  readonly disk: MemoryDisk;
+  readonly #rng: SeededRandom;
   readonly #scheduler: Scheduler;
   readonly #network: SimNetwork;
   readonly #settings: RoleSettings;
@@ -45,8 +49,13 @@ export class SimMember {
     driftPpm: number;
     tickEveryMs: number;
     onLog: (event: MemberEvent) => void;
+    rng: SeededRandom;
+    /** Virtual ms an fsync takes (drawn per sync). */
+    fsyncMs: () => number;
   }) {
     this.sid = options.sid;
+    this.#rng = options.rng;
+    this.disk = new MemoryDisk({ syncDelay: () => new Promise((resolve) => options.scheduler.after(options.fsyncMs(), resolve)) });
     this.#scheduler = options.scheduler;
     this.#network = options.network;
     this.#settings = options.settings;
@@ -68,9 +77,31 @@ export class SimMember {
     return this.#peer?.election.state ?? null;
   }
 
-  /** Starts a process on this member's durable state. */
-  async start(): Promise<void> {
+  /**
+   * Starts a process on this member's durable state. Recovery runs on virtual time (its fsyncs
+   * take time), so this returns at once; the process joins once it has loaded its data.
+   */
+  start(): void {
     if (this.#peer !== null) return;
+    this.#start().catch((error: unknown) => {
+      this.#onLog({ atMs: this.#scheduler.nowMs, sid: this.sid, line: `start failed: ${(error as Error).stack ?? error}` });
+      this.startFailures++;
+    });
+  }
+
+  /** Starts that threw (a store that could not recover): a checker reports them. */
+  startFailures = 0;
+  /** Times the process halted because its store failed. */
+  halts = 0;
+
+  #halted(incarnation: number): void {
+    if (this.#incarnation !== incarnation || this.#peer === null) return;
+    this.halts++;
+    this.crash();
+    this.#scheduler.after(500, () => this.start());
+  }
+
+  async #start(): Promise<void> {
     const incarnation = ++this.#incarnation;
     const clock = new SimClock(this.#scheduler, { driftPpm: this.#driftPpm });
     const peer = new QuorumPeer({
@@ -78,9 +109,17 @@ export class SimMember {
       settings: this.#settings,
       clock,
       transport: this.#network.transportFor(this.sid),
-      openStore: () => new InterimStore(this.durable),
+      openStore: () => new FileStore({
+        disk: this.disk,
+        dataDir: "/data",
+        snapCount: 200,
+        preAllocSizeKb: 64,
+        random: () => this.#rng.next(),
+      }),
       log: (line) => this.#onLog({ atMs: this.#scheduler.nowMs, sid: this.sid, line }),
       connectRetryMs: 200,
+      // A member that cannot persist halts (ZooKeeper exits); its supervisor restarts it.
+      server: { onFatal: () => this.#halted(incarnation) },
     });
     this.#peer = peer;
     peer.server.onApplied((header, _txn, bytes) => this.applied.push({ zxid: header.zxid, bytes: bytes ?? null, incarnation }));
@@ -93,11 +132,15 @@ export class SimMember {
     this.#scheduler.after(this.#tickEveryMs, tick);
   }
 
-  /** SIGKILL: the process is gone at once; only what its disk holds survives. */
-  crash(): void {
+  /**
+   * SIGKILL: the process is gone at once; only what its disk synced survives, and with `tear`
+   * the last unsynced write of one file half-reaches the platter.
+   */
+  crash(tear?: { path: string; keepBytes: number }): void {
     if (this.#peer === null) return;
     this.#network.crash(this.sid);
     this.#peer = null;
+    this.disk.crash(tear === undefined ? {} : { tear });
   }
 
   /** The server state name for reports ("down" when crashed). */

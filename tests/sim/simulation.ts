@@ -63,7 +63,17 @@ const KEYS = ["/r0", "/r1", "/r2"];
  * converge and serve; then every checker runs. The same seed always gives the same run.
  */
 export async function simulate(partial: Partial<SimOptions> = {}): Promise<SimReport> {
-  const options: SimOptions = { ...DEFAULT_SIM, ...partial };
+  const rejections: unknown[] = [];
+  const onRejection = (reason: unknown) => rejections.push(reason);
+  process.on("unhandledRejection", onRejection);
+  try {
+    return await run({ ...DEFAULT_SIM, ...partial }, rejections);
+  } finally {
+    process.off("unhandledRejection", onRejection);
+  }
+}
+
+async function run(options: SimOptions, rejections: unknown[]): Promise<SimReport> {
   const rng = new SeededRandom(options.seed);
   const scheduler = new Scheduler();
   const network = new SimNetwork(scheduler, new SeededRandom(rng.int(2 ** 31)));
@@ -78,8 +88,10 @@ export async function simulate(partial: Partial<SimOptions> = {}): Promise<SimRe
     driftPpm: options.faults === null ? 0 : rng.int(200) - 100,
     tickEveryMs: Math.max(5, Math.floor(options.tickTime / 10)),
     onLog: (event) => trace.push(event),
+    rng: new SeededRandom(rng.int(2 ** 31)),
+    fsyncMs: fsyncTimes(new SeededRandom(rng.int(2 ** 31)), options.faults !== null),
   }));
-  for (const member of members) await member.start();
+  for (const member of members) member.start();
   const clients = Array.from({ length: options.clients }, (_, i) => new SimClient({
     index: i, scheduler, network, members, rng: new SeededRandom(rng.int(2 ** 31)), sessionTimeoutMs: options.tickTime * 15,
   }));
@@ -94,13 +106,16 @@ export async function simulate(partial: Partial<SimOptions> = {}): Promise<SimRe
   for (const client of clients) driveClient(scheduler, client, new SeededRandom(rng.int(2 ** 31)), options.opsPerClient, thinkMs);
   faults.start(schedule);
   await scheduler.runUntil(scheduler.nowMs + options.safetyMs);
-  await faults.heal();
+  faults.heal();
   const converged = await waitConverged(scheduler, members, options.livenessMs);
   for (const client of clients) client.stop();
   await scheduler.runUntil(scheduler.nowMs + options.tickTime * 5);
 
   const history = clients.flatMap((c) => c.history);
   const violations = checkRun({ members, history, trace, converged });
+  for (const error of [...scheduler.errors, ...rejections]) {
+    violations.push({ check: "no exceptions", detail: (error as Error)?.stack ?? String(error) });
+  }
   const count = (o: string) => history.filter((h) => h.outcome === o).length;
   return {
     seed: options.seed,
@@ -113,6 +128,11 @@ export async function simulate(partial: Partial<SimOptions> = {}): Promise<SimRe
     steps: scheduler.steps,
     trace: options.trace || violations.length > 0 ? trace : [],
   };
+}
+
+/** fsync latency: mostly a fraction of a ms, sometimes slow (tens of ms) when faults are on. */
+function fsyncTimes(rng: SeededRandom, slowSometimes: boolean): () => number {
+  return () => (slowSometimes && rng.chance(0.02) ? 20 + rng.int(200) : 0.2 + rng.next() * 2);
 }
 
 function settingsFor(options: SimOptions): RoleSettings {
