@@ -87,11 +87,17 @@ test("epoch files are read as ZooKeeper reads them (first line, a Java long) and
   }
 });
 
-test("an acceptedEpoch below currentEpoch, or a currentEpoch behind the log, is refused", async () => {
+test("an acceptedEpoch below currentEpoch, or a log ahead of both epochs, is refused", async () => {
   const below = await fileStoreWith({ currentEpoch: "4", acceptedEpoch: "3" });
   await assert.rejects(below.store.readEpochs(), (e: unknown) => e instanceof StorageError && e.code === "epoch_mismatch" && /accepted epoch 3 is less than the current epoch 4/.test(e.message));
-  const behind = await fileStoreWith({ currentEpoch: "2", acceptedEpoch: "3" }, [EPOCH3 + 1n]);
-  await assert.rejects(behind.store.readEpochs(), (e: unknown) => e instanceof StorageError && e.code === "epoch_mismatch" && /current epoch 2 is older than the last zxid 0x300000001/.test(e.message));
+  const ahead = await fileStoreWith({ currentEpoch: "2", acceptedEpoch: "2" }, [EPOCH3 + 1n]);
+  await assert.rejects(ahead.store.readEpochs(), (e: unknown) => e instanceof StorageError && e.code === "epoch_mismatch" && /current epoch 2 is older than the last zxid 0x300000001/.test(e.message));
+});
+
+test("a sync interrupted by a crash (txns of the accepted epoch logged, currentEpoch not yet written) still starts, at the older current epoch", async () => {
+  const { store, lines } = await fileStoreWith({ currentEpoch: "2", acceptedEpoch: "3" }, [EPOCH3 + 1n]);
+  assert.deepEqual(await store.readEpochs(), { currentEpoch: 2n, acceptedEpoch: 3n });
+  assert.ok(lines.some((l) => /accepted but not yet current/.test(l)), lines.join(" | "));
 });
 
 test("a currentEpoch.tmp left by a crash repairs a currentEpoch behind the log, as in ZooKeeper", async () => {

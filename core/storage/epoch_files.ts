@@ -13,7 +13,10 @@ export const CURRENT_EPOCH_FILE = "currentEpoch";
 /** See {@link CURRENT_EPOCH_FILE}. */
 export const ACCEPTED_EPOCH_FILE = "acceptedEpoch";
 
-/** A member's epochs. Invariant: acceptedEpoch >= currentEpoch >= epoch of the last logged zxid. */
+/**
+ * A member's epochs. Invariants: acceptedEpoch >= currentEpoch, and acceptedEpoch >= the epoch of
+ * the last logged zxid (currentEpoch is below it only while a sync is unfinished).
+ */
 export interface Epochs {
   readonly currentEpoch: bigint;
   readonly acceptedEpoch: bigint;
@@ -66,6 +69,13 @@ export function decideEpochs(found: FoundEpochs, lastZxid: bigint): EpochDecisio
       notes.push(`${CURRENT_EPOCH_FILE}${TEMP_SUFFIX} found: current epoch set to ${tmp}`);
       current = tmp;
       writeCurrent = true;
+    } else if (found.acceptedEpoch !== null && found.acceptedEpoch >= epochOfZxid) {
+      // A learner logs the new leader's history as it arrives and records currentEpoch once all
+      // of it is durable (NEWLEADER); a crash in between leaves txns of the accepted epoch in the
+      // log. ZooKeeper refuses to start then; keeping the older current epoch is safe (the member
+      // ranks below every member that finished that sync) and keeps it available.
+      notes.push(`the last zxid 0x${lastZxid.toString(16)} is of epoch ${epochOfZxid}, accepted but not yet current ` +
+        `(a sync was interrupted): current epoch stays ${current}`);
     } else {
       throw new StorageError(StorageErrorCode.epochMismatch, `the current epoch ${current} is older than the last zxid 0x${lastZxid.toString(16)} (epoch ${epochOfZxid})`);
     }

@@ -13,6 +13,8 @@ export interface FaultRates {
   readonly resetEveryMs: number;
   readonly pauseEveryMs: number;
   readonly clientPartitionEveryMs: number;
+  /** Several members lose power at the same instant (a rack, a zone). */
+  readonly powerLossEveryMs: number;
 }
 
 export const DEFAULT_FAULTS: FaultRates = {
@@ -23,6 +25,7 @@ export const DEFAULT_FAULTS: FaultRates = {
   resetEveryMs: 3_000,
   pauseEveryMs: 9_000,
   clientPartitionEveryMs: 8_000,
+  powerLossEveryMs: 12_000,
 };
 
 /**
@@ -31,6 +34,7 @@ export const DEFAULT_FAULTS: FaultRates = {
  */
 export type FaultEvent =
   | { readonly kind: "crash"; readonly atMs: number; readonly sid: number; readonly restartAfterMs: number }
+  | { readonly kind: "powerLoss"; readonly atMs: number; readonly sids: readonly number[]; readonly restartAfterMs: readonly number[] }
   | { readonly kind: "partition"; readonly atMs: number; readonly sid: number; readonly durationMs: number }
   | { readonly kind: "asymmetric"; readonly atMs: number; readonly from: number; readonly to: number; readonly durationMs: number }
   | { readonly kind: "clog"; readonly atMs: number; readonly links: readonly (readonly [number, number])[]; readonly stepMs: number; readonly unclogAfterMs: number; readonly unclogOrder: readonly number[] }
@@ -49,9 +53,10 @@ export function planFaults(
   rng: SeededRandom,
   rates: Partial<FaultRates>,
   durationMs: number,
-  sids: readonly number[],
+  sidsIn: readonly number[],
   clients: number,
 ): FaultEvent[] {
+  const sids = sidsIn;
   const r = { ...DEFAULT_FAULTS, ...rates };
   const events: FaultEvent[] = [];
   const every = (meanMs: number, make: (atMs: number) => FaultEvent | null) => {
@@ -63,6 +68,10 @@ export function planFaults(
   };
   const sid = () => rng.pick(sids);
   every(r.crashEveryMs, (atMs) => ({ kind: "crash", atMs, sid: sid(), restartAfterMs: 200 + rng.int(3_000) }));
+  every(r.powerLossEveryMs, (atMs) => {
+    const sids = [...sidsIn].sort(() => rng.next() - 0.5).slice(0, 2 + rng.int(Math.max(1, sidsIn.length - 1)));
+    return { kind: "powerLoss", atMs, sids, restartAfterMs: sids.map(() => 200 + rng.int(6_000)) };
+  });
   every(r.partitionEveryMs, (atMs) => ({ kind: "partition", atMs, sid: sid(), durationMs: 500 + rng.int(5_000) }));
   every(r.asymmetricEveryMs, (atMs) => {
     const from = sid();
@@ -101,6 +110,8 @@ export function describeFault(event: FaultEvent): string {
   switch (event.kind) {
     case "crash":
       return `${at}: SIGKILL member ${event.sid}, restart after ${event.restartAfterMs} ms`;
+    case "powerLoss":
+      return `${at}: power loss on members ${event.sids.join(", ")}, back after ${event.restartAfterMs.join(", ")} ms`;
     case "partition":
       return `${at}: isolate member ${event.sid} for ${event.durationMs} ms`;
     case "asymmetric":
@@ -169,6 +180,15 @@ export class FaultInjector {
         });
         return;
       }
+      case "powerLoss":
+        this.#count("powerLoss");
+        event.sids.forEach((sid, i) => {
+          const member = this.#members.get(sid)!;
+          if (!member.up) return;
+          member.crash();
+          later(event.restartAfterMs[i]!, () => member.start());
+        });
+        return;
       case "partition": {
         const others = [...this.#members.keys()].filter((s) => s !== event.sid);
         for (const other of others) this.#blockBoth(event.sid, other);

@@ -53,6 +53,7 @@ class SimClientSocket implements ServerSocket {
   #lastToServerMs = 0;
   handler: SocketHandler | null = null;
   closed = false;
+  readonly #unregister: () => void;
 
   constructor(network: SimNetwork, clientNode: string, clientIndex: number, sid: number, toClient: (bytes: Uint8Array) => void, closed: () => void) {
     this.#network = network;
@@ -62,6 +63,12 @@ class SimClientSocket implements ServerSocket {
     this.remotePort = 10_000 + clientIndex;
     this.#toClient = toClient;
     this.#closedByServer = closed;
+    this.#unregister = network.clientConnected(sid, this);
+  }
+
+  /** The member's process died: the connection is gone at once, on both ends. */
+  drop(): void {
+    this.#breakLink();
   }
 
   #at(last: number): number {
@@ -96,6 +103,7 @@ class SimClientSocket implements ServerSocket {
   #breakLink(): void {
     if (this.closed) return;
     this.closed = true;
+    this.#unregister();
     this.#network.scheduler.after(this.#network.latencyMs(), () => {
       this.handler?.closed();
       this.#closedByServer();

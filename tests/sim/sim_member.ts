@@ -8,6 +8,7 @@ import type { SimNetwork } from "./sim_network.ts";
 import { MemoryDisk } from "../../core/io/memory_disk.ts";
 import { FileStore } from "../../core/storage/file_store.ts";
 import type { SeededRandom } from "../support/seeded_random.ts";
+import { ProcessDisk } from "./process_disk.ts";
 
 /** What happened to members over a run (checked and reported). */
 export interface MemberEvent {
@@ -34,6 +35,7 @@ export class SimMember {
   readonly #tickEveryMs: number;
   readonly #onLog: (event: MemberEvent) => void;
   #peer: QuorumPeer | null = null;
+  #processDisk: ProcessDisk | null = null;
   #incarnation = 0;
   /** Every txn applied by any incarnation, in order (for the agreement check). */
   readonly applied: { zxid: bigint; bytes: Uint8Array | null; incarnation: number }[] = [];
@@ -83,7 +85,10 @@ export class SimMember {
    */
   start(): void {
     if (this.#peer !== null) return;
+    const incarnation = this.#incarnation + 1;
     this.#start().catch((error: unknown) => {
+      // Killed while starting: nothing failed, the process is simply gone.
+      if (this.#incarnation !== incarnation || this.#peer === null) return;
       this.#onLog({ atMs: this.#scheduler.nowMs, sid: this.sid, line: `start failed: ${(error as Error).stack ?? error}` });
       this.startFailures++;
     });
@@ -104,13 +109,15 @@ export class SimMember {
   async #start(): Promise<void> {
     const incarnation = ++this.#incarnation;
     const clock = new SimClock(this.#scheduler, { driftPpm: this.#driftPpm });
+    const disk = new ProcessDisk(this.disk);
+    this.#processDisk = disk;
     const peer = new QuorumPeer({
       config: this.#config,
       settings: this.#settings,
       clock,
       transport: this.#network.transportFor(this.sid),
       openStore: () => new FileStore({
-        disk: this.disk,
+        disk,
         dataDir: "/data",
         snapCount: 200,
         preAllocSizeKb: 64,
@@ -140,6 +147,7 @@ export class SimMember {
     if (this.#peer === null) return;
     this.#network.crash(this.sid);
     this.#peer = null;
+    this.#processDisk?.kill();
     this.disk.crash(tear === undefined ? {} : { tear });
   }
 

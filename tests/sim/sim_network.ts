@@ -54,6 +54,8 @@ export class SimNetwork {
   readonly #blocked = new Set<string>();
   readonly #transports = new Map<number, SimTransport>();
   readonly #pausedUntil = new Map<number, number>();
+  /** Client connections per member: a dead process's clients see their connections drop. */
+  readonly #clientSockets = new Map<number, Set<{ drop(): void }>>();
   readonly #links = new Set<SimLinkPair>();
   readonly stats: NetworkStats = {
     notificationsSent: 0, notificationsDropped: 0, notificationsDuplicated: 0, notificationsReordered: 0,
@@ -87,7 +89,17 @@ export class SimNetwork {
   crash(sid: number): void {
     this.#transports.get(sid)?.kill();
     this.#transports.delete(sid);
+    for (const socket of [...(this.#clientSockets.get(sid) ?? [])]) socket.drop();
+    this.#clientSockets.delete(sid);
     for (const pair of [...this.#links]) if (pair.touches(sid)) pair.reset("peer process died");
+  }
+
+  /** Registers a client connection to member `sid` (until it closes). */
+  clientConnected(sid: number, socket: { drop(): void }): () => void {
+    let set = this.#clientSockets.get(sid);
+    if (set === undefined) this.#clientSockets.set(sid, (set = new Set()));
+    set.add(socket);
+    return () => set.delete(socket);
   }
 
   isUp(sid: number): boolean {

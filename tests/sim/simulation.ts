@@ -26,6 +26,8 @@ export interface SimOptions {
   readonly tickTime: number;
   /** Keep every member log line (for `--trace`). */
   readonly trace: boolean;
+  /** Share of fsyncs that take 20-220 ms instead of about a millisecond (faults on only). */
+  readonly slowFsyncRate: number;
 }
 
 export const DEFAULT_SIM: SimOptions = {
@@ -39,6 +41,7 @@ export const DEFAULT_SIM: SimOptions = {
   faults: {},
   tickTime: 200,
   trace: false,
+  slowFsyncRate: 0.05,
 };
 
 /** What a run did and found. */
@@ -89,7 +92,7 @@ async function run(options: SimOptions, rejections: unknown[]): Promise<SimRepor
     tickEveryMs: Math.max(5, Math.floor(options.tickTime / 10)),
     onLog: (event) => trace.push(event),
     rng: new SeededRandom(rng.int(2 ** 31)),
-    fsyncMs: fsyncTimes(new SeededRandom(rng.int(2 ** 31)), options.faults !== null),
+    fsyncMs: fsyncTimes(new SeededRandom(rng.int(2 ** 31)), options.faults === null ? 0 : options.slowFsyncRate),
   }));
   for (const member of members) member.start();
   const clients = Array.from({ length: options.clients }, (_, i) => new SimClient({
@@ -130,9 +133,9 @@ async function run(options: SimOptions, rejections: unknown[]): Promise<SimRepor
   };
 }
 
-/** fsync latency: mostly a fraction of a ms, sometimes slow (tens of ms) when faults are on. */
-function fsyncTimes(rng: SeededRandom, slowSometimes: boolean): () => number {
-  return () => (slowSometimes && rng.chance(0.02) ? 20 + rng.int(200) : 0.2 + rng.next() * 2);
+/** fsync latency: mostly about a millisecond, sometimes slow (tens to hundreds of ms). */
+function fsyncTimes(rng: SeededRandom, slowRate: number): () => number {
+  return () => (rng.chance(slowRate) ? 20 + rng.int(200) : 0.2 + rng.next() * 2);
 }
 
 function settingsFor(options: SimOptions): RoleSettings {

@@ -1,0 +1,53 @@
+/**
+ * Deliberately broken builds: each is a textual change to one source file that breaks one
+ * safety rule of ZAB. The mutation test applies each to a copy of the sources and expects the
+ * simulator's checkers to catch it within a bounded number of seeds, which proves they bite.
+ */
+export interface Mutant {
+  readonly name: string;
+  /** The rule the mutant breaks. */
+  readonly breaks: string;
+  readonly file: string;
+  readonly find: string;
+  readonly replace: string;
+}
+
+export const MUTANTS: readonly Mutant[] = [
+  {
+    name: "ack-before-persist",
+    breaks: "a follower ACKs a proposal only once it is durable",
+    file: "core/zab/learner.ts",
+    find: `    this.#pending.push({ zxid: p.zxid, bytes: p.data, committed, persisted: false });`,
+    replace: `    this.#pending.push({ zxid: p.zxid, bytes: p.data, committed, persisted: false });
+    if (!committed && this.#phase === LearnerPhase.broadcast) this.#send(packet(PacketType.ACK, p.zxid));`,
+  },
+  {
+    name: "commit-without-quorum",
+    breaks: "the leader commits only what a quorum acked",
+    file: "core/zab/leader.ts",
+    find: `      if (!containsQuorum(this.#options.config, next.acks)) return;`,
+    replace: `      if (next.acks.size === 0) return;`,
+  },
+  {
+    name: "skip-trunc",
+    breaks: "a learner told TRUNC cuts its log before taking the leader's history",
+    file: "core/zab/learner.ts",
+    find: `        this.#persist("truncate", p.zxid);
+        this.#effects.push({ kind: "truncate", zxid: p.zxid });`,
+    replace: ``,
+  },
+  {
+    name: "current-epoch-early",
+    breaks: "currentEpoch is written only after the leader's history is durable (at NEWLEADER)",
+    file: "core/zab/learner.ts",
+    find: `      this.#persist("acceptedEpoch", newEpoch);
+      this.#effects.push({ kind: "acceptedEpoch", epoch: newEpoch });`,
+    replace: `      this.#persist("acceptedEpoch", newEpoch);
+      this.#effects.push({ kind: "acceptedEpoch", epoch: newEpoch });
+      this.#persist("currentEpoch", newEpoch);
+      this.#effects.push({ kind: "currentEpoch", epoch: newEpoch });`,
+  },
+];
+
+/** Simulation settings that make crash-related mutants show within a few hundred seeds. */
+export const MUTATION_SIM = { slowFsyncRate: 0.3, faults: { powerLossEveryMs: 2_000 } } as const;
