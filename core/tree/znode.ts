@@ -20,6 +20,8 @@ export interface ZNode {
   childrenPeak: number;
   /** The children in ZooKeeper's order, computed on the first getChildren after a change. */
   childOrder: readonly string[] | null;
+  /** This node's share of the tree digest (tree_digest.ts), kept by the DataTree that holds it. */
+  digest: number;
 }
 
 export function newZNode(
@@ -40,6 +42,7 @@ export function newZNode(
     children: new Set(),
     childrenPeak: 0,
     childOrder: null,
+    digest: 0,
   };
 }
 
