@@ -4,7 +4,10 @@
 // codec against a real ZooKeeper 3.9.3 log.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { JuteError, JuteWriter, OpCode, writeAcls, type ACL } from "../core/proto/mod.ts";
+import { OutstandingChanges } from "../core/pipeline/change_record.ts";
+import { prepWrite } from "../core/pipeline/prep.ts";
+import { JuteError, JuteReader, JuteWriter, OpCode, writeAcls, type ACL } from "../core/proto/mod.ts";
+import { DataTree } from "../core/tree/data_tree.ts";
 import { CONTAINER_OWNER, ttlOwner } from "../core/tree/ephemeral_type.ts";
 import { NULL_DATA } from "../core/tree/znode.ts";
 import type { Txn, TxnHeader } from "../core/txn/txn.ts";
@@ -159,5 +162,36 @@ test("fuzz: mutated and random bytes decode or fail with JuteError, never anythi
     } catch (error) {
       assert.ok(error instanceof JuteError, `round ${round}: ${String(error)}`);
     }
+  }
+});
+
+test("prep only builds txns whose records say the same: the opcode, not the flags, picks the owner", () => {
+  const tree = new DataTree({ extendedTypesEnabled: true });
+  const ctx = { tree, outstanding: new OutstandingChanges(), extendedTypesEnabled: true, checkSession: () => {} };
+  const request = (type: number, path: string, flags: number, ttl?: bigint) => {
+    const w = new JuteWriter(64);
+    w.ustring(path).buffer(null);
+    writeAcls(w, ACL_A);
+    w.int(flags);
+    if (ttl !== undefined) w.long(ttl);
+    return { sessionId: SESSION, cxid: 1, type, body: new JuteReader(w.bytes().slice()), authIds: [] };
+  };
+  const cases: [ReturnType<typeof request>, number, bigint | null][] = [
+    // ZooKeeper logs a CreateTxn for a plain create with the container flag: an ordinary node.
+    [request(OpCode.create, "/plain", 4), OpCode.create, 0n],
+    [request(OpCode.createContainer, "/container", 0), OpCode.createContainer, CONTAINER_OWNER],
+    [request(OpCode.create2, "/eph", 1), OpCode.create2, SESSION],
+    [request(OpCode.createTTL, "/ttl", 5, 1000n), OpCode.createTTL, ttlOwner(1000n)],
+    // ZooKeeper 3.9 logs a CreateTTLTxn it then cannot apply; Paddock refuses the request.
+    [request(OpCode.createTTL, "/no-ttl-mode", 0, -1n), OpCode.error, null],
+  ];
+  let zxid = 1n;
+  for (const [req, type, owner] of cases) {
+    const prepared = prepWrite(ctx, req, zxid++, 5n);
+    assert.ok(!("malformed" in prepared));
+    assert.equal(prepared.txn.type, type);
+    if (owner !== null) assert.equal((prepared.txn as { ephemeralOwner: bigint }).ephemeralOwner, owner);
+    else assert.deepEqual(prepared.txn, { type: OpCode.error, err: -8 });
+    assert.deepEqual(decodeTxn(encodeTxn(prepared.header, prepared.txn)), { header: prepared.header, txn: prepared.txn });
   }
 });

@@ -1,3 +1,4 @@
+import { copyBytes } from "./small_copies.ts";
 import { WireError, WireErrorCode } from "./wire_error.ts";
 
 const decoder = new TextDecoder();
@@ -60,12 +61,12 @@ export class WireCursor {
     return length;
   }
 
-  /** A jute buffer (a copy), null for length -1. */
+  /** A jute buffer (a copy, small ones sharing a slab), null for length -1. */
   buffer(what: string): Uint8Array | null {
     const length = this.length(what);
     if (length === -1) return null;
     this.#need(length);
-    const value = Uint8Array.prototype.slice.call(this.#bytes, this.offset, this.offset + length);
+    const value = copyBytes(this.#bytes, this.offset, this.offset + length);
     this.offset += length;
     return value;
   }

@@ -74,7 +74,8 @@ export function* encodeZkSnapshot(
   const stack: { path: string; children: readonly string[]; next: number }[] = [];
   const visit = (path: string, node: ZNode) => {
     writeNode(w, path, node, refOf(refs, node.acl));
-    stack.push({ path: path === ROOT ? "" : path, children: tree.childrenOf(node), next: 0 });
+    // Most nodes are leaves: no frame, no ordering of an empty set.
+    if (node.children.size > 0) stack.push({ path: path === ROOT ? "" : path, children: tree.childrenOf(node), next: 0 });
   };
   visit(ROOT, tree.getNode(ROOT)!);
   while (stack.length > 0) {
