@@ -106,3 +106,11 @@ test("the digest sum wraps modulo 2^64 exactly, in both directions", () => {
   negative.remove(5);
   assert.equal(negative.value, -5n);
 });
+
+test("with zookeeper.digest.enabled=false the digest is 0, as ZooKeeper reports it", () => {
+  const tree = new DataTree({ digestEnabled: false });
+  tree.createNode("/a", { data: NULL_DATA, acl: OPEN, ephemeralOwner: 0n, parentCVersion: 1, zxid: 1n, time: 1n });
+  tree.setData("/a", new Uint8Array([1]), 1, 2n, 2n);
+  tree.deleteNode("/a", 3n);
+  assert.equal(tree.digest, 0n);
+});

@@ -48,9 +48,16 @@ export class DataTree {
   /** Bytes of path + data over all nodes, as ZooKeeper's `approximate_data_size`. */
   approximateDataSize = 0;
   readonly #digest = new DigestSum();
+  readonly #digestEnabled: boolean;
 
-  constructor({ extendedTypesEnabled = false }: { extendedTypesEnabled?: boolean } = {}) {
+  /**
+   * @param extendedTypesEnabled zookeeper.extendedTypesEnabled: TTL nodes.
+   * @param digestEnabled zookeeper.digest.enabled (default true, as in ZooKeeper): keep the tree
+   *   digest. Off, `digest` is 0 as ZooKeeper reports it, and no write pays for the hashing.
+   */
+  constructor({ extendedTypesEnabled = false, digestEnabled = true }: { extendedTypesEnabled?: boolean; digestEnabled?: boolean } = {}) {
     this.extendedTypesEnabled = extendedTypesEnabled;
+    this.#digestEnabled = digestEnabled;
     const base = { data: EMPTY, zxid: 0n, time: 0n, ephemeralOwner: 0n };
     this.#put(ROOT, newZNode({ ...base, acl: OPEN_ACL }));
     this.#put(ZOOKEEPER_NODE, newZNode({ ...base, acl: OPEN_ACL }));
@@ -83,12 +90,14 @@ export class DataTree {
   #put(path: string, node: ZNode): void {
     this.nodes.set(path, node);
     this.approximateDataSize += path.length + node.data.length;
+    if (!this.#digestEnabled) return;
     node.digest = nodeDigest(path, node);
     this.#digest.add(node.digest);
   }
 
   /** After a node's data or Stat changed: swaps its old digest for the new one. */
   #rehash(path: string, node: ZNode): void {
+    if (!this.#digestEnabled) return;
     this.#digest.remove(node.digest);
     node.digest = nodeDigest(path, node);
     this.#digest.add(node.digest);

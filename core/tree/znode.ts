@@ -42,7 +42,9 @@ export function newZNode(
     children: new Set(),
     childrenPeak: 0,
     childOrder: null,
-    digest: 0,
+    // -0 is not a small integer: the field starts as a double, as every digest (up to 2^32) is,
+    // so V8 never has to migrate ZNode objects to a new field layout.
+    digest: -0,
   };
 }
 
