@@ -36,6 +36,7 @@ import { encodeQuorumPacket, PacketType, packetTypeName, type QuorumPacket, Quor
 import { WireError, WireErrorCode } from "../core/zab/wire/wire_error.ts";
 import { encodeZkSnapshot, ZkSnapshotDecoder } from "../core/zab/wire/zk_snapshot.ts";
 import { SeededRandom } from "./support/seeded_random.ts";
+import { concatBytes } from "./support/bytes.ts";
 
 const TXN = encodeTxn(
   { sessionId: 5n, cxid: 1, zxid: makeZxid(3n, 9n), time: 7n, type: OpCode.setData },
@@ -83,15 +84,6 @@ function parseAll(bytes: Uint8Array, chunkSize: () => number, parser = new Quoru
   return out;
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
 
 test("every packet type has ZooKeeper's number and name, and the list covers them all", () => {
   assert.deepEqual(Object.values(PacketType).sort((a, b) => a - b), Array.from({ length: 19 }, (_, i) => i + 1));
@@ -108,7 +100,7 @@ test("the record layout: int type, long zxid, buffer data (-1 null), vector<Id> 
 });
 
 test("all packets round-trip through the parser, whole, byte by byte and in random chunks", () => {
-  const stream = concat(PACKETS.map(encodeQuorumPacket));
+  const stream = concatBytes(PACKETS.map(encodeQuorumPacket));
   assert.deepEqual(parseAll(stream, () => stream.length), PACKETS);
   assert.deepEqual(parseAll(stream, () => 1), PACKETS);
   const random = new SeededRandom(42);
@@ -140,7 +132,7 @@ test("payload readers give back what the builders put in", () => {
 test("a SNAP's snapshot sits between packets: SNAP, the snapshot, NEWLEADER, UPTODATE, in any chunking", () => {
   const leaderTree = new DataTree();
   leaderTree.createNode("/from-leader", { data: new Uint8Array([1, 2]), acl: [{ perms: 31, id: { scheme: "world", id: "anyone" } }], ephemeralOwner: 0n, parentCVersion: 1, zxid: 5n, time: 6n });
-  const stream = concat([
+  const stream = concatBytes([
     encodeQuorumPacket(bareQuorumPacket(PacketType.SNAP, 5n)),
     ...encodeZkSnapshot(leaderTree, [{ sessionId: 9n, timeoutMs: 4000 }], { chunkBytes: 64 }),
     encodeQuorumPacket(newLeaderPacket(1n, CONFIG)),
@@ -187,7 +179,7 @@ test("oversized data, a huge authinfo count and garbage are WireErrors before an
 });
 
 test("fuzz: random and mutated streams yield packets or a WireError; a cut stream waits, never hangs", () => {
-  const stream = concat(PACKETS.map(encodeQuorumPacket));
+  const stream = concatBytes(PACKETS.map(encodeQuorumPacket));
   const random = new SeededRandom(1234);
   for (let round = 0; round < 2000; round++) {
     const input = round % 3 === 0 ? new Uint8Array(random.int(200)).map(() => random.int(256)) : stream.slice(0, random.int(stream.length + 1));

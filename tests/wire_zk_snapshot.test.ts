@@ -13,6 +13,7 @@ import { WireError, WireErrorCode } from "../core/zab/wire/wire_error.ts";
 import { encodeZkSnapshot, type SessionTimeout, ZkSnapshotDecoder } from "../core/zab/wire/zk_snapshot.ts";
 import { decodeZkSnapshotFile, encodeZkSnapshotFile } from "../core/zab/wire/zk_snapshot_file.ts";
 import { SeededRandom } from "./support/seeded_random.ts";
+import { concatBytes } from "./support/bytes.ts";
 
 const OPEN: ACL[] = [{ perms: 31, id: { scheme: "world", id: "anyone" } }];
 const READ: ACL[] = [{ perms: 1, id: { scheme: "world", id: "anyone" } }, { perms: 31, id: { scheme: "digest", id: "a:b=" } }];
@@ -71,16 +72,6 @@ function image(tree: DataTree): Map<string, unknown> {
   return out;
 }
 
-function concat(chunks: Iterable<Uint8Array>): Uint8Array {
-  const list = [...chunks];
-  const out = new Uint8Array(list.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of list) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
 
 function decodeInChunks(bytes: Uint8Array, sizes: () => number): { tree: DataTree; decoder: ZkSnapshotDecoder } {
   const tree = new DataTree({ extendedTypesEnabled: true });
@@ -99,7 +90,7 @@ function decodeInChunks(bytes: Uint8Array, sizes: () => number): { tree: DataTre
 
 test("a tree survives encode and decode: every field, the digest, the sessions, the bytes", () => {
   const tree = sampleTree();
-  const bytes = concat(encodeZkSnapshot(tree, SESSIONS, { chunkBytes: 4096 }));
+  const bytes = concatBytes(encodeZkSnapshot(tree, SESSIONS, { chunkBytes: 4096 }));
   const { tree: copy, decoder } = decodeInChunks(bytes, () => bytes.length);
   assert.equal(copy.digest, tree.digest);
   assert.equal(copy.nodeCount, tree.nodeCount);
@@ -115,16 +106,16 @@ test("decoded and encoded again, a snapshot keeps its bytes (when no node ever h
   // A loaded node's HashSet is sized for the children it has, as in ZooKeeper; a node that once
   // had more lists them in another order, so only such a tree can come back byte for byte.
   const tree = sampleTree(300, { deletes: false });
-  const bytes = concat(encodeZkSnapshot(tree, SESSIONS));
+  const bytes = concatBytes(encodeZkSnapshot(tree, SESSIONS));
   const { tree: copy, decoder } = decodeInChunks(bytes, () => 777);
   const refs = new Map([...decoder.acls].map(([ref, acl]) => [JSON.stringify(acl), ref]));
-  const again = concat(encodeZkSnapshot(copy, decoder.sessions, { aclRef: (acl) => refs.get(JSON.stringify(acl)) }));
+  const again = concatBytes(encodeZkSnapshot(copy, decoder.sessions, { aclRef: (acl) => refs.get(JSON.stringify(acl)) }));
   assert.ok(Buffer.from(again).equals(bytes));
 });
 
 test("chunked decoding: byte by byte and in random chunk sizes, the same tree", () => {
   const tree = sampleTree(150);
-  const bytes = concat(encodeZkSnapshot(tree, SESSIONS));
+  const bytes = concatBytes(encodeZkSnapshot(tree, SESSIONS));
   const one = decodeInChunks(bytes, () => 1).tree;
   assert.deepEqual(image(one), image(tree));
   const random = new SeededRandom(99);
@@ -138,7 +129,7 @@ test("chunked decoding: byte by byte and in random chunk sizes, the same tree", 
 test("bytes after the signature are kept for the packets that follow", () => {
   const tree = sampleTree(20);
   const tail = new Uint8Array([9, 8, 7, 6, 5]);
-  const bytes = concat([...encodeZkSnapshot(tree, [])].concat([tail]));
+  const bytes = concatBytes([...encodeZkSnapshot(tree, [])].concat([tail]));
   const decoder = new ZkSnapshotDecoder(new DataTree({ extendedTypesEnabled: true }));
   assert.equal(decoder.push(bytes), true);
   assert.deepEqual(decoder.takeRemainder(), tail);
@@ -146,7 +137,7 @@ test("bytes after the signature are kept for the packets that follow", () => {
 
 test("a cut stream, a wrong signature, an unknown ACL, an orphan node and huge lengths are WireErrors", () => {
   const tree = sampleTree(30);
-  const bytes = concat(encodeZkSnapshot(tree, SESSIONS));
+  const bytes = concatBytes(encodeZkSnapshot(tree, SESSIONS));
   const fresh = () => new ZkSnapshotDecoder(new DataTree({ extendedTypesEnabled: true }));
   for (const cut of [0, 3, 20, 100, bytes.length - 1]) {
     const d = fresh();
@@ -175,7 +166,7 @@ test("the encoder refuses to go on when the tree changes between chunks", () => 
 
 test("snapshot files: header, seals, zxid digest and last zxid round-trip; a flipped byte fails its seal", () => {
   const tree = sampleTree(100);
-  const bytes = concat(encodeZkSnapshotFile(tree, SESSIONS, { dbid: -1n, chunkBytes: 1000 }));
+  const bytes = concatBytes(encodeZkSnapshotFile(tree, SESSIONS, { dbid: -1n, chunkBytes: 1000 }));
   const copy = new DataTree({ extendedTypesEnabled: true });
   const file = decodeZkSnapshotFile(bytes, copy);
   assert.deepEqual(file.header, { magic: "ZKSN", version: 2, dbid: -1n });
@@ -196,7 +187,7 @@ test("snapshot files: header, seals, zxid digest and last zxid round-trip; a fli
 });
 
 test("fuzz: mutated snapshot streams decode or fail with WireError, never anything else", () => {
-  const bytes = concat(encodeZkSnapshot(sampleTree(40), SESSIONS));
+  const bytes = concatBytes(encodeZkSnapshot(sampleTree(40), SESSIONS));
   const random = new SeededRandom(5);
   for (let round = 0; round < 300; round++) {
     const input = bytes.slice();

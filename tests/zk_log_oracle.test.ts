@@ -17,6 +17,7 @@ import { readZkTxnLog } from "../core/zab/wire/zk_txn_log.ts";
 import { decodeZkSnapshotFile, encodeZkSnapshotFile } from "../core/zab/wire/zk_snapshot_file.ts";
 import { RawSession } from "./support/raw_session.ts";
 import { startZooKeeper393, zookeeper393SkipReason } from "./support/zookeeper_393.ts";
+import { concatBytes, firstDifference } from "./support/bytes.ts";
 
 const TICK_MS = 500;
 /**
@@ -257,23 +258,10 @@ function checkSnapshot(path: string, replayed: DataTree, sessions: Map<bigint, n
   // replayed tree gives ZooKeeper's file: node order, stats, data, sessions, digest and seals.
   const refByContent = new Map([...snap.acls].map(([ref, acl]) => [JSON.stringify(acl), ref]));
   const aclRef = (acl: readonly ACL[]) => refByContent.get(JSON.stringify(acl));
-  const reencoded = concat([...encodeZkSnapshotFile(replayed, snap.sessions, { dbid: -1n, aclRef })]);
+  const reencoded = concatBytes([...encodeZkSnapshotFile(replayed, snap.sessions, { dbid: -1n, aclRef })]);
   assert.equal(reencoded.length, bytes.length, "re-encoded size");
   assert.ok(Buffer.from(reencoded).equals(bytes), `re-encoded bytes equal ZooKeeper's (first difference at ${firstDifference(reencoded, bytes)})`);
   assert.equal(loaded.getNode(ROOT)!.data.length, 9);
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
 
-function firstDifference(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return i;
-  return Math.min(a.length, b.length);
-}

@@ -1,5 +1,27 @@
 import { createServer, connect, type Server, type Socket } from "node:net";
 
+/** One waiting reader at a time: sleeps until woken or for at most the given time. */
+class Waker {
+  #wake: (() => void) | null = null;
+
+  sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = done;
+    }).then(() => {
+      this.#wake = null;
+    });
+  }
+
+  wake(): void {
+    this.#wake?.();
+  }
+}
+
 /** Turns a connection's chunks into items (packets, notifications); throws on garbage. */
 export type ChunkParser<T> = (chunk: Uint8Array) => T[];
 
@@ -14,7 +36,7 @@ export class PeerConnection<T> {
   readonly #items: T[] = [];
   #failure: Error | null = null;
   #closed = false;
-  #wake: (() => void) | null = null;
+  readonly #waker = new Waker();
   readonly closed: Promise<void>;
 
   constructor(socket: Socket, parse: ChunkParser<T>) {
@@ -22,7 +44,7 @@ export class PeerConnection<T> {
     socket.setNoDelay(true);
     this.closed = new Promise((resolve) => socket.on("close", () => {
       this.#closed = true;
-      this.#wake?.();
+      this.#waker.wake();
       resolve();
     }));
     socket.on("error", () => {});
@@ -33,7 +55,7 @@ export class PeerConnection<T> {
       } catch (error) {
         this.#failure = error as Error;
       }
-      this.#wake?.();
+      this.#waker.wake();
     });
   }
 
@@ -56,14 +78,7 @@ export class PeerConnection<T> {
       if (this.#closed) throw new Error(`connection closed while waiting for ${what}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no ${what} within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wake = null;
+      await this.#waker.sleep(left);
     }
   }
 
@@ -90,7 +105,7 @@ export class PeerListener<T> {
   readonly #server: Server;
   readonly #accepted: PeerConnection<T>[] = [];
   readonly #all: PeerConnection<T>[] = [];
-  #wake: (() => void) | null = null;
+  readonly #waker = new Waker();
 
   private constructor(server: Server, makeParser: () => ChunkParser<T>) {
     this.#server = server;
@@ -98,7 +113,7 @@ export class PeerListener<T> {
       const conn = new PeerConnection(socket, makeParser());
       this.#accepted.push(conn);
       this.#all.push(conn);
-      this.#wake?.();
+      this.#waker.wake();
     });
   }
 
@@ -120,14 +135,7 @@ export class PeerListener<T> {
       if (conn !== undefined) return conn;
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no connection within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wake = null;
+      await this.#waker.sleep(left);
     }
   }
 
