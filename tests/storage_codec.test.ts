@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { crc32c } from "../core/storage/crc32c.ts";
-import { checkFileHeader, decodeFileHeader, encodeFileHeader, LOG_MAGIC, SNAPSHOT_MAGIC } from "../core/storage/file_header.ts";
+import { checkFileHeader, decodeFileHeader, encodeFileHeader, FORMAT_VERSION, LOG_MAGIC, SNAPSHOT_MAGIC } from "../core/storage/file_header.ts";
 import { parseFileName, zxidFollows, zxidHex } from "../core/storage/file_names.ts";
 import { checkRecord, encodeRecord, RecordCheck, recordZxid } from "../core/storage/record_codec.ts";
 import { StorageError } from "../core/storage/storage_error.ts";
@@ -32,10 +32,13 @@ test("a record verifies, and any flipped byte or missing byte is caught", () => 
 
 test("file headers round-trip and unknown versions are refused by name", () => {
   const header = encodeFileHeader(LOG_MAGIC, 9n);
-  assert.deepEqual(decodeFileHeader(header), { magic: "PDKL", version: 1, dbid: 9n });
+  assert.deepEqual(decodeFileHeader(header), { magic: "PDKL", version: FORMAT_VERSION, dbid: 9n });
   checkFileHeader(decodeFileHeader(header), LOG_MAGIC, "log.x");
-  header[4] = 2;
-  assert.throws(() => checkFileHeader(decodeFileHeader(header), LOG_MAGIC, "log.x"), (e: unknown) => e instanceof StorageError && e.code === "unsupported_version" && /version 2/.test(e.message));
+  header[4] = FORMAT_VERSION + 1;
+  assert.throws(() => checkFileHeader(decodeFileHeader(header), LOG_MAGIC, "log.x"), (e: unknown) => e instanceof StorageError && e.code === "unsupported_version" && new RegExp(`version ${FORMAT_VERSION + 1}.*newer`).test(e.message));
+  // Version 1 logs held another txn encoding: refused by name, never misread.
+  header[4] = 1;
+  assert.throws(() => checkFileHeader(decodeFileHeader(header), LOG_MAGIC, "log.x"), (e: unknown) => e instanceof StorageError && e.code === "unsupported_version" && /version 1.*older Paddock/.test(e.message));
   assert.throws(() => checkFileHeader(decodeFileHeader(header), SNAPSHOT_MAGIC, "snap.x"), (e: unknown) => e instanceof StorageError && e.code === "bad_magic");
 });
 

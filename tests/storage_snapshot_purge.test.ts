@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
 import { MemoryDisk } from "../core/io/memory_disk.ts";
+import { FORMAT_VERSION } from "../core/storage/file_header.ts";
 import { nodeDisk } from "../core/io/node_disk.ts";
 import { purge } from "../core/storage/purge.ts";
 import { StorageError } from "../core/storage/storage_error.ts";
@@ -133,12 +134,12 @@ test("an unknown format version in a log or snapshot header is refused clearly",
     const bytes = fs.readFileSync(snapshot);
     bytes[4] = 9;
     fs.writeFileSync(snapshot, bytes);
-    await assert.rejects(recoverIn(dir.path), (e: unknown) => e instanceof StorageError && e.code === "unsupported_version" && /version 9; this Paddock reads version 1/.test(e.message));
-    bytes[4] = 1;
+    await assert.rejects(recoverIn(dir.path), (e: unknown) => e instanceof StorageError && e.code === "unsupported_version" && new RegExp(`version 9; this Paddock reads version ${FORMAT_VERSION}`).test(e.message));
+    bytes[4] = FORMAT_VERSION;
     fs.writeFileSync(snapshot, bytes);
     const log = path.join(dir.path, filesIn(dir.path, "log.").pop()!);
     const logBytes = fs.readFileSync(log);
-    logBytes[4] = 2;
+    logBytes[4] = FORMAT_VERSION + 1;
     fs.writeFileSync(log, logBytes);
     await assert.rejects(recoverIn(dir.path), (e: unknown) => e instanceof StorageError && e.code === "unsupported_version" && e.message.includes(path.basename(log)));
   } finally {

@@ -246,7 +246,9 @@ function prepCreate(ctx: PrepContext, request: PrepRequest, header: TxnHeader, o
   const mode = createModeInfo(op.flags);
   if (mode === undefined) throw new Refusal(ErrorCode.BADARGUMENTS, op.path);
   if (mode.ttl && !ctx.extendedTypesEnabled) throw new Refusal(ErrorCode.UNIMPLEMENTED);
-  const ttlInvalid = mode.ttl ? op.ttl <= 0n || op.ttl > TTL_MAX_MS : op.ttl >= 0n;
+  // ZooKeeper 3.9 lets a createTTL without a TTL mode through and then fails to apply the
+  // CreateTTLTxn it logged; Paddock refuses it up front.
+  const ttlInvalid = mode.ttl ? op.ttl <= 0n || op.ttl > TTL_MAX_MS : op.ttl >= 0n || op.type === OpCode.createTTL;
   if (ttlInvalid) throw new Refusal(ErrorCode.BADARGUMENTS, op.path);
   ctx.checkSession(request.sessionId);
   const slash = op.path.lastIndexOf("/");
@@ -265,7 +267,9 @@ function prepCreate(ctx: PrepContext, request: PrepRequest, header: TxnHeader, o
   }
   ctx.checkQuota?.(path, null, op.data, true);
   const parentCVersion = parent.cversion + 1;
-  const owner = op.type === OpCode.createContainer || mode.container
+  // The owner follows the opcode, as ZooKeeper's txn records do: a plain create with the container
+  // flag logs a CreateTxn, so ZooKeeper's tree holds an ordinary persistent node.
+  const owner = op.type === OpCode.createContainer
     ? CONTAINER_OWNER
     : mode.ttl
     ? ttlOwner(op.ttl)

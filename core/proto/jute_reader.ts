@@ -65,7 +65,8 @@ export class JuteReader {
   buffer(): Uint8Array | null {
     const length = this.#length("buffer");
     if (length === -1) return null;
-    const value = this.#bytes.slice(this.#offset, this.#offset + length);
+    // Uint8Array's slice copies; a Node Buffer's would be a view that pins the whole socket chunk.
+    const value = Uint8Array.prototype.slice.call(this.#bytes, this.#offset, this.#offset + length);
     this.#offset += length;
     return value;
   }

@@ -122,6 +122,16 @@ export class JuteWriter {
     return this;
   }
 
+  /**
+   * Overwrites the int at `offset` (already written): fills in a length reserved with `int(0)`
+   * once the record it measures has been written, so nested buffers need no second writer.
+   */
+  patchInt(offset: number, value: number): this {
+    if (offset < 0 || offset + 4 > this.#length) throw new RangeError(`patchInt at ${offset}: only ${this.#length} bytes written`);
+    this.#view.setInt32(this.#base + offset, value);
+    return this;
+  }
+
   /** Raw bytes, no length prefix (for pre-serialized records). */
   raw(value: Uint8Array): this {
     this.#reserve(value.length);

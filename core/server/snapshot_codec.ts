@@ -8,7 +8,7 @@ import { NULL_DATA, writeData, type ZNode } from "../tree/znode.ts";
 const FORMAT_VERSION = 1;
 
 /** One znode as a snapshot holds it: the node's fields copied at capture time. */
-type NodeImage = Omit<ZNode, "children" | "childOrder"> & { path: string };
+type NodeImage = Omit<ZNode, "children" | "childOrder" | "digest"> & { path: string };
 
 /** A frozen copy of what a snapshot holds, taken between two txns. */
 export interface SnapshotImage {
@@ -115,8 +115,7 @@ export function decodeSnapshot(bytes: Uint8Array, tree: DataTree, sessions: Sess
   const aclTable: ACL[][] = [];
   for (let i = 0; i < aclCount; i++) aclTable.push(readAcls(r) ?? []);
   const nodeCount = r.vectorLength(20);
-  tree.nodes.clear();
-  tree.approximateDataSize = 0;
+  tree.clearForLoad();
   for (let i = 0; i < nodeCount; i++) readNode(r, tree, aclTable);
 }
 
@@ -140,6 +139,7 @@ function readNode(r: JuteReader, tree: DataTree, aclTable: ACL[][]): void {
     children: new Set(),
     childrenPeak: r.int(),
     childOrder: null,
+    digest: 0,
   };
   tree.restoreNode(path, node);
 }

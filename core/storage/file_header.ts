@@ -14,8 +14,11 @@ export const FILE_HEADER_BYTES = 16;
 export const LOG_MAGIC = "PDKL";
 /** Magic of snapshots ("PDKS"). */
 export const SNAPSHOT_MAGIC = "PDKS";
-/** The format version this build writes and reads. */
-export const FORMAT_VERSION = 1;
+/**
+ * The format version this build writes and reads. 2: log records hold ZooKeeper's txn encoding
+ * (core/txn/txn_codec.ts); version 1 records put the txn type twice and must not be read as 2.
+ */
+export const FORMAT_VERSION = 2;
 
 /** A decoded header. */
 export interface FileHeader {
@@ -48,6 +51,9 @@ export function checkFileHeader(header: FileHeader, magic: string, path: string)
     throw new StorageError(StorageErrorCode.badMagic, `${path} does not start with ${magic} (found ${JSON.stringify(header.magic)}): not a Paddock ${magic === LOG_MAGIC ? "txn log" : "snapshot"}`);
   }
   if (header.version !== FORMAT_VERSION) {
-    throw new StorageError(StorageErrorCode.unsupportedVersion, `${path} has format version ${header.version}; this Paddock reads version ${FORMAT_VERSION} (written by a newer Paddock? upgrade, or restore a compatible dataDir)`);
+    const why = header.version < FORMAT_VERSION
+      ? "written by an older Paddock: start that version on this dataDir, or move the dataDir aside"
+      : "written by a newer Paddock? upgrade, or restore a compatible dataDir";
+    throw new StorageError(StorageErrorCode.unsupportedVersion, `${path} has format version ${header.version}; this Paddock reads version ${FORMAT_VERSION} (${why})`);
   }
 }

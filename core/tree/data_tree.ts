@@ -5,6 +5,7 @@ import { WatchMode, WatchTable, type Watcher } from "../watch/watch_manager.ts";
 import { EphemeralKind, ephemeralKind } from "./ephemeral_type.ts";
 import { javaHashCapacity, javaHashOrder } from "./java_hash_order.ts";
 import { QUOTA_LIMIT_NODE, QuotaTracker } from "./quota.ts";
+import { DigestSum, nodeDigest } from "./tree_digest.ts";
 import { newZNode, type ZNode } from "./znode.ts";
 
 export const ROOT = "/";
@@ -46,14 +47,23 @@ export class DataTree {
   lastProcessedZxid = 0n;
   /** Bytes of path + data over all nodes, as ZooKeeper's `approximate_data_size`. */
   approximateDataSize = 0;
+  readonly #digest = new DigestSum();
+  readonly #digestEnabled: boolean;
 
-  constructor({ extendedTypesEnabled = false }: { extendedTypesEnabled?: boolean } = {}) {
+  /**
+   * @param extendedTypesEnabled zookeeper.extendedTypesEnabled: TTL nodes.
+   * @param digestEnabled zookeeper.digest.enabled (default true, as in ZooKeeper): keep the tree
+   *   digest. Off, `digest` is 0 as ZooKeeper reports it, and no write pays for the hashing.
+   */
+  constructor({ extendedTypesEnabled = false, digestEnabled = true }: { extendedTypesEnabled?: boolean; digestEnabled?: boolean } = {}) {
     this.extendedTypesEnabled = extendedTypesEnabled;
+    this.#digestEnabled = digestEnabled;
     const base = { data: EMPTY, zxid: 0n, time: 0n, ephemeralOwner: 0n };
     this.#put(ROOT, newZNode({ ...base, acl: OPEN_ACL }));
     this.#put(ZOOKEEPER_NODE, newZNode({ ...base, acl: OPEN_ACL }));
     this.#put(QUOTA_NODE, newZNode({ ...base, acl: OPEN_ACL }));
-    this.#put(CONFIG_NODE, newZNode({ ...base, acl: READ_ACL }));
+    // ZooKeeper gives the config node its ACL with setACL(path, READ_ACL_UNSAFE, -1): aversion -1.
+    this.#put(CONFIG_NODE, { ...newZNode({ ...base, acl: READ_ACL }), aversion: -1 });
     // The system nodes hang under their parents without touching cversion, as in ZooKeeper.
     this.#linkChild(ROOT, "zookeeper");
     this.#linkChild(ZOOKEEPER_NODE, "quota");
@@ -64,6 +74,14 @@ export class DataTree {
     return this.nodes.size;
   }
 
+  /**
+   * ZooKeeper's tree digest (tree_digest.ts): what 3.9 logs with every txn and writes into its
+   * snapshots. Kept up to date by every change below, one CRC-32 per changed node.
+   */
+  get digest(): bigint {
+    return this.#digest.value;
+  }
+
   getNode(path: string): ZNode | undefined {
     // ZooKeeper's DataTree also files the root under "": getData/exists/getChildren("") see it.
     return this.nodes.get(path === "" ? ROOT : path);
@@ -72,6 +90,30 @@ export class DataTree {
   #put(path: string, node: ZNode): void {
     this.nodes.set(path, node);
     this.approximateDataSize += path.length + node.data.length;
+    if (!this.#digestEnabled) return;
+    node.digest = nodeDigest(path, node);
+    this.#digest.add(node.digest);
+  }
+
+  /** After a node's data or Stat changed: swaps its old digest for the new one. */
+  #rehash(path: string, node: ZNode): void {
+    if (!this.#digestEnabled) return;
+    this.#digest.remove(node.digest);
+    node.digest = nodeDigest(path, node);
+    this.#digest.add(node.digest);
+  }
+
+  /**
+   * Empties the tree (nodes, owner indexes, size, digest) for a snapshot to be loaded into it with
+   * restoreNode. Watches and quota roots stay: only for a tree that has not served yet.
+   */
+  clearForLoad(): void {
+    this.nodes.clear();
+    this.ephemerals.clear();
+    this.containers.clear();
+    this.ttls.clear();
+    this.approximateDataSize = 0;
+    this.#digest.clear();
   }
 
   #linkChild(parentPath: string, name: string): void {
@@ -105,6 +147,7 @@ export class DataTree {
     if (node === undefined) return;
     this.approximateDataSize += data.length - node.data.length;
     node.data = data;
+    this.#rehash(path, node);
   }
 
   /** Children names in the order ZooKeeper returns them. */
@@ -129,6 +172,7 @@ export class DataTree {
     if (fields.parentCVersion > parent.cversion) {
       parent.cversion = fields.parentCVersion;
       parent.pzxid = fields.zxid;
+      this.#rehash(parentPath, parent);
     }
     this.#put(path, node);
     this.#indexOwner(path, fields.ephemeralOwner);
@@ -174,9 +218,13 @@ export class DataTree {
     parent.children.delete(path.slice(slash + 1));
     parent.childOrder = null;
     // A later create may already have raised pzxid; never move it backwards.
-    if (zxid > parent.pzxid) parent.pzxid = zxid;
+    if (zxid > parent.pzxid) {
+      parent.pzxid = zxid;
+      this.#rehash(parentPath, parent);
+    }
     this.nodes.delete(path);
     this.approximateDataSize -= path.length + node.data.length;
+    this.#digest.remove(node.digest);
     this.#unindexOwner(path, node.ephemeralOwner);
     this.quotas.deleted(path, node.data.length);
     const reached = this.#fire(this.dataWatches, path, EventType.NodeDeleted, zxid, node.acl);
@@ -193,6 +241,7 @@ export class DataTree {
     node.version = version;
     node.mzxid = zxid;
     node.mtime = time;
+    this.#rehash(path, node);
     this.#fire(this.dataWatches, path, EventType.NodeDataChanged, zxid, node.acl);
     return node;
   }
@@ -202,6 +251,7 @@ export class DataTree {
     if (node === undefined) throw new TreeInconsistency(`setACL ${path}: missing`);
     node.acl = acl;
     node.aversion = aversion;
+    this.#rehash(path, node);
     return node;
   }
 

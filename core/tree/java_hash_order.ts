@@ -45,3 +45,21 @@ export function javaHashOrderBy<T>(items: readonly T[], hashCode: (item: T) => n
   keyed.sort((a, b) => a.bucket - b.bucket || a.insertion - b.insertion);
   return keyed.map((k) => k.item);
 }
+
+/** Java's `Long.hashCode()`: the two halves XORed, as a signed 32-bit int. */
+export function javaLongHash(value: bigint): number {
+  return Number(BigInt.asIntN(32, value ^ (value >> 32n)));
+}
+
+/**
+ * The capacity of `new HashMap<>(m)` for a map of `size` entries, as Java 17 sizes it
+ * (`tableSizeFor((int) (size / 0.75f + 1))`; Java 19+ rounds up instead of adding one, which
+ * changes the capacity, and so the order, at some sizes).
+ */
+export function javaHashMapCopyCapacity(size: number): number {
+  if (size === 0) return 1;
+  const target = Math.floor(Math.fround(Math.fround(size / 0.75) + 1));
+  let capacity = 1;
+  while (capacity < target) capacity *= 2;
+  return capacity;
+}

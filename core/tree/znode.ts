@@ -20,6 +20,8 @@ export interface ZNode {
   childrenPeak: number;
   /** The children in ZooKeeper's order, computed on the first getChildren after a change. */
   childOrder: readonly string[] | null;
+  /** This node's share of the tree digest (tree_digest.ts), kept by the DataTree that holds it. */
+  digest: number;
 }
 
 export function newZNode(
@@ -40,6 +42,9 @@ export function newZNode(
     children: new Set(),
     childrenPeak: 0,
     childOrder: null,
+    // -0 is not a small integer: the field starts as a double, as every digest (up to 2^32) is,
+    // so V8 never has to migrate ZNode objects to a new field layout.
+    digest: -0,
   };
 }
 

@@ -44,7 +44,8 @@ function applyOne(tree: DataTree, header: TxnHeader, txn: Txn): ApplyResult {
     case OpCode.deleteContainer:
       tree.deleteNode(txn.path, header.zxid);
       return { type: txn.type, err: 0, path: txn.path };
-    case OpCode.setData: {
+    case OpCode.setData:
+    case OpCode.reconfig: {
       const node = tree.setData(txn.path, txn.data, txn.version, header.zxid, header.time);
       return { type: txn.type, err: 0, path: txn.path, stat: statOf(node) };
     }
@@ -62,6 +63,9 @@ function applyOne(tree: DataTree, header: TxnHeader, txn: Txn): ApplyResult {
       for (const path of txn.paths) {
         if (tree.getNode(path) !== undefined) tree.deleteNode(path, header.zxid);
       }
+      // As ZooKeeper's killSession: ephemerals the txn does not name go too (a closeSession
+      // logged without a record names none).
+      for (const path of tree.ephemeralsOf(header.sessionId)) tree.deleteNode(path, header.zxid);
       return { type: txn.type, err: 0 };
     case OpCode.error:
       return { type: txn.type, err: txn.err };

@@ -26,8 +26,9 @@ export interface DeleteTxn {
   path: string;
 }
 
+/** A setData, or a reconfig: ZooKeeper logs a reconfig as a SetDataTxn on /zookeeper/config. */
 export interface SetDataTxn {
-  type: typeof OpCode.setData;
+  type: typeof OpCode.setData | typeof OpCode.reconfig;
   path: string;
   data: Uint8Array;
   version: number;
@@ -78,3 +79,13 @@ export type Txn =
   | CloseSessionTxn
   | ErrorTxn
   | MultiTxn;
+
+/**
+ * The tree digest ZooKeeper 3.6+ logs after a txn (TxnDigest): the digest of the tree once the
+ * txn is applied, so that a learner can check that it applied the txn the same way.
+ */
+export interface TxnDigest {
+  /** DigestCalculator's version (2 in 3.6-3.9). */
+  version: number;
+  treeDigest: bigint;
+}

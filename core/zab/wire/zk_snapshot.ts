@@ -1,0 +1,371 @@
+/**
+ * ZooKeeper's snapshot serialization (SerializeUtils.serializeSnapshot, DataTree.serialize): what
+ * a leader streams after a SNAP packet and what the body of a snapshot file holds.
+ *
+ *   int count, then count x (long sessionId, int timeoutMs)          sessions
+ *   int count, then count x (long ref, vector<ACL>)                 the ACL cache
+ *   (ustring path, buffer data, long aclRef, StatPersisted)*        pre-order, root as ""
+ *   ustring "/"                                                     end of the tree
+ *   ustring "BenWasHere"                                            SNAP only (LearnerHandler)
+ *
+ * Nodes refer to ACL lists by ref; -1 is ZooKeeper's OPEN_ACL_UNSAFE without a cache entry (its
+ * root, /zookeeper and /zookeeper/quota). Children come in Java HashSet order and sessions and ACL
+ * refs in HashMap order, as ZooKeeper iterates them, so the same tree yields the same bytes.
+ */
+import type { ACL } from "../../proto/records.ts";
+import { JuteWriter } from "../../proto/jute_writer.ts";
+import { writeAcls } from "../../proto/records.ts";
+import { type DataTree, OPEN_ACL, ROOT, TreeInconsistency } from "../../tree/data_tree.ts";
+import { javaHashMapCopyCapacity, javaHashOrderBy, javaLongHash } from "../../tree/java_hash_order.ts";
+import { NULL_DATA, writeData, type ZNode } from "../../tree/znode.ts";
+import { ByteQueue } from "./byte_queue.ts";
+import { INCOMPLETE, WireCursor } from "./wire_cursor.ts";
+import { WireError, WireErrorCode } from "./wire_error.ts";
+
+/** The string LearnerHandler writes after a SNAP's tree and Learner checks. */
+export const SNAP_SIGNATURE = "BenWasHere";
+/** The path that ends the node list. */
+const END_OF_TREE = "/";
+/** The ACL ref ZooKeeper gives nodes created with a null ACL (OPEN_ACL_UNSAFE, never cached). */
+export const OPEN_ACL_REF = -1n;
+/** jute.maxbuffer plus ZooKeeper's default extra (zookeeper.jute.maxbuffer.extrasize = jute.maxbuffer). */
+export const ZK_MAX_LENGTH_BYTES = 0xfffff * 2;
+
+/** A session as a snapshot keeps it. */
+export interface SessionTimeout {
+  sessionId: bigint;
+  timeoutMs: number;
+}
+
+/** How to encode a snapshot. */
+export interface ZkSnapshotEncodeOptions {
+  /** Append "BenWasHere" (a SNAP stream). Default true; a snapshot file has none. */
+  signature?: boolean;
+  /** Bytes per chunk, roughly (a node is never split). Default 64 KiB. */
+  chunkBytes?: number;
+  /**
+   * The ref to write for an ACL list, when the caller knows the one ZooKeeper would use (ZooKeeper
+   * numbers lists as it first meets them, over its whole history). Default: refs 1, 2, ... in the
+   * order the tree's nodes were created; the system nodes' OPEN_ACL is -1.
+   */
+  aclRef?: (acl: readonly ACL[]) => bigint | undefined;
+}
+
+/**
+ * Encodes a tree and its sessions as ZooKeeper serializes them, yielding chunks of about
+ * `chunkBytes`, so a million-znode SNAP needs neither one giant buffer nor one long stall. The tree
+ * must not change while the generator runs (a later chunk would contradict an earlier one):
+ * applying a txn in between makes the next resume throw WireError `tree_changed`.
+ *
+ * @example for (const chunk of encodeZkSnapshot(tree, sessions)) socket.write(chunk);
+ */
+export function* encodeZkSnapshot(
+  tree: DataTree,
+  sessions: Iterable<SessionTimeout>,
+  opts: ZkSnapshotEncodeOptions = {},
+): Generator<Uint8Array, void, void> {
+  const chunkBytes = opts.chunkBytes ?? 64 * 1024;
+  const zxidAtStart = tree.lastProcessedZxid;
+  const refs = aclRefs(tree, opts.aclRef);
+  let w = new JuteWriter(chunkBytes + 1024);
+  writeSessions(w, [...sessions]);
+  writeAclMap(w, refs);
+  // Pre-order with an explicit stack: no recursion however deep the tree.
+  const stack: { path: string; children: readonly string[]; next: number }[] = [];
+  const visit = (path: string, node: ZNode) => {
+    writeNode(w, path, node, refOf(refs, node.acl));
+    // Most nodes are leaves: no frame, no ordering of an empty set.
+    if (node.children.size > 0) stack.push({ path: path === ROOT ? "" : path, children: tree.childrenOf(node), next: 0 });
+  };
+  visit(ROOT, tree.getNode(ROOT)!);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.next === top.children.length) {
+      stack.pop();
+      continue;
+    }
+    const path = `${top.path}/${top.children[top.next++]}`;
+    const node = tree.nodes.get(path);
+    if (node === undefined) throw new WireError(WireErrorCode.treeChanged, `snapshot: ${path} vanished while encoding`);
+    visit(path, node);
+    if (w.length < chunkBytes) continue;
+    yield w.bytes();
+    if (tree.lastProcessedZxid !== zxidAtStart) {
+      throw new WireError(WireErrorCode.treeChanged, `snapshot: the tree moved from zxid 0x${zxidAtStart.toString(16)} to 0x${tree.lastProcessedZxid.toString(16)} while encoding`);
+    }
+    w = new JuteWriter(chunkBytes + 1024);
+  }
+  w.ustring(END_OF_TREE);
+  if (opts.signature ?? true) w.ustring(SNAP_SIGNATURE);
+  yield w.bytes();
+}
+
+/** Every distinct ACL list of the tree with its ref (OPEN_ACL by identity is -1, not listed). */
+interface AclRefs {
+  byList: Map<readonly ACL[], bigint>;
+  byKey: Map<string, bigint>;
+  lists: Map<bigint, readonly ACL[]>;
+}
+
+function aclKey(acl: readonly ACL[]): string {
+  return acl.map((a) => `${a.perms}\u0000${a.id.scheme}\u0000${a.id.id}`).join("\u0001");
+}
+
+function aclRefs(tree: DataTree, chosen: ZkSnapshotEncodeOptions["aclRef"]): AclRefs {
+  const refs: AclRefs = { byList: new Map(), byKey: new Map(), lists: new Map() };
+  let next = 1n;
+  for (const node of tree.nodes.values()) {
+    const acl = node.acl;
+    if (acl === OPEN_ACL || refs.byList.has(acl)) continue;
+    const key = aclKey(acl);
+    let ref = refs.byKey.get(key);
+    if (ref === undefined) {
+      ref = chosen?.(acl) ?? next;
+      while (refs.lists.has(next) || next === ref) next++;
+      if (refs.lists.has(ref)) throw new Error(`snapshot: ACL ref ${ref} given to two lists`);
+      refs.byKey.set(key, ref);
+      refs.lists.set(ref, acl);
+    }
+    refs.byList.set(acl, ref);
+  }
+  return refs;
+}
+
+function refOf(refs: AclRefs, acl: readonly ACL[]): bigint {
+  if (acl === OPEN_ACL) return OPEN_ACL_REF;
+  // A list that appeared after the ref table was built: the tree changed under the encoder.
+  const ref = refs.byList.get(acl) ?? refs.byKey.get(aclKey(acl));
+  if (ref === undefined) throw new WireError(WireErrorCode.treeChanged, "snapshot: a node has an ACL the snapshot's ACL map lacks");
+  return ref;
+}
+
+/** `new HashMap<>(map)` iteration: bucket order at the copy's capacity, ties in source order. */
+function javaMapOrder<T>(entries: readonly T[], key: (entry: T) => bigint): T[] {
+  return javaHashOrderBy(entries, (e) => javaLongHash(key(e)), javaHashMapCopyCapacity(entries.length));
+}
+
+function writeSessions(w: JuteWriter, sessions: readonly SessionTimeout[]): void {
+  w.int(sessions.length);
+  for (const s of javaMapOrder(sessions, (e) => e.sessionId)) w.long(s.sessionId).int(s.timeoutMs);
+}
+
+function writeAclMap(w: JuteWriter, refs: AclRefs): void {
+  w.int(refs.lists.size);
+  for (const [ref, acl] of javaMapOrder([...refs.lists], (e) => e[0])) {
+    w.long(ref);
+    writeAcls(w, acl);
+  }
+}
+
+function writeNode(w: JuteWriter, path: string, node: ZNode, aclRef: bigint): void {
+  w.ustring(path === ROOT ? "" : path);
+  writeData(w, node.data);
+  w.long(aclRef);
+  w.long(node.czxid).long(node.mzxid).long(node.ctime).long(node.mtime);
+  w.int(node.version).int(node.cversion).int(node.aversion).long(node.ephemeralOwner).long(node.pzxid);
+}
+
+/** StatPersisted: 6 longs and 3 ints. */
+const STAT_PERSISTED_BYTES = 8 * 6 + 4 * 3;
+/** The smallest ACL: perms and two empty strings. */
+const ACL_MIN_BYTES = 12;
+
+const Stage = { sessionCount: 0, sessions: 1, aclCount: 2, acls: 3, nodes: 4, signature: 5, done: 6 } as const;
+type Stage = (typeof Stage)[keyof typeof Stage];
+
+/** How to decode a snapshot. */
+export interface ZkSnapshotDecodeOptions {
+  /** Expect "BenWasHere" after the tree (a SNAP stream). Default true. */
+  signature?: boolean;
+  /** The largest buffer or string accepted. Default {@link ZK_MAX_LENGTH_BYTES}, as ZooKeeper. */
+  maxLengthBytes?: number;
+}
+
+/**
+ * Loads a snapshot into a DataTree as its bytes arrive, in chunks of any size (a SNAP stream
+ * between quorum packets, or a file). The tree is emptied first; when the end is read, quota
+ * stats are recomputed as ZooKeeper's setupQuota does. Throws WireError on bytes that are no
+ * snapshot (the tree is then half loaded: drop it); never buffers more than one record (bounded
+ * by `maxLengthBytes`).
+ *
+ * @example
+ * const snap = new ZkSnapshotDecoder(tree);
+ * for await (const chunk of socket) if (snap.push(chunk)) break;
+ * packets.resume(snap.takeRemainder());
+ */
+export class ZkSnapshotDecoder {
+  /** The sessions read so far, in stream order. */
+  readonly sessions: SessionTimeout[] = [];
+  readonly #tree: DataTree;
+  readonly #signature: boolean;
+  readonly #maxLengthBytes: number;
+  readonly #queue = new ByteQueue();
+  readonly #acls = new Map<bigint, readonly ACL[]>();
+
+  /** The ACL map read (ref to list): nodes share these lists. */
+  get acls(): ReadonlyMap<bigint, readonly ACL[]> {
+    return this.#acls;
+  }
+  #stage: Stage = Stage.sessionCount;
+  #left = 0;
+  #consumedBytes = 0;
+
+  constructor(tree: DataTree, opts: ZkSnapshotDecodeOptions = {}) {
+    this.#tree = tree;
+    this.#signature = opts.signature ?? true;
+    this.#maxLengthBytes = opts.maxLengthBytes ?? ZK_MAX_LENGTH_BYTES;
+    tree.clearForLoad();
+  }
+
+  /** True once the end of the tree (and the signature, if expected) has been read. */
+  get done(): boolean {
+    return this.#stage === Stage.done;
+  }
+
+  /** Bytes of the snapshot read so far (not counting what is buffered). */
+  get consumedBytes(): number {
+    return this.#consumedBytes;
+  }
+
+  /** Feeds a chunk; returns true once the snapshot is complete. Bytes past the end are kept. */
+  push(chunk: Uint8Array): boolean {
+    if (this.done) throw new Error("snapshot: push after the end");
+    this.#queue.push(chunk);
+    const c = new WireCursor(this.#queue.view(), this.#maxLengthBytes);
+    let recordStart = 0;
+    try {
+      while (this.#stage !== Stage.done) {
+        this.#step(c);
+        recordStart = c.offset;
+      }
+    } catch (error) {
+      if (error !== INCOMPLETE) throw error;
+      this.#consume(recordStart);
+      // One record may not grow past a maximal buffer plus the fields around it.
+      const limit = 2 * this.#maxLengthBytes + 1024;
+      if (this.#queue.length > limit) throw new WireError(WireErrorCode.tooLarge, `snapshot: a record is over ${limit} bytes`);
+      return false;
+    }
+    this.#consume(recordStart);
+    this.#finish();
+    return true;
+  }
+
+  #consume(count: number): void {
+    this.#queue.consume(count);
+    this.#consumedBytes += count;
+  }
+
+  /** Removes and returns the bytes after the snapshot (the packets that follow a SNAP). */
+  takeRemainder(): Uint8Array {
+    if (!this.done) throw new Error("snapshot: takeRemainder before the end");
+    return this.#queue.takeAll();
+  }
+
+  /** Throws WireError `truncated` unless the snapshot is complete (call it when the stream ends). */
+  end(): void {
+    if (!this.done) throw new WireError(WireErrorCode.truncated, `snapshot: the stream ended after ${this.#consumedBytes} bytes, inside the ${stageName(this.#stage)}`);
+  }
+
+  /**
+   * Parses one record. Every read comes before any change of state, so a record cut short
+   * (INCOMPLETE) is simply parsed again once more bytes arrive.
+   */
+  #step(c: WireCursor): void {
+    switch (this.#stage) {
+      case Stage.sessionCount:
+        // ZooKeeper reads `while (count > 0)`: a negative count is no sessions.
+        this.#left = Math.max(0, c.int());
+        this.#stage = this.#left > 0 ? Stage.sessions : Stage.aclCount;
+        return;
+      case Stage.sessions:
+        this.sessions.push({ sessionId: c.long(), timeoutMs: c.int() });
+        if (--this.#left === 0) this.#stage = Stage.aclCount;
+        return;
+      case Stage.aclCount:
+        this.#left = Math.max(0, c.int());
+        this.#stage = this.#left > 0 ? Stage.acls : Stage.nodes;
+        return;
+      case Stage.acls:
+        this.#readAclEntry(c);
+        if (--this.#left === 0) this.#stage = Stage.nodes;
+        return;
+      case Stage.nodes: {
+        const path = c.ustring("snapshot path") ?? "";
+        if (path === END_OF_TREE) this.#stage = this.#signature ? Stage.signature : Stage.done;
+        else this.#readNode(c, path);
+        return;
+      }
+      case Stage.signature: {
+        const signature = c.ustring("snapshot signature");
+        if (signature !== SNAP_SIGNATURE) throw new WireError(WireErrorCode.badSignature, `snapshot: signature ${JSON.stringify(signature)}, expected "${SNAP_SIGNATURE}"`);
+        this.#stage = Stage.done;
+        return;
+      }
+      case Stage.done:
+        return;
+    }
+  }
+
+  #readAclEntry(c: WireCursor): void {
+    const ref = c.long();
+    const count = c.int();
+    if (count < 0) throw new WireError(WireErrorCode.malformed, `snapshot: ACL ${ref} has no list (count ${count})`);
+    if (count > this.#maxLengthBytes / ACL_MIN_BYTES) throw new WireError(WireErrorCode.tooLarge, `snapshot: ACL ${ref} has ${count} entries`);
+    const acl: ACL[] = [];
+    for (let i = 0; i < count; i++) {
+      const perms = c.int();
+      acl.push({ perms, id: { scheme: c.ustring("ACL scheme") ?? "", id: c.ustring("ACL id") ?? "" } });
+    }
+    this.#acls.set(ref, Object.freeze(acl));
+  }
+
+  #readNode(c: WireCursor, path: string): void {
+    const data = c.buffer("znode data") ?? NULL_DATA;
+    const ref = c.long();
+    if (c.remaining < STAT_PERSISTED_BYTES) throw INCOMPLETE;
+    const acl = ref === OPEN_ACL_REF ? OPEN_ACL : this.#acls.get(ref);
+    if (acl === undefined) throw new WireError(WireErrorCode.malformed, `snapshot: ${path} refers to ACL ${ref}, which the ACL map lacks`);
+    const node: ZNode = {
+      data,
+      acl,
+      czxid: c.long(),
+      mzxid: c.long(),
+      ctime: c.long(),
+      mtime: c.long(),
+      version: c.int(),
+      cversion: c.int(),
+      aversion: c.int(),
+      ephemeralOwner: c.long(),
+      pzxid: c.long(),
+      children: new Set(),
+      childrenPeak: 0,
+      childOrder: null,
+      digest: 0,
+    };
+    const treePath = path === "" ? ROOT : path;
+    if (treePath[0] !== "/") throw new WireError(WireErrorCode.malformed, `snapshot: path ${JSON.stringify(path)} is not absolute`);
+    // No lookups of our own: on a million-node map each one is a cache miss. The tree is not to
+    // be used after a WireError anyway.
+    const sizeBefore = this.#tree.nodes.size;
+    try {
+      this.#tree.restoreNode(treePath, node);
+    } catch (error) {
+      if (error instanceof TreeInconsistency) throw new WireError(WireErrorCode.malformed, `snapshot: ${treePath} comes before its parent`);
+      throw error;
+    }
+    if (this.#tree.nodes.size === sizeBefore) throw new WireError(WireErrorCode.malformed, `snapshot: ${treePath} appears twice`);
+  }
+
+  #finish(): void {
+    const tree = this.#tree;
+    if (tree.getNode(ROOT) === undefined) throw new WireError(WireErrorCode.malformed, "snapshot: no root node");
+    // A HashSet filled by n adds has the capacity for n: what ZooKeeper's loaded tree has.
+    for (const node of tree.nodes.values()) node.childrenPeak = node.children.size;
+    tree.rebuildQuotas();
+  }
+}
+
+function stageName(stage: Stage): string {
+  return ["session count", "sessions", "ACL count", "ACL map", "nodes", "signature", "end"][stage]!;
+}
