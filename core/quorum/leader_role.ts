@@ -1,9 +1,9 @@
-import { decodeForwardedRequest, decodeTouches } from "../zab/payloads.ts";
-import { encodeRevalidateAnswer } from "../zab/payloads.ts";
 import { type LeaderEffect, LeaderZab } from "../zab/leader.ts";
-import { packet, PacketType, type QuorumPacket } from "../zab/packet.ts";
+import { readPingTouches, readRequest, readRevalidate, revalidateAnswerPacket } from "../zab/wire/learner_packets.ts";
+import { PacketType, type QuorumPacket } from "../zab/wire/quorum_packet.ts";
+import { WireError } from "../zab/wire/wire_error.ts";
 import type { LinkId } from "../zab/effects.ts";
-import { hexZxid } from "../zab/zxid.ts";
+import { hexZxid } from "../proto/zxid.ts";
 import { Housekeeping } from "../server/housekeeping.ts";
 import { type RoleHost, RoleName, type ServerRole, type WriteRequest } from "../server/server_role.ts";
 import { captureSnapshot } from "../server/snapshot_codec.ts";
@@ -238,24 +238,30 @@ export class LeaderRole implements ServerRole {
   }
 
   #learnerPacket(id: LinkId, p: QuorumPacket): void {
+    try {
+      this.#readLearnerPacket(id, p);
+    } catch (error) {
+      // Unreadable: ZooKeeper's LearnerHandler would die on it; only this learner is dropped.
+      if (!(error instanceof WireError)) throw error;
+      this.#links.get(id)?.close();
+    }
+  }
+
+  #readLearnerPacket(id: LinkId, p: QuorumPacket): void {
     switch (p.type) {
       case PacketType.PING:
-        for (const touch of decodeTouches(p.data)) this.#host.db.sessions.touch(touch.sessionId, this.#host.clock.monoMs());
+        for (const touch of readPingTouches(p)) this.#host.db.sessions.touch(touch.sessionId, this.#host.clock.monoMs());
         return;
       case PacketType.REVALIDATE: {
-        const data = p.data ?? new Uint8Array(0);
-        if (data.length < 12) return;
-        const view = new DataView(data.buffer, data.byteOffset, data.length);
-        const sessionId = view.getBigInt64(0);
-        const valid = this.#revalidate(sessionId, view.getInt32(8));
-        this.zab.sendTo(id, packet(PacketType.REVALIDATE, p.zxid, encodeRevalidateAnswer(sessionId, valid)));
+        const { sessionId, timeoutMs } = readRevalidate(p);
+        const valid = this.#revalidate(sessionId, timeoutMs);
+        this.zab.sendTo(id, { ...revalidateAnswerPacket(sessionId, valid), zxid: p.zxid });
         this.#run();
         return;
       }
       case PacketType.REQUEST: {
-        const forwarded = p.data === null ? null : decodeForwardedRequest(p.data);
-        if (forwarded === null) return;
-        this.#learnerWrite({ ...forwarded, authIds: p.authinfo });
+        const forwarded = readRequest(p);
+        this.#learnerWrite({ sessionId: forwarded.sessionId, cxid: forwarded.cxid, type: forwarded.type, body: forwarded.request, authIds: forwarded.authinfo });
         return;
       }
     }

@@ -4,8 +4,15 @@ import { type RoleHost, RoleName, type ServerRole, type WriteRequest } from "../
 import { encodeSnapshot } from "../server/snapshot_codec.ts";
 import { decodeTxn } from "../txn/txn_codec.ts";
 import { type LearnerEffect, LearnerZab } from "../zab/learner.ts";
-import { packet, PacketType, type QuorumPacket } from "../zab/packet.ts";
-import { decodeRevalidateAnswer, encodeForwardedRequest, encodeTouches } from "../zab/payloads.ts";
+import {
+  bareQuorumPacket,
+  pingReplyPacket,
+  readRevalidateAnswer,
+  requestPacket,
+  revalidatePacket,
+} from "../zab/wire/learner_packets.ts";
+import { PacketType, type QuorumPacket } from "../zab/wire/quorum_packet.ts";
+import { WireError } from "../zab/wire/wire_error.ts";
 import type { RoleEvents } from "./leader_role.ts";
 import type { Epochs, MemberStore } from "./member_store.ts";
 import { PersistQueue } from "./persist_queue.ts";
@@ -100,7 +107,7 @@ export class LearnerRole implements ServerRole {
     const nowMs = this.#host.clock.monoMs();
     if (message.kind === "snapshot") {
       this.#loadSnapshot(message.snapshot);
-      this.zab.receive(packet(PacketType.SNAP, message.snapshot.zxid), nowMs);
+      this.zab.receive(bareQuorumPacket(PacketType.SNAP, message.snapshot.zxid), nowMs);
     } else {
       const p = message.packet;
       if (p.type === PacketType.COMMIT || p.type === PacketType.INFORM) this.#lastCommittedSeen = p.zxid;
@@ -121,8 +128,7 @@ export class LearnerRole implements ServerRole {
   }
 
   #forward(sessionId: bigint, cxid: number, type: number, body: Uint8Array, authIds: WriteRequest["authIds"]): void {
-    const data = encodeForwardedRequest({ sessionId, cxid, type, body });
-    this.zab.send({ type: PacketType.REQUEST, zxid: -1n, data, authinfo: authIds });
+    this.zab.send(requestPacket({ sessionId, cxid, type, request: body, authinfo: authIds }));
     this.#run();
   }
 
@@ -139,8 +145,7 @@ export class LearnerRole implements ServerRole {
       return;
     }
     this.#revalidations.set(sessionId, [answer]);
-    const data = new JuteWriter(12).long(sessionId).int(timeoutMs).bytes();
-    this.zab.send(packet(PacketType.REVALIDATE, -1n, data));
+    this.zab.send(revalidatePacket(sessionId, timeoutMs));
     this.#run();
   }
 
@@ -229,7 +234,7 @@ export class LearnerRole implements ServerRole {
       case PacketType.PING: {
         const touches = [...this.#touches].map(([sessionId, timeoutMs]) => ({ sessionId, timeoutMs }));
         this.#touches.clear();
-        this.zab.send({ type: PacketType.PING, zxid: p.zxid, data: encodeTouches(touches), authinfo: p.authinfo });
+        this.zab.send(pingReplyPacket(p.zxid, touches));
         return;
       }
       case PacketType.SYNC: {
@@ -241,8 +246,13 @@ export class LearnerRole implements ServerRole {
         return;
       }
       case PacketType.REVALIDATE: {
-        const answer = decodeRevalidateAnswer(p.data);
-        if (answer === null) return;
+        let answer;
+        try {
+          answer = readRevalidateAnswer(p);
+        } catch (error) {
+          if (!(error instanceof WireError)) throw error;
+          return this.stop(`malformed REVALIDATE answer: ${error.message}`);
+        }
         const waiting = this.#revalidations.get(answer.sessionId) ?? [];
         this.#revalidations.delete(answer.sessionId);
         for (const reply of waiting) reply(answer.valid);

@@ -4,7 +4,7 @@ import { ZkDatabase } from "../server/zk_database.ts";
 import { ZkServer, type ZkServerOptions } from "../server/zk_server.ts";
 import { DEFAULT_ELECTION_TIMING, type ElectionTiming, FastLeaderElection } from "../zab/election.ts";
 import { ServerState, serverStateName } from "../zab/vote.ts";
-import { hexZxid } from "../zab/zxid.ts";
+import { hexZxid } from "../proto/zxid.ts";
 import { LeaderRole } from "./leader_role.ts";
 import { LearnerRole } from "./learner_role.ts";
 import type { Epochs, MemberStore } from "./member_store.ts";

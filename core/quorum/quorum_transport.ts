@@ -1,5 +1,5 @@
 import type { QuorumServer } from "../zab/quorum_config.ts";
-import type { QuorumPacket } from "../zab/packet.ts";
+import type { QuorumPacket } from "../zab/wire/quorum_packet.ts";
 import type { Notification } from "../zab/vote.ts";
 import type { SnapshotImage } from "../server/snapshot_codec.ts";
 import type { DataTree } from "../tree/data_tree.ts";

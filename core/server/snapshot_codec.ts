@@ -150,11 +150,10 @@ export function treeFromImage(
   { extendedTypesEnabled }: { extendedTypesEnabled: boolean },
 ): { tree: DataTree; sessions: { sessionId: bigint; timeoutMs: number }[] } {
   const tree = new DataTree({ extendedTypesEnabled });
-  tree.nodes.clear();
-  tree.approximateDataSize = 0;
+  tree.clearForLoad();
   tree.lastProcessedZxid = image.zxid;
   for (const { path, ...fields } of image.nodes) {
-    tree.restoreNode(path, { ...fields, children: new Set(), childOrder: null });
+    tree.restoreNode(path, { ...fields, children: new Set(), childOrder: null, digest: 0 });
   }
   return { tree, sessions: image.sessions.map((s) => ({ ...s })) };
 }

@@ -1,3 +1,4 @@
+import { counterOf, epochOf } from "../proto/zxid.ts";
 /**
  * Names of storage files: `log.<zxid>` (first zxid of a segment) and `snapshot.<zxid>` (last
  * zxid a snapshot covers), zxid as 16 lowercase hex digits so names sort like their zxids.
@@ -61,16 +62,6 @@ export function lastIndexAtOrBefore(files: readonly { readonly zxid: bigint }[],
   return found;
 }
 
-/** The epoch half of a zxid. */
-export function epochOf(zxid: bigint): bigint {
-  return zxid >> 32n;
-}
-
-/** The counter half of a zxid. */
-export function counterOf(zxid: bigint): bigint {
-  return zxid & 0xffffffffn;
-}
-
 /**
  * True when `next` may directly follow `previous` in a history: the next counter of the same
  * epoch, or the first txns of a later epoch (a new leader starts its counter again).
@@ -79,3 +70,5 @@ export function zxidFollows(previous: bigint, next: bigint): boolean {
   if (next === previous + 1n) return true;
   return epochOf(next) > epochOf(previous) && counterOf(next) <= 1n;
 }
+
+export { counterOf, epochOf };

@@ -1,4 +1,4 @@
-import type { QuorumPacket } from "./packet.ts";
+import type { QuorumPacket } from "./wire/quorum_packet.ts";
 
 /** A quorum-port connection as the ZAB machines name it (the runtime maps it to a socket). */
 export type LinkId = number;

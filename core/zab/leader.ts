@@ -1,10 +1,20 @@
 import { Effects, type LinkId, type ZabEffect } from "./effects.ts";
 import type { CommittedHistory } from "./history.ts";
-import { packet, PacketType, type QuorumPacket, ZAB_PROTOCOL_VERSION } from "./packet.ts";
-import { decodeForwardedRequest, decodeInt, decodeLearnerInfo, encodeInt } from "./payloads.ts";
+import {
+  bareQuorumPacket,
+  leaderInfoPacket,
+  newLeaderPacket,
+  readAckEpoch,
+  readLearnerInfo,
+  readRequest,
+  txnPacket,
+  ZAB_PROTOCOL_VERSION,
+} from "./wire/learner_packets.ts";
+import { PacketType, type QuorumPacket } from "./wire/quorum_packet.ts";
+import { WireError } from "./wire/wire_error.ts";
 import { containsQuorum, isVoter, type QuorumConfig } from "./quorum_config.ts";
 import { planSync, SyncMode } from "./sync_plan.ts";
-import { counterOf, epochOf, hexZxid, makeZxid } from "./zxid.ts";
+import { counterOf, epochOf, hexZxid, makeZxid } from "../proto/zxid.ts";
 import { OpCode } from "../proto/op_code.ts";
 
 /** Static settings of a leader (zoo.cfg's tickTime, initLimit, syncLimit and the membership). */
@@ -193,6 +203,16 @@ export class LeaderZab {
     if (link === undefined || this.#phase === LeaderPhase.stopped) return;
     this.#nowMs = nowMs;
     link.lastHeardMs = nowMs;
+    try {
+      this.#onPacket(link, p, nowMs);
+    } catch (error) {
+      // A learner that sends what cannot be read is dropped; the leader carries on.
+      if (!(error instanceof WireError)) throw error;
+      this.#drop(link, `malformed packet from learner ${link.sid}: ${error.message}`);
+    }
+  }
+
+  #onPacket(link: Link, p: QuorumPacket, nowMs: number): void {
     switch (link.phase) {
       case LinkPhase.info:
         return this.#onInfo(link, p);
@@ -217,18 +237,19 @@ export class LeaderZab {
     if (p.type !== PacketType.FOLLOWERINFO && p.type !== PacketType.OBSERVERINFO) {
       return this.#drop(link, `first packet ${p.type} is not FOLLOWERINFO or OBSERVERINFO`);
     }
-    const info = p.data === null ? null : decodeLearnerInfo(p.data);
-    if (info === null) return this.#drop(link, "LearnerInfo missing or too short");
-    if (info.protocolVersion < ZAB_PROTOCOL_VERSION) return this.#drop(link, `learner speaks ZAB ${info.protocolVersion.toString(16)}, before 1.0`);
-    if (info.configVersion > this.#options.config.version) return this.#drop(link, "Follower is ahead of the leader (has a later activated configuration)");
+    const info = readLearnerInfo(p);
+    if (info.serverId === undefined) return this.#drop(link, "LearnerInfo missing or too short");
+    if ((info.protocolVersion ?? 0) < ZAB_PROTOCOL_VERSION) return this.#drop(link, `learner speaks ZAB ${(info.protocolVersion ?? 0).toString(16)}, before 1.0`);
+    if ((info.configVersion ?? 0n) > this.#options.config.version) return this.#drop(link, "Follower is ahead of the leader (has a later activated configuration)");
+    const sid = Number(info.serverId);
     for (const other of this.#links.values()) {
-      if (other !== link && other.sid === info.sid) this.#drop(other, `sid ${info.sid} reconnected`);
+      if (other !== link && other.sid === sid) this.#drop(other, `sid ${sid} reconnected`);
     }
-    link.sid = info.sid;
-    link.participant = p.type === PacketType.FOLLOWERINFO && isVoter(this.#options.config, info.sid);
-    link.acceptedEpoch = epochOf(p.zxid);
+    link.sid = sid;
+    link.participant = p.type === PacketType.FOLLOWERINFO && isVoter(this.#options.config, sid);
+    link.acceptedEpoch = info.acceptedEpoch;
     link.phase = LinkPhase.epoch;
-    this.#log(`learner ${info.sid} (${link.participant ? "participant" : "observer"}) connected, accepted epoch ${link.acceptedEpoch}`);
+    this.#log(`learner ${sid} (${link.participant ? "participant" : "observer"}) connected, accepted epoch ${link.acceptedEpoch}`);
     if (this.#epoch < 0n) {
       if (link.participant) this.#connecting.set(link.sid, link.acceptedEpoch);
       this.#maybeDecideEpoch();
@@ -251,13 +272,12 @@ export class LeaderZab {
 
   #sendLeaderInfo(link: Link): void {
     link.phase = LinkPhase.ackEpoch;
-    this.#send(link, packet(PacketType.LEADERINFO, makeZxid(this.#epoch, 0n), encodeInt(ZAB_PROTOCOL_VERSION)));
+    this.#send(link, leaderInfoPacket(this.#epoch));
   }
 
   #onAckEpoch(link: Link, p: QuorumPacket): void {
     if (p.type !== PacketType.ACKEPOCH) return this.#drop(link, `${p.type} is not ACKEPOCH`);
-    const currentEpoch = decodeInt(p.data);
-    if (currentEpoch === null) return this.#drop(link, "ACKEPOCH without an epoch");
+    const { currentEpoch } = readAckEpoch(p);
     link.lastZxid = p.zxid;
     if (currentEpoch !== -1) {
       const ahead = BigInt(currentEpoch) > this.#summary.currentEpoch ||
@@ -306,17 +326,17 @@ export class LeaderZab {
     this.#log(`sync of learner ${link.sid}: ${plan.mode} (its last zxid ${hexZxid(link.lastZxid)}, ours ${hexZxid(this.#lastCommitted)}, ` +
       `${plan.entries.length} txns)`);
     if (plan.mode === SyncMode.snap) this.#effects.push({ kind: "snapshot", link: link.id, zxid: this.#lastCommitted });
-    else this.#send(link, packet(plan.mode === SyncMode.diff ? PacketType.DIFF : PacketType.TRUNC, plan.zxid));
+    else this.#send(link, bareQuorumPacket(plan.mode === SyncMode.diff ? PacketType.DIFF : PacketType.TRUNC, plan.zxid));
     for (const entry of plan.entries) {
-      this.#send(link, packet(PacketType.PROPOSAL, entry.zxid, entry.bytes));
-      this.#send(link, packet(PacketType.COMMIT, entry.zxid));
+      this.#send(link, txnPacket(PacketType.PROPOSAL, entry.zxid, entry.bytes));
+      this.#send(link, bareQuorumPacket(PacketType.COMMIT, entry.zxid));
     }
     if (link.participant) {
       for (const proposal of this.#outstanding.values()) this.#sendProposal(link, proposal, this.#nowMs);
     }
     link.forwarding = true;
     link.phase = LinkPhase.newLeaderAck;
-    this.#send(link, packet(PacketType.NEWLEADER, makeZxid(this.#epoch, 0n), this.#options.configBytes));
+    this.#send(link, newLeaderPacket(this.#epoch, this.#options.configBytes));
   }
 
   #onNewLeaderAck(link: Link, p: QuorumPacket): void {
@@ -342,7 +362,7 @@ export class LeaderZab {
 
   #upToDate(link: Link): void {
     link.phase = LinkPhase.active;
-    this.#send(link, packet(PacketType.UPTODATE, -1n));
+    this.#send(link, bareQuorumPacket(PacketType.UPTODATE, -1n));
   }
 
   #onBroadcastPacket(link: Link, p: QuorumPacket, nowMs: number): void {
@@ -353,7 +373,7 @@ export class LeaderZab {
         this.#processAck(link.sid, p.zxid);
         return;
       case PacketType.REQUEST:
-        if (decodeForwardedRequest(p.data ?? new Uint8Array(0))?.type === OpCode.sync) {
+        if (readRequest(p).type === OpCode.sync) {
           this.requestSync({ link: link.id, token: null });
           return;
         }
@@ -400,7 +420,7 @@ export class LeaderZab {
   }
 
   #sendProposal(link: Link, proposal: Proposal, nowMs: number): void {
-    this.#send(link, packet(PacketType.PROPOSAL, proposal.zxid, proposal.bytes));
+    this.#send(link, txnPacket(PacketType.PROPOSAL, proposal.zxid, proposal.bytes));
     if (link.unacked.length < UNACKED_TRACKED_MAX) link.unacked.push({ zxid: proposal.zxid, sentMs: nowMs });
   }
 
@@ -434,8 +454,8 @@ export class LeaderZab {
     this.#history.append({ zxid: proposal.zxid, bytes: proposal.bytes });
     for (const link of this.#links.values()) {
       if (!link.forwarding) continue;
-      if (link.participant) this.#send(link, packet(PacketType.COMMIT, proposal.zxid));
-      else this.#send(link, packet(PacketType.INFORM, proposal.zxid, proposal.bytes));
+      if (link.participant) this.#send(link, bareQuorumPacket(PacketType.COMMIT, proposal.zxid));
+      else this.#send(link, txnPacket(PacketType.INFORM, proposal.zxid, proposal.bytes));
     }
     this.#effects.push({ kind: "apply", zxid: proposal.zxid, bytes: proposal.bytes });
     for (const waiter of this.#pendingSyncs.get(proposal.zxid) ?? []) this.#syncDone(waiter);
@@ -462,7 +482,7 @@ export class LeaderZab {
       return;
     }
     const link = this.#links.get(waiter.link);
-    if (link !== undefined) this.#send(link, packet(PacketType.SYNC, 0n));
+    if (link !== undefined) this.#send(link, bareQuorumPacket(PacketType.SYNC, 0n));
   }
 
   /** Sends a packet on a learner's link (the server's REVALIDATE answers and the like). */
@@ -500,7 +520,7 @@ export class LeaderZab {
       return;
     }
     for (const link of this.#links.values()) {
-      if (link.phase === LinkPhase.active) this.#send(link, packet(PacketType.PING, this.#lastProposed));
+      if (link.phase === LinkPhase.active) this.#send(link, bareQuorumPacket(PacketType.PING, this.#lastProposed));
     }
   }
 

@@ -1,7 +1,7 @@
 import { Effects, type ZabEffect } from "./effects.ts";
-import { packet, PacketType, type QuorumPacket, ZAB_PROTOCOL_VERSION } from "./packet.ts";
-import { encodeInt, encodeLearnerInfo } from "./payloads.ts";
-import { epochOf, hexZxid, makeZxid } from "./zxid.ts";
+import { ackEpochPacket, bareQuorumPacket, learnerInfoPacket, ZAB_PROTOCOL_VERSION } from "./wire/learner_packets.ts";
+import { PacketType, type QuorumPacket } from "./wire/quorum_packet.ts";
+import { epochOf, hexZxid, makeZxid } from "../proto/zxid.ts";
 
 /** Static settings of a learner. */
 export interface LearnerOptions {
@@ -132,9 +132,13 @@ export class LearnerZab {
     if (this.#phase !== LearnerPhase.connecting) return;
     this.#lastHeardMs = nowMs;
     this.#phase = LearnerPhase.leaderInfo;
-    const type = this.#options.observer ? PacketType.OBSERVERINFO : PacketType.FOLLOWERINFO;
-    const info = encodeLearnerInfo({ sid: this.#options.myId, protocolVersion: ZAB_PROTOCOL_VERSION, configVersion: this.#options.configVersion });
-    this.#send(packet(type, makeZxid(this.#acceptedEpoch, 0n), info));
+    this.#send(learnerInfoPacket({
+      serverId: BigInt(this.#options.myId),
+      protocolVersion: ZAB_PROTOCOL_VERSION,
+      configVersion: this.#options.configVersion,
+      acceptedEpoch: this.#acceptedEpoch,
+      observer: this.#options.observer,
+    }));
   }
 
   /**
@@ -179,7 +183,7 @@ export class LearnerZab {
 
   #ackEpoch(epoch: number): void {
     this.#phase = LearnerPhase.syncStart;
-    this.#send(packet(PacketType.ACKEPOCH, this.#lastLoggedAtStart, encodeInt(epoch)));
+    this.#send(ackEpochPacket(epoch, this.#lastLoggedAtStart));
   }
 
   #onSyncStart(p: QuorumPacket): void {
@@ -264,7 +268,7 @@ export class LearnerZab {
   #onUpToDate(): void {
     if (this.#phase !== LearnerPhase.upToDate) return this.stop(`UPTODATE while ${this.#phase}`);
     this.#phase = LearnerPhase.broadcast;
-    this.#send(packet(PacketType.ACK, makeZxid(this.#newEpoch, 0n)));
+    this.#send(bareQuorumPacket(PacketType.ACK, makeZxid(this.#newEpoch, 0n)));
     this.#effects.push({ kind: "established", epoch: this.#newEpoch });
   }
 
@@ -293,10 +297,10 @@ export class LearnerZab {
 
   #newLeaderDurable(): void {
     this.#phase = LearnerPhase.upToDate;
-    this.#send(packet(PacketType.ACK, makeZxid(this.#newEpoch, 0n)));
+    this.#send(bareQuorumPacket(PacketType.ACK, makeZxid(this.#newEpoch, 0n)));
     // Proposals of the sync that the leader still waits on, now durable, are acked after it.
     if (!this.#options.observer) {
-      for (const txn of this.#pending) if (txn.persisted && !txn.committed) this.#send(packet(PacketType.ACK, txn.zxid));
+      for (const txn of this.#pending) if (txn.persisted && !txn.committed) this.#send(bareQuorumPacket(PacketType.ACK, txn.zxid));
     }
   }
 
@@ -309,7 +313,7 @@ export class LearnerZab {
     const txn = this.#pending.find((t) => t.zxid === zxid);
     if (txn === undefined) return;
     const acking = this.#phase === LearnerPhase.upToDate || this.#phase === LearnerPhase.broadcast;
-    if (acking && !this.#options.observer && !txn.committed) this.#send(packet(PacketType.ACK, zxid));
+    if (acking && !this.#options.observer && !txn.committed) this.#send(bareQuorumPacket(PacketType.ACK, zxid));
     this.#applyReady();
   }
 

@@ -1,3 +1,5 @@
+import { formatQuorumConfig, type QuorumConfig as WireQuorumConfig } from "./wire/quorum_config.ts";
+
 /** Whether a member votes (participant) or only learns (observer), as zoo.cfg's `:observer`. */
 export const LearnerType = { participant: "participant", observer: "observer" } as const;
 /** One of {@link LearnerType}. */
@@ -62,20 +64,30 @@ export function containsQuorum(config: QuorumConfig, sids: Iterable<number>): bo
 }
 
 /**
- * The config as ZooKeeper prints it (QuorumMaj.toString): one `server.N=...` line per member in
- * sid order, then `version=<hex>`. This is what /zookeeper/config holds and what NEWLEADER and
- * the election's notifications carry.
+ * The membership as ZooKeeper's config string describes it (wire/quorum_config.ts parses and
+ * prints that string): one address per server is used, the first.
  */
-export function formatQuorumConfig(config: QuorumConfig): string {
-  const lines: string[] = [];
-  for (const sid of [...config.servers.keys()].sort((a, b) => a - b)) {
-    const s = config.servers.get(sid)!;
-    const client = s.clientPort === null ? "" : `;${hostString(s.clientHost ?? "0.0.0.0")}:${s.clientPort}`;
-    lines.push(`server.${sid}=${hostString(s.host)}:${s.quorumPort}:${s.electionPort}:${s.type}${client}\n`);
-  }
-  return `${lines.join("")}version=${config.version.toString(16)}`;
+export function quorumConfigFromWire(wire: WireQuorumConfig): QuorumConfig {
+  return quorumConfig(wire.servers.map((s) => ({
+    sid: Number(s.sid),
+    host: s.addresses[0]!.host,
+    quorumPort: s.addresses[0]!.quorumPort,
+    electionPort: s.addresses[0]!.electionPort,
+    type: s.role === "observer" ? LearnerType.observer : LearnerType.participant,
+    clientHost: s.clientAddress?.host ?? null,
+    clientPort: s.clientAddress?.port ?? null,
+  })), wire.version);
 }
 
-function hostString(host: string): string {
-  return host.includes(":") ? `[${host}]` : host;
+/** The config string ZooKeeper would print for this membership (/zookeeper/config, NEWLEADER). */
+export function quorumConfigText(config: QuorumConfig): string {
+  return formatQuorumConfig({
+    version: config.version,
+    servers: [...config.servers.values()].map((s) => ({
+      sid: BigInt(s.sid),
+      addresses: [{ host: s.host, quorumPort: s.quorumPort, electionPort: s.electionPort }],
+      role: s.type,
+      ...(s.clientPort === null ? {} : { clientAddress: { host: s.clientHost ?? "0.0.0.0", port: s.clientPort } }),
+    })),
+  });
 }

@@ -1,5 +1,5 @@
 import type { CommittedHistory, HistoryEntry } from "./history.ts";
-import { counterOf, epochOf } from "./zxid.ts";
+import { counterOf, epochOf } from "../proto/zxid.ts";
 
 /** How a leader brings one learner up to date. */
 export const SyncMode = { diff: "DIFF", trunc: "TRUNC", snap: "SNAP" } as const;

@@ -19,7 +19,7 @@ export const MUTANTS: readonly Mutant[] = [
     file: "core/zab/learner.ts",
     find: `    this.#pending.push({ zxid: p.zxid, bytes: p.data, committed, persisted: false });`,
     replace: `    this.#pending.push({ zxid: p.zxid, bytes: p.data, committed, persisted: false });
-    if (!committed && this.#phase === LearnerPhase.broadcast) this.#send(packet(PacketType.ACK, p.zxid));`,
+    if (!committed && this.#phase === LearnerPhase.broadcast) this.#send(bareQuorumPacket(PacketType.ACK, p.zxid));`,
   },
   {
     name: "commit-without-quorum",

@@ -1,6 +1,6 @@
 import type { FromLeader, LeaderLink, LearnerLink, PeerTransport, QuorumLink, SnapshotTransfer } from "../../core/quorum/quorum_transport.ts";
 import { treeFromImage } from "../../core/server/snapshot_codec.ts";
-import type { QuorumPacket } from "../../core/zab/packet.ts";
+import type { QuorumPacket } from "../../core/zab/wire/quorum_packet.ts";
 import type { QuorumServer } from "../../core/zab/quorum_config.ts";
 import type { Notification } from "../../core/zab/vote.ts";
 import type { SeededRandom } from "../support/seeded_random.ts";

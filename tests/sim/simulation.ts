@@ -1,5 +1,5 @@
 import type { RoleSettings } from "../../core/quorum/role_settings.ts";
-import { formatQuorumConfig, quorumConfig, type QuorumServer } from "../../core/zab/quorum_config.ts";
+import { quorumConfig, quorumConfigText, type QuorumServer } from "../../core/zab/quorum_config.ts";
 import { SeededRandom } from "../support/seeded_random.ts";
 import { checkRun, type Violation } from "./checks.ts";
 import { type FaultCounts, type FaultEvent, FaultInjector, type FaultRates, planFaults } from "./faults.ts";
@@ -152,7 +152,7 @@ function settingsFor(options: SimOptions): RoleSettings {
     });
   }
   const quorum = quorumConfig(servers);
-  return { myId: 1, quorum, configText: formatQuorumConfig(quorum), initLimit: 10, syncLimit: 5 };
+  return { myId: 1, quorum, configText: quorumConfigText(quorum), initLimit: 10, syncLimit: 5 };
 }
 
 /** The registers and the queue parent, created once a leader serves (retried until it does). */

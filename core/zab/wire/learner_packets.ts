@@ -20,21 +20,13 @@
  *   SYNC                       zxid 0; no data
  */
 import type { Id } from "../../proto/records.ts";
+import { epochOf, makeZxid } from "../../proto/zxid.ts";
 import { PacketType, packetTypeName, type QuorumPacket } from "./quorum_packet.ts";
 import { WireError, WireErrorCode } from "./wire_error.ts";
 
 /** The protocol version of ZAB 1.0, which 3.4+ leaders and learners announce. */
 export const ZAB_PROTOCOL_VERSION = 0x10000;
 
-/** zxid = epoch << 32 | counter. */
-export function makeZxid(epoch: bigint, counter: bigint): bigint {
-  return (epoch << 32n) | (counter & 0xffffffffn);
-}
-
-/** The epoch of a zxid (its high 32 bits). */
-export function epochOf(zxid: bigint): bigint {
-  return zxid >> 32n;
-}
 
 function bytes(size: number, fill: (view: DataView) => void): Uint8Array {
   const out = new Uint8Array(size);
@@ -230,3 +222,5 @@ export function readRequest(packet: QuorumPacket): ForwardedRequest {
   const v = view(data);
   return { sessionId: v.getBigInt64(0), cxid: v.getInt32(8), type: v.getInt32(12), request: data.subarray(16), authinfo: packet.authinfo ?? [] };
 }
+
+export { epochOf, makeZxid };

@@ -1,0 +1,95 @@
+import { systemClock } from "../../core/io/clock.ts";
+import { nodeHostInfo } from "../../core/io/node_host_info.ts";
+import { type Listener, listen } from "../../core/io/node_listener.ts";
+import { nodePeerNetwork } from "../../core/io/node_peer_network.ts";
+import type { MemberStore } from "../../core/quorum/member_store.ts";
+import { QuorumPeer } from "../../core/quorum/quorum_peer.ts";
+import { TcpPeerTransport } from "../../core/quorum/tcp_peer_transport.ts";
+import type { ServerConfig } from "../../core/server/server_config.ts";
+import { fileStoreFor, startPurgeTimer } from "../../core/server/start_server.ts";
+import { MemoryStore } from "../../core/storage/memory_store.ts";
+import type { QuorumMemberConfig } from "./quorum_cfg.ts";
+
+/** A running ensemble member. */
+export interface RunningMember {
+  readonly peer: QuorumPeer;
+  readonly connectString: string;
+  close(): Promise<void>;
+}
+
+/** How often the member's machines see time pass: election resends, pings, expiry. */
+const TICK_MS_MAX = 50;
+const BIND_RETRY_DELAY_MS = 1000;
+
+/**
+ * Starts an ensemble member on real sockets and files: its election and quorum ports, its
+ * client port (served only while it leads or follows), the store on its dataDir, and a timer
+ * that ticks the member. `electionPortBindRetry` attempts to bind, a second apart, as ZooKeeper.
+ */
+export async function startMember(
+  config: ServerConfig,
+  member: QuorumMemberConfig,
+  { log, onFatal }: { log: (line: string) => void; onFatal?: (error: unknown) => void },
+): Promise<RunningMember> {
+  const transport = new TcpPeerTransport({
+    myId: member.settings.myId,
+    config: member.settings.quorum,
+    network: nodePeerNetwork,
+    listenOnAllIps: member.listenOnAllIps,
+    connectTimeoutMs: member.connectTimeoutMs,
+    limits: { juteMaxBuffer: config.juteMaxBuffer, extendedTypesEnabled: config.extendedTypesEnabled },
+    log,
+  });
+  await bindWithRetry(() => transport.listen(), member.electionPortBindRetry, log);
+  const openStore = (): MemberStore => (fileStoreFor(config, log) ?? new MemoryStore()) as MemberStore;
+  const peer = new QuorumPeer({
+    config,
+    settings: member.settings,
+    clock: systemClock,
+    transport,
+    openStore,
+    log,
+    server: {
+      host: nodeHostInfo(config),
+      yieldToIo: () => new Promise((resolve) => setTimeout(resolve, 0)),
+      onFatal,
+    },
+  });
+  await peer.start();
+  const clientHost = member.clientAddress?.host ?? config.clientPortAddress;
+  const clientPort = member.clientAddress?.port ?? config.clientPort;
+  let listener: Listener;
+  try {
+    listener = await listen(peer.server, { host: clientHost, port: clientPort });
+  } catch (error) {
+    await peer.stop();
+    throw error;
+  }
+  const timer = setInterval(() => peer.tick(), Math.min(TICK_MS_MAX, Math.max(5, Math.floor(config.tickTime / 4))));
+  const purgeTimer = startPurgeTimer(null, config, log);
+  let closing: Promise<void> | null = null;
+  return {
+    peer,
+    connectString: `${listener.host}:${listener.port}`,
+    close: () =>
+      closing ??= (async () => {
+        clearInterval(timer);
+        if (purgeTimer !== null) clearInterval(purgeTimer);
+        await listener.close();
+        await peer.stop();
+      })(),
+  };
+}
+
+async function bindWithRetry(bind: () => Promise<void>, attempts: number, log: (line: string) => void): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await bind();
+      return;
+    } catch (error) {
+      if (attempts !== 0 && attempt >= attempts) throw error;
+      log(`cannot bind the election/quorum ports (${(error as Error).message}); retry ${attempt}${attempts === 0 ? "" : ` of ${attempts}`}`);
+      await new Promise((resolve) => setTimeout(resolve, BIND_RETRY_DELAY_MS));
+    }
+  }
+}
