@@ -96,7 +96,8 @@ export class LearnerRole implements ServerRole {
     this.#link = link;
     link.onMessage((message) => this.#receive(message));
     link.onClose((reason) => {
-      this.zab.stop(`connection to the leader closed: ${reason}`);
+      if (this.#link === link) this.#link = null;
+      this.zab.linkLost(reason);
       this.#run();
     });
     this.zab.connected(this.#host.clock.monoMs());

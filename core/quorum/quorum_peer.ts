@@ -63,6 +63,7 @@ export class QuorumPeer {
     const { config, clock, settings } = options;
     this.#store = options.openStore();
     this.db = new ZkDatabase({ tickMs: config.tickTime, serverId: settings.myId, extendedTypesEnabled: config.extendedTypesEnabled, wallMs: clock.wallMs() });
+    this.db.setConfig(settings.configText, settings.quorum.version, clock.wallMs());
     this.server = new ZkServer({ config, db: this.db, store: this.#store, clock, log: options.log, ...options.server });
     this.election = new FastLeaderElection({
       myId: settings.myId,

@@ -28,6 +28,8 @@ export class ZkDatabase {
   #tree: DataTree;
   #sessions: SessionTracker;
   readonly history: CommittedHistory;
+  /** The ensemble's config, written into /zookeeper/config of every tree this database holds. */
+  #config: { text: string; version: bigint } | null = null;
 
   constructor(options: ZkDatabaseOptions) {
     this.#options = options;
@@ -51,6 +53,16 @@ export class ZkDatabase {
 
   #newSessions(wallMs: number): SessionTracker {
     return new SessionTracker({ tickMs: this.#options.tickMs, serverId: this.#options.serverId, nowMs: wallMs });
+  }
+
+  /** An ensemble member's config: /zookeeper/config shows it from now on (and after reloads). */
+  setConfig(text: string, version: bigint, wallMs: number): void {
+    this.#config = { text, version };
+    this.#tree.setConfigNode(text, version, BigInt(Math.floor(wallMs)));
+  }
+
+  #reapplyConfig(wallMs: number): void {
+    if (this.#config !== null) this.#tree.setConfigNode(this.#config.text, this.#config.version, BigInt(Math.floor(wallMs)));
   }
 
   /**
@@ -82,6 +94,7 @@ export class ZkDatabase {
     if (recovered.snapshot !== null) decodeSnapshot(recovered.snapshot, this.#tree, this.#sessions, nowMs);
     for (const entry of recovered.txns) this.applyBytes(entry.bytes, nowMs);
     for (const session of this.#sessions.all()) this.#sessions.touch(session.sessionId, nowMs);
+    this.#reapplyConfig(wallMs);
   }
 
   /** Loads what a store holds (on start, and after a learner truncated its log); says what it found. */
@@ -100,5 +113,7 @@ export class ZkDatabase {
     this.#sessions = this.#newSessions(wallMs);
     for (const session of sessions) this.#sessions.add(session.sessionId, session.timeoutMs, nowMs);
     this.history.clear();
+    // ZOOKEEPER-2819: a member keeps its own config over the one in the leader's snapshot.
+    this.#reapplyConfig(wallMs);
   }
 }

@@ -137,6 +137,22 @@ export class DataTree {
     if (path.endsWith(`/${QUOTA_LIMIT_NODE}`)) this.quotas.created(path, node.data.length);
   }
 
+  /**
+   * Writes the ensemble's config into /zookeeper/config as ZooKeeper's initConfigInZKDatabase
+   * does, outside any txn: each member from its own config, version -1, mzxid the config's
+   * version (a zxid), mtime now. Outside the tree digest, like all of /zookeeper.
+   */
+  setConfigNode(text: string, configVersion: bigint, wallMs: bigint): void {
+    const node = this.nodes.get(CONFIG_NODE);
+    if (node === undefined) return;
+    const data = new TextEncoder().encode(text);
+    this.approximateDataSize += data.length - node.data.length;
+    node.data = data;
+    node.version = -1;
+    node.mzxid = configVersion;
+    node.mtime = wallMs;
+  }
+
   /** Recomputes every quota's stats node from the tree (ZooKeeper's setupQuota). */
   rebuildQuotas(): void {
     this.quotas.rebuild();

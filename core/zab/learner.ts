@@ -352,6 +352,19 @@ export class LearnerZab {
     }
   }
 
+  /**
+   * The connection to the leader is gone. Before the leader answered our info it may simply not
+   * lead yet (it decides a little after its followers do; ZooKeeper's leader is not even
+   * listening then): connect again, within initLimit. Later it ends the role.
+   */
+  linkLost(reason: string): void {
+    if (this.#phase === LearnerPhase.leaderInfo) {
+      this.#phase = LearnerPhase.connecting;
+      return;
+    }
+    this.stop(`connection to the leader closed: ${reason}`);
+  }
+
   /** The connection to the leader is gone, or the peer shuts down: back to LOOKING. */
   stop(reason: string): void {
     if (this.#phase === LearnerPhase.stopped) return;

@@ -1,9 +1,12 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import process from "node:process";
 import { startServer } from "../../core/server/start_server.ts";
 import type { ServerConfig } from "../../core/server/server_config.ts";
 import type { CommandPlugin } from "../plugin.ts";
-import { ConfigError, serverConfigFromZooCfg } from "./zoo_cfg.ts";
+import { ConfigError, parseProperties, serverConfigFromZooCfg } from "./zoo_cfg.ts";
+import { type QuorumMemberConfig, quorumFromZooCfg } from "./quorum_cfg.ts";
+import { startMember } from "./start_member.ts";
 
 const usage = `Usage: paddock server [zoo.cfg] [--port N] [--host ADDR] [--data-dir DIR] [--in-memory]
 
@@ -54,10 +57,14 @@ export const serverCommand: CommandPlugin = {
   async run(args) {
     const startMs = performance.now();
     let config: ServerConfig;
+    let member: QuorumMemberConfig | null;
     try {
       const { cfgPath, overrides } = parseFlags(args);
       const text = cfgPath === null ? "" : readFileSync(cfgPath, "utf8");
       config = serverConfigFromZooCfg(text, overrides);
+      const dataDir = config.dataDir;
+      member = quorumFromZooCfg(parseProperties(text), () => readOptional(join(dataDir, "myid")));
+      if (member !== null) config = { ...config, serverId: member.settings.myId };
     } catch (error) {
       if (error instanceof ConfigError || (error as NodeJS.ErrnoException).code === "ENOENT") {
         process.stderr.write(`paddock server: ${(error as Error).message}\n`);
@@ -65,16 +72,39 @@ export const serverCommand: CommandPlugin = {
       }
       throw error;
     }
+    if (member !== null) {
+      for (const warning of member.warnings) log(`WARN ${warning}`);
+      const running = await startMember(config, member, { log });
+      log(`Paddock ensemble member ${member.settings.myId} of ${member.settings.quorum.servers.size}: client port ${running.connectString}, ` +
+        `started in ${Math.round(performance.now() - startMs)} ms`);
+      await untilSignal();
+      log("shutting down");
+      await running.close();
+      return 0;
+    }
     const running = await startServer(config, { log });
     log(`Paddock serving on ${running.connectString} (${config.inMemory ? "in memory" : `dataDir ${config.dataDir}`}), ` +
       `ready in ${Math.round(performance.now() - startMs)} ms`);
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
-    });
+    await untilSignal();
     log("shutting down");
     await running.close();
     return 0;
   },
 };
+
+function untilSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}
+
+function readOptional(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+}

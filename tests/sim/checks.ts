@@ -93,7 +93,8 @@ function checkIdenticalTrees(run: RunRecord): Violation[] {
 
 function describeTree(tree: DataTree): string {
   const lines: string[] = [];
-  for (const path of [...tree.nodes.keys()].sort()) {
+  // /zookeeper/config is each member's own (its mtime is when that member wrote it).
+  for (const path of [...tree.nodes.keys()].filter((p) => p !== "/zookeeper/config").sort()) {
     const n = tree.nodes.get(path)!;
     lines.push(`${path} ${hex(n.data)} c${n.czxid} m${n.mzxid} p${n.pzxid} v${n.version} cv${n.cversion} av${n.aversion} o${n.ephemeralOwner} t${n.ctime}/${n.mtime}`);
   }
