@@ -59,6 +59,8 @@ type PersistKind = "append" | "truncate" | "installSnapshot" | "acceptedEpoch" |
 interface PendingTxn {
   readonly zxid: bigint;
   readonly bytes: Uint8Array;
+  /** Came as a PROPOSAL (acked once durable), not as an INFORM. */
+  readonly proposal: boolean;
   committed: boolean;
   persisted: boolean;
 }
@@ -223,6 +225,11 @@ export class LearnerZab {
       case PacketType.UPTODATE:
         return this.#onUpToDate();
       case PacketType.PING:
+        // Answered only once synced: a ZooKeeper leader takes the first packet after NEWLEADER
+        // to be its ACK, and drops a learner that answers a PING first (as ZooKeeper's learners
+        // ignore PINGs until UPTODATE).
+        if (this.#phase === LearnerPhase.broadcast) this.#effects.push({ kind: "leaderPacket", packet: p });
+        return;
       case PacketType.SYNC:
       case PacketType.REVALIDATE:
         this.#effects.push({ kind: "leaderPacket", packet: p });
@@ -241,7 +248,7 @@ export class LearnerZab {
       return this.stop(`proposal ${hexZxid(p.zxid)} does not follow ${hexZxid(this.#lastQueued)}: our log and the leader's diverge`);
     }
     this.#lastQueued = p.zxid;
-    this.#pending.push({ zxid: p.zxid, bytes: p.data, committed, persisted: false });
+    this.#pending.push({ zxid: p.zxid, bytes: p.data, proposal: !committed, committed, persisted: false });
     this.#persist("append", p.zxid);
     this.#effects.push({ kind: "append", zxid: p.zxid, bytes: p.data });
   }
@@ -298,9 +305,11 @@ export class LearnerZab {
   #newLeaderDurable(): void {
     this.#phase = LearnerPhase.upToDate;
     this.#send(bareQuorumPacket(PacketType.ACK, makeZxid(this.#newEpoch, 0n)));
-    // Proposals of the sync that the leader still waits on, now durable, are acked after it.
+    // Proposals received so far and now durable are acked after it, committed or not: a
+    // ZooKeeper leader times out a learner that leaves any proposal unacked (SyncLimitCheck),
+    // and both kinds of leader ignore an ACK for what they already committed.
     if (!this.#options.observer) {
-      for (const txn of this.#pending) if (txn.persisted && !txn.committed) this.#send(bareQuorumPacket(PacketType.ACK, txn.zxid));
+      for (const txn of this.#pending) if (txn.persisted && txn.proposal) this.#send(bareQuorumPacket(PacketType.ACK, txn.zxid));
     }
   }
 
@@ -313,7 +322,7 @@ export class LearnerZab {
     const txn = this.#pending.find((t) => t.zxid === zxid);
     if (txn === undefined) return;
     const acking = this.#phase === LearnerPhase.upToDate || this.#phase === LearnerPhase.broadcast;
-    if (acking && !this.#options.observer && !txn.committed) this.#send(bareQuorumPacket(PacketType.ACK, zxid));
+    if (acking && !this.#options.observer && txn.proposal) this.#send(bareQuorumPacket(PacketType.ACK, zxid));
     this.#applyReady();
   }
 

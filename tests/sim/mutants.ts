@@ -17,8 +17,8 @@ export const MUTANTS: readonly Mutant[] = [
     name: "ack-before-persist",
     breaks: "a follower ACKs a proposal only once it is durable",
     file: "core/zab/learner.ts",
-    find: `    this.#pending.push({ zxid: p.zxid, bytes: p.data, committed, persisted: false });`,
-    replace: `    this.#pending.push({ zxid: p.zxid, bytes: p.data, committed, persisted: false });
+    find: `    this.#pending.push({ zxid: p.zxid, bytes: p.data, proposal: !committed, committed, persisted: false });`,
+    replace: `    this.#pending.push({ zxid: p.zxid, bytes: p.data, proposal: !committed, committed, persisted: false });
     if (!committed && this.#phase === LearnerPhase.broadcast) this.#send(bareQuorumPacket(PacketType.ACK, p.zxid));`,
   },
   {
