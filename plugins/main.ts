@@ -10,10 +10,12 @@ import { queueCommand } from "./queue/queue_command.ts";
 import { barrierCommand } from "./barrier/barrier_command.ts";
 import { counterCommand } from "./counter/counter_command.ts";
 import { registryCommand } from "./registry/registry_command.ts";
+import { ensembleCommand } from "./ensemble/ensemble_command.ts";
 
 /** Every command of the executable; a plugin registers itself by being listed here. */
 const commands: readonly CommandPlugin[] = [
   serverCommand,
+  ensembleCommand,
   purgeCommand,
   watchCommand,
   lockCommand,
