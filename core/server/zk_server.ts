@@ -24,6 +24,7 @@ import { errorReply, writeReply } from "./replies.ts";
 import type { ServerConfig } from "./server_config.ts";
 import { ConnectionState, ServerConnection } from "./server_connection.ts";
 import { ServerMetrics } from "./server_metrics.ts";
+import { PaddockMetrics } from "./paddock_metrics.ts";
 import { captureSnapshot, decodeSnapshot, encodeSnapshotSlices, type SnapshotImage } from "./snapshot_codec.ts";
 
 /** What a standalone server is built from: its config and injected I/O. */
@@ -78,6 +79,8 @@ export class ZkServer {
   readonly outstanding = new OutstandingChanges();
   readonly connections = new Set<ServerConnection>();
   readonly metrics = new ServerMetrics();
+  /** Paddock's own measurements (per-op latency, snapshot durations, batch sizes, admin counters). */
+  readonly paddockMetrics = new PaddockMetrics();
   readonly clock: Clock;
   readonly startedAtMs: number;
   readonly host: HostInfo;
@@ -90,6 +93,14 @@ export class ZkServer {
   #lastContainerCheckMs: number;
   #snapshotting = false;
   #running = false;
+  /** A restore is swapping the database: no connections are accepted meanwhile. */
+  #restoring = false;
+  #lastSnapshot: { zxid: bigint; wallMs: number } | null = null;
+  /** Settles once every txn appended so far has been applied (a restore waits for it). */
+  #applied: Promise<void> = Promise.resolve();
+  /** The store's promise for the txn appended last: txns sharing one were fsynced together. */
+  #batchPromise: Promise<void> | null = null;
+  #batchSize = 0;
 
   constructor({ config, store, clock, log, host, yieldToIo }: ZkServerOptions) {
     this.#yieldToIo = yieldToIo ?? (() => Promise.resolve());
@@ -120,7 +131,10 @@ export class ZkServer {
   /** Loads the newest snapshot and replays the log after it. */
   async start(): Promise<void> {
     const recovered = await this.#store.recover();
-    if (recovered.snapshot !== null) decodeSnapshot(recovered.snapshot, this.tree, this.sessions, this.clock.monoMs());
+    if (recovered.snapshot !== null) {
+      decodeSnapshot(recovered.snapshot, this.tree, this.sessions, this.clock.monoMs());
+      this.#lastSnapshot = { zxid: recovered.snapshotZxid, wallMs: this.clock.wallMs() };
+    }
     for (const entry of recovered.txns) {
       const { header, txn } = decodeTxn(entry.bytes);
       this.#applyAndTrackSessions(header, txn);
@@ -144,7 +158,7 @@ export class ZkServer {
   accept(socket: ServerSocket): SocketHandler {
     const perIp = (this.#connectionsPerIp.get(socket.remoteAddress) ?? 0) + 1;
     const connection = new ServerConnection(this, socket);
-    if (!this.#running || (this.config.maxClientCnxns > 0 && perIp > this.config.maxClientCnxns)) {
+    if (!this.#running || this.#restoring || (this.config.maxClientCnxns > 0 && perIp > this.config.maxClientCnxns)) {
       this.#log(`too many connections from ${socket.remoteAddress} - max is ${this.config.maxClientCnxns}`);
       socket.close();
       connection.state = ConnectionState.closed;
@@ -261,6 +275,7 @@ export class ZkServer {
     const endMs = this.clock.monoMs();
     // Whole milliseconds, as ZooKeeper measures them, so min/avg/max read the same way.
     this.metrics.latency.record(Math.max(0, Math.floor(endMs) - Math.floor(startMs)));
+    this.paddockMetrics.recordOp(type, Math.max(0, endMs - startMs));
     connection.stats.answered({ xid, zxid: this.tree.lastProcessedZxid, type, startMs, endMs });
   }
 
@@ -371,13 +386,29 @@ export class ZkServer {
   /** Logs a txn; once durable, applies it (in zxid order) and hands the result to `then`. */
   #commit(header: TxnHeader, txn: Txn, then: (result: ReturnType<typeof applyTxn>) => void): void {
     this.metrics.outstandingWrites++;
-    this.#store.append({ zxid: header.zxid, bytes: encodeTxn(header, txn) }).then(() => {
+    const durable = this.#store.append({ zxid: header.zxid, bytes: encodeTxn(header, txn) });
+    this.#countBatch(durable);
+    this.#applied = durable.then(() => {
       this.metrics.outstandingWrites--;
       const result = this.#applyAndTrackSessions(header, txn);
       this.outstanding.applied(header.zxid);
       then(result);
       this.#maybeSnapshot();
     }, (error: unknown) => this.#fatal(error));
+  }
+
+  /**
+   * Group commit hands every txn of one fsync the same promise (FileStore), so a new promise
+   * starts a new batch; the finished batch's size goes to the batch-size histogram.
+   */
+  #countBatch(durable: Promise<void>): void {
+    if (durable === this.#batchPromise) {
+      this.#batchSize++;
+      return;
+    }
+    if (this.#batchSize > 0) this.paddockMetrics.commitBatchSize.record(this.#batchSize);
+    this.#batchPromise = durable;
+    this.#batchSize = 1;
   }
 
   #applyAndTrackSessions(header: TxnHeader, txn: Txn) {
@@ -400,25 +431,90 @@ export class ZkServer {
     this.#snapshotting = true;
     const image = captureSnapshot(this.tree, this.sessions);
     this.#writeSnapshot(image).then(
-      (bytes) => this.#log(`snapshot at zxid 0x${image.zxid.toString(16)} (${bytes} bytes)`),
+      (bytes) => this.#log(`snapshot at zxid 0x${image.zxid.toString(16)} (${bytes.length} bytes)`),
       (error: unknown) => this.#log(`snapshot at zxid 0x${image.zxid.toString(16)} failed: ${(error as Error).message}`),
     ).finally(() => {
       this.#snapshotting = false;
     });
   }
 
-  /** Encodes in slices, letting requests run between them, then hands the bytes to the store. */
-  async #writeSnapshot(image: SnapshotImage): Promise<number> {
+  /**
+   * Encodes in slices, letting requests run between them, then hands the bytes to the store
+   * (unless a snapshot at that zxid exists already: the store takes each zxid once).
+   */
+  async #writeSnapshot(image: SnapshotImage): Promise<Uint8Array> {
+    const startMs = this.clock.monoMs();
     const slices = encodeSnapshotSlices(image);
     let step = slices.next();
     for (; !step.done; step = slices.next()) await this.#yieldToIo();
-    await this.#store.writeSnapshot(image.zxid, step.value);
-    return step.value.length;
+    if (this.#lastSnapshot === null || image.zxid > this.#lastSnapshot.zxid) {
+      this.#lastSnapshot = { zxid: image.zxid, wallMs: this.clock.wallMs() };
+      await this.#store.writeSnapshot(image.zxid, step.value);
+    }
+    this.paddockMetrics.snapshotDurationMs.record(this.clock.monoMs() - startMs);
+    return step.value;
+  }
+
+  /** The newest snapshot written or loaded at start (`last_snapshot`). */
+  get lastSnapshot(): { zxid: bigint; wallMs: number } | null {
+    return this.#lastSnapshot;
+  }
+
+  /** A consistent snapshot at the applied zxid (the admin `snapshot` command), persisted when new. */
+  async takeSnapshot(): Promise<{ zxid: bigint; bytes: Uint8Array }> {
+    const image = captureSnapshot(this.tree, this.sessions);
+    return { zxid: image.zxid, bytes: await this.#writeSnapshot(image) };
+  }
+
+  /**
+   * Replaces the tree and sessions with a snapshot's (the admin `restore` command). The bytes are
+   * decoded before anything changes, so a bad snapshot leaves the server as it was. Connections
+   * are closed (clients reattach, or learn their session is gone, and re-register watches), the
+   * writes in flight are applied first, and the result is written as a snapshot at a zxid above
+   * every one logged so far, so a restart comes back to the restored state.
+   */
+  async restoreSnapshot(bytes: Uint8Array): Promise<bigint> {
+    if (this.#restoring || !this.#running) throw new Error("the server is not serving (or already restoring)");
+    const startMs = this.clock.monoMs();
+    const tree = new DataTree({ extendedTypesEnabled: this.config.extendedTypesEnabled });
+    const sessions = new SessionTracker({ tickMs: this.config.tickTime, serverId: this.config.serverId, nowMs: this.clock.wallMs() });
+    decodeSnapshot(bytes, tree, sessions, this.clock.monoMs());
+    this.#restoring = true;
+    try {
+      for (const connection of [...this.connections]) connection.close();
+      // Bounded: no connection can add writes now; internal ones (expiry, reaping) wait for tick().
+      for (let previous = null; previous !== this.#applied;) {
+        previous = this.#applied;
+        await previous;
+      }
+      const zxid = this.#lastZxid + 1n > tree.lastProcessedZxid ? this.#lastZxid + 1n : tree.lastProcessedZxid;
+      this.tree.adopt(tree, zxid);
+      this.sessions.adopt(sessions, this.clock.monoMs());
+      this.#lastZxid = zxid;
+      await this.#writeSnapshot(captureSnapshot(this.tree, this.sessions));
+      this.paddockMetrics.recordRestore(this.clock.monoMs() - startMs);
+      this.#log(`restored a snapshot: zxid 0x${zxid.toString(16)}, ${this.tree.nodeCount} znodes, ${this.sessions.size} sessions`);
+      return zxid;
+    } finally {
+      this.#restoring = false;
+    }
+  }
+
+  /** Closes about `percentage`% of connections, each with that probability (100 closes all). */
+  shedConnections(percentage: number, random: () => number): number {
+    let shed = 0;
+    for (const connection of [...this.connections]) {
+      if (percentage >= 100 || random() < percentage / 100) {
+        connection.close();
+        shed++;
+      }
+    }
+    return shed;
   }
 
   /** Called every tick by the runtime: expires sessions, reaps containers and TTL nodes. */
   tick(): void {
-    if (!this.#running) return;
+    if (!this.#running || this.#restoring) return;
     const now = this.clock.monoMs();
     for (const session of this.sessions.expired(now)) {
       this.#log(`expiring session 0x${session.sessionId.toString(16)}, timeout of ${session.timeoutMs}ms exceeded`);
