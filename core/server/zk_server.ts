@@ -1,6 +1,6 @@
 import type { Clock } from "../io/clock.ts";
 import type { ServerSocket, SocketHandler } from "../io/socket.ts";
-import { digestId } from "../acl/digest.ts";
+import { digestAuthIds } from "../acl/digest.ts";
 import { ErrorCode } from "../proto/error_code.ts";
 import { Refusal } from "../proto/refusal.ts";
 import { JuteError, JuteReader } from "../proto/jute_reader.ts";
@@ -284,11 +284,7 @@ export class ZkServer {
     try {
       const packet = readAuthPacket(body);
       if (packet.scheme === "digest") {
-        const id = digestId(new TextDecoder().decode(packet.auth));
-        if (this.config.superDigest !== null && id === this.config.superDigest) {
-          connection.auth.add({ scheme: "super", id: "" });
-        }
-        connection.auth.add({ scheme: "digest", id });
+        for (const id of digestAuthIds(new TextDecoder().decode(packet.auth), this.config.superDigest)) connection.auth.add(id);
         ok = true;
       }
     } catch (error) {
@@ -447,7 +443,8 @@ export class ZkServer {
     const slices = encodeSnapshotSlices(image);
     let step = slices.next();
     for (; !step.done; step = slices.next()) await this.#yieldToIo();
-    if (this.#lastSnapshot === null || image.zxid > this.#lastSnapshot.zxid) {
+    // The store's first snapshot must be after zxid 0, and each later one after the last.
+    if (image.zxid > (this.#lastSnapshot?.zxid ?? 0n)) {
       this.#lastSnapshot = { zxid: image.zxid, wallMs: this.clock.wallMs() };
       await this.#store.writeSnapshot(image.zxid, step.value);
     }

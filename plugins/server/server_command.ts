@@ -4,6 +4,8 @@ import { startServer } from "../../core/server/start_server.ts";
 import type { ServerConfig } from "../../core/server/server_config.ts";
 import type { CommandPlugin } from "../plugin.ts";
 import { ConfigError, serverConfigFromZooCfg } from "./zoo_cfg.ts";
+import { type HttpConfig, httpConfigFromZooCfg } from "../http/http_config.ts";
+import { startHttp } from "./start_http.ts";
 
 const usage = `Usage: paddock server [zoo.cfg] [--port N] [--host ADDR] [--data-dir DIR] [--in-memory]
 
@@ -13,7 +15,15 @@ Starts a standalone ZooKeeper-compatible server. Without a zoo.cfg it listens on
 minSessionTimeout, maxSessionTimeout, 4lw.commands.whitelist, jute.maxbuffer,
 zookeeper.extendedTypesEnabled, zookeeper.DigestAuthenticationProvider.superDigest,
 znode.container.checkIntervalMs, snapCount, autopurge.*, forceSync, ...).
-Flags override the file.`;
+Flags override the file.
+
+HTTP, as ZooKeeper 3.9 names it in zoo.cfg:
+  admin.enableServer=true      the AdminServer (JSON commands) on admin.serverAddress
+  admin.serverPort=8080          (default 127.0.0.1) at admin.commandURL (/commands)
+  metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider
+                               Prometheus metrics on metricsProvider.httpPort (7000)/metrics
+  gateway.enabled=true         the HTTP/JSON gateway (/api/v1) and web console (/console)
+                               on the AdminServer's listener`;
 
 function parseFlags(args: readonly string[]): { cfgPath: string | null; overrides: Partial<ServerConfig> } {
   const overrides: Partial<ServerConfig> = {};
@@ -54,10 +64,13 @@ export const serverCommand: CommandPlugin = {
   async run(args) {
     const startMs = performance.now();
     let config: ServerConfig;
+    let http: HttpConfig;
+    let text = "";
     try {
       const { cfgPath, overrides } = parseFlags(args);
-      const text = cfgPath === null ? "" : readFileSync(cfgPath, "utf8");
+      text = cfgPath === null ? "" : readFileSync(cfgPath, "utf8");
       config = serverConfigFromZooCfg(text, overrides);
+      http = httpConfigFromZooCfg(text);
     } catch (error) {
       if (error instanceof ConfigError || (error as NodeJS.ErrnoException).code === "ENOENT") {
         process.stderr.write(`paddock server: ${(error as Error).message}\n`);
@@ -66,6 +79,14 @@ export const serverCommand: CommandPlugin = {
       throw error;
     }
     const running = await startServer(config, { log });
+    let runningHttp;
+    try {
+      runningHttp = await startHttp(running, http, { initialConfig: text, log });
+    } catch (error) {
+      await running.close();
+      process.stderr.write(`paddock server: cannot start the HTTP side: ${(error as Error).message}\n`);
+      return 4;
+    }
     log(`Paddock serving on ${running.connectString} (${config.inMemory ? "in memory" : `dataDir ${config.dataDir}`}), ` +
       `ready in ${Math.round(performance.now() - startMs)} ms`);
     await new Promise<void>((resolve) => {
@@ -74,6 +95,7 @@ export const serverCommand: CommandPlugin = {
       process.once("SIGTERM", stop);
     });
     log("shutting down");
+    await runningHttp.close();
     await running.close();
     return 0;
   },

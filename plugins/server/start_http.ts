@@ -1,0 +1,48 @@
+import { Hono } from "hono";
+import type { RunningServer } from "../../core/server/start_server.ts";
+import { zkServerView } from "../../core/server/zk_server_view.ts";
+import { adminRoutes } from "../admin/admin_routes.ts";
+import type { HttpConfig } from "../http/http_config.ts";
+import { type HttpBindings, type HttpListener, serveHttp } from "../http/serve.ts";
+
+/** The HTTP listeners beside a running server. */
+export interface RunningHttp {
+  /** The AdminServer (and, when enabled, the gateway and console); null when off. */
+  readonly admin: HttpListener | null;
+  /** The Prometheus endpoint; null when no provider is configured. */
+  readonly metrics: HttpListener | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the HTTP side of a server: the AdminServer (with the gateway and web console when
+ * enabled) and the Prometheus endpoint, each on its own listener as in ZooKeeper. A listener
+ * that cannot start stops the others and throws, as ZooKeeper exits when its AdminServer fails.
+ *
+ * @example await using http = await startHttp(running, httpConfigFromZooCfg(text), { initialConfig: text });
+ */
+export async function startHttp(
+  running: RunningServer,
+  config: HttpConfig,
+  options: { initialConfig?: string; log?: (line: string) => void } = {},
+): Promise<RunningHttp & AsyncDisposable> {
+  const view = zkServerView(running.server, { initialConfig: options.initialConfig ?? "" });
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const closeOne of closers.splice(0).reverse()) await closeOne().catch(() => {});
+  };
+  try {
+    let admin: HttpListener | null = null;
+    if (config.admin.enabled || config.gateway.enabled) {
+      const app = new Hono<{ Bindings: HttpBindings }>();
+      if (config.admin.enabled) app.route("/", adminRoutes(view, view, { ...config.admin }));
+      admin = await serveHttp(app.fetch, { host: config.admin.address, port: config.admin.port });
+      closers.push(() => admin!.close());
+      options.log?.(`AdminServer on http://${config.admin.address}:${admin.port}${config.admin.commandUrl}`);
+    }
+    return { admin, metrics: null, close, [Symbol.asyncDispose]: close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
