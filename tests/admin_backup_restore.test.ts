@@ -89,7 +89,7 @@ async function snapshotOf(s: Started): Promise<{ bytes: Uint8Array; zxid: string
 }
 
 async function restoreInto(s: Started, bytes: Uint8Array): Promise<Response> {
-  return await fetch(`${s.admin}/restore`, { method: "POST", body: bytes, headers: { Authorization: `digest ${SUPER}` } });
+  return await fetch(`${s.admin}/restore`, { method: "POST", body: bytes as Uint8Array<ArrayBuffer>, headers: { Authorization: `digest ${SUPER}` } });
 }
 
 test("a snapshot restored into a fresh server holds the same tree, node for node", { skip, timeout: TIMEOUT_MS }, async () => {

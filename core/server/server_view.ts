@@ -145,8 +145,9 @@ export interface QuorumView {
   zabState(): {
     myid: number;
     isLeader: boolean;
-    quorumAddress: string;
-    electionAddress: string;
+    /** This member's quorum and election addresses, `host:port` each (ZooKeeper allows several). */
+    quorumAddresses: string[];
+    electionAddresses: string[];
     clientAddress: string;
     voting: boolean;
     zabstate: "election" | "discovery" | "synchronization" | "broadcast";

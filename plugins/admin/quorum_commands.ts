@@ -44,8 +44,8 @@ export const quorumCommands: readonly AdminCommand[] = [
       return ok({
         myid: z.myid,
         is_leader: z.isLeader,
-        quorum_address: z.quorumAddress,
-        election_address: z.electionAddress,
+        quorum_address: multipleAddresses(z.quorumAddresses),
+        election_address: multipleAddresses(z.electionAddresses),
         client_address: z.clientAddress,
         voting: z.voting,
         last_zxid: `0x${javaHex(zxid)}`,
@@ -74,3 +74,25 @@ export const quorumCommands: readonly AdminCommand[] = [
     },
   },
 ];
+
+/**
+ * ZooKeeper serializes a MultipleAddresses bean here (Jackson walks its getters), so `zabstate`
+ * carries this object rather than a plain address.
+ */
+function multipleAddresses(addresses: readonly string[]): Record<string, JavaValue> {
+  const port = (a: string) => Number(a.slice(a.lastIndexOf(":") + 1));
+  const host = (a: string) => a.slice(0, a.lastIndexOf(":"));
+  const first = addresses[0] ?? "";
+  return {
+    empty: addresses.length === 0,
+    all_addresses: [...addresses],
+    all_reachable_addresses: [...addresses],
+    one: first,
+    reachable_address: first,
+    wildcard_addresses: addresses.map((a) => `0.0.0.0:${port(a)}`),
+    all_ports: addresses.map(port),
+    all_host_strings: addresses.map(host),
+    all_reachable_addresses_or_all: [...addresses],
+    reachable_or_one: first,
+  };
+}
