@@ -4,6 +4,8 @@ import { zkServerView } from "../../core/server/zk_server_view.ts";
 import { adminRoutes } from "../admin/admin_routes.ts";
 import type { HttpConfig } from "../http/http_config.ts";
 import { type HttpBindings, type HttpListener, serveHttp } from "../http/serve.ts";
+import { metricsRoutes } from "../metrics/metrics_routes.ts";
+import { RuntimeMetrics } from "../metrics/runtime_metrics.ts";
 
 /** The HTTP listeners beside a running server. */
 export interface RunningHttp {
@@ -40,7 +42,16 @@ export async function startHttp(
       closers.push(() => admin!.close());
       options.log?.(`AdminServer on http://${config.admin.address}:${admin.port}${config.admin.commandUrl}`);
     }
-    return { admin, metrics: null, close, [Symbol.asyncDispose]: close };
+    let metrics: HttpListener | null = null;
+    if (config.metrics.enabled) {
+      const runtime = config.metrics.exportRuntimeInfo ? new RuntimeMetrics() : null;
+      runtime?.start();
+      closers.push(() => Promise.resolve(runtime?.stop()));
+      metrics = await serveHttp(metricsRoutes(view, runtime).fetch, { host: config.metrics.host, port: config.metrics.port });
+      closers.push(() => metrics!.close());
+      options.log?.(`Prometheus metrics on http://${config.metrics.host}:${metrics.port}/metrics`);
+    }
+    return { admin, metrics, close, [Symbol.asyncDispose]: close };
   } catch (error) {
     await close();
     throw error;
