@@ -5,6 +5,7 @@ import { adminRoutes } from "../admin/admin_routes.ts";
 import type { HttpConfig } from "../http/http_config.ts";
 import { type HttpBindings, type HttpListener, serveHttp } from "../http/serve.ts";
 import { metricsRoutes } from "../metrics/metrics_routes.ts";
+import { createGateway, type Gateway } from "../gateway/gateway_routes.ts";
 import { RuntimeMetrics } from "../metrics/runtime_metrics.ts";
 
 /** The HTTP listeners beside a running server. */
@@ -13,6 +14,8 @@ export interface RunningHttp {
   readonly admin: HttpListener | null;
   /** The Prometheus endpoint; null when no provider is configured. */
   readonly metrics: HttpListener | null;
+  /** The HTTP/JSON gateway when enabled (on the admin listener). */
+  readonly gateway: Gateway | null;
   close(): Promise<void>;
 }
 
@@ -33,11 +36,26 @@ export async function startHttp(
   const close = async () => {
     for (const closeOne of closers.splice(0).reverse()) await closeOne().catch(() => {});
   };
+  let gateway: Gateway | null = null;
   try {
     let admin: HttpListener | null = null;
     if (config.admin.enabled || config.gateway.enabled) {
       const app = new Hono<{ Bindings: HttpBindings }>();
+      app.notFound((c) => c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404));
       if (config.admin.enabled) app.route("/", adminRoutes(view, view, { ...config.admin }));
+      if (config.gateway.enabled) {
+        gateway = createGateway(view, view, {
+          journalEvents: config.gateway.journalEvents,
+          // Data rides in JSON as base64: room for jute.maxbuffer of it, and the rest of the body.
+          bodyMaxBytes: Math.ceil((running.server.config.juteMaxBuffer * 4) / 3) + 64 * 1024,
+          sessionsMax: 1000,
+          watchersMax: 1000,
+          heartbeatMs: 15_000,
+        });
+        const g = gateway;
+        closers.push(() => g.close());
+        app.route("/", g.app);
+      }
       admin = await serveHttp(app.fetch, { host: config.admin.address, port: config.admin.port });
       closers.push(() => admin!.close());
       options.log?.(`AdminServer on http://${config.admin.address}:${admin.port}${config.admin.commandUrl}`);
@@ -51,7 +69,7 @@ export async function startHttp(
       closers.push(() => metrics!.close());
       options.log?.(`Prometheus metrics on http://${config.metrics.host}:${metrics.port}/metrics`);
     }
-    return { admin, metrics, close, [Symbol.asyncDispose]: close };
+    return { admin, metrics, gateway, close, [Symbol.asyncDispose]: close };
   } catch (error) {
     await close();
     throw error;
