@@ -6,6 +6,7 @@ import type { HttpConfig } from "../http/http_config.ts";
 import { type HttpBindings, type HttpListener, serveHttp } from "../http/serve.ts";
 import { metricsRoutes } from "../metrics/metrics_routes.ts";
 import { createGateway, type Gateway } from "../gateway/gateway_routes.ts";
+import { consoleRoutes } from "../console/console_routes.ts";
 import { RuntimeMetrics } from "../metrics/runtime_metrics.ts";
 
 /** The HTTP listeners beside a running server. */
@@ -55,6 +56,7 @@ export async function startHttp(
         const g = gateway;
         closers.push(() => g.close());
         app.route("/", g.app);
+        app.route("/", consoleRoutes());
       }
       admin = await serveHttp(app.fetch, { host: config.admin.address, port: config.admin.port });
       closers.push(() => admin!.close());
