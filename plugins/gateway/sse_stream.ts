@@ -39,6 +39,11 @@ export function sseStream(journal: WatchJournal, options: SseOptions): ReadableS
   let subscriber: JournalSubscriber | undefined;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   let done = false;
+  // Frames of one turn of the event loop leave as one chunk: a burst of writes to many streams
+  // costs a chunk per stream, not a chunk per event per stream.
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  let flushScheduled = false;
   const finish = () => {
     if (done) return;
     done = true;
@@ -48,21 +53,33 @@ export function sseStream(journal: WatchJournal, options: SseOptions): ReadableS
   };
   return new ReadableStream<Uint8Array>({
     start(controller) {
-      const send = (text: string) => {
-        if (done) return;
+      const flush = () => {
+        flushScheduled = false;
+        if (done || pending.length === 0) return;
         if ((controller.desiredSize ?? 0) < -options.maxBufferedBytes) {
           // The reader is too slow: cut it; it resumes from its last event id (or is told to reset).
           finish();
           controller.close();
           return;
         }
-        controller.enqueue(encoder.encode(text));
+        controller.enqueue(pending.length === 1 ? pending[0]! : concat(pending, pendingBytes));
+        pending = [];
+        pendingBytes = 0;
       };
+      const sendBytes = (bytes: Uint8Array) => {
+        if (done) return;
+        pending.push(bytes);
+        pendingBytes += bytes.length;
+        if (flushScheduled) return;
+        flushScheduled = true;
+        scheduleFlush(flush);
+      };
+      const send = (text: string) => sendBytes(encoder.encode(text));
       subscriber = {
         path: options.path,
         recursive: options.recursive,
         authIds: options.authIds,
-        event: (e: JournalEvent) => send(eventFrame(e)),
+        event: (e: JournalEvent) => sendBytes(eventBytes(e)),
         reset: (reason, zxid) => send(frame("reset", positionId({ zxid, index: -1 }), { reason, zxid: `0x${zxid.toString(16)}` })),
       };
       send("retry: 1000\n\n");
@@ -88,9 +105,39 @@ export function sseStream(journal: WatchJournal, options: SseOptions): ReadableS
   });
 }
 
-function eventFrame(e: JournalEvent): string {
-  const type = EVENT_NAMES.get(e.type) ?? String(e.type);
-  return frame(type, positionId(e), { type, path: e.path, zxid: `0x${e.zxid.toString(16)}` });
+/** Streams with frames waiting; one timer flushes them all (not one timer per stream). */
+const flushes: (() => void)[] = [];
+
+function scheduleFlush(flush: () => void): void {
+  flushes.push(flush);
+  if (flushes.length > 1) return;
+  setTimeout(() => {
+    const due = flushes.splice(0);
+    for (const run of due) run();
+  }, 0);
+}
+
+/** An event's frame, encoded once however many streams carry it. */
+const encodedFrames = new WeakMap<JournalEvent, Uint8Array>();
+
+function eventBytes(e: JournalEvent): Uint8Array {
+  let bytes = encodedFrames.get(e);
+  if (bytes === undefined) {
+    const type = EVENT_NAMES.get(e.type) ?? String(e.type);
+    bytes = encoder.encode(frame(type, positionId(e), { type, path: e.path, zxid: `0x${e.zxid.toString(16)}` }));
+    encodedFrames.set(e, bytes);
+  }
+  return bytes;
+}
+
+function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
 }
 
 function frame(event: string, id: string, data: unknown): string {
