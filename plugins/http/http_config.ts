@@ -23,6 +23,8 @@ export interface HttpConfig {
     restoreEnabled: boolean;
     /** admin.restore.maxBytes: the largest snapshot `restore` takes (256 MiB). */
     restoreMaxBytes: number;
+    /** admin.idleTimeout: a request (headers and body) must arrive within this many ms (30000). */
+    idleTimeoutMs: number;
   };
   metrics: {
     /** metricsProvider.className names the Prometheus provider. */
@@ -57,6 +59,7 @@ const keys = {
   "admin.snapshot.enabled": flag,
   "admin.restore.enabled": flag,
   "admin.restore.maxBytes": positive,
+  "admin.idleTimeout": positive,
   "metricsProvider.className": text,
   "metricsProvider.httpHost": text,
   "metricsProvider.httpPort": port,
@@ -98,6 +101,7 @@ export function httpConfigFromZooCfg(zooCfg: string): HttpConfig {
       snapshotEnabled: get("admin.snapshot.enabled") ?? true,
       restoreEnabled: get("admin.restore.enabled") ?? true,
       restoreMaxBytes: get("admin.restore.maxBytes") ?? 256 * 1024 * 1024,
+      idleTimeoutMs: get("admin.idleTimeout") ?? 30_000,
     },
     metrics: {
       enabled: provider === PROMETHEUS_PROVIDER,

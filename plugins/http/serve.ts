@@ -101,9 +101,12 @@ function serveDeno(handler: FetchHandler, options: { host: string; port: number 
 async function serveNode(handler: FetchHandler, options: { host: string; port: number } & HttpLimits): Promise<HttpListener> {
   const { serve } = await import("@hono/node-server");
   return new Promise((resolve, reject) => {
+    const headersTimeout = options.headersTimeoutMs ?? 10_000;
     const server = serve({
       hostname: options.host,
       port: options.port,
+      // Node checks header deadlines on this interval (30 s by default): check often enough.
+      serverOptions: { headersTimeout, requestTimeout: 0, connectionsCheckingInterval: Math.min(1_000, headersTimeout) },
       fetch: (request: Request, env: { incoming: { socket: { remoteAddress?: string } } }) =>
         handler(request, { remoteAddress: unmapped(env.incoming.socket.remoteAddress ?? ""), keepOpen: () => {} }),
     } as Parameters<typeof serve>[0], (info) => {
@@ -118,9 +121,7 @@ async function serveNode(handler: FetchHandler, options: { host: string; port: n
           }),
       });
     }) as NodeHttpServer;
-    server.headersTimeout = options.headersTimeoutMs ?? 10_000;
     // Node's requestTimeout would also cut Server-Sent Events streams; the body timeout below does not.
-    server.requestTimeout = 0;
     server.on("request", (request) => {
       request.setTimeout(options.requestTimeoutMs ?? 30_000, () => {
         if (!request.complete) request.socket.destroy();

@@ -58,7 +58,12 @@ export async function startHttp(
         app.route("/", g.app);
         app.route("/", consoleRoutes());
       }
-      admin = await serveHttp(app.fetch, { host: config.admin.address, port: config.admin.port });
+      admin = await serveHttp(app.fetch, {
+        host: config.admin.address,
+        port: config.admin.port,
+        requestTimeoutMs: config.admin.idleTimeoutMs,
+        headersTimeoutMs: Math.min(10_000, config.admin.idleTimeoutMs),
+      });
       closers.push(() => admin!.close());
       options.log?.(`AdminServer on http://${config.admin.address}:${admin.port}${config.admin.commandUrl}`);
     }
