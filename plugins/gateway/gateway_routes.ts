@@ -61,7 +61,12 @@ export function createGateway(view: ServerView, actions: ServerActions, options:
     const token = c.req.header("Paddock-Session");
     if (token === undefined) return await sessions.anonymous(c.env.remoteAddress, credentials, performance.now());
     const session = sessions.use(token, performance.now());
-    for (const credential of credentials) await session.client.addAuth(credential.scheme, credential.auth);
+    for (const credential of credentials) {
+      const key = `${credential.scheme}:${credential.auth}`;
+      if (session.credentials.has(key)) continue;
+      session.credentials.add(key);
+      await session.client.addAuth(credential.scheme, credential.auth);
+    }
     return session.client;
   };
 

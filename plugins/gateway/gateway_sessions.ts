@@ -1,6 +1,6 @@
 import { inProcessTransport } from "../../core/io/in_process_transport.ts";
 import type { Acceptor } from "../../core/io/socket.ts";
-import { type Client, createClient } from "../../core/client/mod.ts";
+import { type Client, createClient, KeeperError } from "../../core/client/mod.ts";
 import { GatewayError } from "./gateway_errors.ts";
 
 /** Credentials an HTTP request brought (Authorization header). */
@@ -16,6 +16,8 @@ export interface GatewaySession {
   readonly sessionId: bigint;
   readonly timeoutMs: number;
   readonly remoteAddress: string;
+  /** Credentials already added (addauth is kept for the session's life: never add one twice). */
+  readonly credentials: Set<string>;
   lastSeenMs: number;
 }
 
@@ -75,12 +77,7 @@ export class GatewaySessions {
       throw GatewayError.badArguments(`too many gateway sessions (${this.#limits.sessionsMax})`, 429);
     }
     const client = this.#client(remoteAddress, credentials, timeoutMs);
-    try {
-      await client.ready({ signal: AbortSignal.timeout(10_000) });
-    } catch (error) {
-      await client.close().catch(() => {});
-      throw error;
-    }
+    await ready(client);
     const token = randomToken();
     const session: GatewaySession = {
       token,
@@ -88,6 +85,7 @@ export class GatewaySessions {
       sessionId: client.sessionId,
       timeoutMs: client.negotiatedTimeoutMs,
       remoteAddress,
+      credentials: new Set(credentials.map((c) => `${c.scheme}:${c.auth}`)),
       lastSeenMs: nowMs,
     };
     this.#sessions.set(token, session);
@@ -125,10 +123,9 @@ export class GatewaySessions {
     const client = this.#client(remoteAddress, credentials, 30_000);
     this.#pool.set(key, { client, lastUsedMs: nowMs });
     try {
-      await client.ready({ signal: AbortSignal.timeout(10_000) });
+      await ready(client);
     } catch (error) {
       this.#pool.delete(key);
-      await client.close().catch(() => {});
       throw error;
     }
     return client;
@@ -159,6 +156,27 @@ export class GatewaySessions {
     this.#sessions.clear();
     this.#pool.clear();
     await Promise.all(clients.map((c) => c.close().catch(() => {})));
+  }
+}
+
+/** How long opening a gateway session may take before the request fails. */
+const READY_TIMEOUT_MS = 10_000;
+
+/**
+ * Waits for the in-process session; a server that refuses it (not serving, restoring, or the
+ * peer's address over maxClientCnxns) is a 503 ConnectionLoss, not a hang.
+ */
+async function ready(client: Client): Promise<void> {
+  try {
+    await client.ready({ signal: AbortSignal.timeout(READY_TIMEOUT_MS) });
+  } catch (error) {
+    await client.close().catch(() => {});
+    if (error instanceof KeeperError) throw error;
+    throw new GatewayError(503, {
+      error: "CONNECTIONLOSS",
+      code: -4,
+      message: `the server did not accept a session within ${READY_TIMEOUT_MS} ms (not serving, restoring, or maxClientCnxns reached for this address)`,
+    });
   }
 }
 
