@@ -27,7 +27,7 @@ async function timeToServing(argv: string[]): Promise<number> {
   // ZooKeeper's default 4lw whitelist is srvr alone; ruok has to be allowed.
   const dir = mkdtempSync(join(tmpdir(), "paddock-startup-"));
   const cfg = join(dir, "zoo.cfg");
-  writeFileSync(cfg, `tickTime=2000\nclientPort=${port}\ndataDir=${dir}\n4lw.commands.whitelist=ruok,srvr\n`);
+  writeFileSync(cfg, `tickTime=2000\nclientPort=${port}\ndataDir=${dir}\n4lw.commands.whitelist=ruok,srvr\nadmin.enableServer=false\n`);
   const started = performance.now();
   const child = spawn(argv[0]!, [...argv.slice(1), "server", cfg, "--in-memory"], {
     cwd: REPO_ROOT,

@@ -29,7 +29,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), "paddock-exe-"));
   const port = await freePort();
   const cfg = join(dir, "zoo.cfg");
-  writeFileSync(cfg, `tickTime=200\nclientPort=${port}\ndataDir=${join(dir, "data")}\n4lw.commands.whitelist=ruok,srvr\n`);
+  writeFileSync(cfg, `tickTime=200\nclientPort=${port}\ndataDir=${join(dir, "data")}\n4lw.commands.whitelist=ruok,srvr\nadmin.enableServer=false\n`);
   server = startPaddock(exe, ["server", cfg]);
   cs = `127.0.0.1:${port}`;
   await server.waitForOutput("Paddock serving");

@@ -51,3 +51,4 @@ export {
   WatcherType,
 } from "../proto/mod.ts";
 export { raceAbort } from "./race_abort.ts";
+export * from "./http/mod.ts";

@@ -98,7 +98,7 @@ function serverStats(server: ZkServer): string {
 }
 
 /** ZooKeeper files the root under both "/" and "" and counts it twice; so do its tools' baselines. */
-function nodeCount(server: ZkServer): number {
+export function nodeCount(server: ZkServer): number {
   return server.tree.nodes.has("") ? server.tree.nodeCount : server.tree.nodeCount + 1;
 }
 
@@ -127,7 +127,7 @@ function connectionInfo(c: ServerConnection, brief: boolean, interestOps: number
 }
 
 /** `mntr`: every key ZooKeeper prints, with Paddock's value or 0 for machinery it does not have. */
-function monitor(server: ZkServer): string {
+export function monitor(server: ZkServer): string {
   const values = monitorValues(server);
   let out = "";
   for (const key of MNTR_VALUE_KEYS) {
@@ -138,7 +138,8 @@ function monitor(server: ZkServer): string {
   }
   const sync = server.syncStats();
   for (const key of MNTR_SUMMARY_KEYS) {
-    out += (sync === null ? null : syncSummary(key, sync)) ?? summaryLines(key, SUMMARY_PARTS);
+    out += (key === "restore_time" ? restoreSummary(server) : null) ??
+      (sync === null ? null : syncSummary(key, sync)) ?? summaryLines(key, SUMMARY_PARTS);
   }
   for (const key of MNTR_PERCENTILE_SUMMARY_KEYS) out += summaryLines(key, [...SUMMARY_PARTS, ...PERCENTILE_PARTS]);
   return out;
@@ -155,6 +156,14 @@ function syncSummary(key: string, sync: TxnStoreSyncStats): string | null {
   const avg = javaDouble(averageMs(sync.txnsSynced, sync.fsyncs));
   return `zk_avg_${key}\t${avg}\nzk_min_${key}\t0\nzk_max_${key}\t${sync.maxBatchSize}\n` +
     `zk_cnt_${key}\t${sync.fsyncs}\nzk_sum_${key}\t${sync.txnsSynced}\n`;
+}
+
+/** ZooKeeper 3.9's RESTORE_TIME: one sample (ms) per admin restore. */
+function restoreSummary(server: ZkServer): string {
+  const t = server.paddockMetrics.restoreTime;
+  const ms = (value: number) => Math.round(value);
+  return `zk_avg_restore_time\t${javaDouble(averageMs(ms(t.sumMs), t.count))}\nzk_min_restore_time\t${ms(t.minMs)}\n` +
+    `zk_max_restore_time\t${ms(t.maxMs)}\nzk_cnt_restore_time\t${t.count}\nzk_sum_restore_time\t${ms(t.sumMs)}\n`;
 }
 
 /** An empty summary: avg is a double ("0.0"), the rest are longs. */
@@ -192,6 +201,10 @@ function monitorValues(server: ZkServer): Map<string, string | number | null> {
     ["approximate_data_size", tree.approximateDataSize],
     ["uptime", Math.round(server.clock.monoMs() - server.startedAtMs)],
     ["outstanding_changes_queued", server.outstandingChanges],
+    ["snapshot_error_count", server.paddockMetrics.snapshotErrors],
+    ["snapshot_rate_limited_count", server.paddockMetrics.snapshotRateLimited],
+    ["restore_error_count", server.paddockMetrics.restoreErrors],
+    ["restore_rate_limited_count", server.paddockMetrics.restoreRateLimited],
   ]);
 }
 

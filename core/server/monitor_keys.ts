@@ -24,6 +24,8 @@ export const MNTR_VALUE_KEYS: readonly string[] = [
   "commit_count", "stale_sessions_expired", "response_packet_get_children_cache_hits",
   "sync_processor_request_queued", "outstanding_changes_queued", "request_commit_queued", "ensemble_auth_skip",
   "skip_learner_request_to_next_processor_count", "tls_handshake_exceeded", "revalidate_count",
+  // ZooKeeper 3.9's admin snapshot/restore counters.
+  "snapshot_error_count", "snapshot_rate_limited_count", "restore_error_count", "restore_rate_limited_count",
 ];
 
 /** Summaries printed as `avg_`, `min_`, `max_`, `cnt_`, `sum_` + name. */
@@ -39,7 +41,7 @@ export const MNTR_SUMMARY_KEYS: readonly string[] = [
   "netty_queued_buffer_capacity", "election_time", "commit_commit_proc_req_queued", "sync_processor_batch_size",
   "node_children_watch_count", "write_batch_time_in_commit_processor", "read_commit_proc_issued",
   "concurrent_request_processing_in_commit_processor", "observer_sync_time", "node_changed_watch_count",
-  "sync_process_time", "startup_snap_load_time",
+  "sync_process_time", "startup_snap_load_time", "restore_time",
 ];
 
 /** Summaries that add `p50_`, `p95_`, `p99_`, `p999_` + name after the five above. */

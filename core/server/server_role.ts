@@ -61,4 +61,6 @@ export interface RoleHost {
   applyCommitted(committed: { header: TxnHeader; txn: Txn }, bytes?: Uint8Array): ApplyResult;
   /** The store failed: nothing more may be acknowledged. */
   fatal(error: unknown): void;
+  /** A txn went to the store (for the group-commit batch-size histogram). */
+  countAppend?(durable: Promise<void>): void;
 }

@@ -15,6 +15,8 @@ export class StandaloneRole implements ServerRole {
   readonly #preparer: TxnPreparer;
   readonly #housekeeping: Housekeeping;
   #lastZxid: bigint;
+  /** Settles once every txn appended so far has been applied (a restore waits for it). */
+  #applied: Promise<void> = Promise.resolve();
 
   constructor(host: RoleHost, store: TxnStore) {
     this.#host = host;
@@ -30,6 +32,25 @@ export class StandaloneRole implements ServerRole {
       submit: (prepared) => this.#commit(prepared),
       log: (line) => host.log(line),
     });
+  }
+
+  /** The zxid of the last txn prepared. */
+  get lastZxid(): bigint {
+    return this.#lastZxid;
+  }
+
+  /** Resolves once every txn logged so far is applied (none may be added meanwhile). */
+  async idle(): Promise<void> {
+    // Bounded: each pass sees a later promise only if a txn was added, which callers prevent.
+    for (let previous: Promise<void> | null = null; previous !== this.#applied;) {
+      previous = this.#applied;
+      await previous;
+    }
+  }
+
+  /** An admin restore moved the database to `zxid`: the next txn follows it. */
+  restoredAt(zxid: bigint): void {
+    this.#lastZxid = zxid;
   }
 
   get outstandingChanges(): number {
@@ -71,7 +92,9 @@ export class StandaloneRole implements ServerRole {
   #commit(prepared: PreparedTxn): void {
     this.#lastZxid = prepared.header.zxid;
     const bytes = encodeTxn(prepared.header, prepared.txn);
-    this.#store.append({ zxid: prepared.header.zxid, bytes }).then(() => {
+    const durable = this.#store.append({ zxid: prepared.header.zxid, bytes });
+    this.#host.countAppend?.(durable);
+    this.#applied = durable.then(() => {
       this.#host.applyCommitted(prepared, bytes);
       this.#preparer.applied(prepared.header.zxid);
     }, (error: unknown) => this.#host.fatal(error));

@@ -28,6 +28,8 @@ export class ZkDatabase {
   #tree: DataTree;
   #sessions: SessionTracker;
   readonly history: CommittedHistory;
+  /** The zxid of the snapshot the last recovery started from (null: none, or not recovered). */
+  recoveredSnapshotZxid: bigint | null = null;
   /** The ensemble's config, written into /zookeeper/config of every tree this database holds. */
   #config: { text: string; version: bigint } | null = null;
 
@@ -101,6 +103,7 @@ export class ZkDatabase {
   async recover(store: TxnStore, clock: { monoMs(): number; wallMs(): number }, log: (line: string) => void): Promise<void> {
     const recovered = await store.recover();
     this.restore(recovered, clock.monoMs(), clock.wallMs());
+    this.recoveredSnapshotZxid = recovered.snapshot === null ? null : recovered.snapshotZxid;
     if (recovered.txns.length > 0 || recovered.snapshot !== null) {
       log(`recovered to zxid 0x${this.lastProcessedZxid.toString(16)}: ${this.#tree.nodeCount} znodes, ` +
         `${this.#sessions.size} sessions, ${recovered.txns.length} txns replayed`);

@@ -1,6 +1,6 @@
 import type { Clock } from "../io/clock.ts";
 import type { ServerSocket, SocketHandler } from "../io/socket.ts";
-import { digestId } from "../acl/digest.ts";
+import { digestAuthIds } from "../acl/digest.ts";
 import { ErrorCode } from "../proto/error_code.ts";
 import { Refusal } from "../proto/refusal.ts";
 import { JuteError, JuteReader } from "../proto/jute_reader.ts";
@@ -8,9 +8,9 @@ import { JuteWriter } from "../proto/jute_writer.ts";
 import { OpCode, Xid, opName } from "../proto/op_code.ts";
 import { type ConnectRequest, readAuthPacket, writeConnectResponse } from "../proto/records.ts";
 import { sessionPassword } from "../session/java_random.ts";
-import type { SessionTracker } from "../session/session_tracker.ts";
+import { SessionTracker } from "../session/session_tracker.ts";
 import type { TxnStore, TxnStoreSyncStats } from "../storage/txn_log.ts";
-import type { DataTree } from "../tree/data_tree.ts";
+import { DataTree } from "../tree/data_tree.ts";
 import type { ApplyResult } from "../txn/apply_txn.ts";
 import type { Txn, TxnHeader } from "../txn/txn.ts";
 import { fourLetterWordOutput } from "./four_letter_words.ts";
@@ -20,9 +20,11 @@ import { BadReadRequest, executeRead } from "./read_requests.ts";
 import { errorReply, writeReply } from "./replies.ts";
 import type { ServerConfig } from "./server_config.ts";
 import { ConnectionState, ServerConnection } from "./server_connection.ts";
+import { PaddockMetrics } from "./paddock_metrics.ts";
 import { ServerMetrics } from "./server_metrics.ts";
 import type { ServerRole } from "./server_role.ts";
-import { captureSnapshot, encodeSnapshotSlices, type SnapshotImage } from "./snapshot_codec.ts";
+import { captureSnapshot, decodeSnapshot, encodeSnapshotSlices, type SnapshotImage } from "./snapshot_codec.ts";
+import { StandaloneRole } from "./standalone_role.ts";
 import type { ZkDatabase } from "./zk_database.ts";
 
 /** What a server is built from: its config, its database and store, and injected I/O. */
@@ -71,6 +73,8 @@ export class ZkServer {
   readonly db: ZkDatabase;
   readonly connections = new Set<ServerConnection>();
   readonly metrics = new ServerMetrics();
+  /** Paddock's own measurements (per-op latency, snapshot durations, batch sizes, admin counters). */
+  readonly paddockMetrics = new PaddockMetrics();
   readonly clock: Clock;
   readonly startedAtMs: number;
   readonly host: HostInfo;
@@ -85,6 +89,12 @@ export class ZkServer {
   readonly #applyListeners: ((header: TxnHeader, txn: Txn, bytes: Uint8Array | undefined) => void)[] = [];
   #snapshotting = false;
   #failed = false;
+  /** A restore is swapping the database: no connections are accepted meanwhile. */
+  #restoring = false;
+  #lastSnapshot: { zxid: bigint; wallMs: number } | null = null;
+  /** The store's promise for the txn appended last: txns sharing one were fsynced together. */
+  #batchPromise: Promise<void> | null = null;
+  #batchSize = 0;
 
   constructor({ config, db, store, clock, log, host, yieldToIo, onFatal }: ZkServerOptions) {
     this.#yieldToIo = yieldToIo ?? (() => Promise.resolve());
@@ -96,6 +106,7 @@ export class ZkServer {
     this.#log = log ?? (() => {});
     this.#onFatal = onFatal ?? null;
     this.startedAtMs = clock.monoMs();
+    if (db.recoveredSnapshotZxid !== null) this.#lastSnapshot = { zxid: db.recoveredSnapshotZxid, wallMs: clock.wallMs() };
   }
 
   get tree(): DataTree {
@@ -159,7 +170,7 @@ export class ZkServer {
   accept(socket: ServerSocket): SocketHandler {
     const perIp = (this.#connectionsPerIp.get(socket.remoteAddress) ?? 0) + 1;
     const connection = new ServerConnection(this, socket);
-    if (this.config.maxClientCnxns > 0 && perIp > this.config.maxClientCnxns) {
+    if (this.#restoring || (this.config.maxClientCnxns > 0 && perIp > this.config.maxClientCnxns)) {
       this.#log(`too many connections from ${socket.remoteAddress} - max is ${this.config.maxClientCnxns}`);
       socket.close();
       connection.state = ConnectionState.closed;
@@ -310,6 +321,7 @@ export class ZkServer {
     const endMs = this.clock.monoMs();
     // Whole milliseconds, as ZooKeeper measures them, so min/avg/max read the same way.
     this.metrics.latency.record(Math.max(0, Math.floor(endMs) - Math.floor(startMs)));
+    this.paddockMetrics.recordOp(type, Math.max(0, endMs - startMs));
     connection.stats.answered({ xid, zxid: this.db.lastProcessedZxid, type, startMs, endMs });
   }
 
@@ -318,11 +330,7 @@ export class ZkServer {
     try {
       const packet = readAuthPacket(body);
       if (packet.scheme === "digest") {
-        const id = digestId(new TextDecoder().decode(packet.auth));
-        if (this.config.superDigest !== null && id === this.config.superDigest) {
-          connection.auth.add({ scheme: "super", id: "" });
-        }
-        connection.auth.add({ scheme: "digest", id });
+        for (const id of digestAuthIds(new TextDecoder().decode(packet.auth), this.config.superDigest)) connection.auth.add(id);
         ok = true;
       }
     } catch (error) {
@@ -401,6 +409,21 @@ export class ZkServer {
     this.#applyListeners.push(listener);
   }
 
+  /**
+   * A txn was handed to the store: group commit hands every txn of one fsync the same promise
+   * (FileStore), so a new promise starts a new batch, and the finished batch's size goes to the
+   * batch-size histogram.
+   */
+  countAppend(durable: Promise<void>): void {
+    if (durable === this.#batchPromise) {
+      this.#batchSize++;
+      return;
+    }
+    if (this.#batchSize > 0) this.paddockMetrics.commitBatchSize.record(this.#batchSize);
+    this.#batchPromise = durable;
+    this.#batchSize = 1;
+  }
+
   /** The store failed: acknowledging anything more could acknowledge writes that are not durable. */
   fatal(error: unknown): void {
     if (this.#failed) return;
@@ -415,25 +438,90 @@ export class ZkServer {
     this.#snapshotting = true;
     const image = captureSnapshot(this.db.tree, this.db.sessions);
     this.#writeSnapshot(image).then(
-      (bytes) => this.#log(`snapshot at zxid 0x${image.zxid.toString(16)} (${bytes} bytes)`),
+      (bytes) => this.#log(`snapshot at zxid 0x${image.zxid.toString(16)} (${bytes.length} bytes)`),
       (error: unknown) => this.#log(`snapshot at zxid 0x${image.zxid.toString(16)} failed: ${(error as Error).message}`),
     ).finally(() => {
       this.#snapshotting = false;
     });
   }
 
-  /** Encodes in slices, letting requests run between them, then hands the bytes to the store. */
-  async #writeSnapshot(image: SnapshotImage): Promise<number> {
+  /**
+   * Encodes in slices, letting requests run between them, then hands the bytes to the store
+   * (unless a snapshot at that zxid exists already: the store takes each zxid once).
+   */
+  async #writeSnapshot(image: SnapshotImage): Promise<Uint8Array> {
+    const startMs = this.clock.monoMs();
     const slices = encodeSnapshotSlices(image);
     let step = slices.next();
     for (; !step.done; step = slices.next()) await this.#yieldToIo();
-    await this.#store.writeSnapshot(image.zxid, step.value);
-    return step.value.length;
+    // The store's first snapshot must be after zxid 0, and each later one after the last.
+    if (image.zxid > (this.#lastSnapshot?.zxid ?? 0n)) {
+      this.#lastSnapshot = { zxid: image.zxid, wallMs: this.clock.wallMs() };
+      await this.#store.writeSnapshot(image.zxid, step.value);
+    }
+    this.paddockMetrics.snapshotDurationMs.record(this.clock.monoMs() - startMs);
+    return step.value;
+  }
+
+  /** The newest snapshot written or loaded at start (`last_snapshot`). */
+  get lastSnapshot(): { zxid: bigint; wallMs: number } | null {
+    return this.#lastSnapshot;
+  }
+
+  /** A consistent snapshot at the applied zxid (the admin `snapshot` command), persisted when new. */
+  async takeSnapshot(): Promise<{ zxid: bigint; bytes: Uint8Array }> {
+    const image = captureSnapshot(this.db.tree, this.db.sessions);
+    return { zxid: image.zxid, bytes: await this.#writeSnapshot(image) };
+  }
+
+  /**
+   * Replaces the tree and sessions with a snapshot's (the admin `restore` command; standalone
+   * only: one member restoring alone would leave its ensemble). The bytes are decoded before
+   * anything changes, so a bad snapshot leaves the server as it was. Connections are closed
+   * (clients reattach, or learn their session is gone, and re-register watches), the writes in
+   * flight are applied first, and the result is written as a snapshot at a zxid above every one
+   * logged so far, so a restart comes back to the restored state.
+   */
+  async restoreSnapshot(bytes: Uint8Array): Promise<bigint> {
+    const role = this.#role;
+    if (!(role instanceof StandaloneRole)) throw new Error("restore needs a standalone server (an ensemble member cannot restore alone)");
+    if (this.#restoring || this.#failed) throw new Error("the server is not serving (or already restoring)");
+    const startMs = this.clock.monoMs();
+    const tree = new DataTree({ extendedTypesEnabled: this.config.extendedTypesEnabled });
+    const sessions = new SessionTracker({ tickMs: this.config.tickTime, serverId: this.config.serverId, nowMs: this.clock.wallMs() });
+    decodeSnapshot(bytes, tree, sessions, this.clock.monoMs());
+    this.#restoring = true;
+    try {
+      for (const connection of [...this.connections]) connection.close();
+      await role.idle();
+      const zxid = role.lastZxid + 1n > tree.lastProcessedZxid ? role.lastZxid + 1n : tree.lastProcessedZxid;
+      this.db.tree.adopt(tree, zxid);
+      this.db.sessions.adopt(sessions, this.clock.monoMs());
+      role.restoredAt(zxid);
+      await this.#writeSnapshot(captureSnapshot(this.db.tree, this.db.sessions));
+      this.paddockMetrics.recordRestore(this.clock.monoMs() - startMs);
+      this.#log(`restored a snapshot: zxid 0x${zxid.toString(16)}, ${this.db.tree.nodeCount} znodes, ${this.db.sessions.size} sessions`);
+      return zxid;
+    } finally {
+      this.#restoring = false;
+    }
+  }
+
+  /** Closes about `percentage`% of connections, each with that probability (100 closes all). */
+  shedConnections(percentage: number, random: () => number): number {
+    let shed = 0;
+    for (const connection of [...this.connections]) {
+      if (percentage >= 100 || random() < percentage / 100) {
+        connection.close();
+        shed++;
+      }
+    }
+    return shed;
   }
 
   /** Called every tick by the runtime: the role expires sessions, reaps containers, pings. */
   tick(): void {
-    if (this.#failed) return;
+    if (this.#failed || this.#restoring) return;
     this.#role?.tick(this.clock.monoMs());
   }
 

@@ -87,6 +87,12 @@ export class SessionTracker {
     this.#sessions.delete(sessionId);
   }
 
+  /** Replaces every session with another tracker's (an admin restore); each gets a full timeout. */
+  adopt(other: SessionTracker, nowMs: number): void {
+    for (const id of [...this.#sessions.keys()]) this.remove(id);
+    for (const session of other.all()) this.add(session.sessionId, session.timeoutMs, nowMs);
+  }
+
   /** Sessions whose deadline has passed; they are marked closing and not returned again. */
   expired(nowMs: number): Session[] {
     const due: Session[] = [];

@@ -153,6 +153,35 @@ export class DataTree {
     node.mtime = wallMs;
   }
 
+  /**
+   * Takes over another tree's nodes and indexes (an admin restore), keeping this tree's watch
+   * tables; `zxid` becomes the last processed zxid. Watchers that can hear of it are told.
+   */
+  adopt(other: DataTree, zxid: bigint): void {
+    for (const [target, source] of [[this.nodes, other.nodes], [this.ephemerals, other.ephemerals]] as const) {
+      target.clear();
+      for (const [key, value] of source as Map<unknown, unknown>) (target as Map<unknown, unknown>).set(key, value);
+    }
+    this.containers.clear();
+    for (const path of other.containers) this.containers.add(path);
+    this.ttls.clear();
+    for (const path of other.ttls) this.ttls.add(path);
+    this.approximateDataSize = other.approximateDataSize;
+    this.lastProcessedZxid = zxid;
+    this.quotas.rebuild();
+    // The adopted nodes carry the digests the other tree computed for them.
+    this.#digest.clear();
+    if (this.#digestEnabled) for (const node of this.nodes.values()) this.#digest.add(node.digest);
+    const told = new Set<Watcher>();
+    for (const table of [this.dataWatches, this.childWatches]) {
+      for (const watcher of [...table.watchers()]) {
+        if (told.has(watcher)) continue;
+        told.add(watcher);
+        watcher.reset?.();
+      }
+    }
+  }
+
   /** Recomputes every quota's stats node from the tree (ZooKeeper's setupQuota). */
   rebuildQuotas(): void {
     this.quotas.rebuild();

@@ -4,6 +4,11 @@ import type { ACL } from "../proto/records.ts";
 export interface Watcher {
   /** Delivers one event; `acl` is the znode's ACL so the receiver can drop what it may not read. */
   notify(type: number, path: string, zxid: bigint, acl: readonly ACL[] | null): void;
+  /**
+   * The whole tree was replaced (an admin restore): events since the watch was set cannot be
+   * told apart. Client connections are closed instead; watchers inside the process implement it.
+   */
+  reset?(): void;
 }
 
 /** Modes a watcher can hold on one path at once (ZooKeeper's WatcherMode). */
@@ -106,6 +111,11 @@ export class WatchTable {
   /** All paths with watchers (for `wchp`). */
   paths(): IterableIterator<[string, Map<Watcher, number>]> {
     return this.#byPath.entries();
+  }
+
+  /** Every watcher holding a watch in this table. */
+  watchers(): IterableIterator<Watcher> {
+    return this.#byWatcher.keys();
   }
 
   /** Forgets a watcher entirely (its connection closed). */

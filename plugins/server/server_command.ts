@@ -5,7 +5,9 @@ import { startServer } from "../../core/server/start_server.ts";
 import type { ServerConfig } from "../../core/server/server_config.ts";
 import type { CommandPlugin } from "../plugin.ts";
 import { ConfigError, parseProperties, serverConfigFromZooCfg } from "./zoo_cfg.ts";
+import { type HttpConfig, httpConfigFromZooCfg } from "../http/http_config.ts";
 import { type QuorumMemberConfig, quorumFromZooCfg } from "./quorum_cfg.ts";
+import { startHttp } from "./start_http.ts";
 import { startMember } from "./start_member.ts";
 
 const usage = `Usage: paddock server [zoo.cfg] [--port N] [--host ADDR] [--data-dir DIR] [--in-memory]
@@ -16,7 +18,15 @@ Starts a standalone ZooKeeper-compatible server. Without a zoo.cfg it listens on
 minSessionTimeout, maxSessionTimeout, 4lw.commands.whitelist, jute.maxbuffer,
 zookeeper.extendedTypesEnabled, zookeeper.DigestAuthenticationProvider.superDigest,
 znode.container.checkIntervalMs, snapCount, autopurge.*, forceSync, ...).
-Flags override the file.`;
+Flags override the file.
+
+HTTP, as ZooKeeper 3.9 names it in zoo.cfg:
+  admin.enableServer=true      the AdminServer (JSON commands) on admin.serverAddress
+  admin.serverPort=8080          (default 127.0.0.1) at admin.commandURL (/commands)
+  metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider
+                               Prometheus metrics on metricsProvider.httpPort (7000)/metrics
+  gateway.enabled=true         the HTTP/JSON gateway (/api/v1) and web console (/console)
+                               on the AdminServer's listener`;
 
 function parseFlags(args: readonly string[]): { cfgPath: string | null; overrides: Partial<ServerConfig> } {
   const overrides: Partial<ServerConfig> = {};
@@ -58,13 +68,16 @@ export const serverCommand: CommandPlugin = {
     const startMs = performance.now();
     let config: ServerConfig;
     let member: QuorumMemberConfig | null;
+    let http: HttpConfig;
+    let text = "";
     try {
       const { cfgPath, overrides } = parseFlags(args);
-      const text = cfgPath === null ? "" : readFileSync(cfgPath, "utf8");
+      text = cfgPath === null ? "" : readFileSync(cfgPath, "utf8");
       config = serverConfigFromZooCfg(text, overrides);
       const dataDir = config.dataDir;
       member = quorumFromZooCfg(parseProperties(text), () => readOptional(join(dataDir, "myid")));
       if (member !== null) config = { ...config, serverId: member.settings.myId };
+      http = httpConfigFromZooCfg(text);
     } catch (error) {
       if (error instanceof ConfigError || (error as NodeJS.ErrnoException).code === "ENOENT") {
         process.stderr.write(`paddock server: ${(error as Error).message}\n`);
@@ -72,21 +85,30 @@ export const serverCommand: CommandPlugin = {
       }
       throw error;
     }
+    const running = member === null ? await startServer(config, { log }) : await startMember(config, member, { log });
+    let runningHttp;
+    try {
+      runningHttp = await startHttp(running, http, { initialConfig: text, log });
+    } catch (error) {
+      await running.close();
+      process.stderr.write(`paddock server: cannot start the HTTP side: ${(error as Error).message}\n`);
+      return 4;
+    }
     if (member !== null) {
       for (const warning of member.warnings) log(`WARN ${warning}`);
-      const running = await startMember(config, member, { log });
       log(`Paddock ensemble member ${member.settings.myId} of ${member.settings.quorum.servers.size}: client port ${running.connectString}, ` +
         `started in ${Math.round(performance.now() - startMs)} ms`);
       await untilSignal();
       log("shutting down");
+      await runningHttp.close();
       await running.close();
       return 0;
     }
-    const running = await startServer(config, { log });
     log(`Paddock serving on ${running.connectString} (${config.inMemory ? "in memory" : `dataDir ${config.dataDir}`}), ` +
       `ready in ${Math.round(performance.now() - startMs)} ms`);
     await untilSignal();
     log("shutting down");
+    await runningHttp.close();
     await running.close();
     return 0;
   },

@@ -13,6 +13,8 @@ import type { QuorumMemberConfig } from "./quorum_cfg.ts";
 /** A running ensemble member. */
 export interface RunningMember {
   readonly peer: QuorumPeer;
+  /** The member's client-facing server (what the HTTP side looks at). */
+  readonly server: QuorumPeer["server"];
   readonly connectString: string;
   close(): Promise<void>;
 }
@@ -70,6 +72,7 @@ export async function startMember(
   let closing: Promise<void> | null = null;
   return {
     peer,
+    server: peer.server,
     connectString: `${listener.host}:${listener.port}`,
     close: () =>
       closing ??= (async () => {

@@ -17,7 +17,9 @@ const SERVLET_API_JAR = "/usr/share/java/servlet-api.jar";
 
 /**
  * The jars of one ZooKeeper release, first on the classpath. 3.9.3 comes from Debian trixie and
- * runs on bookworm's dependency jars: its own manifest names them in /usr/share/java.
+ * runs on bookworm's dependency jars: its own manifest names them in /usr/share/java. The jute
+ * jar goes first: the manifest's Class-Path (searched right after the jar that names it) lists
+ * bookworm's 3.8 zookeeper-jute.jar, whose ConnectRequest lacks 3.9's setReadOnly.
  */
 export function zookeeperJars(version: ZooKeeperVersion): string[] {
   if (version === ZooKeeperVersion.v380) return [BOOKWORM_JAR];
