@@ -23,7 +23,7 @@ import { ConnectionState, ServerConnection } from "./server_connection.ts";
 import { PaddockMetrics } from "./paddock_metrics.ts";
 import { ServerMetrics } from "./server_metrics.ts";
 import type { ServerRole } from "./server_role.ts";
-import { captureSnapshot, decodeSnapshot, encodeSnapshotSlices, type SnapshotImage } from "./snapshot_codec.ts";
+import { captureSnapshot, decodeSnapshot, encodeSnapshot, encodeSnapshotSlices, type SnapshotImage } from "./snapshot_codec.ts";
 import { StandaloneRole } from "./standalone_role.ts";
 import type { ZkDatabase } from "./zk_database.ts";
 
@@ -498,7 +498,10 @@ export class ZkServer {
       this.db.tree.adopt(tree, zxid);
       this.db.sessions.adopt(sessions, this.clock.monoMs());
       role.restoredAt(zxid);
-      await this.#writeSnapshot(captureSnapshot(this.db.tree, this.db.sessions));
+      // Durably the new base of everything: the log and snapshots before it are replaced.
+      const encoded = encodeSnapshot(this.db.tree, this.db.sessions);
+      await this.#store.installSnapshot(zxid, encoded);
+      this.#lastSnapshot = { zxid, wallMs: this.clock.wallMs() };
       this.paddockMetrics.recordRestore(this.clock.monoMs() - startMs);
       this.#log(`restored a snapshot: zxid 0x${zxid.toString(16)}, ${this.db.tree.nodeCount} znodes, ${this.db.sessions.size} sessions`);
       return zxid;
