@@ -5,6 +5,10 @@ import { ZkServer, type ZkServerOptions } from "../server/zk_server.ts";
 import { DEFAULT_ELECTION_TIMING, type ElectionTiming, FastLeaderElection } from "../zab/election.ts";
 import { ServerState, serverStateName } from "../zab/vote.ts";
 import { hexZxid } from "../proto/zxid.ts";
+import type { LeaderStats, QuorumFacts } from "../server/quorum_facts.ts";
+import { LeaderPhase } from "../zab/leader.ts";
+import { LearnerPhase } from "../zab/learner.ts";
+import { votersOf } from "../zab/quorum_config.ts";
 import { LeaderRole } from "./leader_role.ts";
 import { LearnerRole } from "./learner_role.ts";
 import type { Epochs, MemberStore } from "./member_store.ts";
@@ -71,6 +75,7 @@ export class QuorumPeer {
       configText: settings.configText,
       timing: options.electionTiming ?? DEFAULT_ELECTION_TIMING,
     });
+    this.server.quorum = this.#facts();
     options.transport.onNotification((from, n) => {
       if (this.#stopped) return;
       this.election.receive(from, n, clock.monoMs());
@@ -99,6 +104,63 @@ export class QuorumPeer {
       electionTimeMs: this.#electionTimeMs,
       role: this.#role,
     };
+  }
+
+  /** ZabState as ZooKeeper names it, from the election and the role's machine. */
+  #zabState(): "election" | "discovery" | "synchronization" | "broadcast" {
+    const role = this.#role;
+    if (role === null || this.election.state === ServerState.looking) return "election";
+    if (role instanceof LeaderRole) {
+      if (role.zab.phase === LeaderPhase.broadcast) return "broadcast";
+      return role.zab.phase === LeaderPhase.synchronization ? "synchronization" : "discovery";
+    }
+    switch (role.zab.phase) {
+      case LearnerPhase.broadcast:
+        return "broadcast";
+      case LearnerPhase.syncing:
+      case LearnerPhase.newLeader:
+      case LearnerPhase.upToDate:
+        return "synchronization";
+      default:
+        return "discovery";
+    }
+  }
+
+  #facts(): QuorumFacts {
+    return {
+      myId: this.#options.settings.myId,
+      quorumSize: votersOf(this.#options.settings.quorum).length,
+      peerState: () => {
+        const state = serverStateName(this.election.state).toLowerCase();
+        return this.election.state === ServerState.looking ? state : `${state} - ${this.#zabState()}`;
+      },
+      zabState: () => this.#zabState(),
+      leaderId: () => this.#leaderId,
+      electionTimeMs: () => this.#electionTimeMs,
+      leaderStats: () => this.#leaderStats(),
+    };
+  }
+
+  #leaderStats(): LeaderStats | null {
+    const role = this.#role;
+    if (!(role instanceof LeaderRole)) return null;
+    const learners = role.zab.learners();
+    const sizes = role.zab.proposalSizes;
+    return {
+      learners: learners.length,
+      syncedFollowers: learners.filter((l) => l.participant && l.synced).length,
+      syncedNonVotingFollowers: 0,
+      syncedObservers: learners.filter((l) => !l.participant && l.synced).length,
+      pendingSyncs: role.zab.pendingSyncs,
+      uptimeMs: role.zab.uptimeMs(this.#options.clock.monoMs()),
+      lastProposalSize: sizes.last,
+      minProposalSize: sizes.min,
+      maxProposalSize: sizes.max,
+    };
+  }
+
+  get settings(): RoleSettings {
+    return this.#options.settings;
   }
 
   get store(): MemberStore {

@@ -10,6 +10,16 @@ import type { ZkServer } from "./zk_server.ts";
 export const PADDOCK_VERSION = "3.9.0-paddock-0.1.0, built on 2026-11-22 00:00 UTC";
 
 const KNOWN = new Set(ALL_FOUR_LETTER_WORDS);
+/** AbstractFourLetterCommand.ZK_NOT_SERVING. */
+export const ZK_NOT_SERVING = "This ZooKeeper instance is not currently serving requests";
+/** The words whose ZooKeeper command checks isZKServerRunning() first. */
+const NEED_SERVING = new Set(["srvr", "stat", "cons", "crst", "srst", "conf", "dirs", "dump", "mntr", "wchs", "wchc", "wchp", "hash"]);
+
+/** `Mode:` and `zk_server_state`: standalone, or the member's role (leader, follower, observer). */
+export function serverState(server: ZkServer): string {
+  if (server.quorum === null) return "standalone";
+  return server.role?.name ?? "unknown";
+}
 /** ZooKeeper's NIOServerCnxnFactory groups connections into 10 s expiry buckets (sessionlessCnxnTimeout). */
 const CONNECTION_EXPIRY_INTERVAL_MS = 10_000;
 /** ZooKeeper's watch tables are HashMaps of default capacity: their iteration order is printed. */
@@ -28,11 +38,14 @@ export function isFourLetterWord(word: string): boolean {
  */
 export function fourLetterWordOutput(server: ZkServer, word: string, self?: ServerConnection): string {
   if (!server.config.fourLetterWords.has(word)) return `${word} is not executed because it is not in the whitelist.\n`;
+  // An ensemble member that is electing or syncing answers as ZooKeeper does when its
+  // ZooKeeperServer is not running; ruok, envi and isro still answer.
+  if (!server.serving && NEED_SERVING.has(word)) return `${ZK_NOT_SERVING}\n`;
   switch (word) {
     case "ruok":
       return "imok";
     case "isro":
-      return "rw";
+      return server.serving ? "rw" : "null";
     case "srvr":
       return `Zookeeper version: ${PADDOCK_VERSION}\n${serverStats(server)}`;
     case "stat":
@@ -91,9 +104,11 @@ function serverStats(server: ZkServer): string {
     `Connections: ${server.connections.size}`,
     `Outstanding: ${m.outstandingWrites}`,
     `Zxid: 0x${hex(server.lastZxid)}`,
-    "Mode: standalone",
+    `Mode: ${serverState(server)}`,
     `Node count: ${nodeCount(server)}`,
   ];
+  const leader = server.quorum?.leaderStats();
+  if (leader) lines.push(`Proposal sizes last/min/max: ${leader.lastProposalSize}/${leader.minProposalSize}/${leader.maxProposalSize}`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -142,7 +157,31 @@ export function monitor(server: ZkServer): string {
       (sync === null ? null : syncSummary(key, sync)) ?? summaryLines(key, SUMMARY_PARTS);
   }
   for (const key of MNTR_PERCENTILE_SUMMARY_KEYS) out += summaryLines(key, [...SUMMARY_PARTS, ...PERCENTILE_PARTS]);
-  return out;
+  return out + quorumMonitorLines(server);
+}
+
+/** The keys an ensemble member adds (QuorumZooKeeperServer, LeaderZooKeeperServer gauges). */
+function quorumMonitorLines(server: ZkServer): string {
+  const quorum = server.quorum;
+  if (quorum === null) return "";
+  const values: [string, string | number][] = [["peer_state", quorum.peerState()], ["quorum_size", quorum.quorumSize]];
+  const leader = quorum.leaderStats();
+  if (leader !== null) {
+    values.push(
+      ["learners", leader.learners],
+      ["synced_followers", leader.syncedFollowers],
+      ["synced_non_voting_followers", leader.syncedNonVotingFollowers],
+      ["synced_observers", leader.syncedObservers],
+      ["pending_syncs", leader.pendingSyncs],
+      ["leader_uptime", leader.uptimeMs],
+      ["last_proposal_size", leader.lastProposalSize],
+      ["max_proposal_size", leader.maxProposalSize],
+      ["min_proposal_size", leader.minProposalSize],
+    );
+  } else if (server.role?.name === "follower") {
+    values.push(["synced_observers", 0]);
+  }
+  return values.map(([key, value]) => `zk_${key}\t${value}\n`).join("");
 }
 
 /**
@@ -179,7 +218,7 @@ function monitorValues(server: ZkServer): Map<string, string | number | null> {
   const descriptors = server.host.fileDescriptors();
   return new Map<string, string | number | null>([
     ["version", PADDOCK_VERSION],
-    ["server_state", "standalone"],
+    ["server_state", serverState(server)],
     ["ephemerals_count", ephemerals],
     ["num_alive_connections", server.connections.size],
     ["avg_latency", javaDouble(averageMs(m.latency.totalMs, m.latency.count))],

@@ -22,6 +22,7 @@ import type { ServerConfig } from "./server_config.ts";
 import { ConnectionState, ServerConnection } from "./server_connection.ts";
 import { PaddockMetrics } from "./paddock_metrics.ts";
 import { ServerMetrics } from "./server_metrics.ts";
+import type { QuorumFacts } from "./quorum_facts.ts";
 import type { ServerRole } from "./server_role.ts";
 import { captureSnapshot, decodeSnapshot, encodeSnapshot, encodeSnapshotSlices, type SnapshotImage } from "./snapshot_codec.ts";
 import { StandaloneRole } from "./standalone_role.ts";
@@ -86,6 +87,8 @@ export class ZkServer {
   readonly #connectionsPerIp = new Map<string, number>();
   readonly #pending = new PendingWrites();
   #role: ServerRole | null = null;
+  /** An ensemble member's place in its ensemble (null: standalone). */
+  quorum: QuorumFacts | null = null;
   readonly #applyListeners: ((header: TxnHeader, txn: Txn, bytes: Uint8Array | undefined) => void)[] = [];
   #snapshotting = false;
   #failed = false;

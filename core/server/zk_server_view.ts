@@ -1,6 +1,6 @@
 import { NULL_DATA, statOf } from "../tree/znode.ts";
 import type { Watcher } from "../watch/watch_manager.ts";
-import { monitor, nodeCount, PADDOCK_VERSION } from "./four_letter_words.ts";
+import { monitor, nodeCount, PADDOCK_VERSION, serverState } from "./four_letter_words.ts";
 import type { Histogram } from "../metrics/histogram.ts";
 import type {
   AdminEvent,
@@ -33,7 +33,7 @@ export interface ZkServerViewOptions {
 export function zkServerView(server: ZkServer, options: ZkServerViewOptions = {}): ServerView & ServerActions {
   const view: ServerView & ServerActions = {
     version: PADDOCK_VERSION,
-    serverState: () => "standalone",
+    serverState: () => serverState(server),
     config: () => {
       const c = server.config;
       const storage = server.host.storage();

@@ -124,6 +124,9 @@ export class LeaderZab {
   readonly #outstanding = new Map<bigint, Proposal>();
   readonly #pendingSyncs = new Map<bigint, { link: LinkId | null; token: unknown }[]>();
   #lastPingMs: number;
+  #establishedMs: number | null = null;
+  /** Proposal sizes in bytes, ZooKeeper's BufferStats (-1: none yet). */
+  readonly proposalSizes = { last: -1, min: -1, max: -1 };
   /** The time of the latest event, for deadlines set where no time is passed in. */
   #nowMs: number;
 
@@ -355,6 +358,7 @@ export class LeaderZab {
     if (this.#phase !== LeaderPhase.synchronization || !this.#newLeaderAcked.has(this.#options.myId)) return;
     if (!containsQuorum(this.#options.config, this.#newLeaderAcked)) return;
     this.#phase = LeaderPhase.broadcast;
+    this.#establishedMs = this.#nowMs;
     this.#log(`established epoch ${this.#epoch} with ${[...this.#newLeaderAcked].join(", ")}`);
     this.#effects.push({ kind: "established", epoch: this.#epoch });
     for (const link of this.#links.values()) if (link.phase === LinkPhase.start) this.#upToDate(link);
@@ -411,12 +415,33 @@ export class LeaderZab {
     this.#nowMs = nowMs;
     if (zxid !== this.#lastProposed + 1n) throw new Error(`propose ${hexZxid(zxid)} after ${hexZxid(this.#lastProposed)}`);
     this.#lastProposed = zxid;
+    this.#noteProposalSize(bytes.length);
     const proposal: Proposal = { zxid, bytes, acks: new Set() };
     this.#outstanding.set(zxid, proposal);
     for (const link of this.#links.values()) if (link.forwarding && link.participant) this.#sendProposal(link, proposal, nowMs);
     this.#effects.push({ kind: "append", zxid, bytes });
     // Lets a zxid rollover end the epoch instead of wrapping (ZooKeeper re-elects too).
     if (counterOf(zxid) >= 0xfffffffen) this.stop("zxid counter rolled over; a new epoch is needed");
+  }
+
+  #noteProposalSize(bytes: number): void {
+    // ZooKeeper counts the serialized QuorumPacket: type, zxid, data length + data, authinfo count.
+    const size = 4 + 8 + 4 + bytes + 4;
+    this.proposalSizes.last = size;
+    if (this.proposalSizes.min < 0 || size < this.proposalSizes.min) this.proposalSizes.min = size;
+    if (size > this.proposalSizes.max) this.proposalSizes.max = size;
+  }
+
+  /** Local and learners' syncs waiting for proposals to commit (`zk_pending_syncs`). */
+  get pendingSyncs(): number {
+    let count = 0;
+    for (const list of this.#pendingSyncs.values()) count += list.length;
+    return count;
+  }
+
+  /** Ms since the epoch was established (`zk_leader_uptime`); 0 before. */
+  uptimeMs(nowMs: number): number {
+    return this.#establishedMs === null ? 0 : Math.max(0, Math.round(nowMs - this.#establishedMs));
   }
 
   #sendProposal(link: Link, proposal: Proposal, nowMs: number): void {

@@ -9,7 +9,7 @@ import { EXIT_USAGE, UsageError } from "../cli/usage_error.ts";
 import { type LocalMember, writeEnsembleLayout } from "./ensemble_layout.ts";
 
 const usage = `Usage: paddock ensemble [--members N] [--observers K] [--dir DIR] [--client-port P]
-                        [--peer-port P] [--host ADDR] [--tick-time MS] [--fresh]
+                        [--peer-port P] [--admin-port P] [--host ADDR] [--tick-time MS] [--fresh]
 
 Starts a local ensemble for development and for trying failover: one zoo.cfg and myid per
 member under DIR (default ./ensemble, reused by the next run unless --fresh), each member its
@@ -20,6 +20,7 @@ own 'paddock server' process. Prints every member's pid and ports, then each cha
   --observers K    observers on top (default 0)
   --client-port P  first client port (default 2181; member N gets P + N - 1)
   --peer-port P    quorum ports P + N, election ports P + 1000 + N (default 2888)
+  --admin-port P   first AdminServer port (default 8080; member N gets P + N - 1)
 
 Examples:
   paddock ensemble --members 3
@@ -34,6 +35,7 @@ interface Options {
   host: string;
   clientPortBase: number;
   peerPortBase: number;
+  adminPortBase: number;
   tickTime: number;
   fresh: boolean;
 }
@@ -45,6 +47,7 @@ const FLAGS = {
   host: FlagKind.value,
   "client-port": FlagKind.value,
   "peer-port": FlagKind.value,
+  "admin-port": FlagKind.value,
   "tick-time": FlagKind.value,
   fresh: FlagKind.boolean,
 } as const;
@@ -68,6 +71,7 @@ function parseOptions(args: readonly string[]): Options {
     host: typeof flags.host === "string" ? flags.host : "127.0.0.1",
     clientPortBase: number("client-port", 2181, 1, 65000),
     peerPortBase: number("peer-port", 2888, 1, 64000),
+    adminPortBase: number("admin-port", 8080, 1, 65000),
     tickTime: number("tick-time", 2000, 10, 60_000),
     fresh: flags.fresh === true,
   };
@@ -125,7 +129,8 @@ export const ensembleCommand: CommandPlugin = {
     process.stdout.write(`Ensemble of ${options.members} voting member(s) and ${options.observers} observer(s) in ${options.dir}:\n`);
     for (const m of members) {
       process.stdout.write(`  member ${m.sid}${m.observer ? " (observer)" : ""}: pid ${children.get(m.sid)!.pid}, ` +
-        `client ${options.host}:${m.clientPort}, quorum ${m.quorumPort}, election ${m.electionPort}\n`);
+        `client ${options.host}:${m.clientPort}, quorum ${m.quorumPort}, election ${m.electionPort}, ` +
+        `admin http://127.0.0.1:${m.adminPort}/commands\n`);
     }
     process.stdout.write(`Connect string: ${members.map((m) => `${options.host}:${m.clientPort}`).join(",")}\nCtrl-C stops them all.\n`);
     const modes = new Map<number, string>();

@@ -10,6 +10,8 @@ export interface LocalMember {
   readonly clientPort: number;
   readonly quorumPort: number;
   readonly electionPort: number;
+  /** The member's AdminServer port (admin.serverPort). */
+  readonly adminPort: number;
 }
 
 /** The shape of a local development ensemble. */
@@ -20,6 +22,7 @@ export interface EnsembleLayout {
   readonly host: string;
   readonly clientPortBase: number;
   readonly peerPortBase: number;
+  readonly adminPortBase: number;
   readonly tickTime: number;
 }
 
@@ -41,6 +44,7 @@ export function writeEnsembleLayout(layout: EnsembleLayout): LocalMember[] {
       clientPort: layout.clientPortBase + sid - 1,
       quorumPort: layout.peerPortBase + sid,
       electionPort: layout.peerPortBase + 1000 + sid,
+      adminPort: layout.adminPortBase + sid - 1,
     });
   }
   const serverLines = members.map((m) =>
@@ -59,6 +63,7 @@ export function writeEnsembleLayout(layout: EnsembleLayout): LocalMember[] {
       `clientPort=${m.clientPort}`,
       `clientPortAddress=${layout.host}`,
       "4lw.commands.whitelist=*",
+      `admin.serverPort=${m.adminPort}`,
       ...(m.observer ? ["peerType=observer"] : []),
       ...serverLines,
       "",

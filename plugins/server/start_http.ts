@@ -1,4 +1,6 @@
 import { Hono } from "hono";
+import type { QuorumPeer } from "../../core/quorum/quorum_peer.ts";
+import { quorumViewOf } from "../../core/quorum/quorum_view.ts";
 import type { RunningServer } from "../../core/server/start_server.ts";
 import { zkServerView } from "../../core/server/zk_server_view.ts";
 import { adminRoutes } from "../admin/admin_routes.ts";
@@ -28,11 +30,14 @@ export interface RunningHttp {
  * @example await using http = await startHttp(running, httpConfigFromZooCfg(text), { initialConfig: text });
  */
 export async function startHttp(
-  running: Pick<RunningServer, "server">,
+  running: Pick<RunningServer, "server"> & { peer?: QuorumPeer },
   config: HttpConfig,
   options: { initialConfig?: string; log?: (line: string) => void } = {},
 ): Promise<RunningHttp & AsyncDisposable> {
-  const view = zkServerView(running.server, { initialConfig: options.initialConfig ?? "" });
+  const view = zkServerView(running.server, {
+    initialConfig: options.initialConfig ?? "",
+    ...(running.peer === undefined ? {} : { quorum: quorumViewOf(running.peer) }),
+  });
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const closeOne of closers.splice(0).reverse()) await closeOne().catch(() => {});
