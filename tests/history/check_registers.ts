@@ -1,0 +1,68 @@
+import { describeOp, endOf, groupByKey, type History, type HistoryOp, OpKind, OpStatus } from "./history.ts";
+import { checkLinearizable, type LinearizabilityResult, type SearchBudget, type TimedOp, Verdict } from "./linearizability.ts";
+import { registerModel } from "./register_model.ts";
+import type { Anomaly } from "./anomaly.ts";
+
+/** One register's verdict. */
+export interface RegisterVerdict {
+  key: string;
+  /** Operations that took part (sync reads, writes, CAS; unknown reads left out). */
+  ops: number;
+  result: LinearizabilityResult;
+}
+
+/** What the register checker found. */
+export interface RegisterReport {
+  verdicts: RegisterVerdict[];
+  anomalies: Anomaly[];
+  /** Keys the search could not decide within its budget. */
+  undecided: string[];
+}
+
+const CONTEXT_OPS = 12;
+
+/** Reads, writes and CAS that constrain the register: reads only when sync'd first, unknown reads never. */
+export function registerOpsByKey(history: History): Map<string, HistoryOp[]> {
+  return groupByKey(history.ops, (op) =>
+    op.kind === OpKind.write || op.kind === OpKind.cas || (op.kind === OpKind.read && op.sync === true && op.status === OpStatus.ok));
+}
+
+/**
+ * Checks every register for linearizability on its own (P-compositionality: a history is
+ * linearizable iff each object's sub-history is), each search within `budget`.
+ *
+ * @example const report = checkRegisters(history, { maxSteps: 2e6 }); report.anomalies.length === 0
+ */
+export function checkRegisters(history: History, budget: SearchBudget = {}): RegisterReport {
+  const verdicts: RegisterVerdict[] = [];
+  const anomalies: Anomaly[] = [];
+  const undecided: string[] = [];
+  for (const [key, ops] of registerOpsByKey(history)) {
+    const initial = history.initial[key];
+    if (initial === undefined) throw new Error(`register ${key}: no initial value in the history`);
+    const timed: TimedOp<HistoryOp>[] = ops.map((op) => ({ id: op.id, op, invokedAt: op.invokedAt, returnedAt: endOf(op) }));
+    const result = checkLinearizable(timed, registerModel(initial), budget);
+    verdicts.push({ key, ops: ops.length, result });
+    if (result.verdict === Verdict.undecided) undecided.push(`${key}: ${result.reason}`);
+    if (result.verdict === Verdict.violation) anomalies.push(explain(key, ops, result));
+  }
+  return { verdicts, anomalies, undecided };
+}
+
+/** The violation with the story around it: the end of the longest order found, and the op that broke it. */
+function explain(key: string, ops: readonly HistoryOp[], result: LinearizabilityResult): Anomaly {
+  const byId = new Map(ops.map((op) => [op.id, op]));
+  const prefix = result.longestPrefix ?? [];
+  const blocked = result.blockedId === undefined ? undefined : byId.get(result.blockedId);
+  const lines = [
+    `register ${key} is not linearizable (${ops.length} ops, ${result.steps} search steps).`,
+    `Longest linearizable order found: ${prefix.length} ops; its last ones:`,
+    ...prefix.slice(-CONTEXT_OPS).map((id) => `  ${describeOp(byId.get(id)!)}`),
+  ];
+  if (blocked !== undefined) {
+    lines.push(`No operation can come next without contradicting this one, which had already answered:`, `  ${describeOp(blocked)}`);
+    const concurrent = ops.filter((op) => op !== blocked && op.invokedAt <= (blocked.completedAt ?? Infinity) && endOf(op) >= blocked.invokedAt);
+    lines.push(`Operations overlapping it (${concurrent.length}):`, ...concurrent.slice(0, CONTEXT_OPS).map((op) => `  ${describeOp(op)}`));
+  }
+  return { checker: "linearizability", kind: "non-linearizable register", key, message: lines.join("\n"), ops: blocked === undefined ? prefix.slice(-1) : [blocked.id] };
+}
