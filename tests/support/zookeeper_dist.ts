@@ -17,12 +17,14 @@ const SERVLET_API_JAR = "/usr/share/java/servlet-api.jar";
 
 /**
  * The jars of one ZooKeeper release, first on the classpath. 3.9.3 comes from Debian trixie and
- * runs on bookworm's dependency jars: its own manifest names them in /usr/share/java.
+ * runs on bookworm's dependency jars: its own manifest names them in /usr/share/java, including
+ * bookworm's 3.8 zookeeper-jute.jar, which the JVM puts right after the jar naming it. So the
+ * 3.9.3 jute jar goes first, else the 3.8 records win (ConnectRequest without readOnly).
  */
 export function zookeeperJars(version: ZooKeeperVersion): string[] {
   if (version === ZooKeeperVersion.v380) return [BOOKWORM_JAR];
   const dir = join(ORACLE_DIR, `zookeeper-${version}`);
-  return [join(dir, `zookeeper-${version}.jar`), join(dir, `zookeeper-jute-${version}.jar`)];
+  return [join(dir, `zookeeper-jute-${version}.jar`), join(dir, `zookeeper-${version}.jar`)];
 }
 
 /** The classpath that runs a server or a client of that release (AdminServer included). */
