@@ -7,8 +7,8 @@ const anomaly = anomalyFactory("queue");
 /**
  * A queue of sequential znodes: every dequeued or remaining element was enqueued (no phantoms),
  * no element is taken twice or taken and still there, none is taken before its enqueue was
- * invoked, and every acknowledged enqueue was taken or is still there (else it is lost; this
- * part needs the final state).
+ * invoked, and every acknowledged enqueue was taken, is still there, or was being deleted by a
+ * dequeue whose outcome is unknown (else it is lost; this part needs the final state).
  *
  * @example checkQueues(history).filter((a) => a.kind === LOST_WRITE).length // lost elements
  */
@@ -16,6 +16,8 @@ export function checkQueues(history: History): Anomaly[] {
   const anomalies: Anomaly[] = [];
   const enqueues = groupByKey(history.ops, (op) => op.kind === OpKind.enqueue && op.status !== OpStatus.fail);
   const dequeues = groupByKey(history.ops, (op) => op.kind === OpKind.dequeue && op.status === OpStatus.ok);
+  // A dequeue with an unknown outcome names the element it was deleting (its `value`): it may have taken it.
+  const maybeTaken = new Set(history.ops.filter((op) => op.kind === OpKind.dequeue && op.status === OpStatus.unknown && op.value !== undefined).map((op) => `${op.key}\u0000${op.value}`));
   const parents = new Set([...enqueues.keys(), ...dequeues.keys(), ...Object.keys(history.final?.queues ?? {})]);
   for (const parent of parents) {
     const byValue = new Map((enqueues.get(parent) ?? []).map((op) => [op.value!, op]));
@@ -30,7 +32,7 @@ export function checkQueues(history: History): Anomaly[] {
       if (took !== undefined) anomalies.push(anomaly(parent, "dequeued element still present", `${element.name} remains after ${describeOp(took)}`, [took]));
     }
     for (const op of byValue.values()) {
-      if (op.status !== OpStatus.ok || taken.has(op.value!) || left.has(op.value!)) continue;
+      if (op.status !== OpStatus.ok || taken.has(op.value!) || left.has(op.value!) || maybeTaken.has(`${parent}\u0000${op.value}`)) continue;
       anomalies.push(anomaly(parent, LOST_WRITE, `${describeOp(op)} was acknowledged, never dequeued, and is not in the final queue`, [op]));
     }
   }

@@ -40,13 +40,30 @@ export function checkRegisters(history: History, budget: SearchBudget = {}): Reg
   for (const [key, ops] of registerOpsByKey(history)) {
     const initial = history.initial[key];
     if (initial === undefined) throw new Error(`register ${key}: no initial value in the history`);
-    const timed: TimedOp<HistoryOp>[] = ops.map((op) => ({ id: op.id, op, invokedAt: op.invokedAt, returnedAt: endOf(op) }));
+    const timed = timedWithSymmetry(ops);
     const result = checkLinearizable(timed, registerModel(initial), budget);
     verdicts.push({ key, ops: ops.length, result });
     if (result.verdict === Verdict.undecided) undecided.push(`${key}: ${result.reason}`);
     if (result.verdict === Verdict.violation) anomalies.push(explain(key, ops, result));
   }
   return { verdicts, anomalies, undecided };
+}
+
+/** Stands for the data of unknown writes nobody read: which one of them happened cannot matter. */
+const UNOBSERVED = "\u0000unobserved";
+
+/**
+ * The operations with their windows. Unknown writes whose data no read returned differ only in
+ * when they may happen: their data becomes one placeholder and they share a symmetry class
+ * (per kind and expected version), so the search counts them instead of trying every subset.
+ */
+export function timedWithSymmetry(ops: readonly HistoryOp[]): TimedOp<HistoryOp>[] {
+  const observed = new Set(ops.filter((op) => op.kind === OpKind.read && op.status === OpStatus.ok).map((op) => op.result?.value));
+  return ops.map((op) => {
+    const timed = { id: op.id, op, invokedAt: op.invokedAt, returnedAt: endOf(op) };
+    if (op.status !== OpStatus.unknown || op.kind === OpKind.read || observed.has(op.value)) return timed;
+    return { ...timed, op: { ...op, value: UNOBSERVED }, symmetryClass: `${op.kind}:${op.expectedVersion ?? ""}` };
+  });
 }
 
 /** The violation with the story around it: the end of the longest order found, and the op that broke it. */

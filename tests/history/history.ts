@@ -59,7 +59,10 @@ export interface HistoryOp {
   sync?: boolean;
   /** create, enqueue: the node is sequential. */
   sequential?: boolean;
-  /** write, cas, create, enqueue: the data written (unique per write in these workloads). */
+  /**
+   * write, cas, create, enqueue: the data written (unique per write in these workloads);
+   * dequeue: the data of the element it was deleting when it ended (known before the delete).
+   */
   value?: string;
   /** cas: the version setData was given. */
   expectedVersion?: number;

@@ -18,6 +18,12 @@ export interface TimedOp<Op> {
   op: Op;
   invokedAt: number;
   returnedAt: number;
+  /**
+   * Operations with an unknown outcome and the same class are interchangeable: the model treats
+   * them identically. The memo then counts them instead of telling them apart, which turns the
+   * 2^n subsets of n unknown writes into n + 1 counts (symmetry reduction).
+   */
+  symmetryClass?: string;
 }
 
 /** The outcome of a search. */
@@ -78,7 +84,9 @@ export function checkLinearizable<State, Op>(
   const maxSteps = budget.maxSteps ?? DEFAULT_MAX_STEPS;
   const maxCache = budget.maxCacheEntries ?? DEFAULT_MAX_CACHE;
   const head = buildEntries(ops);
+  const classes = symmetryClasses(ops);
   const linearized = new Uint16Array(Math.ceil(ops.length / 16) + 1);
+  const classCounts = new Uint16Array(classes.count);
   const cache = new Set<string>();
   const stack: { entry: Entry; state: State }[] = [];
   let definiteLeft = ops.filter((o) => o.returnedAt !== Number.POSITIVE_INFINITY).length;
@@ -87,6 +95,12 @@ export function checkLinearizable<State, Op>(
   let steps = 0;
   let longestPrefix: number[] = [];
   let blockedId: number | undefined;
+  /** Interchangeable operations are counted per class, the others marked one by one. */
+  const mark = (index: number, on: boolean) => {
+    const cls = classes.of[index]!;
+    if (cls < 0) setBit(linearized, index, on);
+    else classCounts[cls] = classCounts[cls]! + (on ? 1 : -1);
+  };
   // Every step either places an operation or undoes one; the budget bounds the loop.
   while (entry !== undefined && definiteLeft > 0) {
     steps++;
@@ -95,8 +109,8 @@ export function checkLinearizable<State, Op>(
     if (entry.isCall) {
       const next = model.step(state, ops[entry.index]!.op);
       if (next !== undefined) {
-        setBit(linearized, entry.index, true);
-        const memo = bitsKey(linearized) + "\u0000" + model.key(next);
+        mark(entry.index, true);
+        const memo = bitsKey(linearized) + "\u0000" + bitsKey(classCounts) + "\u0000" + model.key(next);
         if (!cache.has(memo)) {
           if (cache.size >= maxCache) return { verdict: Verdict.undecided, steps, reason: `cache budget of ${maxCache} states spent` };
           cache.add(memo);
@@ -107,7 +121,7 @@ export function checkLinearizable<State, Op>(
           entry = head.next;
           continue;
         }
-        setBit(linearized, entry.index, false);
+        mark(entry.index, false);
       }
       entry = entry.next;
       continue;
@@ -121,11 +135,23 @@ export function checkLinearizable<State, Op>(
     if (top === undefined) return { verdict: Verdict.violation, steps, longestPrefix, blockedId };
     if (ops[top.entry.index]!.returnedAt !== Number.POSITIVE_INFINITY) definiteLeft++;
     state = top.state;
-    setBit(linearized, top.entry.index, false);
+    mark(top.entry.index, false);
     unlift(top.entry);
     entry = top.entry.next;
   }
   return { verdict: Verdict.linearizable, steps };
+}
+
+/** Each operation's class number (-1: none); only unknown outcomes can be interchangeable. */
+function symmetryClasses<Op>(ops: readonly TimedOp<Op>[]): { of: Int32Array; count: number } {
+  const numbers = new Map<string, number>();
+  const of = new Int32Array(ops.length).fill(-1);
+  for (const [index, op] of ops.entries()) {
+    if (op.symmetryClass === undefined || op.returnedAt !== Number.POSITIVE_INFINITY) continue;
+    if (!numbers.has(op.symmetryClass)) numbers.set(op.symmetryClass, numbers.size);
+    of[index] = numbers.get(op.symmetryClass)!;
+  }
+  return { of, count: numbers.size };
 }
 
 /** Call and return entries sorted by time; at equal times calls first (touching ops overlap). */
@@ -174,5 +200,6 @@ function setBit(bits: Uint16Array, index: number, on: boolean): void {
 }
 
 function bitsKey(bits: Uint16Array): string {
+  if (bits.length === 0) return "";
   return String.fromCharCode(...bits);
 }

@@ -7,7 +7,7 @@ import { parseSrvr, type ServingMode, ServingMode as Mode } from "./member_statu
 import { LinkFaults } from "./net/link_faults.ts";
 import { LinkProxy, PeerChannel } from "./net/link_proxy.ts";
 import { establishedEnds, ownSocketInodes } from "./net/proc_tcp.ts";
-import { freePort } from "./ports.ts";
+import { reservePorts } from "./ports.ts";
 import { REPO_ROOT, type Command, typeScriptCommand } from "./runtime.ts";
 import { javaExecutable, PADDOCK_ENTRY } from "./servers.ts";
 import { fourLetterWord } from "./four_letter.ts";
@@ -105,14 +105,16 @@ export async function startEnsemble(opts: EnsembleOptions): Promise<Ensemble> {
   if (missing !== null) throw new Error(`cannot start the ensemble: ${missing}`);
   const ownDir = opts.dir === undefined;
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "paddock-ensemble-"));
-  const specs: MemberSpec[] = [];
-  for (const [i, kind] of kinds.entries()) {
-    void kind;
-    const peerType = i < opts.participants.length ? PeerType.participant : PeerType.observer;
-    specs.push({ id: i + 1, peerType, ports: { clientPort: await freePort(), quorumPort: await freePort(), electionPort: await freePort() } });
-  }
+  // Held until the proxies have their ports, so that no proxy lands on a member's port.
+  const reservation = await reservePorts(kinds.length * 3);
+  const specs: MemberSpec[] = kinds.map((_, i) => ({
+    id: i + 1,
+    peerType: i < opts.participants.length ? PeerType.participant : PeerType.observer,
+    ports: { clientPort: reservation.ports[i * 3]!, quorumPort: reservation.ports[i * 3 + 1]!, electionPort: reservation.ports[i * 3 + 2]! },
+  }));
   const faults = new LinkFaults();
   const proxies = opts.proxies === false ? [] : await startProxies(specs, faults, opts.random ?? Math.random);
+  await reservation.release();
   const timing = { ...DEFAULT_TIMING, ...opts.timing };
   const members = specs.map((spec, i) => prepareMember({ spec, specs, kind: kinds[i]!, dir, timing, proxies, opts }));
   const ensemble = new Ensemble({ members, faults: opts.proxies === false ? undefined : faults, proxies, dir, ownDir, timing });

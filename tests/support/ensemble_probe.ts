@@ -5,7 +5,7 @@ import { DEFAULT_TIMING, type MemberSpec, PeerType, writeMemberCfg } from "./ens
 import { fourLetterWord } from "./four_letter.ts";
 import { MemberProcess, ProcessState } from "./member_process.ts";
 import { parseSrvr, ServingMode } from "./member_status.ts";
-import { freePort } from "./ports.ts";
+import { reservePorts } from "./ports.ts";
 import { REPO_ROOT, typeScriptCommand } from "./runtime.ts";
 import { paddockAvailable, PADDOCK_ENTRY } from "./servers.ts";
 
@@ -30,9 +30,11 @@ export function paddockEnsembleMissing(): Promise<string | null> {
 async function probe(): Promise<string | null> {
   if (!paddockAvailable()) return `Paddock entry point ${PADDOCK_ENTRY} missing`;
   const dir = mkdtempSync(join(tmpdir(), "paddock-ensemble-probe-"));
-  const specs: MemberSpec[] = [];
+  const reservation = await reservePorts(9);
+  await reservation.release();
+  const [p, specs] = [reservation.ports, [] as MemberSpec[]];
   for (let id = 1; id <= 3; id++) {
-    specs.push({ id, peerType: PeerType.participant, ports: { clientPort: await freePort(), quorumPort: await freePort(), electionPort: await freePort() } });
+    specs.push({ id, peerType: PeerType.participant, ports: { clientPort: p[id * 3 - 3]!, quorumPort: p[id * 3 - 2]!, electionPort: p[id * 3 - 1]! } });
   }
   const cfg = writeMemberCfg({ self: specs[0]!, members: specs, addressing: (_from, to) => specs[to - 1]!.ports, timing: DEFAULT_TIMING, dir });
   const logPath = join(dir, "member.log");
