@@ -15,7 +15,7 @@ export function formatReport(report: ChaosReport): string {
   const faultTotal = Object.values(report.faults).reduce((a, b) => a + b, 0);
   const lines = [
     `chaos ${report.valid ? "PASSED" : "FAILED"}: ${report.memberKinds.join("+")} (${report.members} members), seed ${report.seed}, ${Math.round(report.durationMs / 1000)} s under faults, clients ${report.clients.join("+")}`,
-    `  ops: ${ops.total} (ok ${ops.ok}, fail ${ops.fail}, unknown ${ops.unknown}): ${byKind}; lock holds ${report.lockHolds}; sessions ${report.sessionsOpened}+`,
+    `  ops: ${ops.total} (ok ${ops.ok}, fail ${ops.fail}, unknown ${ops.unknown}): ${byKind}; lock holds ${report.lockHolds}; sessions opened ${report.sessionsOpened}`,
     `  faults: ${faultTotal} (${faults || "none"})`,
     `  registers: ${report.registersChecked} checked for linearizability, largest search ${report.maxSearchSteps} steps`,
     `  anomalies: ${report.anomalies.length}${report.anomalies.length > 0 ? ` (${Object.entries(report.anomaliesByKind).map(([k, n]) => `${k} ${n}`).join(", ")})` : ""}`,

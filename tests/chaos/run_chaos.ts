@@ -200,23 +200,16 @@ function actorContexts(args: {
   });
 }
 
-/** Runs every actor until the phase ends; resolves with how many sessions they opened. */
+/** Runs every actor until the phase ends; resolves with how many sessions they opened in all. */
 async function runActors(contexts: (role: string) => ActorContext[], counts: ActorCounts, space: RegisterSpace, startedAt: number): Promise<number> {
-  const runs: Promise<void>[] = [];
-  const all: ActorContext[] = [];
-  const start = (role: string, count: number, run: (c: ActorContext) => Promise<void>) => {
-    for (let i = 0; i < count; i++) {
-      for (const context of contexts(role)) {
-        all.push(context);
-        runs.push(run(context));
-      }
-    }
+  const runs: Promise<number>[] = [];
+  const start = (role: string, count: number, run: (c: ActorContext) => Promise<number>) => {
+    for (let i = 0; i < count; i++) for (const context of contexts(role)) runs.push(run(context));
   };
   start("register", counts.registers, (c) => runRegisterActor(c, space, startedAt));
   start("queue", counts.queues, (c) => runQueueActor(c, QUEUE));
   start("lock", counts.locks, (c) => runLockActor(c, LOCK));
-  await Promise.all(runs);
-  return all.length;
+  return (await Promise.all(runs)).reduce((a, b) => a + b, 0);
 }
 
 /** Creates the tree the workloads use, retrying while the ensemble settles; records the registers' initial values. */

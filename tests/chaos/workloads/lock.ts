@@ -15,7 +15,7 @@ const GAP_MS_MAX = 100;
  * is lost it stops believing it holds the lock at that instant (Curator's SUSPENDED), abandons
  * the session (its node goes with it) and starts over. Every holding interval is recorded.
  */
-export async function runLockActor(context: ActorContext, lock: string): Promise<void> {
+export async function runLockActor(context: ActorContext, lock: string): Promise<number> {
   const session = new ActorSession(context);
   while (!context.signal.aborted) {
     const zk = await session.get();
@@ -28,6 +28,7 @@ export async function runLockActor(context: ActorContext, lock: string): Promise
     await sleep(context.random.int(GAP_MS_MAX), context.signal);
   }
   await session.abandon();
+  return session.opened;
 }
 
 /** One acquire-hold-release round; false when the session must be abandoned. */

@@ -12,7 +12,7 @@ const THINK_MS_MAX = 20;
  * create), half dequeue (list the children, read the lowest, delete it with its version: whoever
  * deletes it took it; on NoNode try the next one).
  */
-export async function runQueueActor(context: ActorContext, queue: string): Promise<void> {
+export async function runQueueActor(context: ActorContext, queue: string): Promise<number> {
   const session = new ActorSession(context);
   let enqueued = 0;
   while (!context.signal.aborted) {
@@ -55,6 +55,7 @@ export async function runQueueActor(context: ActorContext, queue: string): Promi
     await sleep(context.random.int(THINK_MS_MAX), context.signal);
   }
   await session.abandon();
+  return session.opened;
 }
 
 /** The call's answer, or undefined when another client took the node first (NoNode, BadVersion). */

@@ -46,7 +46,7 @@ const THINK_MS_MAX = 15;
  * (only for the session guarantees), blind writes and CAS writes (setData with the version it
  * last saw), on the current generation's keys, one operation at a time, until the phase ends.
  */
-export async function runRegisterActor(context: ActorContext, space: RegisterSpace, startedAt: number): Promise<void> {
+export async function runRegisterActor(context: ActorContext, space: RegisterSpace, startedAt: number): Promise<number> {
   const session = new ActorSession(context);
   const lastVersion = new Map<string, number>();
   let written = 0;
@@ -87,4 +87,5 @@ export async function runRegisterActor(context: ActorContext, space: RegisterSpa
     await sleep(context.random.int(THINK_MS_MAX), context.signal);
   }
   await session.abandon();
+  return session.opened;
 }
