@@ -14,7 +14,7 @@ import { after, test } from "node:test";
 import { javaClientsMissing } from "./chaos/clients/java_chaos_client.ts";
 import { formatReport } from "./chaos/report.ts";
 import { type ChaosReport, ClientKind, memberKinds, runChaos, ServerMix } from "./chaos/run_chaos.ts";
-import { checkHistory, type History, type HistoryOp, LOST_WRITE, OpKind, OpStatus } from "./history/mod.ts";
+import { checkHistory, type History, type HistoryOp, LOST_WRITE, OpKind, OpStatus, ReadBarrier } from "./history/mod.ts";
 import { ensembleMissing } from "./support/ensemble.ts";
 import { paddockEnsembleMissing } from "./support/ensemble_probe.ts";
 
@@ -61,11 +61,11 @@ function loadHistory(dir: string): History {
   return JSON.parse(text, (_k, v: unknown) => (typeof v === "string" && /^-?\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v)) as History;
 }
 
-/** The last synced read that began after an earlier write to its key answered, and that write. */
+/** The last quorum read that began after an earlier write to its key answered, and that write. */
 function staleCandidate(history: History): { read: HistoryOp; write: HistoryOp } | undefined {
   const isWrite = (op: HistoryOp) => (op.kind === OpKind.write || op.kind === OpKind.cas) && op.status === OpStatus.ok;
   for (const read of [...history.ops].reverse()) {
-    if (read.kind !== OpKind.read || read.sync !== true || read.status !== OpStatus.ok || read.result!.version! < 1) continue;
+    if (read.kind !== OpKind.read || read.barrier !== ReadBarrier.quorum || read.status !== OpStatus.ok || read.result!.version! < 1) continue;
     const write = history.ops.find((w) => isWrite(w) && w.key === read.key && w.result!.version === read.result!.version && w.completedAt! < read.invokedAt);
     if (write !== undefined) return { read, write };
   }
@@ -75,18 +75,19 @@ function staleCandidate(history: History): { read: HistoryOp; write: HistoryOp }
 /** The checkers on the run's own history, clean, then with one stale read, then with a rolled-back write. */
 function assertCheckersBite(report: ChaosReport): void {
   const history = loadHistory(report.outDir);
-  assert.equal(checkHistory(history).valid, true, "the saved history checks clean again");
+  const syncReads = report.syncReads;
+  assert.equal(checkHistory(history, { syncReads }).valid, true, "the saved history checks clean again");
   const candidate = staleCandidate(history);
-  assert.ok(candidate !== undefined, "no synced read after a write in the whole run");
+  assert.ok(candidate !== undefined, "no quorum read after a write in the whole run");
   const { read } = candidate;
   const previous = history.ops.find((w) => w.key === read.key && w.status === OpStatus.ok && w.kind !== OpKind.read && w.result!.version === read.result!.version! - 1);
   const stale = { ...read, result: { value: previous?.value ?? "init", version: read.result!.version! - 1 } };
   const withStaleRead = { ...history, ops: history.ops.map((op) => (op === read ? stale : op)) };
-  const staleReport = checkHistory(withStaleRead);
+  const staleReport = checkHistory(withStaleRead, { syncReads });
   assert.ok(staleReport.anomalies.some((a) => a.kind === "non-linearizable register" && a.key === read.key), JSON.stringify(staleReport.anomaliesByKind));
   const final = history.final!;
   const rolledBack = { ...final, registers: { ...final.registers, [read.key]: { ...final.registers[read.key]!, version: 0, value: "init" } } };
-  const lostReport = checkHistory({ ...history, final: rolledBack });
+  const lostReport = checkHistory({ ...history, final: rolledBack }, { syncReads });
   assert.ok(lostReport.lostWrites > 0, JSON.stringify(lostReport.anomaliesByKind));
   assert.ok(lostReport.anomalies.some((a) => a.kind === LOST_WRITE && a.key === read.key));
 }

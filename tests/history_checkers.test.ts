@@ -19,8 +19,13 @@ import {
   LOST_WRITE,
   OpKind,
   OpStatus,
+  describeOp,
+  ReadBarrier,
   registerModel,
   type RegisterValue,
+  STALE_SYNC_READ,
+  stepRegister,
+  SyncReads,
   Verdict,
 } from "./history/mod.ts";
 import { SeededRandom } from "./support/seeded_random.ts";
@@ -49,7 +54,7 @@ class Ops {
   }
 
   read(p: number, at: [number, number], value: string, version: number, extra: Partial<HistoryOp> = {}): HistoryOp {
-    return this.add({ process: p, kind: OpKind.read, key: R, sync: true, status: OpStatus.ok, invokedAt: at[0], completedAt: at[1], result: { value, version }, ...extra });
+    return this.add({ process: p, kind: OpKind.read, key: R, barrier: ReadBarrier.quorum, status: OpStatus.ok, invokedAt: at[0], completedAt: at[1], result: { value, version }, ...extra });
   }
 
   history(extra: Partial<History> = {}): History {
@@ -87,7 +92,7 @@ test("violation: the stale read after a partition (a minority member answers wit
   const report = checkRegisters(ops.history());
   assert.equal(report.verdicts[0]!.result.verdict, Verdict.violation);
   const message = report.anomalies[0]!.message;
-  assert.match(message, /op #4 p2 read\(sync\) \/r -> ok init v0 \[40, 50\]/, message);
+  assert.match(message, /op #4 p2 read\(quorum\) \/r -> ok init v0 \[40, 50\]/, message);
 });
 
 test("a read overlapping nothing that returns a value never written is a violation", () => {
@@ -149,11 +154,23 @@ test("versions and mzxids must follow the writes: a write returning a skipped ve
   assert.equal(verdict(readZxid.history()), Verdict.violation);
 });
 
-test("reads without sync are left to the session checker, not the linearizability check", () => {
-  const ops = new Ops();
-  ops.write(1, "a", [0, 10], 1);
-  ops.read(2, [20, 30], "init", 0, { sync: false });
-  assert.equal(verdict(ops.history()), Verdict.linearizable);
+test("plain reads are left to the session checker; reads after sync count, or are only reported when asked", () => {
+  const plain = new Ops();
+  plain.write(1, "a", [0, 10], 1);
+  plain.read(2, [20, 30], "init", 0, { barrier: undefined });
+  assert.equal(verdict(plain.history()), Verdict.linearizable);
+
+  // A deposed leader that has not noticed yet answers sync from its stale state (ZOOKEEPER-1675).
+  const zombie = new Ops();
+  zombie.write(1, "a", [0, 10], 1);
+  zombie.read(2, [20, 30], "init", 0, { barrier: ReadBarrier.sync });
+  const strict = checkHistory(zombie.history());
+  assert.deepEqual(strict.anomaliesByKind, { "non-linearizable register": 1 });
+  const reported = checkHistory(zombie.history(), { syncReads: SyncReads.report });
+  assert.equal(reported.valid, true);
+  assert.deepEqual(reported.staleSyncReads.map((a) => [a.kind, a.key]), [[STALE_SYNC_READ, R]]);
+  zombie.read(3, [40, 50], "init", 0);
+  assert.deepEqual(checkHistory(zombie.history(), { syncReads: SyncReads.report }).anomaliesByKind, { "non-linearizable register": 1 }, "a stale quorum read still counts");
 });
 
 test("the search stops undecided at its budget instead of running on", () => {
@@ -187,17 +204,17 @@ test("unknown writes nobody read are counted, not enumerated: 40 of them decide 
  * A random history of a real register: each process runs its operations one after the other,
  * each takes effect at a random instant inside its window, and some answers are lost.
  */
-function randomRegisterHistory(seed: number): History {
+function randomRegisterHistory(seed: number, shape = { processes: 4, opsPerProcess: 12 }): History {
   const random = new SeededRandom(seed);
   const effects: { at: number; op: Omit<HistoryOp, "id" | "status" | "result" | "completedAt">; lost: boolean; completedAt: number }[] = [];
-  for (let p = 0; p < 4; p++) {
+  for (let p = 0; p < shape.processes; p++) {
     let t = random.int(5);
-    for (let i = 0; i < 12; i++) {
+    for (let i = 0; i < shape.opsPerProcess; i++) {
       const invokedAt = t;
       const completedAt = t + 1 + random.int(30);
       const at = invokedAt + random.next() * (completedAt - invokedAt);
       const kind = random.pick([OpKind.read, OpKind.write, OpKind.cas]);
-      const op = { process: p, kind, key: R, sync: true, invokedAt, value: kind === OpKind.read ? undefined : `p${p}-${i}`, expectedVersion: kind === OpKind.cas ? random.int(6) : undefined };
+      const op = { process: p, kind, key: R, barrier: ReadBarrier.quorum, invokedAt, value: kind === OpKind.read ? undefined : `p${p}-${i}`, expectedVersion: kind === OpKind.cas ? random.int(6) : undefined };
       effects.push({ at, op, lost: kind !== OpKind.read && random.chance(0.1), completedAt });
       t = completedAt + random.int(10);
     }
@@ -248,6 +265,52 @@ test("200 random histories of a real register are linearizable; each with one st
   assert.ok(mutated > 150, `only ${mutated} histories had a read to make stale`);
 });
 
+/** Every order of the operations that respects real time, with every subset of unknown ones left out. */
+function bruteForceLinearizable(history: History): boolean {
+  const ops = history.ops.filter((op) => !(op.kind === OpKind.read && op.status !== OpStatus.ok));
+  const unknown = ops.filter((op) => op.status === OpStatus.unknown);
+  const end = (op: HistoryOp) => (op.status === OpStatus.unknown ? Infinity : op.completedAt!);
+  for (let mask = 0; mask < 1 << unknown.length; mask++) {
+    const chosen = ops.filter((op) => op.status !== OpStatus.unknown || (mask & (1 << unknown.indexOf(op))) !== 0);
+    if (someOrder(chosen, [], registerModel(INITIAL).init, end)) return true;
+  }
+  return false;
+}
+
+function someOrder(left: HistoryOp[], placed: HistoryOp[], state: ReturnType<typeof registerModel>["init"] | undefined, end: (op: HistoryOp) => number): boolean {
+  if (state === undefined) return false;
+  if (left.length === 0) return true;
+  return left.some((op) => {
+    // op can go next only if nothing still left had answered before op was invoked.
+    if (left.some((other) => other !== op && end(other) < op.invokedAt)) return false;
+    return someOrder(left.filter((o) => o !== op), [...placed, op], stepRegister(state, op), end);
+  });
+}
+
+/** A small random history: a real register's, then with random answers bent, so both verdicts come up. */
+function smallRandomHistory(seed: number): History {
+  const history = randomRegisterHistory(seed, { processes: 3, opsPerProcess: 2 });
+  const random = new SeededRandom(seed * 31 + 7);
+  const ops = history.ops.map((op) => {
+    if (op.status !== OpStatus.ok || !random.chance(0.25)) return op;
+    const version = Math.max(0, op.result!.version! + random.pick([-1, 1]));
+    return { ...op, result: { ...op.result, version, ...(op.kind === OpKind.read ? { value: random.pick(["init", op.result!.value!]) } : {}) } };
+  });
+  return { ...history, ops };
+}
+
+test("the search agrees with brute force on 600 small random histories, linearizable or not", () => {
+  const verdicts = { linearizable: 0, violation: 0 };
+  for (let seed = 1; seed <= 600; seed++) {
+    const history = smallRandomHistory(seed);
+    const expected = bruteForceLinearizable(history) ? Verdict.linearizable : Verdict.violation;
+    const result = checkRegisters(history).verdicts[0]?.result.verdict ?? Verdict.linearizable;
+    assert.equal(result, expected, `seed ${seed}: ${history.ops.map(describeOp).join("; ")}`);
+    verdicts[expected]++;
+  }
+  assert.ok(verdicts.linearizable > 100 && verdicts.violation > 100, JSON.stringify(verdicts));
+});
+
 test("the generic search works on any model: a counter whose increments return the new value", () => {
   const model = { init: 0, step: (n: number, op: { returns: number }) => (op.returns === n + 1 ? n + 1 : undefined), key: String };
   const ok = [
@@ -275,7 +338,7 @@ test("lost acknowledged writes: below the final version, or a version handed out
 
   const reused = new Ops();
   reused.write(1, "a", [0, 10], 1);
-  reused.read(2, [20, 30], "x", 1, { sync: false });
+  reused.read(2, [20, 30], "x", 1, { barrier: undefined });
   assert.equal(checkLostRegisterWrites(reused.history()).length, 1);
 
   const kept = new Ops();
@@ -344,13 +407,13 @@ test("locks: overlapping holders and out-of-order grants are found, back-to-back
 test("sessions: zxids never go back, a session reads its own writes and never reads backwards", () => {
   const ops = new Ops();
   ops.write(1, "a", [0, 10], 1, { session: "s1", zxid: 0x10n });
-  ops.read(1, [20, 30], "a", 1, { session: "s1", zxid: 0x11n, sync: false });
+  ops.read(1, [20, 30], "a", 1, { session: "s1", zxid: 0x11n, barrier: undefined });
   ops.write(2, "b", [40, 50], 2, { session: "s2", zxid: 0x12n });
-  ops.read(1, [60, 70], "b", 2, { session: "s1", zxid: 0x12n, sync: false });
+  ops.read(1, [60, 70], "b", 2, { session: "s1", zxid: 0x12n, barrier: undefined });
   assert.deepEqual(checkSessions(ops.history()), []);
-  ops.read(1, [80, 90], "a", 1, { session: "s1", zxid: 0x11n, sync: false });
+  ops.read(1, [80, 90], "a", 1, { session: "s1", zxid: 0x11n, barrier: undefined });
   ops.write(2, "c", [100, 110], 3, { session: "s2", zxid: 0x13n });
-  ops.read(2, [120, 130], "b", 2, { session: "s2", zxid: 0x13n, sync: false });
+  ops.read(2, [120, 130], "b", 2, { session: "s2", zxid: 0x13n, barrier: undefined });
   const kinds = checkSessions(ops.history()).map((a) => a.kind).sort();
   assert.deepEqual(kinds, ["session did not read its own write", "session read went back", "session zxid went back"]);
 });

@@ -1,5 +1,5 @@
 import { type Anomaly, anomalyFactory } from "../history/anomaly.ts";
-import { type FinalState, OpKind, type QueueElement, type RegisterValue, sequenceOf } from "../history/history.ts";
+import { type FinalState, OpKind, type QueueElement, ReadBarrier, type RegisterValue, sequenceOf } from "../history/history.ts";
 import type { Ensemble } from "../support/ensemble.ts";
 import type { ChaosClientLibrary, ChaosSession } from "./clients/chaos_client.ts";
 import type { HistoryRecorder } from "./recorder.ts";
@@ -31,9 +31,9 @@ const RETRY_MS = 500;
 const anomaly = anomalyFactory("convergence");
 
 /**
- * Once every fault is healed: connects to each member alone, syncs and reads every register
- * (recorded as synced reads, so they take part in the linearizability check) and every queue
- * element, then compares the members: they must hold the same data.
+ * Once every fault is healed: connects to each member alone, passes a quorum barrier and reads
+ * every register (recorded as quorum reads, so they take part in the linearizability check) and
+ * every queue element, then compares the members: they must hold the same data.
  *
  * @example const { final, disagreements } = await readFinalState({ ensemble, library, recorder, ... });
  */
@@ -65,12 +65,12 @@ async function readMember(opts: FinalReadOptions, zk: ChaosSession, process: num
   return { registers, queues };
 }
 
-/** sync + getData, recorded like any synced read; retried (as new operations) on errors. */
+/** Quorum barrier + getData, recorded like any quorum read; retried (as new operations) on errors. */
 async function readRegister(opts: FinalReadOptions, zk: ChaosSession, process: number, key: string): Promise<RegisterValue> {
   return retry(async () => {
-    const op = opts.recorder.invoke({ process, session: zk.sessionId, kind: OpKind.read, sync: true, key });
+    const op = opts.recorder.invoke({ process, session: zk.sessionId, kind: OpKind.read, barrier: ReadBarrier.quorum, key });
     try {
-      await withTimeout(zk.sync(key), opts.opTimeoutMs);
+      await withTimeout(zk.barrier(key), opts.opTimeoutMs);
       const data = await withTimeout(zk.getData(key), opts.opTimeoutMs);
       const value = { value: data.value ?? "", version: data.version, mzxid: data.mzxid };
       opts.recorder.ok(op, value, zk.lastZxid());
@@ -83,7 +83,7 @@ async function readRegister(opts: FinalReadOptions, zk: ChaosSession, process: n
 }
 
 async function readQueue(opts: FinalReadOptions, zk: ChaosSession, queue: string): Promise<QueueElement[]> {
-  await withTimeout(zk.sync(queue), opts.opTimeoutMs);
+  await withTimeout(zk.barrier(queue), opts.opTimeoutMs);
   const names = (await withTimeout(zk.getChildren(queue), opts.opTimeoutMs)).sort((a, b) => (sequenceOf(a) ?? 0) - (sequenceOf(b) ?? 0));
   const elements: QueueElement[] = [];
   for (const name of names) elements.push({ name, value: (await withTimeout(zk.getData(`${queue}/${name}`), opts.opTimeoutMs)).value ?? "" });

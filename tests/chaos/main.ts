@@ -13,10 +13,11 @@ import { ALL_FAULT_KINDS, type FaultKind } from "./nemesis.ts";
 import { formatReport } from "./report.ts";
 import { ClientKind, memberKinds, runChaos, ServerMix } from "./run_chaos.ts";
 
-const USAGE = `usage: npm run chaos -- [--servers zookeeper|paddock|mixed] [--members 3,5] [--duration seconds]
-                        [--seed n] [--clients paddock,java] [--faults kind,...] [--out dir]
+const USAGE = `usage: npm run chaos -- [--servers zookeeper|paddock|mixed] [--members 3,5] [--observers n]
+                        [--duration seconds] [--seed n] [--clients paddock,java] [--faults kind,...] [--out dir]
   --servers   what the members run (default zookeeper; mixed alternates ZooKeeper and Paddock)
   --members   voting members per run, comma-separated for several runs (default 3,5)
+  --observers non-voting members added to each run (default 0)
   --duration  seconds of workload under faults per run (default 60)
   --seed      seeds fault schedule and workloads (default random; printed for replay)
   --clients   client libraries driving the workloads (default paddock,java)
@@ -29,6 +30,7 @@ const list = <T extends string>(allowed: readonly T[]) =>
 const ArgsSchema = v.object({
   servers: v.optional(v.picklist(Object.values(ServerMix)), ServerMix.zookeeper),
   members: v.optional(v.pipe(v.string(), v.transform((s) => s.split(",").map(Number)), v.array(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(9)))), "3,5"),
+  observers: v.optional(v.pipe(v.string(), v.transform(Number), v.number(), v.integer(), v.minValue(0), v.maxValue(4)), "0"),
   duration: v.optional(v.pipe(v.string(), v.transform(Number), v.number(), v.minValue(5)), "60"),
   seed: v.optional(v.pipe(v.string(), v.transform(Number), v.number(), v.integer())),
   clients: v.optional(list(Object.values(ClientKind)), "paddock,java"),
@@ -58,7 +60,7 @@ function parseArgs(argv: readonly string[]): v.InferOutput<typeof ArgsSchema> {
 }
 
 async function cannotRun(args: v.InferOutput<typeof ArgsSchema>): Promise<string | null> {
-  const kinds = args.members.flatMap((n) => memberKinds(args.servers, n));
+  const kinds = args.members.flatMap((n) => memberKinds(args.servers, n + args.observers));
   const missing = ensembleMissing(kinds);
   if (missing !== null) return missing;
   if (args.servers !== ServerMix.zookeeper) {
@@ -80,9 +82,10 @@ async function main(): Promise<number> {
   for (const members of args.members) {
     const started = performance.now();
     const log = (line: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(1)} s] ${line}`);
-    console.log(`=== chaos: ${args.servers}, ${members} members, ${args.duration} s, seed ${seed} (replay: --seed ${seed})`);
+    const observed = args.observers > 0 ? ` + ${args.observers} observers` : "";
+    console.log(`=== chaos: ${args.servers}, ${members} members${observed}, ${args.duration} s, seed ${seed} (replay: --seed ${seed})`);
     const report = await runChaos({
-      servers: args.servers, members, durationMs: args.duration * 1000, seed, clients: args.clients, faults: args.faults,
+      servers: args.servers, members, observers: args.observers, durationMs: args.duration * 1000, seed, clients: args.clients, faults: args.faults,
       outDir: join(args.out, `${args.servers}-${members}-${seed}`), log,
     });
     console.log(formatReport(report));

@@ -210,7 +210,10 @@ export class Nemesis {
     const member = this.#ensemble.member(id);
     if (member.process.state !== ProcessState.running) return { detail: `${role} ${id} (not running, skipped)`, undo: async () => {} };
     this.#ensemble.pause(id);
-    return { detail: `${role} ${id}`, undo: async () => this.#ensemble.resume(id) };
+    const undo = async () => {
+      if (member.process.state === ProcessState.paused) this.#ensemble.resume(id);
+    };
+    return { detail: `${role} ${id}`, undo };
   }
 
   #shuffle<T>(items: readonly T[]): T[] {

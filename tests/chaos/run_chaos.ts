@@ -5,6 +5,7 @@ import { type Anomaly, countByKind } from "../history/anomaly.ts";
 import { checkHistory, type HistoryReport } from "../history/check_history.ts";
 import { historyToJson } from "../history/history.ts";
 import type { SearchBudget } from "../history/linearizability.ts";
+import { SyncReads } from "../history/check_registers.ts";
 import { type Ensemble, MemberKind, startEnsemble } from "../support/ensemble.ts";
 import { SeededRandom } from "../support/seeded_random.ts";
 import { type ChaosClientLibrary, ChaosClientError, type ChaosSession, NodeMode } from "./clients/chaos_client.ts";
@@ -40,6 +41,8 @@ export interface ChaosOptions {
   servers: ServerMix;
   /** Voting members (3 or 5). */
   members: number;
+  /** Non-voting members (observers), after the voting ones. Default 0. */
+  observers?: number;
   /** How long the workloads run under faults. */
   durationMs: number;
   /** Seeds the fault schedule and the workloads' choices. */
@@ -55,6 +58,12 @@ export interface ChaosOptions {
   /** Where history.json and report.json go; also keeps the members' directories (logs) there. */
   outDir?: string;
   checkBudget?: SearchBudget;
+  /**
+   * Reads after sync: held to linearizability (default with Paddock members only, issue 11's
+   * bar), or reported apart (default when ZooKeeper members take part: ZooKeeper documents that
+   * sync is not a quorum operation, so a deposed leader can answer it stale, ZOOKEEPER-1675).
+   */
+  syncReads?: SyncReads;
   log?: (line: string) => void;
 }
 
@@ -77,6 +86,9 @@ export interface ChaosReport {
   anomaliesByKind: Record<string, number>;
   lostWrites: number;
   undecided: string[];
+  syncReads: SyncReads;
+  /** With syncReads "report": registers where a read after sync was stale (not counted). */
+  staleSyncReads: Anomaly[];
   /** No anomaly, no lost write, everything decided. */
   valid: boolean;
   outDir: string;
@@ -115,9 +127,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   // A fresh ensemble every run: members must not recover an older run's data.
   rmSync(join(outDir, "ensemble"), { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-  const kinds = memberKinds(opts.servers, opts.members);
+  const kinds = memberKinds(opts.servers, opts.members + (opts.observers ?? 0));
   const random = new SeededRandom(opts.seed);
-  const ensemble = await startEnsemble({ participants: kinds, random: () => random.next(), dir: join(outDir, "ensemble") });
+  const ensemble = await startEnsemble({
+    participants: kinds.slice(0, opts.members), observers: kinds.slice(opts.members), random: () => random.next(), dir: join(outDir, "ensemble"),
+  });
   log(`ensemble up: ${kinds.join(", ")} (${ensemble.connectString()})`);
   const libraries: ChaosClientLibrary[] = [];
   try {
@@ -125,6 +139,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     const report = await runOn(ensemble, libraries, kinds, outDir, opts, log);
     writeFileSync(join(outDir, "report.json"), JSON.stringify(report, (_k, v: unknown) => (typeof v === "bigint" ? `${v}n` : v), 2));
     return report;
+  } catch (err) {
+    log(`run failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}; members' logs in ${ensemble.dir}`);
+    throw err;
   } finally {
     for (const library of libraries) await library.close().catch(() => undefined);
     await ensemble.stop();
@@ -150,13 +167,20 @@ async function runOn(ensemble: Ensemble, libraries: ChaosClientLibrary[], kinds:
   });
   const contexts = actorContexts({ libraries, connectString: ensemble.connectString(), sessionTimeoutMs, opTimeoutMs, recorder, seed: opts.seed, signal: phase.signal });
   const startedAt = recorder.now();
-  const actors = runActors(contexts, opts.actors ?? DEFAULT_ACTORS, space, startedAt);
-  const faults = nemesis.run(phase.signal);
-  await sleep(opts.durationMs);
+  // A failing actor or nemesis ends the phase at once; its error is rethrown after the heal.
+  const failures: unknown[] = [];
+  const fail = (err: unknown) => {
+    failures.push(err);
+    phase.abort();
+  };
+  const actors = runActors(contexts, opts.actors ?? DEFAULT_ACTORS, space, startedAt).catch((err) => (fail(err), 0));
+  const faults = nemesis.run(phase.signal).catch(fail);
+  await sleep(opts.durationMs, phase.signal);
   phase.abort();
   log("workload phase over; healing");
   await faults;
   const sessionsOpened = await actors;
+  if (failures.length > 0) throw new Error(`chaos phase failed: ${String(failures[0])}`, { cause: failures[0] });
   await nemesis.healAll();
   await ensemble.waitForQuorum({ timeoutMs: 120_000 });
   log("healed; reading every member's final state");
@@ -166,7 +190,8 @@ async function runOn(ensemble: Ensemble, libraries: ChaosClientLibrary[], kinds:
   const history = { ...recorder.history(), final: finalReads.final };
   writeFileSync(join(outDir, "history.json"), historyToJson(history));
   log(`checking ${history.ops.length} operations and ${history.holds.length} lock holds`);
-  const checked = checkHistory(history, opts.checkBudget);
+  const syncReads = opts.syncReads ?? (opts.servers === ServerMix.paddock ? SyncReads.linearizable : SyncReads.report);
+  const checked = checkHistory(history, { budget: opts.checkBudget, syncReads });
   const anomalies = [...checked.anomalies, ...finalReads.disagreements];
   return {
     servers: opts.servers, members: opts.members, memberKinds: kinds, seed: opts.seed, durationMs: opts.durationMs, clients: opts.clients,
@@ -175,6 +200,7 @@ async function runOn(ensemble: Ensemble, libraries: ChaosClientLibrary[], kinds:
     registersChecked: checked.registers.length,
     maxSearchSteps: Math.max(0, ...checked.registers.map((r) => r.result.steps)),
     anomalies, anomaliesByKind: countByKind(anomalies), lostWrites: checked.lostWrites, undecided: checked.undecided,
+    syncReads, staleSyncReads: checked.staleSyncReads,
     valid: anomalies.length === 0 && checked.undecided.length === 0,
     outDir,
   };

@@ -1,4 +1,4 @@
-import { describeOp, endOf, groupByKey, type History, type HistoryOp, OpKind, OpStatus } from "./history.ts";
+import { describeOp, endOf, groupByKey, type History, type HistoryOp, OpKind, OpStatus, ReadBarrier } from "./history.ts";
 import { checkLinearizable, type LinearizabilityResult, type SearchBudget, type TimedOp, Verdict } from "./linearizability.ts";
 import { registerModel } from "./register_model.ts";
 import type { Anomaly } from "./anomaly.ts";
@@ -6,7 +6,7 @@ import type { Anomaly } from "./anomaly.ts";
 /** One register's verdict. */
 export interface RegisterVerdict {
   key: string;
-  /** Operations that took part (sync reads, writes, CAS; unknown reads left out). */
+  /** Operations that took part (checked reads, writes, CAS; unanswered reads left out). */
   ops: number;
   result: LinearizabilityResult;
 }
@@ -21,23 +21,38 @@ export interface RegisterReport {
 
 const CONTEXT_OPS = 12;
 
-/** Reads, writes and CAS that constrain the register: reads only when sync'd first, unknown reads never. */
-export function registerOpsByKey(history: History): Map<string, HistoryOp[]> {
-  return groupByKey(history.ops, (op) =>
-    op.kind === OpKind.write || op.kind === OpKind.cas || (op.kind === OpKind.read && op.sync === true && op.status === OpStatus.ok));
+/** Whether reads after a sync() are held to linearizability, or only reported. */
+export const SyncReads = {
+  /** Checked like quorum reads: a stale one is an anomaly (Paddock's bar, issue 11). */
+  linearizable: "linearizable",
+  /** Checked apart and reported, not counted: ZooKeeper documents they can be stale (ZOOKEEPER-1675). */
+  report: "report",
+} as const;
+/** One of {@link SyncReads}. */
+export type SyncReads = (typeof SyncReads)[keyof typeof SyncReads];
+
+/**
+ * Reads, writes and CAS that constrain the register: answered reads after a quorum barrier, and
+ * after a sync when `withSyncReads`; plain reads and unanswered reads never.
+ */
+export function registerOpsByKey(history: History, withSyncReads: boolean): Map<string, HistoryOp[]> {
+  const checkedRead = (op: HistoryOp) =>
+    op.kind === OpKind.read && op.status === OpStatus.ok && (op.barrier === ReadBarrier.quorum || (withSyncReads && op.barrier === ReadBarrier.sync));
+  return groupByKey(history.ops, (op) => op.kind === OpKind.write || op.kind === OpKind.cas || checkedRead(op));
 }
 
 /**
  * Checks every register for linearizability on its own (P-compositionality: a history is
- * linearizable iff each object's sub-history is), each search within `budget`.
+ * linearizable iff each object's sub-history is), each search within `budget`. Reads after a
+ * sync count only with `withSyncReads` (default true).
  *
  * @example const report = checkRegisters(history, { maxSteps: 2e6 }); report.anomalies.length === 0
  */
-export function checkRegisters(history: History, budget: SearchBudget = {}): RegisterReport {
+export function checkRegisters(history: History, budget: SearchBudget = {}, withSyncReads = true): RegisterReport {
   const verdicts: RegisterVerdict[] = [];
   const anomalies: Anomaly[] = [];
   const undecided: string[] = [];
-  for (const [key, ops] of registerOpsByKey(history)) {
+  for (const [key, ops] of registerOpsByKey(history, withSyncReads)) {
     const initial = history.initial[key];
     if (initial === undefined) throw new Error(`register ${key}: no initial value in the history`);
     const timed = timedWithSymmetry(ops);

@@ -14,9 +14,23 @@ export const OpStatus = {
 /** One of {@link OpStatus}. */
 export type OpStatus = (typeof OpStatus)[keyof typeof OpStatus];
 
+/**
+ * What a read did first, in the same operation, to see the latest state. ZooKeeper documents that
+ * only a quorum operation before a read makes it linearizable; sync is not a quorum operation
+ * (ZOOKEEPER-1675): a deposed leader that has not noticed yet answers sync from its stale state.
+ */
+export const ReadBarrier = {
+  /** sync(path), then getData. */
+  sync: "sync",
+  /** A quorum write that changes nothing (multi with one check of version -1), then getData. */
+  quorum: "quorum",
+} as const;
+/** One of {@link ReadBarrier}. */
+export type ReadBarrier = (typeof ReadBarrier)[keyof typeof ReadBarrier];
+
 /** What an operation does. */
 export const OpKind = {
-  /** getData of a register znode; with `sync`, preceded by sync() in the same operation. */
+  /** getData of a register znode, after a {@link ReadBarrier} when `barrier` says so. */
   read: "read",
   /** setData with version -1. */
   write: "write",
@@ -55,8 +69,8 @@ export interface HistoryOp {
   kind: OpKind;
   /** The register's path, or the parent path for queue and lock creates. */
   key: string;
-  /** read: a sync() came first, so the read counts for linearizability. */
-  sync?: boolean;
+  /** read: what came first in the same operation (none: a plain local read). */
+  barrier?: ReadBarrier;
   /** create, enqueue: the node is sequential. */
   sequential?: boolean;
   /**
@@ -145,7 +159,7 @@ export function endOf(op: HistoryOp): number {
 
 /** `op #12 p3 cas /r/k1 v=... exp=4 -> ok v5` for messages. */
 export function describeOp(op: HistoryOp): string {
-  const parts = [`op #${op.id}`, `p${op.process}`, op.kind + (op.sync ? "(sync)" : ""), op.key];
+  const parts = [`op #${op.id}`, `p${op.process}`, op.kind + (op.barrier === undefined ? "" : `(${op.barrier})`), op.key];
   if (op.value !== undefined) parts.push(`value=${op.value}`);
   if (op.expectedVersion !== undefined) parts.push(`expected=${op.expectedVersion}`);
   const result = op.result;

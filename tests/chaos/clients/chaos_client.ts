@@ -56,6 +56,12 @@ export interface ChaosSession {
   /** True when the node exists; with `onChange`, a one-shot watch calls it at the next change. */
   exists(path: string, onChange?: () => void): Promise<boolean>;
   sync(path: string): Promise<void>;
+  /**
+   * A quorum write that changes nothing: multi with one check of `path` at any version. Once it
+   * answers, this session's next read sees every write acknowledged before it was sent, which
+   * ZooKeeper documents as the way to a linearizable read (sync alone is not a quorum operation).
+   */
+  barrier(path: string): Promise<void>;
   /** Calls back on connection-state changes; returns the function that stops that. */
   onState(listener: (state: SessionState) => void): () => void;
   close(): Promise<void>;

@@ -213,6 +213,10 @@ class JavaSession implements ChaosSession {
     await this.#call(["sync", this.#name, path]);
   }
 
+  async barrier(path: string): Promise<void> {
+    await this.#call(["barrier", this.#name, path]);
+  }
+
   onState(listener: (state: SessionState) => void): () => void {
     this.#events.states.add(listener);
     return () => this.#events.states.delete(listener);

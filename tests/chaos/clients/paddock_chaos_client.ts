@@ -82,6 +82,10 @@ class PaddockSession implements ChaosSession {
     return wrap(async () => void (await this.#client.sync(path)));
   }
 
+  barrier(path: string): Promise<void> {
+    return wrap(async () => void (await this.#client.multi([{ op: "check", path, version: -1 }])));
+  }
+
   onState(listener: (state: SessionState) => void): () => void {
     return this.#client.on("state", (state) => {
       const mapped = STATES[state];

@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.zookeeper.AsyncCallback;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.Op;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooDefs;
@@ -23,6 +24,7 @@ import org.apache.zookeeper.data.Stat;
  * Requests:  id open S connectString timeoutMs | id close S | id create S path b64 MODE
  *            | id get S path | id set S path b64 version | id delete S path version
  *            | id children S path | id exists S path watch(0|1) | id sync S path
+ *            | id barrier S path   (multi with one check of version -1: a quorum write changing nothing)
  * Answers:   id ok ... | id err CODE            (CODE: KeeperException.Code name)
  * Events:    ! S state KeeperState | ! S watch EventType path
  * Data travels as base64 ("-" for null). lastZxid is the session's reply-header zxid after the answer.
@@ -114,6 +116,9 @@ public final class ChaosClient {
         break;
       case "sync":
         zk.sync(f[3], (rc, path, ctx) -> answer(id, rc, zk, ""), null);
+        break;
+      case "barrier":
+        zk.multi(List.of(Op.check(f[3], -1)), (rc, path, ctx, results) -> answer(id, rc, zk, ""), null);
         break;
       default:
         send(id + " err BADARGUMENTS unknown-op-" + op);

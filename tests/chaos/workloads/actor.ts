@@ -1,6 +1,7 @@
 import type { SeededRandom } from "../../support/seeded_random.ts";
 import { ChaosClientError, type ChaosClientLibrary, type ChaosSession, HARNESS_TIMEOUT, SessionState } from "../clients/chaos_client.ts";
-import type { HistoryRecorder } from "../recorder.ts";
+import type { HistoryOp, OpResult } from "../../history/history.ts";
+import type { HistoryRecorder, Invocation } from "../recorder.ts";
 
 /** What every workload actor gets. */
 export interface ActorContext {
@@ -82,16 +83,16 @@ export class ActorSession {
 
   /**
    * Notes an error: a lost session must be replaced; after a lost connection the actor waits
-   * (up to `backoffMs`) for the client to reconnect, as an application would, instead of
+   * (up to a second) for the client to reconnect, as an application would, instead of
    * piling up operations whose outcome cannot be known.
    */
-  async noteError(err: unknown, backoffMs = BACKOFF_MS): Promise<void> {
+  async noteError(err: unknown): Promise<void> {
     if (!(err instanceof ChaosClientError)) return;
     if (err.code === "SESSIONEXPIRED" || err.code === "SESSIONMOVED") this.#expired = true;
     if (this.#connected || this.#expired) return;
     const reconnected = new AbortController();
     this.#reconnectWaiters.add(() => reconnected.abort());
-    await sleep(backoffMs, AbortSignal.any([reconnected.signal, this.#context.signal]));
+    await sleep(BACKOFF_MS, AbortSignal.any([reconnected.signal, this.#context.signal]));
   }
 
   #attach(session: ChaosSession): void {
@@ -115,6 +116,50 @@ export class ActorSession {
     const listeners = [...this.#lostListeners];
     this.#lostListeners.clear();
     for (const listener of listeners) listener();
+  }
+}
+
+/**
+ * The actor loop: `step` runs with the actor's session, one at a time with a random pause
+ * between, until the phase ends; then the session is closed. Resolves with the sessions opened.
+ */
+export async function runActorLoop(
+  context: ActorContext,
+  pauseMsMax: number,
+  step: (zk: ChaosSession, session: ActorSession) => Promise<void>,
+): Promise<number> {
+  const session = new ActorSession(context);
+  // Bounded by the phase: the signal ends it.
+  while (!context.signal.aborted) {
+    const zk = await session.get();
+    if (zk === undefined) break;
+    await step(zk, session);
+    await sleep(context.random.int(pauseMsMax), context.signal);
+  }
+  await session.abandon();
+  return session.opened;
+}
+
+/**
+ * Records one operation around `call`: ok with the result it returns (and the session's last
+ * zxid), or the error, sorted by the recorder; after an error the session backs off.
+ */
+export async function recordCall(
+  context: ActorContext,
+  session: ActorSession,
+  zk: ChaosSession,
+  invocation: Omit<Invocation, "process" | "session">,
+  call: (op: HistoryOp) => Promise<OpResult | undefined>,
+): Promise<OpResult | undefined> {
+  const op = context.recorder.invoke({ ...invocation, process: context.process, session: zk.sessionId });
+  try {
+    const result = await call(op);
+    if (result !== undefined) context.recorder.ok(op, result, zk.lastZxid());
+    return result;
+  } catch (err) {
+    context.recorder.error(op, err);
+    await session.noteError(err);
+    return undefined;
   }
 }
 

@@ -1,6 +1,6 @@
 import { HoldEnd, OpKind, sequenceOf } from "../../history/history.ts";
 import { type ChaosSession, NodeMode } from "../clients/chaos_client.ts";
-import { type ActorContext, ActorSession, sleep, withTimeout } from "./actor.ts";
+import { type ActorContext, type ActorSession, recordCall, runActorLoop, sleep, withTimeout } from "./actor.ts";
 
 /** Lock nodes are `<lock>/lock-NNNNNNNNNN`, ephemeral sequential. */
 export const LOCK_PREFIX = "lock-";
@@ -15,35 +15,25 @@ const GAP_MS_MAX = 100;
  * is lost it stops believing it holds the lock at that instant (Curator's SUSPENDED), abandons
  * the session (its node goes with it) and starts over. Every holding interval is recorded.
  */
-export async function runLockActor(context: ActorContext, lock: string): Promise<number> {
-  const session = new ActorSession(context);
-  while (!context.signal.aborted) {
-    const zk = await session.get();
-    if (zk === undefined) break;
+export function runLockActor(context: ActorContext, lock: string): Promise<number> {
+  return runActorLoop(context, GAP_MS_MAX, async (zk, session) => {
     let lost = false;
     const stopListening = session.onLost(() => (lost = true));
     const clean = await lockOnce(context, session, zk, lock, () => lost).catch(() => false);
     stopListening();
     if (!clean || lost) await session.abandon();
-    await sleep(context.random.int(GAP_MS_MAX), context.signal);
-  }
-  await session.abandon();
-  return session.opened;
+  });
 }
 
 /** One acquire-hold-release round; false when the session must be abandoned. */
 async function lockOnce(context: ActorContext, session: ActorSession, zk: ChaosSession, lock: string, isLost: () => boolean): Promise<boolean> {
-  const { recorder, process, opTimeoutMs } = context;
-  const op = recorder.invoke({ process, session: zk.sessionId, kind: OpKind.create, key: lock, sequential: true, value: context.label });
-  let node: string;
-  try {
-    node = (await withTimeout(zk.create(`${lock}/${LOCK_PREFIX}`, context.label, NodeMode.ephemeralSequential), opTimeoutMs)).slice(lock.length + 1);
-    recorder.ok(op, { name: node }, zk.lastZxid());
-  } catch (err) {
-    recorder.error(op, err);
-    await session.noteError(err, 0);
-    return false;
-  }
+  const { opTimeoutMs } = context;
+  const created = await recordCall(context, session, zk, { kind: OpKind.create, key: lock, sequential: true, value: context.label }, async () => {
+    const path = await withTimeout(zk.create(`${lock}/${LOCK_PREFIX}`, context.label, NodeMode.ephemeralSequential), opTimeoutMs);
+    return { name: path.slice(lock.length + 1) };
+  });
+  if (created === undefined) return false;
+  const node = created.name!;
   // Each round either acquires, waits for the predecessor, or gives up; the signal bounds it.
   while (!context.signal.aborted && !isLost()) {
     const children = (await withTimeout(zk.getChildren(lock), opTimeoutMs)).sort((a, b) => (sequenceOf(a) ?? 0) - (sequenceOf(b) ?? 0));
@@ -76,13 +66,8 @@ async function hold(context: ActorContext, session: ActorSession, zk: ChaosSessi
     return false;
   }
   recorder.hold(base, context.signal.aborted ? HoldEnd.end : HoldEnd.release);
-  try {
-    await withTimeout(zk.delete(`${lock}/${node}`, -1), opTimeoutMs);
-    return true;
-  } catch (err) {
-    await session.noteError(err, 0);
-    return false;
-  }
+  // A failed release abandons the session, which deletes the ephemeral node anyway.
+  return withTimeout(zk.delete(`${lock}/${node}`, -1), opTimeoutMs).then(() => true, () => false);
 }
 
 /** Watches the predecessor; returns when it is gone, the connection is lost, or a timeout passes. */

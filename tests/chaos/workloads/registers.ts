@@ -1,5 +1,5 @@
-import { OpKind } from "../../history/history.ts";
-import { type ActorContext, ActorSession, sleep, withTimeout } from "./actor.ts";
+import { OpKind, ReadBarrier } from "../../history/history.ts";
+import { type ActorContext, recordCall, runActorLoop, withTimeout } from "./actor.ts";
 
 /** Initial data of every register. */
 export const REGISTER_INITIAL = "init";
@@ -39,53 +39,39 @@ export class RegisterSpace {
   }
 }
 
-const THINK_MS_MAX = 15;
+const PAUSE_MS_MAX = 15;
 
 /**
- * One register client: synced reads (sync + getData, checked for linearizability), plain reads
- * (only for the session guarantees), blind writes and CAS writes (setData with the version it
- * last saw), on the current generation's keys, one operation at a time, until the phase ends.
+ * One register client: quorum reads (a quorum barrier, then getData), synced reads (sync, then
+ * getData), plain reads (only for the session guarantees), blind writes and CAS writes (setData
+ * with the version it last saw), on the current generation's keys, one operation at a time.
  */
-export async function runRegisterActor(context: ActorContext, space: RegisterSpace, startedAt: number): Promise<number> {
-  const session = new ActorSession(context);
+export function runRegisterActor(context: ActorContext, space: RegisterSpace, startedAt: number): Promise<number> {
   const lastVersion = new Map<string, number>();
   let written = 0;
-  // Bounded by the phase: the signal ends it.
-  while (!context.signal.aborted) {
-    const zk = await session.get();
-    if (zk === undefined) break;
+  return runActorLoop(context, PAUSE_MS_MAX, async (zk, session) => {
     const key = context.random.pick(space.current(context.recorder.now() - startedAt));
     const roll = context.random.next();
-    const { recorder, process, opTimeoutMs } = context;
-    const base = { process, session: zk.sessionId, key };
+    const { opTimeoutMs } = context;
     if (roll < 0.45) {
-      const sync = roll < 0.35;
-      const op = recorder.invoke({ ...base, kind: OpKind.read, sync });
-      try {
-        if (sync) await withTimeout(zk.sync(key), opTimeoutMs);
+      const barrier = roll < 0.2 ? ReadBarrier.quorum : roll < 0.38 ? ReadBarrier.sync : undefined;
+      await recordCall(context, session, zk, { kind: OpKind.read, key, ...(barrier === undefined ? {} : { barrier }) }, async () => {
+        if (barrier === ReadBarrier.quorum) await withTimeout(zk.barrier(key), opTimeoutMs);
+        if (barrier === ReadBarrier.sync) await withTimeout(zk.sync(key), opTimeoutMs);
         const data = await withTimeout(zk.getData(key), opTimeoutMs);
-        recorder.ok(op, { value: data.value ?? "", version: data.version, mzxid: data.mzxid }, zk.lastZxid());
         lastVersion.set(key, data.version);
-      } catch (err) {
-        recorder.error(op, err);
-        await session.noteError(err);
-      }
-    } else {
-      const cas = roll >= 0.7;
-      const value = `${context.label}-${++written}`;
-      const expectedVersion = cas ? (lastVersion.get(key) ?? 0) : undefined;
-      const op = recorder.invoke({ ...base, kind: cas ? OpKind.cas : OpKind.write, value, ...(cas ? { expectedVersion } : {}) });
-      try {
-        const stat = await withTimeout(zk.setData(key, value, expectedVersion ?? -1), opTimeoutMs);
-        recorder.ok(op, { version: stat.version, mzxid: stat.mzxid }, zk.lastZxid());
-        lastVersion.set(key, stat.version);
-      } catch (err) {
-        recorder.error(op, err);
-        await session.noteError(err);
-      }
+        return { value: data.value ?? "", version: data.version, mzxid: data.mzxid };
+      });
+      return;
     }
-    await sleep(context.random.int(THINK_MS_MAX), context.signal);
-  }
-  await session.abandon();
-  return session.opened;
+    const cas = roll >= 0.7;
+    const value = `${context.label}-${++written}`;
+    const expectedVersion = cas ? (lastVersion.get(key) ?? 0) : undefined;
+    const invocation = { kind: cas ? OpKind.cas : OpKind.write, key, value, ...(cas ? { expectedVersion } : {}) };
+    await recordCall(context, session, zk, invocation, async () => {
+      const stat = await withTimeout(zk.setData(key, value, expectedVersion ?? -1), opTimeoutMs);
+      lastVersion.set(key, stat.version);
+      return { version: stat.version, mzxid: stat.mzxid };
+    });
+  });
 }
