@@ -20,7 +20,7 @@ export interface FinalReadOptions {
 
 /** Each member's contents after the run, and where they differ. */
 export interface FinalReads {
-  /** The first member's contents (all agree when `disagreements` is empty). */
+  /** What most members hold (all agree when `disagreements` is empty). */
   final: FinalState;
   byMember: Map<number, FinalState>;
   disagreements: Anomaly[];
@@ -47,10 +47,27 @@ export async function readFinalState(opts: FinalReadOptions): Promise<FinalReads
       await session.close();
     }
   }
-  const [first, ...rest] = [...byMember.entries()];
+  const [referenceId, reference] = majorityState(byMember);
   const disagreements: Anomaly[] = [];
-  for (const [id, state] of rest) disagreements.push(...compare(first![0], first![1], id, state));
-  return { final: first![1], byMember, disagreements };
+  for (const [id, state] of byMember) if (id !== referenceId) disagreements.push(...compare(referenceId, reference, id, state));
+  return { final: reference, byMember, disagreements };
+}
+
+/**
+ * The contents most members hold (the first such member on a tie): the ensemble's state, so that
+ * one diverged member shows as a disagreement rather than as every write it lacks being lost.
+ */
+function majorityState(byMember: ReadonlyMap<number, FinalState>): [number, FinalState] {
+  const json = (state: FinalState) => JSON.stringify(state, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+  const counts = new Map<string, { id: number; state: FinalState; count: number }>();
+  for (const [id, state] of byMember) {
+    const key = json(state);
+    const seen = counts.get(key);
+    if (seen === undefined) counts.set(key, { id, state, count: 1 });
+    else seen.count++;
+  }
+  const best = [...counts.values()].reduce((a, b) => (b.count > a.count ? b : a));
+  return [best.id, best.state];
 }
 
 function openOn(opts: FinalReadOptions, id: number): Promise<ChaosSession> {

@@ -130,8 +130,6 @@ export async function startEnsemble(opts: EnsembleOptions): Promise<Ensemble> {
 
 async function startProxies(specs: readonly MemberSpec[], faults: LinkFaults, random: () => number): Promise<LinkProxy[]> {
   const proxies: LinkProxy[] = [];
-  const find = (from: number, to: number, channel: PeerChannel) =>
-    proxies.find((p) => p.options.from === from && p.options.to === to && p.options.channel === channel)!;
   for (const from of specs) {
     for (const to of specs) {
       if (from.id === to.id) continue;
@@ -139,11 +137,17 @@ async function startProxies(specs: readonly MemberSpec[], faults: LinkFaults, ra
       proxies.push(await LinkProxy.start({ ...base, channel: PeerChannel.quorum, targetPort: to.ports.quorumPort }));
       // The winner of QuorumCnxManager's challenge dials back the address the dialer advertised:
       // make that the proxy of the reverse link.
-      const advertise = () => `127.0.0.1:${find(to.id, from.id, PeerChannel.election).port}`;
+      const advertise = () => `127.0.0.1:${findProxy(proxies, to.id, from.id, PeerChannel.election).port}`;
       proxies.push(await LinkProxy.start({ ...base, channel: PeerChannel.election, targetPort: to.ports.electionPort, advertise }));
     }
   }
   return proxies;
+}
+
+function findProxy(proxies: readonly LinkProxy[], from: number, to: number, channel: PeerChannel): LinkProxy {
+  const proxy = proxies.find((p) => p.options.from === from && p.options.to === to && p.options.channel === channel);
+  if (proxy === undefined) throw new Error(`no ${channel} proxy ${from} -> ${to}`);
+  return proxy;
 }
 
 function prepareMember(args: {
@@ -158,12 +162,10 @@ function prepareMember(args: {
   const { spec, kind } = args;
   const memberDir = join(args.dir, `member${spec.id}`);
   mkdirSync(memberDir, { recursive: true });
-  const proxyPort = (from: number, to: number, channel: PeerChannel) =>
-    args.proxies.find((p) => p.options.from === from && p.options.to === to && p.options.channel === channel)!.port;
   const addressing = (from: number, to: number) => {
     const target = args.specs.find((s) => s.id === to)!.ports;
     if (args.proxies.length === 0) return { quorumPort: target.quorumPort, electionPort: target.electionPort };
-    return { quorumPort: proxyPort(from, to, PeerChannel.quorum), electionPort: proxyPort(from, to, PeerChannel.election) };
+    return { quorumPort: findProxy(args.proxies, from, to, PeerChannel.quorum).port, electionPort: findProxy(args.proxies, from, to, PeerChannel.election).port };
   };
   const cfg = writeMemberCfg({ self: spec, members: args.specs, addressing, timing: args.timing, dir: memberDir, extra: args.opts.extra });
   const command = kind === MemberKind.zookeeper
