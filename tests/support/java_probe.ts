@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { REPO_ROOT } from "./runtime.ts";
 import { assertExitedCleanly, runProcess } from "./run_process.ts";
 import { javaExecutable, ZOOKEEPER_JAR } from "./servers.ts";
@@ -7,10 +7,9 @@ import { findExecutable } from "./which.ts";
 
 const SOURCE = join(REPO_ROOT, "tests", "interop", "java", "Probe.java");
 const CLASS_DIR = join(REPO_ROOT, ".cache", "java");
-const CLASS_FILE = join(CLASS_DIR, "Probe.class");
 
 /** javac, preferring Debian's. */
-function javacExecutable(): string | undefined {
+export function javacExecutable(): string | undefined {
   const fromHome = process.env.JAVA_HOME ? [join(process.env.JAVA_HOME, "bin", "javac")] : [];
   return findExecutable("javac", [...fromHome, "/usr/bin/javac"]);
 }
@@ -27,16 +26,27 @@ export function javaProbeSkipReason(): string | false {
   return false;
 }
 
-/** Compiles Probe.java into .cache/java unless the class there is newer than the source. */
-async function compileProbe(): Promise<void> {
-  if (existsSync(CLASS_FILE) && statSync(CLASS_FILE).mtimeMs >= statSync(SOURCE).mtimeMs) return;
-  mkdirSync(CLASS_DIR, { recursive: true });
+/**
+ * Compiles one Java source into `classDir` against `classpath`, unless its class there is newer
+ * than the source.
+ *
+ * @example await compileJava({ source: "tests/interop/java/Probe.java", classDir: ".cache/java", classpath: ZOOKEEPER_JAR });
+ */
+export async function compileJava(opts: { source: string; classDir: string; classpath: string }): Promise<void> {
+  const classFile = join(opts.classDir, basename(opts.source).replace(/\.java$/, ".class"));
+  if (existsSync(classFile) && statSync(classFile).mtimeMs >= statSync(opts.source).mtimeMs) return;
+  mkdirSync(opts.classDir, { recursive: true });
   const r = await runProcess({
     command: javacExecutable()!,
-    args: ["-nowarn", "-cp", ZOOKEEPER_JAR, "-d", CLASS_DIR, SOURCE],
+    args: ["-nowarn", "-cp", opts.classpath, "-d", opts.classDir, opts.source],
     timeoutMs: 120_000,
   });
-  assertExitedCleanly("javac Probe.java", r);
+  assertExitedCleanly(`javac ${basename(opts.source)}`, r);
+}
+
+/** Compiles Probe.java into .cache/java unless the class there is newer than the source. */
+function compileProbe(): Promise<void> {
+  return compileJava({ source: SOURCE, classDir: CLASS_DIR, classpath: ZOOKEEPER_JAR });
 }
 
 /**

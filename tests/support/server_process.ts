@@ -129,7 +129,7 @@ async function terminate(child: ChildProcess, hasExited: () => boolean, exitProm
 }
 
 /** True when the promise settled before the timeout. The timer is cleared so it cannot keep the process alive. */
-async function within(promise: Promise<void>, timeoutMs: number): Promise<boolean> {
+export async function within(promise: Promise<void>, timeoutMs: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(false), timeoutMs);
