@@ -178,8 +178,6 @@ function quorumMonitorLines(server: ZkServer): string {
       ["max_proposal_size", leader.maxProposalSize],
       ["min_proposal_size", leader.minProposalSize],
     );
-  } else if (server.role?.name === "follower") {
-    values.push(["synced_observers", 0]);
   }
   return values.map(([key, value]) => `zk_${key}\t${value}\n`).join("");
 }

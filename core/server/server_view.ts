@@ -156,8 +156,8 @@ export interface QuorumView {
   observers(): { syncedObservers: number; observers: Record<string, unknown>[] };
   /** `conf` keys an ensemble member adds (ZooKeeper's QuorumPeerConfig dump), snake_case. */
   configExtras(): Record<string, unknown>;
-  /** Leader only: `srvr`'s proposal_stats. */
-  proposalStats?(): { lastBufferSize: number; minBufferSize: number; maxBufferSize: number };
+  /** Leader only (undefined otherwise): `srvr`'s proposal_stats. */
+  proposalStats?(): { lastBufferSize: number; minBufferSize: number; maxBufferSize: number } | undefined;
   /** `orst`: resets observer connection stats. */
   resetObserverStats(): void;
 }

@@ -36,6 +36,8 @@ export interface EnsembleOptions {
   random?: () => number;
   /** Extra zoo.cfg keys for every member. */
   extra?: Record<string, CfgValue>;
+  /** Extra zoo.cfg keys for one member (after `extra`), e.g. its own AdminServer port. */
+  memberExtra?: (id: number) => Record<string, CfgValue>;
   /** The ZooKeeper release for zookeeper members. Default 3.9.3. */
   zookeeperVersion?: ZooKeeperVersion;
   /** How long to wait for a leader and every member serving. Default 90 s. */
@@ -167,7 +169,11 @@ function prepareMember(args: {
     if (args.proxies.length === 0) return { quorumPort: target.quorumPort, electionPort: target.electionPort };
     return { quorumPort: findProxy(args.proxies, from, to, PeerChannel.quorum).port, electionPort: findProxy(args.proxies, from, to, PeerChannel.election).port };
   };
-  const cfg = writeMemberCfg({ self: spec, members: args.specs, addressing, timing: args.timing, dir: memberDir, extra: args.opts.extra });
+  // Paddock's AdminServer is on by default on 8080, as ZooKeeper's is; members here share one
+  // host, so it stays off unless a member is given its own port.
+  const adminOff: Record<string, CfgValue> = kind === MemberKind.paddock ? { "admin.enableServer": false } : {};
+  const extra = { ...adminOff, ...args.opts.extra, ...args.opts.memberExtra?.(spec.id) };
+  const cfg = writeMemberCfg({ self: spec, members: args.specs, addressing, timing: args.timing, dir: memberDir, extra });
   const command = kind === MemberKind.zookeeper
     ? zookeeperCommand(cfg.path, memberDir, args.opts.zookeeperVersion ?? ZooKeeperVersion.v393)
     : typeScriptCommand(resolve(REPO_ROOT, PADDOCK_ENTRY), ["server", cfg.path]);
