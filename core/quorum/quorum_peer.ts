@@ -5,10 +5,12 @@ import { ZkServer, type ZkServerOptions } from "../server/zk_server.ts";
 import { DEFAULT_ELECTION_TIMING, type ElectionTiming, FastLeaderElection } from "../zab/election.ts";
 import { ServerState, serverStateName } from "../zab/vote.ts";
 import { hexZxid } from "../proto/zxid.ts";
-import type { LeaderStats, QuorumFacts } from "../server/quorum_facts.ts";
+import type { LeaderStats, QuorumCounters, QuorumFacts } from "../server/quorum_facts.ts";
 import { LeaderPhase } from "../zab/leader.ts";
+import { SyncMode } from "../zab/sync_plan.ts";
 import { LearnerPhase } from "../zab/learner.ts";
 import { votersOf } from "../zab/quorum_config.ts";
+import type { HistoryLimits } from "../zab/history.ts";
 import { LeaderRole } from "./leader_role.ts";
 import { LearnerRole } from "./learner_role.ts";
 import type { Epochs, MemberStore } from "./member_store.ts";
@@ -25,6 +27,8 @@ export interface QuorumPeerOptions {
   readonly openStore: () => MemberStore;
   readonly log: (line: string) => void;
   readonly electionTiming?: ElectionTiming;
+  /** The committed history kept for DIFF (default DEFAULT_HISTORY_LIMITS). */
+  readonly historyLimits?: HistoryLimits;
   /** How often to retry connecting to the leader while following. */
   readonly connectRetryMs?: number;
   readonly server?: Pick<ZkServerOptions, "host" | "yieldToIo" | "onFatal">;
@@ -60,13 +64,16 @@ export class QuorumPeer {
   #nextConnectMs = 0;
   #connecting = false;
   #transitioning = false;
+  #started = false;
   #stopped = false;
+  /** Counts of leader roles that ended, and of elections. */
+  readonly #counted = { diff: 0, trunc: 0, snap: 0, elections: 0, electionSumMs: 0, electionMaxMs: 0, electionMinMs: 0 };
 
   constructor(options: QuorumPeerOptions) {
     this.#options = options;
     const { config, clock, settings } = options;
     this.#store = options.openStore();
-    this.db = new ZkDatabase({ tickMs: config.tickTime, serverId: settings.myId, extendedTypesEnabled: config.extendedTypesEnabled, wallMs: clock.wallMs() });
+    this.db = new ZkDatabase({ tickMs: config.tickTime, serverId: settings.myId, extendedTypesEnabled: config.extendedTypesEnabled, wallMs: clock.wallMs(), log: options.log, historyLimits: options.historyLimits });
     this.db.setConfig(settings.configText, settings.quorum.version, clock.wallMs());
     this.server = new ZkServer({ config, db: this.db, store: this.#store, clock, log: options.log, ...options.server });
     this.election = new FastLeaderElection({
@@ -77,7 +84,9 @@ export class QuorumPeer {
     });
     this.server.quorum = this.#facts();
     options.transport.onNotification((from, n) => {
-      if (this.#stopped) return;
+      // Before start() has read the log and the epochs there is no vote to compare with: what
+      // arrives now is dropped (peers resend, and answer the notifications start() sends).
+      if (this.#stopped || !this.#started) return;
       this.election.receive(from, n, clock.monoMs());
       this.#runElection();
     });
@@ -93,6 +102,7 @@ export class QuorumPeer {
     this.#epochs = await this.#store.readEpochs();
     this.#log(`myid ${this.#options.settings.myId}: last zxid ${hexZxid(this.#store.lastLoggedZxid())}, ` +
       `currentEpoch ${this.#epochs.currentEpoch}, acceptedEpoch ${this.#epochs.acceptedEpoch}`);
+    this.#started = true;
     this.#lookForLeader();
   }
 
@@ -138,6 +148,21 @@ export class QuorumPeer {
       leaderId: () => this.#leaderId,
       electionTimeMs: () => this.#electionTimeMs,
       leaderStats: () => this.#leaderStats(),
+      counters: () => this.#counters(),
+    };
+  }
+
+  #counters(): QuorumCounters {
+    const c = this.#counted;
+    const live = this.#role instanceof LeaderRole && !this.#transitioning ? this.#role.zab.syncCounts : undefined;
+    return {
+      diffSyncs: c.diff + (live?.[SyncMode.diff] ?? 0),
+      truncSyncs: c.trunc + (live?.[SyncMode.trunc] ?? 0),
+      snapSyncs: c.snap + (live?.[SyncMode.snap] ?? 0),
+      elections: c.elections,
+      electionTimeSumMs: c.electionSumMs,
+      electionTimeMaxMs: c.electionMaxMs,
+      electionTimeMinMs: c.electionMinMs,
     };
   }
 
@@ -190,6 +215,13 @@ export class QuorumPeer {
     if (ready.decided === null || this.#role !== null) return;
     const nowMs = this.#options.clock.monoMs();
     this.#electionTimeMs = this.#lookingSinceMs === null ? null : Math.round(nowMs - this.#lookingSinceMs);
+    if (this.#electionTimeMs !== null) {
+      const c = this.#counted;
+      c.electionMinMs = c.elections === 0 ? this.#electionTimeMs : Math.min(c.electionMinMs, this.#electionTimeMs);
+      c.electionMaxMs = Math.max(c.electionMaxMs, this.#electionTimeMs);
+      c.elections++;
+      c.electionSumMs += this.#electionTimeMs;
+    }
     this.#leaderId = ready.decided.vote.leader;
     this.#log(`${serverStateName(ready.decided.state)} - LEADER ELECTION TOOK - ${this.#electionTimeMs} MS (leader ${this.#leaderId}, ` +
       `round ${ready.decided.vote.electionEpoch})`);
@@ -260,6 +292,11 @@ export class QuorumPeer {
     this.#log(`${role.name} role ended: ${reason}`);
     this.server.setRole(null);
     role.stop(reason);
+    if (role instanceof LeaderRole) {
+      this.#counted.diff += role.zab.syncCounts[SyncMode.diff];
+      this.#counted.trunc += role.zab.syncCounts[SyncMode.trunc];
+      this.#counted.snap += role.zab.syncCounts[SyncMode.snap];
+    }
     role.settled().then(async () => {
       role.fastForward();
       this.#epochs = await this.#store.readEpochs();
@@ -268,7 +305,9 @@ export class QuorumPeer {
     }).finally(() => {
       this.#role = null;
       this.#transitioning = false;
-      this.#lookForLeader();
+      // A member that cannot persist takes no further part (ZooKeeper halts the process).
+      if (this.server.failed) this.#log("storage failed: this member stops taking part in the ensemble");
+      else this.#lookForLeader();
     });
   }
 

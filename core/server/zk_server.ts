@@ -12,7 +12,7 @@ import { SessionTracker } from "../session/session_tracker.ts";
 import type { TxnStore, TxnStoreSyncStats } from "../storage/txn_log.ts";
 import { DataTree } from "../tree/data_tree.ts";
 import type { ApplyResult } from "../txn/apply_txn.ts";
-import type { Txn, TxnHeader } from "../txn/txn.ts";
+import type { Txn, TxnDigest, TxnHeader } from "../txn/txn.ts";
 import { fourLetterWordOutput } from "./four_letter_words.ts";
 import { type HostInfo, staticHostInfo } from "./host_info.ts";
 import { PendingWrites } from "./pending_writes.ts";
@@ -159,6 +159,11 @@ export class ZkServer {
       this.#pending.clear();
     }
     this.#role = role;
+  }
+
+  /** The store failed: this server must not serve again (its process should exit). */
+  get failed(): boolean {
+    return this.#failed;
   }
 
   get serving(): boolean {
@@ -393,9 +398,9 @@ export class ZkServer {
    * Applies a committed txn to the database (in zxid order, on every member alike) and answers
    * the local client that asked for it, if any. `bytes` is the txn as logged (for the history).
    */
-  applyCommitted(committed: { header: TxnHeader; txn: Txn }, bytes?: Uint8Array): ApplyResult {
+  applyCommitted(committed: { header: TxnHeader; txn: Txn; digest?: TxnDigest }, bytes?: Uint8Array): ApplyResult {
     const { header, txn } = committed;
-    const result = this.db.apply(header, txn, this.clock.monoMs(), bytes);
+    const result = this.db.apply(header, txn, this.clock.monoMs(), bytes, committed.digest);
     for (const listener of this.#applyListeners) listener(header, txn, bytes);
     this.#pending.take(header.sessionId, header.cxid)?.complete(this.db.lastProcessedZxid, result);
     if (txn.type === OpCode.closeSession) {
