@@ -1,3 +1,4 @@
+import type { QuorumCounters } from "./quorum_facts.ts";
 import { javaHashCapacity, javaHashOrder } from "../tree/java_hash_order.ts";
 import type { TxnStoreSyncStats } from "../storage/txn_log.ts";
 import type { Watcher } from "../watch/watch_manager.ts";
@@ -152,8 +153,10 @@ export function monitor(server: ZkServer): string {
     out += `zk_${key}\t${value ?? 0}\n`;
   }
   const sync = server.syncStats();
+  const counters = server.quorum?.counters();
   for (const key of MNTR_SUMMARY_KEYS) {
     out += (key === "restore_time" ? restoreSummary(server) : null) ??
+      (key === "election_time" && counters !== undefined ? electionSummary(counters) : null) ??
       (sync === null ? null : syncSummary(key, sync)) ?? summaryLines(key, SUMMARY_PARTS);
   }
   for (const key of MNTR_PERCENTILE_SUMMARY_KEYS) out += summaryLines(key, [...SUMMARY_PARTS, ...PERCENTILE_PARTS]);
@@ -203,6 +206,12 @@ function restoreSummary(server: ZkServer): string {
     `zk_max_restore_time\t${ms(t.maxMs)}\nzk_cnt_restore_time\t${t.count}\nzk_sum_restore_time\t${ms(t.sumMs)}\n`;
 }
 
+/** ZooKeeper's ELECTION_TIME: one sample (ms) per finished election. */
+function electionSummary(c: QuorumCounters): string {
+  return `zk_avg_election_time\t${javaDouble(averageMs(c.electionTimeSumMs, c.elections))}\nzk_min_election_time\t${c.electionTimeMinMs}\n` +
+    `zk_max_election_time\t${c.electionTimeMaxMs}\nzk_cnt_election_time\t${c.elections}\nzk_sum_election_time\t${c.electionTimeSumMs}\n`;
+}
+
 /** An empty summary: avg is a double ("0.0"), the rest are longs. */
 function summaryLines(key: string, parts: readonly string[]): string {
   return parts.map((part) => `zk_${part}_${key}\t${part === "avg" ? "0.0" : "0"}\n`).join("");
@@ -242,7 +251,15 @@ function monitorValues(server: ZkServer): Map<string, string | number | null> {
     ["snapshot_rate_limited_count", server.paddockMetrics.snapshotRateLimited],
     ["restore_error_count", server.paddockMetrics.restoreErrors],
     ["restore_rate_limited_count", server.paddockMetrics.restoreRateLimited],
+    ["digest_mismatches_count", server.db.digestMismatches],
+    ...quorumCounterValues(server.quorum?.counters()),
   ]);
+}
+
+/** ServerMetrics counters an ensemble member feeds: learners synced by DIFF (TRUNC counts as one) and by SNAP. */
+function quorumCounterValues(c: QuorumCounters | undefined): [string, number][] {
+  if (c === undefined) return [];
+  return [["diff_count", c.diffSyncs + c.truncSyncs], ["snap_count", c.snapSyncs]];
 }
 
 /** ZooKeeperServer.dumpConf, standalone. */

@@ -1,7 +1,7 @@
 import type { Clock } from "../io/clock.ts";
 import type { Id } from "../proto/records.ts";
 import type { ApplyResult } from "../txn/apply_txn.ts";
-import type { Txn, TxnHeader } from "../txn/txn.ts";
+import type { Txn, TxnDigest, TxnHeader } from "../txn/txn.ts";
 import type { ServerConfig } from "./server_config.ts";
 import type { ZkDatabase } from "./zk_database.ts";
 
@@ -58,7 +58,7 @@ export interface RoleHost {
   readonly clock: Clock;
   log(line: string): void;
   /** Applies a committed txn (its bytes as logged, for the history) and answers its local origin. */
-  applyCommitted(committed: { header: TxnHeader; txn: Txn }, bytes?: Uint8Array): ApplyResult;
+  applyCommitted(committed: { header: TxnHeader; txn: Txn; digest?: TxnDigest }, bytes?: Uint8Array): ApplyResult;
   /** The store failed: nothing more may be acknowledged. */
   fatal(error: unknown): void;
   /** A txn went to the store (for the group-commit batch-size histogram). */

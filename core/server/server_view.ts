@@ -33,6 +33,8 @@ export interface ServerView {
   lastSnapshot(): { zxid: bigint; wallMs: number } | null;
   /** Bytes in the data and log directories. */
   dirSizes(): { dataDirBytes: number; dataLogDirBytes: number };
+  /** The tree's digest at every 128th zxid applied, oldest first (`hash`). */
+  digestLog(): readonly { zxid: bigint; digestVersion: number; digest: bigint }[];
   /** Paddock's own histograms (per-op latency, snapshot durations, group-commit batch sizes). */
   histograms(): HistogramView[];
   /** Reads the applied tree. */

@@ -91,7 +91,7 @@ export class StandaloneRole implements ServerRole {
   /** Logs the txn; once durable, applies it (appends resolve in zxid order). */
   #commit(prepared: PreparedTxn): void {
     this.#lastZxid = prepared.header.zxid;
-    const bytes = encodeTxn(prepared.header, prepared.txn);
+    const bytes = encodeTxn(prepared.header, prepared.txn, prepared.digest);
     const durable = this.#store.append({ zxid: prepared.header.zxid, bytes });
     this.#host.countAppend?.(durable);
     this.#applied = durable.then(() => {

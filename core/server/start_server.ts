@@ -66,7 +66,7 @@ export async function startServer(
   const fileStore = fileStoreFor(config, log);
   const store: TxnStore = fileStore ?? new MemoryStore();
   const clock = systemClock;
-  const db = new ZkDatabase({ tickMs: config.tickTime, serverId: config.serverId, extendedTypesEnabled: config.extendedTypesEnabled, wallMs: clock.wallMs() });
+  const db = new ZkDatabase({ tickMs: config.tickTime, serverId: config.serverId, extendedTypesEnabled: config.extendedTypesEnabled, wallMs: clock.wallMs(), log });
   await db.recover(store, clock, log);
   const server = new ZkServer({
     config,

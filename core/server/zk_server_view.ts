@@ -62,6 +62,7 @@ export function zkServerView(server: ZkServer, options: ZkServerViewOptions = {}
       const s = server.host.storage();
       return { dataDirBytes: s.dataDirBytes, dataLogDirBytes: s.dataLogDirBytes };
     },
+    digestLog: () => [...server.db.digestLog],
     tree: treeView(server),
     ...(options.quorum === undefined ? {} : { quorum: options.quorum }),
     resetStats: () => server.metrics.reset(),

@@ -82,6 +82,11 @@ export class DataTree {
     return this.#digest.value;
   }
 
+  /** Whether this tree keeps its digest (zookeeper.digest.enabled). */
+  get digestEnabled(): boolean {
+    return this.#digestEnabled;
+  }
+
   getNode(path: string): ZNode | undefined {
     // ZooKeeper's DataTree also files the root under "": getData/exists/getChildren("") see it.
     return this.nodes.get(path === "" ? ROOT : path);

@@ -14,6 +14,9 @@ export const DIGEST_VERSION = 2;
 /** ZooDefs.ZOOKEEPER_NODE_SUBTREE: nodes below it are left out (quota stats change locally). */
 const EXCLUDED_PREFIX = "/zookeeper/";
 
+/** What a node's digest covers: its data and persisted Stat. */
+export type DigestedFields = Pick<ZNode, "data" | "czxid" | "mzxid" | "pzxid" | "ctime" | "mtime" | "version" | "cversion" | "aversion" | "ephemeralOwner">;
+
 /** The 60 bytes of Stat fields the digest covers, reused (hashing never re-enters). */
 const statBytes = new Uint8Array(60);
 const statView = new DataView(statBytes.buffer);
@@ -26,7 +29,7 @@ const statView = new DataView(statBytes.buffer);
  *
  * @example nodeDigest("/a", tree.getNode("/a")!) // e.g. 2840582341
  */
-export function nodeDigest(path: string, node: ZNode): number {
+export function nodeDigest(path: string, node: DigestedFields): number {
   if (path.startsWith(EXCLUDED_PREFIX)) return 0;
   statView.setBigInt64(0, node.czxid);
   statView.setBigInt64(8, node.mzxid);

@@ -3,6 +3,7 @@ import { nodeHostInfo } from "../../core/io/node_host_info.ts";
 import { type Listener, listen } from "../../core/io/node_listener.ts";
 import { nodePeerNetwork } from "../../core/io/node_peer_network.ts";
 import type { MemberStore } from "../../core/quorum/member_store.ts";
+import { DEFAULT_HISTORY_LIMITS } from "../../core/zab/history.ts";
 import { QuorumPeer } from "../../core/quorum/quorum_peer.ts";
 import { TcpPeerTransport } from "../../core/quorum/tcp_peer_transport.ts";
 import type { ServerConfig } from "../../core/server/server_config.ts";
@@ -51,6 +52,7 @@ export async function startMember(
     transport,
     openStore,
     log,
+    ...(member.commitLogCount === undefined ? {} : { historyLimits: { ...DEFAULT_HISTORY_LIMITS, maxEntries: member.commitLogCount } }),
     server: {
       host: nodeHostInfo(config),
       yieldToIo: () => new Promise((resolve) => setTimeout(resolve, 0)),
