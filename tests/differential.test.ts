@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { runDifferentialScript } from "./support/differential_script.ts";
-import { type ServerHandle, startPaddock, startZooKeeper, zookeeperAvailable } from "./support/servers.ts";
+import { type ServerHandle, startPaddock, startZooKeeper, zookeeperSkipReason } from "./support/servers.ts";
 
 // Hundreds of seeds on Node; the same test on Deno and Bun runs fewer to keep the suite quick.
 const onNode = !("Deno" in globalThis) && !("Bun" in globalThis);
@@ -16,7 +16,7 @@ const FIRST_SEED = Number(process.env.DIFF_SEED ?? 1);
  * results and watch events per session.
  */
 test(`differential: ${SEEDS} seeds x ${STEPS} steps, ZooKeeper vs Paddock`, {
-  skip: zookeeperAvailable() ? false : "no java/zookeeper.jar: the real ZooKeeper is the oracle",
+  skip: zookeeperSkipReason(),
   timeout: 600_000,
 }, async () => {
   let zk: ServerHandle | undefined;

@@ -11,7 +11,7 @@ import { OpCode } from "../core/proto/op_code.ts";
 import { readConnectResponse, readReplyHeader, writeAcls, writeConnectRequest } from "../core/proto/records.ts";
 import { OPEN_ACL } from "../core/tree/data_tree.ts";
 import { fourLetterWord } from "./support/four_letter.ts";
-import { paddockAvailable, startPaddock, startZooKeeper, zookeeperAvailable, type ServerHandle } from "./support/servers.ts";
+import { paddockAvailable, type ServerHandle, startPaddock, startZooKeeper, zookeeperSkipReason } from "./support/servers.ts";
 
 /** Every word but isro, so that isro shows the not-whitelisted answer on both servers. */
 const WHITELIST = "ruok,srvr,stat,mntr,conf,cons,crst,srst,envi,dump,wchs,wchc,wchp,dirs";
@@ -132,7 +132,7 @@ let zookeeper: ServerHandle | undefined;
 let paddock: ServerHandle | undefined;
 let expected: string[] = [];
 let actual: string[] = [];
-const skip = !zookeeperAvailable() ? "java or /usr/share/java/zookeeper.jar missing" : paddockAvailable() ? false : "no Paddock entry point";
+const skip = zookeeperSkipReason() || (paddockAvailable() ? false : "no Paddock entry point");
 
 before(async () => {
   if (skip !== false) return;

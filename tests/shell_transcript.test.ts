@@ -2,7 +2,7 @@
 // errors and usage lines, watch events, exit codes) on a real ZooKeeper, compared line by line.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { paddockAvailable, startPaddock, startZooKeeper, zookeeperAvailable, type ServerHandle } from "./support/servers.ts";
+import { paddockAvailable, type ServerHandle, startPaddock, startZooKeeper, zookeeperSkipReason } from "./support/servers.ts";
 import { ShellKind, shellOneShot, shellSession } from "./support/shell_session.ts";
 import { assertHasLines, assertSameTranscript } from "./support/transcript.ts";
 import { zkCliSkipReason } from "./support/zkcli_probe.ts";
@@ -103,7 +103,7 @@ const EXPECTED_ONE_SHOTS = [
 ];
 
 const TEST_TIMEOUT_MS = 240_000;
-const skip = zookeeperAvailable() ? zkCliSkipReason() : "java or /usr/share/java/zookeeper.jar missing";
+const skip = zookeeperSkipReason() || zkCliSkipReason();
 const paddockSkip = skip || (paddockAvailable() ? false : "no Paddock entry point");
 
 /** Runs the session then the one-shot commands with one shell kind, on a fresh ZooKeeper. */
