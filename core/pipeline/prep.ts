@@ -29,6 +29,8 @@ export interface PrepContext {
   tree: DataTree;
   outstanding: OutstandingChanges;
   extendedTypesEnabled: boolean;
+  /** zoo.cfg reconfigEnabled: decides whether a reconfig is refused as disabled or as unimplemented. */
+  reconfigEnabled?: boolean;
   /** Throws SessionExpired/SessionMoved when the session may not write. */
   checkSession(sessionId: bigint): void;
   /** Quota enforcement hook: throws QuotaExceeded when the change would break a hard limit. */
@@ -204,8 +206,11 @@ function prepOp(ctx: PrepContext, request: PrepRequest, header: TxnHeader, op: P
     case OpCode.closeSession:
       return prepCloseSession(ctx, request, header);
     case OpCode.reconfig:
+      // ZooKeeper's order: disabled first, then the session; a standalone server (no leader to
+      // change the ensemble) cannot reconfigure, which ZooKeeper answers as UNIMPLEMENTED.
+      if (ctx.reconfigEnabled !== true) throw new Refusal(ErrorCode.RECONFIGDISABLED);
       ctx.checkSession(request.sessionId);
-      throw new Refusal(ErrorCode.RECONFIGDISABLED);
+      throw new Refusal(ErrorCode.UNIMPLEMENTED);
     default:
       throw new MalformedOp(`op ${op.type} is not a write`);
   }

@@ -45,16 +45,27 @@ function writeResultBody(w: JuteWriter, requestType: number, result: ApplyResult
   }
 }
 
+/**
+ * The op type a multi result is announced with. ZooKeeper's FinalRequestProcessor answers a
+ * container or TTL create with a CreateResult carrying a Stat, whose type is create2, and a
+ * container deletion with a DeleteResult: the Java client's MultiResponse knows no other types and
+ * would fail to decode the whole reply.
+ */
+function multiResultType(type: number): number {
+  if (type === OpCode.createContainer || type === OpCode.createTTL) return OpCode.create2;
+  if (type === OpCode.deleteContainer) return OpCode.delete;
+  return type;
+}
+
 function writeMultiResults(w: JuteWriter, results: readonly ApplyResult[]): void {
   for (const sub of results) {
-    writeMultiHeader(w, { type: sub.type, done: false, err: sub.type === OpCode.error ? sub.err : 0 });
-    switch (sub.type) {
+    const type = multiResultType(sub.type);
+    writeMultiHeader(w, { type, done: false, err: type === OpCode.error ? sub.err : 0 });
+    switch (type) {
       case OpCode.create:
         w.ustring(sub.path!);
         break;
       case OpCode.create2:
-      case OpCode.createContainer:
-      case OpCode.createTTL:
         w.ustring(sub.path!);
         writeStat(w, sub.stat!);
         break;

@@ -351,6 +351,7 @@ export class ZkServer {
       tree: this.tree,
       outstanding: this.outstanding,
       extendedTypesEnabled: this.config.extendedTypesEnabled,
+      reconfigEnabled: this.config.reconfigEnabled,
       checkSession: (sessionId: bigint) => {
         const session = this.sessions.get(sessionId);
         if (session === undefined || session.closing) throw new Refusal(ErrorCode.SESSIONEXPIRED);

@@ -29,13 +29,23 @@ export function kazooProbeSkipReason(): string | false {
  *
  * @example const lines = await runKazooProbe(zk.connectString);
  */
-export async function runKazooProbe(connectString: string): Promise<string[]> {
+export function runKazooProbe(connectString: string): Promise<string[]> {
+  return runKazooScript([SCRIPT, connectString], 180_000);
+}
+
+/**
+ * Runs python (the interpreter that has kazoo) with these arguments (a script file or `-c` code
+ * and its arguments) and returns its non-empty stdout lines; fails unless it exits 0.
+ *
+ * @example const lines = await runKazooScript(["-c", code, zk.connectString], 60_000);
+ */
+export async function runKazooScript(args: string[], timeoutMs: number): Promise<string[]> {
   const r = await runProcess({
     command: findExecutable("python3", [DEBIAN_PYTHON])!,
-    args: [SCRIPT, connectString],
+    args,
     env: { PYTHONDONTWRITEBYTECODE: "1" },
-    timeoutMs: 180_000,
+    timeoutMs,
   });
-  assertExitedCleanly(`kazoo_probe.py ${connectString}`, r);
+  assertExitedCleanly(`python3 ${args.join(" ").slice(0, 80)}`, r);
   return r.stdout.split("\n").filter((line) => line !== "");
 }

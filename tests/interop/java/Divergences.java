@@ -1,0 +1,231 @@
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.zookeeper.AddWatchMode;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.Op;
+import org.apache.zookeeper.OpResult;
+import org.apache.zookeeper.WatchedEvent;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.admin.ZooKeeperAdmin;
+import org.apache.zookeeper.data.ACL;
+import org.apache.zookeeper.data.Stat;
+
+/**
+ * The divergences ZooKeeper 3.9.3 showed against Paddock, through the Java client: a multi with
+ * container and TTL creates (its results as the client decodes them), one-shot watch removal on a
+ * path that also holds a persistent watch (ZOOKEEPER-4472), and reconfig in standalone mode.
+ * Prints one normalized line per step. Usage: java Divergences host:port
+ */
+public final class Divergences {
+  interface Step {
+    Object run() throws Exception;
+  }
+
+  private static final long EVENT_WAIT_MS = 5_000;
+  private static final long QUIET_WAIT_MS = 400;
+  private static final List<ACL> OPEN = ZooDefs.Ids.OPEN_ACL_UNSAFE;
+
+  private final String connectString;
+  private final LinkedBlockingQueue<String> events = new LinkedBlockingQueue<>();
+  private long zxidBase = -1;
+
+  private Divergences(String connectString) {
+    this.connectString = connectString;
+  }
+
+  public static void main(String[] args) throws Exception {
+    int code = 0;
+    try {
+      new Divergences(args[0]).run();
+    } catch (Throwable t) {
+      System.out.println("FATAL " + t);
+      t.printStackTrace();
+      code = 1;
+    }
+    System.out.flush();
+    System.exit(code);
+  }
+
+  private void step(String label, Step s) {
+    String result;
+    try {
+      result = show(s.run());
+    } catch (KeeperException e) {
+      List<OpResult> results = e.getResults();
+      result = "ERR " + e.code().name() + (results == null ? "" : " results=" + show(results));
+    } catch (Exception e) {
+      result = "EXC " + e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
+    System.out.println(label + " -> " + result);
+  }
+
+  private String show(Object o) {
+    if (o == null) return "null";
+    if (o instanceof Stat) return stat((Stat) o);
+    if (o instanceof OpResult) return opResult((OpResult) o);
+    if (o instanceof List) {
+      List<String> parts = new ArrayList<>();
+      for (Object item : (List<?>) o) parts.add(show(item));
+      return "[" + String.join(", ", parts) + "]";
+    }
+    return String.valueOf(o);
+  }
+
+  private String zxid(long z) {
+    if (z == 0) return "0";
+    if (zxidBase < 0) zxidBase = z;
+    long d = z - zxidBase;
+    return d >= 0 ? "z+" + d : "z" + d;
+  }
+
+  private String stat(Stat s) {
+    return "{czxid=" + zxid(s.getCzxid()) + " mzxid=" + zxid(s.getMzxid()) + " version=" + s.getVersion()
+        + " ephemeralOwner=0x" + Long.toHexString(s.getEphemeralOwner()) + " dataLength=" + s.getDataLength() + "}";
+  }
+
+  private String opResult(OpResult r) {
+    String type = ZooDefs.OpCode.class.getSimpleName() + "=" + r.getType();
+    if (r instanceof OpResult.CreateResult) {
+      OpResult.CreateResult c = (OpResult.CreateResult) r;
+      return "create[" + type + "](" + c.getPath() + (c.getStat() == null ? "" : " " + stat(c.getStat())) + ")";
+    }
+    if (r instanceof OpResult.SetDataResult) return "setData[" + type + "](" + stat(((OpResult.SetDataResult) r).getStat()) + ")";
+    if (r instanceof OpResult.DeleteResult) return "delete[" + type + "]";
+    if (r instanceof OpResult.CheckResult) return "check[" + type + "]";
+    if (r instanceof OpResult.ErrorResult) return "error(" + KeeperException.Code.get(((OpResult.ErrorResult) r).getErr()).name() + ")";
+    return r.getClass().getSimpleName();
+  }
+
+  private static byte[] b(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private Watcher watcher(String name) {
+    return (WatchedEvent e) -> {
+      if (e.getType() != Watcher.Event.EventType.None) events.add(name + " " + e.getType() + " " + e.getPath());
+    };
+  }
+
+  private void expectEvents(int count) throws InterruptedException {
+    List<String> batch = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String e = events.poll(EVENT_WAIT_MS, TimeUnit.MILLISECONDS);
+      batch.add(e == null ? "none (timed out)" : e);
+    }
+    Collections.sort(batch);
+    for (String e : batch) System.out.println("event " + e);
+    String extra = events.poll(QUIET_WAIT_MS, TimeUnit.MILLISECONDS);
+    while (extra != null) {
+      System.out.println("event (unexpected) " + extra);
+      extra = events.poll(QUIET_WAIT_MS, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private ZooKeeperAdmin connect() throws Exception {
+    CountDownLatch connected = new CountDownLatch(1);
+    ZooKeeperAdmin zk = new ZooKeeperAdmin(connectString, 10_000, (WatchedEvent e) -> {
+      if (e.getState() == Watcher.Event.KeeperState.SyncConnected) connected.countDown();
+    });
+    if (!connected.await(15, TimeUnit.SECONDS)) throw new IllegalStateException("no SyncConnected");
+    return zk;
+  }
+
+  private void run() throws Exception {
+    ZooKeeperAdmin zk = connect();
+    step("create /div", () -> zk.create("/div", b(""), OPEN, CreateMode.PERSISTENT));
+    multis(zk);
+    watchRemoval(zk);
+    reconfig(zk);
+    zk.close();
+    System.out.println("done");
+  }
+
+  /** Every later result of the multi must survive a container or TTL create before it. */
+  private void multis(ZooKeeper zk) throws Exception {
+    step("multi container, ttl, create2, setData", () -> zk.multi(Arrays.asList(
+        Op.create("/div/box", b("c"), OPEN, CreateMode.CONTAINER),
+        Op.create("/div/ttl", b("t"), OPEN, CreateMode.PERSISTENT_WITH_TTL, 60_000),
+        Op.create("/div/box/item", b("i"), OPEN, CreateMode.PERSISTENT),
+        Op.setData("/div/box", b("c2"), 0),
+        Op.check("/div/ttl", 0))));
+    step("multi ttl sequential, delete", () -> zk.multi(Arrays.asList(
+        Op.create("/div/tseq-", b(""), OPEN, CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL, 60_000),
+        Op.delete("/div/box/item", -1))));
+    step("multi container then failing check", () -> zk.multi(Arrays.asList(
+        Op.create("/div/box2", b(""), OPEN, CreateMode.CONTAINER),
+        Op.check("/div/ttl", 7))));
+    step("exists /div/box2 after failed multi", () -> zk.exists("/div/box2", false));
+    step("getData /div/box", () -> {
+      Stat s = new Stat();
+      return new String(zk.getData("/div/box", false, s), StandardCharsets.UTF_8) + " " + stat(s);
+    });
+  }
+
+  /**
+   * ZooKeeper 3.9 removes a one-shot Data (or Children) watch without touching a persistent
+   * watch on the same path, and answers NOWATCHER when only the persistent one is there.
+   */
+  private void watchRemoval(ZooKeeper zk) throws Exception {
+    Watcher p = watcher("p");
+    Watcher d = watcher("d");
+    step("create /div/w", () -> zk.create("/div/w", b(""), OPEN, CreateMode.PERSISTENT));
+    step("addWatch persistent /div/w", () -> {
+      zk.addWatch("/div/w", p, AddWatchMode.PERSISTENT);
+      return "ok";
+    });
+    step("getData watch /div/w", () -> zk.getData("/div/w", d, null).length);
+    step("removeWatches Data /div/w", () -> {
+      zk.removeWatches("/div/w", d, Watcher.WatcherType.Data, false);
+      return "ok";
+    });
+    expectEvents(1);
+    step("create /div/w/kid", () -> zk.create("/div/w/kid", b(""), OPEN, CreateMode.PERSISTENT));
+    expectEvents(1);
+    step("setData /div/w", () -> zk.setData("/div/w", b("x"), -1).getVersion());
+    expectEvents(1);
+    step("removeAllWatches Data /div/w (only persistent left)", () -> {
+      zk.removeAllWatches("/div/w", Watcher.WatcherType.Data, false);
+      return "ok";
+    });
+    step("removeAllWatches Children /div/w (only persistent left)", () -> {
+      zk.removeAllWatches("/div/w", Watcher.WatcherType.Children, false);
+      return "ok";
+    });
+    step("delete /div/w/kid", () -> {
+      zk.delete("/div/w/kid", -1);
+      return "ok";
+    });
+    expectEvents(1);
+    step("removeWatches Persistent /div/w", () -> {
+      zk.removeWatches("/div/w", p, Watcher.WatcherType.Persistent, false);
+      return "ok";
+    });
+    expectEvents(1);
+    step("setData /div/w after removal", () -> zk.setData("/div/w", b("y"), -1).getVersion());
+    expectEvents(0);
+  }
+
+  /** Standalone: RECONFIGDISABLED unless reconfigEnabled=true, then UNIMPLEMENTED; both at once. */
+  private void reconfig(ZooKeeperAdmin zk) throws Exception {
+    long startMs = System.currentTimeMillis();
+    step("reconfig add server.9", () -> zk.reconfigure("server.9=127.0.0.1:2888:3888;2181", null, null, -1, new Stat()));
+    step("reconfig answered within 5 s", () -> System.currentTimeMillis() - startMs < 5_000);
+    step("getConfig", () -> {
+      try {
+        return new String(zk.getConfig(false, null), StandardCharsets.UTF_8).isEmpty() ? "empty" : "non-empty";
+      } catch (KeeperException e) {
+        return "ERR " + e.code().name();
+      }
+    });
+    step("exists /div after reconfig", () -> zk.exists("/div", false) != null);
+  }
+}

@@ -1,0 +1,78 @@
+// Regression tests, through the ZooKeeper Java client and kazoo, for the divergences ZooKeeper 3.9.3 showed:
+// multi results of container/TTL creates, one-shot watch removal beside a persistent watch
+// (ZOOKEEPER-4472) and reconfig in standalone mode, with reconfig disabled and enabled.
+import { join } from "node:path";
+import { javaClientSkipReason, javaCommand, zookeeperClientJars } from "./support/java_tools.ts";
+import { kazooProbeSkipReason, runKazooScript } from "./support/kazoo_probe.ts";
+import { defineOracleSuite } from "./support/oracle_suite.ts";
+import { REPO_ROOT } from "./support/runtime.ts";
+import { assertExitedCleanly, runProcess } from "./support/run_process.ts";
+
+const SOURCE = join(REPO_ROOT, "tests", "interop", "java", "Divergences.java");
+
+async function runDivergences(connectString: string): Promise<string[]> {
+  const { command, args } = await javaCommand({ source: SOURCE, classpath: zookeeperClientJars() }, [connectString]);
+  const r = await runProcess({ command, args, timeoutMs: 120_000 });
+  assertExitedCleanly(`java Divergences ${connectString}`, r);
+  return r.stdout.split("\n").filter((line) => line !== "");
+}
+
+/** What ZooKeeper 3.9.3 answers; the line for reconfig depends on the server's reconfigEnabled. */
+const COMMON_LINES = [
+  "multi container, ttl, create2, setData -> [create[OpCode=15](/div/box {czxid=z+0 mzxid=z+0 version=0 ephemeralOwner=0x0 dataLength=1}), " +
+  "create[OpCode=15](/div/ttl {czxid=z+0 mzxid=z+0 version=0 ephemeralOwner=0x0 dataLength=1}), " +
+  "create[OpCode=1](/div/box/item), setData[OpCode=5]({czxid=z+0 mzxid=z+0 version=1 ephemeralOwner=0x0 dataLength=2}), check[OpCode=13]]",
+  "multi ttl sequential, delete -> [create[OpCode=15](/div/tseq-0000000002 {czxid=z+1 mzxid=z+1 version=0 ephemeralOwner=0x0 dataLength=0}), delete[OpCode=2]]",
+  "multi container then failing check -> ERR BADVERSION results=[error(OK), error(BADVERSION)]",
+  "exists /div/box2 after failed multi -> null",
+  "removeWatches Data /div/w -> ok",
+  "event d DataWatchRemoved /div/w",
+  "event p NodeChildrenChanged /div/w",
+  "event p NodeDataChanged /div/w",
+  "removeAllWatches Data /div/w (only persistent left) -> ERR NOWATCHER",
+  "removeAllWatches Children /div/w (only persistent left) -> ERR NOWATCHER",
+  "event p NodeChildrenChanged /div/w",
+  "event p PersistentWatchRemoved /div/w",
+  "reconfig answered within 5 s -> true",
+  "exists /div after reconfig -> true",
+  "done",
+];
+
+defineOracleSuite({
+  name: "java client, 3.9.3 divergences (reconfigEnabled=false)",
+  skipReason: javaClientSkipReason(),
+  serverOptions: { extra: { "zookeeper.extendedTypesEnabled": true } },
+  probe: runDivergences,
+  expectedLines: [...COMMON_LINES.slice(0, -3), "reconfig add server.9 -> ERR RECONFIGDISABLED", ...COMMON_LINES.slice(-3)],
+});
+
+defineOracleSuite({
+  name: "java client, 3.9.3 divergences (reconfigEnabled=true)",
+  skipReason: javaClientSkipReason(),
+  serverOptions: { extra: { "zookeeper.extendedTypesEnabled": true, reconfigEnabled: true } },
+  probe: runDivergences,
+  expectedLines: [...COMMON_LINES.slice(0, -3), "reconfig add server.9 -> ERR UNIMPLEMENTED", ...COMMON_LINES.slice(-3)],
+});
+
+/** kazoo's reconfig against a standalone server with reconfig enabled: UnimplementedError, at once. */
+const KAZOO_RECONFIG = `
+import sys, time
+from kazoo.client import KazooClient
+k = KazooClient(hosts=sys.argv[1]); k.start(20)
+started = time.time()
+try:
+    k.reconfig(joining="server.9=127.0.0.1:2888:3888;2181", leaving=None, new_members=None)
+    print("reconfig -> ok")
+except Exception as e:
+    print("reconfig -> %s" % type(e).__name__)
+print("answered within 5 s -> %s" % (time.time() - started < 5))
+k.stop(); k.close()
+`;
+
+defineOracleSuite({
+  name: "kazoo reconfig (reconfigEnabled=true)",
+  skipReason: kazooProbeSkipReason(),
+  serverOptions: { extra: { reconfigEnabled: true } },
+  probe: (connectString) => runKazooScript(["-c", KAZOO_RECONFIG, connectString], 60_000),
+  expectedLines: ["reconfig -> UnimplementedError", "answered within 5 s -> True"],
+});
