@@ -226,7 +226,7 @@ function whoAmI(ctx: ReadContext, w: JuteWriter): void {
 const MULTI_READ_OPS_MAX = 100_000;
 
 function multiRead(ctx: ReadContext, w: JuteWriter, body: JuteReader): void {
-  const ops: { type: number; path: string; watch: boolean }[] = [];
+  const ops: { type: number; path: string }[] = [];
   for (let i = 0; ; i++) {
     if (i > MULTI_READ_OPS_MAX) throw new BadReadRequest("multiRead: too many ops");
     const h = readMultiHeader(body);
@@ -234,13 +234,16 @@ function multiRead(ctx: ReadContext, w: JuteWriter, body: JuteReader): void {
     if (h.type !== OpCode.getData && h.type !== OpCode.getChildren) {
       throw new BadReadRequest(`multiRead: invalid op ${h.type}`);
     }
-    ops.push({ type: h.type, path: body.string(), watch: body.bool() });
+    // ZooKeeper rebuilds each op from its path alone (Op.getData(path)): the watch flag is read and dropped.
+    const path = body.string();
+    body.bool();
+    ops.push({ type: h.type, path });
   }
   for (const op of ops) multiReadOne(ctx, w, op);
   writeMultiHeader(w, { type: -1, done: true, err: -1 });
 }
 
-function multiReadOne(ctx: ReadContext, w: JuteWriter, op: { type: number; path: string; watch: boolean }): void {
+function multiReadOne(ctx: ReadContext, w: JuteWriter, op: { type: number; path: string }): void {
   let node: ZNode;
   try {
     node = readableNode(ctx, op.path);
@@ -252,11 +255,9 @@ function multiReadOne(ctx: ReadContext, w: JuteWriter, op: { type: number; path:
   }
   writeMultiHeader(w, { type: op.type, done: false, err: 0 });
   if (op.type === OpCode.getData) {
-    if (op.watch) ctx.tree.watchData(op.path, ctx.watcher);
     writeData(w, node.data);
     writeNodeStat(w, node);
   } else {
-    if (op.watch) ctx.tree.watchChildren(op.path, ctx.watcher);
     w.ustrings(ctx.tree.childrenOf(node));
   }
 }

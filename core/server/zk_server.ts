@@ -237,9 +237,10 @@ export class ZkServer {
     if (READ_OPS.has(type)) return this.#read(connection, type, xid, body, startMs);
     if (WRITE_OPS.has(type)) return this.#write(connection, type, xid, body, startMs);
     if (type === OpCode.closeSession) return this.#closeSession(connection, xid, startMs);
-    // Unknown ops (and sasl, which Paddock does not offer) get UNIMPLEMENTED and a close, as in ZooKeeper.
+    // Unknown ops (and sasl, which Paddock does not offer) get UNIMPLEMENTED and a close, as in
+    // ZooKeeper, whose UnimplementedRequestProcessor answers with the request's zxid: -1.
     this.#log(`unknown request type ${type} from ${connection.describe()}`);
-    connection.enqueueRead(() => errorReply(xid, this.tree.lastProcessedZxid, ErrorCode.UNIMPLEMENTED));
+    connection.enqueueRead(() => errorReply(xid, -1n, ErrorCode.UNIMPLEMENTED));
     connection.complete(connection.enqueueWrite(true), new Uint8Array(0));
   }
 

@@ -3,7 +3,7 @@ import { Perms } from "../proto/acl_perms.ts";
 import type { ACL } from "../proto/records.ts";
 import { WatchMode, WatchTable, type Watcher } from "../watch/watch_manager.ts";
 import { EphemeralKind, ephemeralKind } from "./ephemeral_type.ts";
-import { javaHashCapacity, javaHashOrder } from "./java_hash_order.ts";
+import { javaHashCapacity, javaHashOrder, javaHashSetCloneOrder } from "./java_hash_order.ts";
 import { QUOTA_LIMIT_NODE, QuotaTracker } from "./quota.ts";
 import { newZNode, type ZNode } from "./znode.ts";
 
@@ -33,6 +33,8 @@ export class TreeInconsistency extends Error {
 export class DataTree {
   readonly nodes = new Map<string, ZNode>();
   readonly ephemerals = new Map<bigint, Set<string>>();
+  /** The most ephemerals each live session held at once: it sized ZooKeeper's HashSet, which orders them. */
+  readonly #ephemeralPeak = new Map<bigint, number>();
   readonly containers = new Set<string>();
   readonly ttls = new Set<string>();
   readonly dataWatches = new WatchTable();
@@ -53,7 +55,10 @@ export class DataTree {
     this.#put(ROOT, newZNode({ ...base, acl: OPEN_ACL }));
     this.#put(ZOOKEEPER_NODE, newZNode({ ...base, acl: OPEN_ACL }));
     this.#put(QUOTA_NODE, newZNode({ ...base, acl: OPEN_ACL }));
-    this.#put(CONFIG_NODE, newZNode({ ...base, acl: READ_ACL }));
+    // ZooKeeper gives the config node its ACL through setACL(path, acl, -1), which stores -1 as aversion.
+    const config = newZNode({ ...base, acl: READ_ACL });
+    config.aversion = -1;
+    this.#put(CONFIG_NODE, config);
     // The system nodes hang under their parents without touching cversion, as in ZooKeeper.
     this.#linkChild(ROOT, "zookeeper");
     this.#linkChild(ZOOKEEPER_NODE, "quota");
@@ -150,6 +155,7 @@ export class DataTree {
         let paths = this.ephemerals.get(owner);
         if (paths === undefined) this.ephemerals.set(owner, (paths = new Set()));
         paths.add(path);
+        if (paths.size > (this.#ephemeralPeak.get(owner) ?? 0)) this.#ephemeralPeak.set(owner, paths.size);
         break;
       }
     }
@@ -205,9 +211,18 @@ export class DataTree {
     return node;
   }
 
-  /** The paths of a session's ephemerals (a copy). */
+  /**
+   * The paths of a session's ephemerals (a copy), in the order ZooKeeper lists and deletes them:
+   * that of a clone of its per-session HashSet, whose capacity followed the session's peak count.
+   */
   ephemeralsOf(sessionId: bigint): string[] {
-    return [...(this.ephemerals.get(sessionId) ?? [])];
+    const paths = [...(this.ephemerals.get(sessionId) ?? [])];
+    return paths.length < 2 ? paths : javaHashSetCloneOrder(paths, this.#ephemeralPeak.get(sessionId) ?? paths.length);
+  }
+
+  /** The session is gone: forget what its ephemeral set looked like (ZooKeeper drops the set). */
+  sessionClosed(sessionId: bigint): void {
+    this.#ephemeralPeak.delete(sessionId);
   }
 
   /** Number of descendants of a node (getAllChildrenNumber). */

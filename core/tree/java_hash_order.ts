@@ -45,3 +45,22 @@ export function javaHashOrderBy<T>(items: readonly T[], hashCode: (item: T) => n
   keyed.sort((a, b) => a.bucket - b.bucket || a.insertion - b.insertion);
   return keyed.map((k) => k.item);
 }
+
+/** HashMap.tableSizeFor: the smallest power of two at least `n` (1 for n <= 1). */
+function tableSizeFor(n: number): number {
+  let capacity = 1;
+  while (capacity < n) capacity *= 2;
+  return capacity;
+}
+
+/**
+ * The order of `new ArrayList<>(set.clone())` for a default `HashSet<String>` holding `names`
+ * (given in insertion order) that once held `peakSize` keys: the clone is a fresh table sized for
+ * the current size, filled in the original's iteration order. ZooKeeper answers getEphemerals and
+ * deletes a closed session's ephemerals in this order.
+ */
+export function javaHashSetCloneOrder(names: readonly string[], peakSize: number): string[] {
+  const live = javaHashOrder(names, javaHashCapacity(16, Math.max(peakSize, names.length)));
+  // putMapEntries: threshold = tableSizeFor((int) (size / 0.75f + 1.0f)), the clone's capacity.
+  return javaHashOrder(live, tableSizeFor(Math.floor(names.length / 0.75 + 1)));
+}

@@ -62,6 +62,7 @@ function applyOne(tree: DataTree, header: TxnHeader, txn: Txn): ApplyResult {
       for (const path of txn.paths) {
         if (tree.getNode(path) !== undefined) tree.deleteNode(path, header.zxid);
       }
+      tree.sessionClosed(header.sessionId);
       return { type: txn.type, err: 0 };
     case OpCode.error:
       return { type: txn.type, err: txn.err };

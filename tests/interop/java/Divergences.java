@@ -8,6 +8,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.zookeeper.AddWatchMode;
 import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.CreateOptions;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.Op;
 import org.apache.zookeeper.OpResult;
@@ -21,8 +22,10 @@ import org.apache.zookeeper.data.Stat;
 
 /**
  * The divergences ZooKeeper 3.9.3 showed against Paddock, through the Java client: a multi with
- * container and TTL creates (its results as the client decodes them), one-shot watch removal on a
- * path that also holds a persistent watch (ZOOKEEPER-4472), and reconfig in standalone mode.
+ * container, TTL and create2 creates (its results as the client decodes them, ZOOKEEPER-4026),
+ * one-shot watch removal on a path that also holds a persistent
+ * watch (ZOOKEEPER-4472), reconfig in standalone mode, the config node's Stat, and the order of a
+ * session's ephemerals (getEphemerals, and their deletion when the session closes).
  * Prints one normalized line per step. Usage: java Divergences host:port
  */
 public final class Divergences {
@@ -145,6 +148,7 @@ public final class Divergences {
     multis(zk);
     watchRemoval(zk);
     reconfig(zk);
+    ephemerals(zk);
     zk.close();
     System.out.println("done");
   }
@@ -164,6 +168,10 @@ public final class Divergences {
         Op.create("/div/box2", b(""), OPEN, CreateMode.CONTAINER),
         Op.check("/div/ttl", 7))));
     step("exists /div/box2 after failed multi", () -> zk.exists("/div/box2", false));
+    step("multi create2 (CreateOptions), create", () -> zk.multi(Arrays.asList(
+        Op.create("/div/c2", b("2"), CreateOptions.newBuilder(OPEN, CreateMode.PERSISTENT).build()),
+        Op.create("/div/c1", b("1"), OPEN, CreateMode.PERSISTENT))));
+
     step("getData /div/box", () -> {
       Stat s = new Stat();
       return new String(zk.getData("/div/box", false, s), StandardCharsets.UTF_8) + " " + stat(s);
@@ -227,5 +235,44 @@ public final class Divergences {
       }
     });
     step("exists /div after reconfig", () -> zk.exists("/div", false) != null);
+    step("getACL /zookeeper/config", () -> {
+      Stat s = new Stat();
+      String acl = zk.getACL("/zookeeper/config", s).toString().replaceAll("\\s+", "");
+      return acl + " aversion=" + s.getAversion() + " version=" + s.getVersion();
+    });
+  }
+
+  /**
+   * ZooKeeper lists a session's ephemerals, and deletes them when it closes, in the order of a
+   * clone of a Java HashSet: neither creation nor sorted order. Printed as they come.
+   */
+  private void ephemerals(ZooKeeper zk) throws Exception {
+    ZooKeeperAdmin owner = connect();
+    List<String> names = Arrays.asList("zeta", "alpha", "m1", "queue-7", "b", "lock-0000000003", "x", "worker-12", "aa", "q");
+    step("create /div/eph", () -> zk.create("/div/eph", b(""), OPEN, CreateMode.PERSISTENT));
+    for (String name : names) {
+      owner.create("/div/eph/" + name, b(""), OPEN, CreateMode.EPHEMERAL);
+    }
+    owner.delete("/div/eph/m1", -1);
+    owner.delete("/div/eph/b", -1);
+    step("getEphemerals (as they come)", () -> owner.getEphemerals());
+    step("getEphemerals /div/eph/q (as they come)", () -> owner.getEphemerals("/div/eph/q"));
+    List<String> order = new ArrayList<>();
+    CountDownLatch all = new CountDownLatch(names.size() - 2);
+    for (String name : names) {
+      zk.exists("/div/eph/" + name, (WatchedEvent e) -> {
+        synchronized (order) {
+          order.add(e.getType() + " " + e.getPath());
+        }
+        all.countDown();
+      });
+    }
+    step("close the owner", () -> {
+      owner.close();
+      return all.await(EVENT_WAIT_MS, TimeUnit.MILLISECONDS);
+    });
+    synchronized (order) {
+      System.out.println("deleted in order " + order);
+    }
   }
 }
