@@ -82,6 +82,9 @@ const MAX_FRAME_DEFAULT = 4 * 1024 * 1024;
 const FAKE_CHILD = "1";
 const encoder = new TextEncoder();
 
+/** Where ZooKeeper keeps the ensemble's configuration (ZooDefs.CONFIG_NODE). */
+const CONFIG_PATH = "/zookeeper/config";
+
 /**
  * A path the client refuses before sending (ZooKeeper's Java client throws IllegalArgumentException):
  * a KeeperError with code BadArguments whose message says what is wrong.
@@ -302,6 +305,19 @@ export class Client implements AsyncDisposable {
     return this.#session.submit(rq.getDataRequest(this.#session.toServer(path), opts.watch !== undefined), {
       path,
       watch: this.#oneShot(OneShotKind.data, path, opts.watch),
+    });
+  }
+
+  /**
+   * The ensemble's configuration (`/zookeeper/config`, read past any chroot, as the Java client's
+   * getConfig). A standalone server has none: empty data.
+   *
+   * @example const { data } = await client.getConfig();
+   */
+  getConfig(opts: WatchOptions = {}): Promise<DataResult> {
+    return this.#session.submit(rq.getDataRequest(CONFIG_PATH, opts.watch !== undefined), {
+      path: CONFIG_PATH,
+      watch: this.#oneShot(OneShotKind.data, CONFIG_PATH, opts.watch),
     });
   }
 

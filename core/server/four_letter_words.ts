@@ -5,9 +5,7 @@ import { MNTR_PERCENTILE_SUMMARY_KEYS, MNTR_SUMMARY_KEYS, MNTR_VALUE_KEYS, PERCE
 import { ALL_FOUR_LETTER_WORDS } from "./server_config.ts";
 import type { ServerConnection } from "./server_connection.ts";
 import type { ZkServer } from "./zk_server.ts";
-
-/** The version string tools parse from `srvr`/`stat`/`mntr`/`envi`. */
-export const PADDOCK_VERSION = "3.9.0-paddock-0.1.0, built on 2026-11-22 00:00 UTC";
+import { PADDOCK_VERSION } from "../version.ts";
 
 const KNOWN = new Set(ALL_FOUR_LETTER_WORDS);
 /** ZooKeeper's NIOServerCnxnFactory groups connections into 10 s expiry buckets (sessionlessCnxnTimeout). */
