@@ -13,6 +13,14 @@ export function errorReply(xid: number, zxid: bigint, err: number): Uint8Array {
   return replyWriter(xid, zxid, err, 20).finishFrame();
 }
 
+/**
+ * The answer to a SASL token from a server without SASL, as ZooKeeper gives it: OK with zxid 0 and
+ * no response token; the connection stays (the client then goes on without SASL).
+ */
+export function saslReply(xid: number): Uint8Array {
+  return replyWriter(xid, 0n, 0, 24).buffer(null).finishFrame();
+}
+
 /** The reply to an applied write, shaped by the request type (create vs create2 etc.). */
 export function writeReply(requestType: number, xid: number, zxid: bigint, result: ApplyResult): Uint8Array {
   if (result.err !== 0) return errorReply(xid, zxid, result.err);

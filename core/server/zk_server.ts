@@ -20,7 +20,7 @@ import { containerCandidates } from "./container_reaper.ts";
 import { fourLetterWordOutput } from "./four_letter_words.ts";
 import { type HostInfo, staticHostInfo } from "./host_info.ts";
 import { BadReadRequest, executeRead } from "./read_requests.ts";
-import { errorReply, writeReply } from "./replies.ts";
+import { errorReply, saslReply, writeReply } from "./replies.ts";
 import type { ServerConfig } from "./server_config.ts";
 import { ConnectionState, ServerConnection } from "./server_connection.ts";
 import { ServerMetrics } from "./server_metrics.ts";
@@ -237,8 +237,9 @@ export class ZkServer {
     if (READ_OPS.has(type)) return this.#read(connection, type, xid, body, startMs);
     if (WRITE_OPS.has(type)) return this.#write(connection, type, xid, body, startMs);
     if (type === OpCode.closeSession) return this.#closeSession(connection, xid, startMs);
-    // Unknown ops (and sasl, which Paddock does not offer) get UNIMPLEMENTED and a close, as in
-    // ZooKeeper, whose UnimplementedRequestProcessor answers with the request's zxid: -1.
+    if (type === OpCode.sasl) return connection.enqueueRead(() => saslReply(xid));
+    // Unknown ops get UNIMPLEMENTED and a close, as in ZooKeeper, whose
+    // UnimplementedRequestProcessor answers with the request's zxid: -1.
     this.#log(`unknown request type ${type} from ${connection.describe()}`);
     connection.enqueueRead(() => errorReply(xid, -1n, ErrorCode.UNIMPLEMENTED));
     connection.complete(connection.enqueueWrite(true), new Uint8Array(0));

@@ -300,10 +300,18 @@ async function randomOp(ctx: StepContext, s: RawSession): Promise<string> {
   }
 }
 
-/** Requests few clients send: reconfig (refused in standalone), check outside a multi (refused, connection closed). */
+/**
+ * Requests few clients send: reconfig (refused in standalone), check outside a multi (refused,
+ * connection closed), a SASL token to a server without SASL (answered OK, nothing more).
+ */
 async function rareOp(ctx: StepContext, s: RawSession, path: string, version: number): Promise<string> {
   const { rnd, norm } = ctx;
-  if (rnd.chance(0.7)) {
+  const roll = rnd.next();
+  if (roll < 0.2) {
+    const r = await s.request(OpCode.sasl, (w) => w.buffer(new Uint8Array([1, 2, 3])), -8);
+    return `sasl -> ${errorName(r.err)} zxid=${r.zxid} ${r.body.remaining} bytes`;
+  }
+  if (roll < 0.7) {
     const r = await s.request(OpCode.reconfig, (w) => w.ustring("server.9=127.0.0.1:2888:3888;2181").ustring(null).ustring(null).long(-1n));
     return `reconfig -> ${describe(r, norm, () => "")}`;
   }
