@@ -5,6 +5,8 @@ import { type Listener, listen } from "../io/node_listener.ts";
 import { FileStore } from "../storage/file_store.ts";
 import { MemoryStore } from "../storage/memory_store.ts";
 import type { TxnStore } from "../storage/txn_log.ts";
+import { configSummary } from "./config_summary.ts";
+import { LogLevel, type LogSink } from "../log_level.ts";
 import { defaultServerConfig, type ServerConfig } from "./server_config.ts";
 import { ZkServer } from "./zk_server.ts";
 
@@ -23,6 +25,18 @@ export interface RunningServer {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/** How a started server reports, and what happens when it cannot go on. */
+export interface StartServerOptions {
+  /** Log lines with their level; default: none. */
+  log?: LogSink;
+  /**
+   * Called once if the server stops on its own because storage failed while serving. By then it
+   * has stopped listening and dropped every client (clients fail over to other servers). `paddock
+   * server` exits non-zero here, as ZooKeeper halts; an embedding application decides for itself.
+   */
+  onFatal?: (error: Error) => void;
+}
+
 /**
  * Starts a standalone server on real sockets and files (or in memory with `inMemory: true`).
  *
@@ -32,7 +46,7 @@ export interface RunningServer {
  */
 export async function startServer(
   overrides: Partial<ServerConfig> = {},
-  { log = () => {} }: { log?: (line: string) => void } = {},
+  { log = () => {}, onFatal = () => {} }: StartServerOptions = {},
 ): Promise<RunningServer> {
   const config = defaultServerConfig(overrides);
   const fileStore = config.inMemory ? null : new FileStore({
@@ -49,6 +63,8 @@ export async function startServer(
     log,
   });
   const store: TxnStore = fileStore ?? new MemoryStore();
+  // The listener and timers exist only after start-up; a failure before then is start()'s error.
+  let stopServing: () => Promise<void> = () => Promise.resolve();
   const server = new ZkServer({
     config,
     store,
@@ -56,6 +72,9 @@ export async function startServer(
     log,
     host: nodeHostInfo(config),
     yieldToIo: () => new Promise((resolve) => setTimeout(resolve, 0)),
+    onFatal: (error) => {
+      void stopServing().finally(() => onFatal(error));
+    },
   });
   await server.start();
   let listener: Listener;
@@ -68,14 +87,20 @@ export async function startServer(
   // Ticks drive session expiry; a fraction of tickTime keeps expiry within one tick of ZooKeeper's.
   const timer = setInterval(() => server.tick(), Math.max(10, Math.floor(config.tickTime / 2)));
   const purgeTimer = fileStore === null || config.purgeIntervalHours <= 0 ? null : setInterval(() => {
-    fileStore.purge().catch((error: unknown) => log(`autopurge failed: ${(error as Error).message}`));
+    fileStore.purge().catch((error: unknown) => log(`autopurge failed: ${(error as Error).message}`, LogLevel.error));
   }, Math.min(config.purgeIntervalHours * HOUR_MS, TIMER_MS_MAX));
-  let closing: Promise<void> | null = null;
-  const close = () =>
-    closing ??= (async () => {
+  let stopped: Promise<void> | null = null;
+  stopServing = () =>
+    stopped ??= (async () => {
       clearInterval(timer);
       if (purgeTimer !== null) clearInterval(purgeTimer);
       await listener.close();
+    })();
+  log(`serving on ${listener.host}:${listener.port}: ${configSummary(config)}`);
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    closing ??= (async () => {
+      await stopServing();
       await server.stop();
     })();
   return {

@@ -23,6 +23,8 @@ import { BadReadRequest, executeRead } from "./read_requests.ts";
 import { errorReply, saslReply, writeReply } from "./replies.ts";
 import type { ServerConfig } from "./server_config.ts";
 import { ConnectionState, ServerConnection } from "./server_connection.ts";
+import { LogLevel, type LogSink } from "../log_level.ts";
+import { RecoveryProgress } from "./recovery_progress.ts";
 import { ServerMetrics } from "./server_metrics.ts";
 import { captureSnapshot, decodeSnapshot, encodeSnapshotSlices, type SnapshotImage } from "./snapshot_codec.ts";
 
@@ -31,7 +33,7 @@ export interface ZkServerOptions {
   config: ServerConfig;
   store: TxnStore;
   clock: Clock;
-  log?: (line: string) => void;
+  log?: LogSink;
   /** Process and disk facts for the four-letter words; default: nothing measured. */
   host?: HostInfo;
   /**
@@ -39,6 +41,12 @@ export interface ZkServerOptions {
    * snapshot awaits it between slices; the default (a microtask) suits simulations.
    */
   yieldToIo?: () => Promise<void>;
+  /**
+   * Called once when the server can no longer make writes durable (the txn log failed). The server
+   * has stopped serving by then; the composition root decides what else ends (ZooKeeper halts the
+   * process, so a supervisor restarts it and clients fail over). Core never exits the process.
+   */
+  onFatal?: (error: Error) => void;
 }
 
 /**
@@ -82,8 +90,9 @@ export class ZkServer {
   readonly startedAtMs: number;
   readonly host: HostInfo;
   readonly #store: TxnStore;
-  readonly #log: (line: string) => void;
+  readonly #log: LogSink;
   readonly #yieldToIo: () => Promise<void>;
+  readonly #onFatal: (error: Error) => void;
   readonly #bySession = new Map<bigint, ServerConnection>();
   readonly #connectionsPerIp = new Map<string, number>();
   #lastZxid = 0n;
@@ -91,8 +100,9 @@ export class ZkServer {
   #snapshotting = false;
   #running = false;
 
-  constructor({ config, store, clock, log, host, yieldToIo }: ZkServerOptions) {
+  constructor({ config, store, clock, log, host, yieldToIo, onFatal }: ZkServerOptions) {
     this.#yieldToIo = yieldToIo ?? (() => Promise.resolve());
+    this.#onFatal = onFatal ?? (() => {});
     this.host = host ?? staticHostInfo(config);
     this.config = config;
     this.clock = clock;
@@ -104,8 +114,8 @@ export class ZkServer {
     this.sessions = new SessionTracker({ tickMs: config.tickTime, serverId: config.serverId, nowMs: clock.wallMs() });
   }
 
-  log(line: string): void {
-    this.#log(line);
+  log(line: string, level?: LogLevel): void {
+    this.#log(line, level);
   }
 
   /** The store's group-commit counters (null for a store that never fsyncs), for `mntr`. */
@@ -120,10 +130,16 @@ export class ZkServer {
   /** Loads the newest snapshot and replays the log after it. */
   async start(): Promise<void> {
     const recovered = await this.#store.recover();
-    if (recovered.snapshot !== null) decodeSnapshot(recovered.snapshot, this.tree, this.sessions, this.clock.monoMs());
-    for (const entry of recovered.txns) {
-      const { header, txn } = decodeTxn(entry.bytes);
+    const progress = new RecoveryProgress({ clock: this.clock, log: this.#log, totalTxns: recovered.txns.length });
+    if (recovered.snapshot !== null) {
+      this.#log(`recovery: loading snapshot 0x${recovered.snapshotZxid.toString(16)} (${recovered.snapshot.length} bytes)`);
+      decodeSnapshot(recovered.snapshot, this.tree, this.sessions, this.clock.monoMs());
+      this.#log(`recovery: snapshot loaded, ${this.tree.nodeCount} znodes (${progress.elapsedMs()} ms); replaying ${recovered.txns.length} txns`);
+    }
+    for (let i = 0; i < recovered.txns.length; i++) {
+      const { header, txn } = decodeTxn(recovered.txns[i]!.bytes);
       this.#applyAndTrackSessions(header, txn);
+      progress.replayed(i + 1, () => this.tree.nodeCount);
     }
     this.#lastZxid = this.tree.lastProcessedZxid;
     // Recovered sessions get a full timeout to reconnect, as ZooKeeper grants on start.
@@ -131,7 +147,7 @@ export class ZkServer {
     this.#running = true;
     if (recovered.txns.length > 0 || recovered.snapshot !== null) {
       this.#log(`recovered to zxid 0x${this.tree.lastProcessedZxid.toString(16)}: ${this.tree.nodeCount} znodes, ` +
-        `${this.sessions.size} sessions, ${recovered.txns.length} txns replayed`);
+        `${this.sessions.size} sessions, ${recovered.txns.length} txns replayed in ${progress.elapsedMs()} ms`);
     }
   }
 
@@ -144,8 +160,13 @@ export class ZkServer {
   accept(socket: ServerSocket): SocketHandler {
     const perIp = (this.#connectionsPerIp.get(socket.remoteAddress) ?? 0) + 1;
     const connection = new ServerConnection(this, socket);
-    if (!this.#running || (this.config.maxClientCnxns > 0 && perIp > this.config.maxClientCnxns)) {
-      this.#log(`too many connections from ${socket.remoteAddress} - max is ${this.config.maxClientCnxns}`);
+    const refusal = !this.#running
+      ? (this.#fatalError === null ? "the server is not serving" : "the server stopped after a storage failure")
+      : this.config.maxClientCnxns > 0 && perIp > this.config.maxClientCnxns
+      ? `too many connections from that address (maxClientCnxns=${this.config.maxClientCnxns})`
+      : null;
+    if (refusal !== null) {
+      this.#log(`refusing connection from ${socket.remoteAddress}: ${refusal}`, LogLevel.warn);
       socket.close();
       connection.state = ConnectionState.closed;
       return connection;
@@ -170,7 +191,7 @@ export class ZkServer {
   connect(connection: ServerConnection, request: ConnectRequest, hasReadOnly: boolean): void {
     if (request.lastZxidSeen > this.tree.lastProcessedZxid) {
       this.#log(`refusing session 0x${request.sessionId.toString(16)} from ${connection.describe()}: it has seen zxid ` +
-        `0x${request.lastZxidSeen.toString(16)}, ours is 0x${this.tree.lastProcessedZxid.toString(16)}`);
+        `0x${request.lastZxidSeen.toString(16)}, ours is 0x${this.tree.lastProcessedZxid.toString(16)}`, LogLevel.warn);
       connection.close();
       return;
     }
@@ -182,6 +203,8 @@ export class ZkServer {
     const session = this.sessions.get(request.sessionId);
     const passwordOk = equalBytes(request.passwd, sessionPassword(request.sessionId));
     if (session === undefined || session.closing || !passwordOk) {
+      const why = session === undefined || session.closing ? "it has expired or was closed" : "wrong session password";
+      this.#log(`refusing to re-attach session 0x${request.sessionId.toString(16)} from ${connection.describe()}: ${why}`);
       this.#sendConnectResponse(connection, 0n, 0, hasReadOnly);
       connection.close();
       return;
@@ -240,7 +263,7 @@ export class ZkServer {
     if (type === OpCode.sasl) return connection.enqueueRead(() => saslReply(xid));
     // Unknown ops get UNIMPLEMENTED and a close, as in ZooKeeper, whose
     // UnimplementedRequestProcessor answers with the request's zxid: -1.
-    this.#log(`unknown request type ${type} from ${connection.describe()}`);
+    this.#log(`unknown request type ${type} from ${connection.describe()}`, LogLevel.warn);
     connection.enqueueRead(() => errorReply(xid, -1n, ErrorCode.UNIMPLEMENTED));
     connection.complete(connection.enqueueWrite(true), new Uint8Array(0));
   }
@@ -298,7 +321,7 @@ export class ZkServer {
       authIds: connection.authIds,
     }, this.#lastZxid + 1n, BigInt(Math.floor(this.clock.wallMs())));
     if ("malformed" in outcome) {
-      this.#log(`malformed ${opName(type)} from ${connection.describe()}: ${outcome.malformed}`);
+      this.#log(`malformed ${opName(type)} from ${connection.describe()}: ${outcome.malformed}`, LogLevel.warn);
       connection.enqueueRead(() => errorReply(xid, this.tree.lastProcessedZxid, ErrorCode.MARSHALLINGERROR));
       return;
     }
@@ -366,7 +389,7 @@ export class ZkServer {
   readonly #checkQuota = (path: string, oldData: Uint8Array | null, newData: Uint8Array, isCreate: boolean): void => {
     const bytesDiff = newData.length - (oldData?.length ?? 0);
     for (const exceeded of this.tree.quotas.check(path, isCreate ? 1 : 0, bytesDiff)) {
-      this.#log(`WARN ${exceeded.message}`);
+      this.#log(exceeded.message, LogLevel.warn);
       if (exceeded.hard) throw new Refusal(ErrorCode.QUOTAEXCEEDED, exceeded.quotaPath);
     }
   };
@@ -392,19 +415,29 @@ export class ZkServer {
 
   #fatal(error: unknown): void {
     // A txn we promised to log could not be: answering anything more would risk acknowledging
-    // writes that are not durable. Stop serving, loudly.
-    this.#log(`FATAL: txn log append failed: ${(error as Error)?.stack ?? error}`);
+    // writes that are not durable. Stop serving, loudly, once.
+    if (this.#fatalError !== null) return;
+    this.#fatalError = error instanceof Error ? error : new Error(String(error));
+    this.#log(`txn log append failed, the server stops: ${this.#fatalError.message}`, LogLevel.error);
     this.#running = false;
     for (const connection of [...this.connections]) connection.close();
+    this.#onFatal(this.#fatalError);
   }
+
+  /** Why the server stopped serving on its own (a storage failure), or null. */
+  get fatalError(): Error | null {
+    return this.#fatalError;
+  }
+
+  #fatalError: Error | null = null;
 
   #maybeSnapshot(): void {
     if (this.#snapshotting || !this.#store.wantsSnapshot()) return;
     this.#snapshotting = true;
     const image = captureSnapshot(this.tree, this.sessions);
     this.#writeSnapshot(image).then(
-      (bytes) => this.#log(`snapshot at zxid 0x${image.zxid.toString(16)} (${bytes} bytes)`),
-      (error: unknown) => this.#log(`snapshot at zxid 0x${image.zxid.toString(16)} failed: ${(error as Error).message}`),
+      (bytes) => this.#log(`snapshot taken at zxid 0x${image.zxid.toString(16)} (${bytes} bytes, ${image.nodes.length} znodes)`),
+      (error: unknown) => this.#log(`snapshot at zxid 0x${image.zxid.toString(16)} failed: ${(error as Error).message}`, LogLevel.error),
     ).finally(() => {
       this.#snapshotting = false;
     });

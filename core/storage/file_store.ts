@@ -1,10 +1,12 @@
 import type { Disk } from "../io/disk.ts";
+import { LogLevel, type LogSink } from "../log_level.ts";
 import { joinPath } from "../io/disk.ts";
 import { fileName, SNAPSHOT_PREFIX } from "./file_names.ts";
 import { recoverLog } from "./log_recovery.ts";
 import { LogWriter, type LogWriterStats } from "./log_writer.ts";
 import { purge, type PurgeResult } from "./purge.ts";
 import { recordBytes } from "./record_codec.ts";
+import { prepareWritableDir } from "./writable_check.ts";
 import { listSnapshots, readSnapshotFile, removeTempSnapshots, writeSnapshotFile } from "./snapshot_files.ts";
 import type { RecoveredState, TxnLogEntry, TxnStore } from "./txn_log.ts";
 
@@ -29,7 +31,7 @@ export interface FileStoreOptions {
   readonly autopurge?: boolean;
   /** Uniform in [0, 1); injected so simulations are deterministic. */
   readonly random: () => number;
-  readonly log?: (message: string) => void;
+  readonly log?: LogSink;
 }
 
 /** {@link LogWriterStats} plus snapshot counters. */
@@ -61,7 +63,7 @@ export class FileStore implements TxnStore {
   readonly #snapRetainCount: number;
   readonly #autopurge: boolean;
   readonly #random: () => number;
-  readonly #log: (message: string) => void;
+  readonly #log: LogSink;
   #writer: LogWriter | null = null;
   #closed = false;
   #txnsSinceSnapshot = 0;
@@ -94,8 +96,8 @@ export class FileStore implements TxnStore {
   /** Loads the newest snapshot that verifies and the txns after it; repairs a torn log tail. */
   async recover(): Promise<RecoveredState> {
     if (this.#writer !== null) throw new Error("file store: recover() called twice");
-    await this.#disk.mkdir(this.#dataDir);
-    await this.#disk.mkdir(this.#dataLogDir);
+    await prepareWritableDir(this.#disk, this.#dataDir, "dataDir");
+    if (this.#dataLogDir !== this.#dataDir) await prepareWritableDir(this.#disk, this.#dataLogDir, "dataLogDir");
     for (const name of await removeTempSnapshots(this.#disk, this.#dataDir)) this.#log(`removed ${name} left by a crash mid-snapshot`);
     const { snapshot, snapshotZxid } = await this.#loadNewestSnapshot();
     const log = await recoverLog({ disk: this.#disk, dataLogDir: this.#dataLogDir, snapshotZxid, forceSync: this.#forceSync, log: this.#log });
@@ -184,7 +186,7 @@ export class FileStore implements TxnStore {
   async #persistSnapshot(zxid: bigint, data: Uint8Array): Promise<void> {
     await writeSnapshotFile({ disk: this.#disk, dataDir: this.#dataDir, zxid, data, dbid: 0n, forceSync: this.#forceSync });
     this.#snapshotsWritten += 1;
-    this.#log(`wrote ${fileName(SNAPSHOT_PREFIX, zxid)} (${data.length} bytes)`);
+    this.#log(`wrote ${fileName(SNAPSHOT_PREFIX, zxid)} (${data.length} bytes)`, LogLevel.debug);
     if (!this.#autopurge) return;
     await this.purge();
   }
@@ -197,7 +199,7 @@ export class FileStore implements TxnStore {
       const file = snapshots[i]!;
       const read = await readSnapshotFile(this.#disk, joinPath(this.#dataDir, file.name), file.zxid);
       if (read.ok) return { snapshot: read.data, snapshotZxid: file.zxid };
-      this.#log(`skipping ${file.name}: ${read.reason}; falling back to an older snapshot`);
+      this.#log(`skipping ${file.name}: ${read.reason}; falling back to an older snapshot`, LogLevel.warn);
     }
     return { snapshot: null, snapshotZxid: 0n };
   }

@@ -214,7 +214,7 @@ export class LogWriter {
   #fail(batch: Batch, error: unknown): void {
     this.#failure ??= error instanceof StorageError
       ? error
-      : new StorageError(StorageErrorCode.writeFailed, `txn log write failed in ${this.#options.dataLogDir}: ${String(error)}; no further txns are accepted`, { cause: error });
+      : new StorageError(StorageErrorCode.writeFailed, `txn log write failed in ${this.#options.dataLogDir}: ${error instanceof Error ? error.message : String(error)}; no further txns are accepted`, { cause: error });
     batch.reject(this.#failure);
   }
 

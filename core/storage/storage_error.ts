@@ -14,6 +14,8 @@ export const StorageErrorCode = {
   zxidGap: "zxid_gap",
   /** The log could not be written or synced; the store stops accepting appends. */
   writeFailed: "write_failed",
+  /** dataDir or dataLogDir exists (or was created) but does not take new files. */
+  notWritable: "not_writable",
 } as const;
 
 /** One of the values of {@link StorageErrorCode}. */
