@@ -179,15 +179,22 @@ export class Client implements AsyncDisposable {
   }
 
   /**
-   * Resolves when the client is connected; rejects with KeeperError when the session has ended
-   * (SessionExpired, AuthFailed) or with the signal's reason on abort.
+   * Resolves when the client is connected. Rejects with KeeperError when the session has ended
+   * (SessionExpired, AuthFailed), with the signal's reason on abort, and, unless `wait` is true,
+   * with {@link ServerUnreachableError} as soon as every server was tried once and none answered
+   * before the first session (about a second when they refuse: "connection refused by
+   * 127.0.0.1:2181"). The client keeps trying in the background either way; `wait: true` waits
+   * for it (bound it with a signal).
    *
    * @example await client.ready({ signal: AbortSignal.timeout(5000) });
+   * @example await client.ready({ wait: true, signal: AbortSignal.timeout(60_000) }); // a server still starting
    */
-  ready(opts: { signal?: AbortSignal } = {}): Promise<void> {
+  ready(opts: { signal?: AbortSignal; wait?: boolean } = {}): Promise<void> {
     const session = this.#session;
     if (session.status === "connected") return Promise.resolve();
     if (session.terminal) return Promise.reject(terminalError(session.status));
+    const failFast = opts.wait !== true;
+    if (failFast && session.unreachable !== null) return Promise.reject(session.unreachable);
     return new Promise((resolve, reject) => {
       const signal = opts.signal;
       const onAbort = () => finish(() => reject(signal!.reason));
@@ -195,8 +202,10 @@ export class Client implements AsyncDisposable {
         if (state === ConnectionState.connected || state === ConnectionState.reconnected) finish(resolve);
         else if (session.terminal) finish(() => reject(terminalError(session.status)));
       });
+      const stopUnreachable = failFast ? session.onUnreachable((error) => finish(() => reject(error))) : () => {};
       const finish = (settle: () => void) => {
         unsubscribe();
+        stopUnreachable();
         signal?.removeEventListener("abort", onAbort);
         settle();
       };

@@ -20,6 +20,7 @@ export {
 export { Acls } from "./acls.ts";
 export { MultiError, type Op, type OpResult, type ReadOp, type ReadResult } from "./multi.ts";
 export { isTransientError, retry, type RetryOptions } from "./retry.ts";
+export { ServerUnreachableError } from "./unreachable.ts";
 export { Transaction, type CreateOptions } from "./transaction.ts";
 export { parseConnectString, type ConnectString, type HostPort } from "./connect_string.ts";
 export {

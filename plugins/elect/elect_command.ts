@@ -8,6 +8,7 @@ import { EXIT_OWNERSHIP_LOST, runWhileHeld } from "../cli/held_command.ts";
 import { holderFlags, holderHelp, holderOptions } from "../cli/holder_flags.ts";
 import { parseWith, pathArgument } from "../cli/schemas.ts";
 import { UsageError } from "../cli/usage_error.ts";
+import { announceWait, sinceText } from "../cli/waiting.ts";
 
 const usage = `Usage: paddock elect PATH --id NAME [--timeout MS] [options] -- CMD [ARGS...]
        paddock elect PATH --list [--json]
@@ -21,7 +22,9 @@ PADDOCK_LEADER_ID (NAME), PADDOCK_ELECTION_PATH (PATH) and PADDOCK_FENCING_TOKEN
 czxid, larger for every later term).
 
 --list prints the participants in election order, the leader first ("NAME leader", "NAME"),
-or with --json {"leader":NAME|null,"participants":[{"id":NAME,"node":...,"isLeader":true},...]}.
+or with --json {"leader":NAME|null,"participants":[{"id":NAME,"node":...,"isLeader":true,
+"since":TIME},...]}. CMD never outlives paddock: if paddock is killed (SIGKILL included), the
+kernel kills CMD too (a parent-death signal). While it waits, paddock says who leads.
 
 Options:
   --id NAME                this participant's name (default: host name and pid)
@@ -62,7 +65,12 @@ export const electCommand = defineCommand({
     latch.start();
     let term;
     try {
-      term = await latch.await({ signal: waitSignal(interrupt.signal, holder.timeoutMs) });
+      const electing = latch.await({ signal: waitSignal(interrupt.signal, holder.timeoutMs) });
+      announceWait(electing, "paddock elect", async () => {
+        const leader = (await electionParticipants(client, path, LATCH_NAME)).find((p) => p.isLeader && p.id !== id);
+        return leader === undefined ? null : `waiting to lead ${path}, led by ${leader.id} since ${sinceText(leader.sinceMs)}`;
+      });
+      term = await electing;
     } catch (error) {
       if (isTimeout(error)) throw new CommandFailure(`not elected at ${path} within ${holder.timeoutMs} ms`);
       throw error;
@@ -85,6 +93,7 @@ interface Listed {
   id: string;
   name: string;
   isLeader: boolean;
+  sinceMs: number;
 }
 
 function listText(participants: readonly Listed[]): string {
@@ -93,6 +102,6 @@ function listText(participants: readonly Listed[]): string {
 
 function listJson(participants: readonly Listed[]): string {
   const leader = participants.find((p) => p.isLeader)?.id ?? null;
-  const list = participants.map((p) => ({ id: p.id, node: p.name, isLeader: p.isLeader }));
+  const list = participants.map((p) => ({ id: p.id, node: p.name, isLeader: p.isLeader, since: sinceText(p.sinceMs) }));
   return JSON.stringify({ leader, participants: list }) + "\n";
 }

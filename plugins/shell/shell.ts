@@ -93,7 +93,7 @@ export class Shell {
   /** Waits for the session, as zkCli's -waitforconnection; false when it did not come up in time. */
   async waitForConnection(): Promise<boolean> {
     try {
-      await this.#client.ready({ signal: AbortSignal.timeout(this.#options.timeoutMs) });
+      await this.#client.ready({ signal: AbortSignal.timeout(this.#options.timeoutMs), wait: true });
       return true;
     } catch {
       return false;
