@@ -1,7 +1,6 @@
 import { javaHashCapacity, javaHashOrder } from "../tree/java_hash_order.ts";
-import type { TxnStoreSyncStats } from "../storage/txn_log.ts";
 import type { Watcher } from "../watch/watch_manager.ts";
-import { MNTR_PERCENTILE_SUMMARY_KEYS, MNTR_SUMMARY_KEYS, MNTR_VALUE_KEYS, PERCENTILE_PARTS, SUMMARY_PARTS } from "./monitor_keys.ts";
+import { averageOf, javaDouble, monitorText, nodeCount } from "./monitor.ts";
 import { ALL_FOUR_LETTER_WORDS } from "./server_config.ts";
 import type { ServerConnection } from "./server_connection.ts";
 import type { ZkServer } from "./zk_server.ts";
@@ -19,7 +18,7 @@ export function isFourLetterWord(word: string): boolean {
 }
 
 /**
- * The text a four-letter word answers with, line for line in ZooKeeper 3.8's format.
+ * The text a four-letter word answers with, line for line in ZooKeeper 3.9's format.
  * `self` is the connection that asked: ZooKeeper lists it too, not reading (`[0]`).
  *
  * @example fourLetterWordOutput(server, "ruok") // "imok"
@@ -44,7 +43,7 @@ export function fourLetterWordOutput(server: ZkServer, word: string, self?: Serv
       server.metrics.reset();
       return "Server stats reset.\n";
     case "mntr":
-      return monitor(server);
+      return monitorText(server);
     case "conf":
       return conf(server);
     case "envi":
@@ -64,16 +63,6 @@ export function fourLetterWordOutput(server: ZkServer, word: string, self?: Serv
   }
 }
 
-/** Java's Double.toString for the plain-notation range the stats live in: 7 -> "7.0". */
-function javaDouble(value: number): string {
-  return Number.isInteger(value) ? value.toFixed(1) : String(value);
-}
-
-/** AvgMinMaxCounter.getAvg(): rounded half-up to 4 decimals. */
-function averageMs(totalMs: number, count: number): number {
-  return count === 0 ? 0 : Math.round((totalMs / count) * 10_000) / 10_000;
-}
-
 function hex(value: bigint): string {
   // Java's Long.toHexString prints the two's complement: -1 is ffffffffffffffff.
   return BigInt.asUintN(64, value).toString(16);
@@ -83,7 +72,7 @@ function hex(value: bigint): string {
 function serverStats(server: ZkServer): string {
   const m = server.metrics;
   const lines = [
-    `Latency min/avg/max: ${minLatency(server)}/${javaDouble(averageMs(m.latency.totalMs, m.latency.count))}/${Math.round(m.latency.maxMs)}`,
+    `Latency min/avg/max: ${minLatency(server)}/${javaDouble(averageOf(m.latency.totalMs, m.latency.count))}/${Math.round(m.latency.maxMs)}`,
     `Received: ${m.packetsReceived}`,
     `Sent: ${m.packetsSent}`,
     `Connections: ${server.connections.size}`,
@@ -93,11 +82,6 @@ function serverStats(server: ZkServer): string {
     `Node count: ${nodeCount(server)}`,
   ];
   return `${lines.join("\n")}\n`;
-}
-
-/** ZooKeeper files the root under both "/" and "" and counts it twice; so do its tools' baselines. */
-function nodeCount(server: ZkServer): number {
-  return server.tree.nodes.has("") ? server.tree.nodeCount : server.tree.nodeCount + 1;
 }
 
 function minLatency(server: ZkServer): number {
@@ -122,75 +106,6 @@ function connectionInfo(c: ServerConnection, brief: boolean, interestOps: number
       `,minlat=${s.latency.minMs},avglat=${s.avgLatency},maxlat=${s.latency.maxMs}`;
   }
   return `${line})`;
-}
-
-/** `mntr`: every key ZooKeeper prints, with Paddock's value or 0 for machinery it does not have. */
-function monitor(server: ZkServer): string {
-  const values = monitorValues(server);
-  let out = "";
-  for (const key of MNTR_VALUE_KEYS) {
-    const value = values.get(key);
-    // ZooKeeper registers the descriptor gauges only where the OS reports them.
-    if (value === null) continue;
-    out += `zk_${key}\t${value ?? 0}\n`;
-  }
-  const sync = server.syncStats();
-  for (const key of MNTR_SUMMARY_KEYS) {
-    out += (sync === null ? null : syncSummary(key, sync)) ?? summaryLines(key, SUMMARY_PARTS);
-  }
-  for (const key of MNTR_PERCENTILE_SUMMARY_KEYS) out += summaryLines(key, [...SUMMARY_PARTS, ...PERCENTILE_PARTS]);
-  return out;
-}
-
-/**
- * The two summaries group commit fills, as ZooKeeper's SyncRequestProcessor does: one
- * `fsynctime` sample and one `sync_processor_batch_size` sample (txns flushed) per fsync.
- * Paddock counts fsyncs, txns and the largest batch, not times: times and min stay 0.
- */
-function syncSummary(key: string, sync: TxnStoreSyncStats): string | null {
-  if (key === "fsynctime") return `zk_avg_${key}\t0.0\nzk_min_${key}\t0\nzk_max_${key}\t0\nzk_cnt_${key}\t${sync.fsyncs}\nzk_sum_${key}\t0\n`;
-  if (key !== "sync_processor_batch_size") return null;
-  const avg = javaDouble(averageMs(sync.txnsSynced, sync.fsyncs));
-  return `zk_avg_${key}\t${avg}\nzk_min_${key}\t0\nzk_max_${key}\t${sync.maxBatchSize}\n` +
-    `zk_cnt_${key}\t${sync.fsyncs}\nzk_sum_${key}\t${sync.txnsSynced}\n`;
-}
-
-/** An empty summary: avg is a double ("0.0"), the rest are longs. */
-function summaryLines(key: string, parts: readonly string[]): string {
-  return parts.map((part) => `zk_${part}_${key}\t${part === "avg" ? "0.0" : "0"}\n`).join("");
-}
-
-function monitorValues(server: ZkServer): Map<string, string | number | null> {
-  const m = server.metrics;
-  const tree = server.tree;
-  let ephemerals = 0;
-  for (const paths of tree.ephemerals.values()) ephemerals += paths.size;
-  const descriptors = server.host.fileDescriptors();
-  return new Map<string, string | number | null>([
-    ["version", PADDOCK_VERSION],
-    ["server_state", "standalone"],
-    ["ephemerals_count", ephemerals],
-    ["num_alive_connections", server.connections.size],
-    ["avg_latency", javaDouble(averageMs(m.latency.totalMs, m.latency.count))],
-    ["outstanding_requests", m.outstandingWrites],
-    ["znode_count", nodeCount(server)],
-    ["global_sessions", server.sessions.size],
-    ["packets_sent", m.packetsSent],
-    ["packets_received", m.packetsReceived],
-    // Response sizes are not tracked: -1 is what ZooKeeper's BufferStats says before any response.
-    ["last_client_response_size", -1],
-    ["max_client_response_size", -1],
-    ["min_client_response_size", -1],
-    ["connection_drop_probability", "0.0"],
-    ["watch_count", tree.dataWatches.size + tree.childWatches.size],
-    ["min_latency", minLatency(server)],
-    ["max_latency", Math.round(m.latency.maxMs)],
-    ["max_file_descriptor_count", descriptors?.max ?? null],
-    ["open_file_descriptor_count", descriptors?.open ?? null],
-    ["approximate_data_size", tree.approximateDataSize],
-    ["uptime", Math.round(server.clock.monoMs() - server.startedAtMs)],
-    ["outstanding_changes_queued", server.outstanding.size],
-  ]);
 }
 
 /** ZooKeeperServer.dumpConf, standalone. */

@@ -61,6 +61,7 @@ export async function startServer(
     autopurge: config.purgeIntervalHours > 0,
     random: Math.random,
     log,
+    monoMs: systemClock.monoMs,
   });
   const store: TxnStore = fileStore ?? new MemoryStore();
   // The listener and timers exist only after start-up; a failure before then is start()'s error.

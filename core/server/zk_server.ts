@@ -129,6 +129,7 @@ export class ZkServer {
 
   /** Loads the newest snapshot and replays the log after it. */
   async start(): Promise<void> {
+    const initStartMs = this.clock.monoMs();
     const recovered = await this.#store.recover();
     const progress = new RecoveryProgress({ clock: this.clock, log: this.#log, totalTxns: recovered.txns.length });
     if (recovered.snapshot !== null) {
@@ -136,11 +137,16 @@ export class ZkServer {
       decodeSnapshot(recovered.snapshot, this.tree, this.sessions, this.clock.monoMs());
       this.#log(`recovery: snapshot loaded, ${this.tree.nodeCount} znodes (${progress.elapsedMs()} ms); replaying ${recovered.txns.length} txns`);
     }
+    const snapLoadMs = progress.elapsedMs();
     for (let i = 0; i < recovered.txns.length; i++) {
       const { header, txn } = decodeTxn(recovered.txns[i]!.bytes);
       this.#applyAndTrackSessions(header, txn);
       progress.replayed(i + 1, () => this.tree.nodeCount);
     }
+    const nowMs = this.clock.monoMs();
+    this.metrics.started({
+      snapLoadMs, txnsLoadMs: progress.elapsedMs() - snapLoadMs, txnsLoaded: recovered.txns.length, dbInitMs: Math.round(nowMs - initStartMs),
+    });
     this.#lastZxid = this.tree.lastProcessedZxid;
     // Recovered sessions get a full timeout to reconnect, as ZooKeeper grants on start.
     for (const session of this.sessions.all()) this.sessions.touch(session.sessionId, this.clock.monoMs());
@@ -166,6 +172,7 @@ export class ZkServer {
       ? `too many connections from that address (maxClientCnxns=${this.config.maxClientCnxns})`
       : null;
     if (refusal !== null) {
+      this.metrics.connectionsRejected++;
       this.#log(`refusing connection from ${socket.remoteAddress}: ${refusal}`, LogLevel.warn);
       socket.close();
       connection.state = ConnectionState.closed;
@@ -189,6 +196,7 @@ export class ZkServer {
 
   /** The handshake (ZooKeeperServer.processConnectRequest). */
   connect(connection: ServerConnection, request: ConnectRequest, hasReadOnly: boolean): void {
+    this.metrics.connectionRequests++;
     if (request.lastZxidSeen > this.tree.lastProcessedZxid) {
       this.#log(`refusing session 0x${request.sessionId.toString(16)} from ${connection.describe()}: it has seen zxid ` +
         `0x${request.lastZxidSeen.toString(16)}, ours is 0x${this.tree.lastProcessedZxid.toString(16)}`, LogLevel.warn);
@@ -285,7 +293,8 @@ export class ZkServer {
   #served(connection: ServerConnection, startMs: number, xid: number, type: number): void {
     const endMs = this.clock.monoMs();
     // Whole milliseconds, as ZooKeeper measures them, so min/avg/max read the same way.
-    this.metrics.latency.record(Math.max(0, Math.floor(endMs) - Math.floor(startMs)));
+    const isWrite = WRITE_OPS.has(type) || type === OpCode.closeSession;
+    this.metrics.answered(Math.max(0, Math.floor(endMs) - Math.floor(startMs)), isWrite);
     connection.stats.answered({ xid, zxid: this.tree.lastProcessedZxid, type, startMs, endMs });
   }
 
@@ -308,6 +317,7 @@ export class ZkServer {
       connection.send(errorReply(Xid.auth, 0n, 0));
       return;
     }
+    this.metrics.authFailed++;
     connection.send(errorReply(Xid.auth, 0n, ErrorCode.AUTHFAILED));
     connection.close();
   }
@@ -434,9 +444,14 @@ export class ZkServer {
   #maybeSnapshot(): void {
     if (this.#snapshotting || !this.#store.wantsSnapshot()) return;
     this.#snapshotting = true;
+    const startMs = this.clock.monoMs();
     const image = captureSnapshot(this.tree, this.sessions);
     this.#writeSnapshot(image).then(
-      (bytes) => this.#log(`snapshot taken at zxid 0x${image.zxid.toString(16)} (${bytes} bytes, ${image.nodes.length} znodes)`),
+      (bytes) => {
+        this.metrics.snapshotsTaken++;
+        this.metrics.snapshotTime.record(Math.floor(this.clock.monoMs() - startMs));
+        this.#log(`snapshot taken at zxid 0x${image.zxid.toString(16)} (${bytes} bytes, ${image.nodes.length} znodes)`);
+      },
       (error: unknown) => this.#log(`snapshot at zxid 0x${image.zxid.toString(16)} failed: ${(error as Error).message}`, LogLevel.error),
     ).finally(() => {
       this.#snapshotting = false;

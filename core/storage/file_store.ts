@@ -32,6 +32,8 @@ export interface FileStoreOptions {
   /** Uniform in [0, 1); injected so simulations are deterministic. */
   readonly random: () => number;
   readonly log?: LogSink;
+  /** Monotonic milliseconds, to time fsyncs for `mntr`; untimed without it. */
+  readonly monoMs?: () => number;
 }
 
 /** {@link LogWriterStats} plus snapshot counters. */
@@ -64,6 +66,7 @@ export class FileStore implements TxnStore {
   readonly #autopurge: boolean;
   readonly #random: () => number;
   readonly #log: LogSink;
+  readonly #monoMs: (() => number) | undefined;
   #writer: LogWriter | null = null;
   #closed = false;
   #txnsSinceSnapshot = 0;
@@ -87,6 +90,7 @@ export class FileStore implements TxnStore {
     this.#autopurge = options.autopurge ?? true;
     this.#random = options.random;
     this.#log = options.log ?? (() => {});
+    this.#monoMs = options.monoMs;
     if (!(this.#snapCount >= 2)) throw new Error("file store: snapCount must be at least 2");
     if (!(this.#preAllocBytes > 0)) throw new Error("file store: preAllocSizeKb must be positive");
     if (!(this.#snapRetainCount >= 1)) throw new Error("file store: snapRetainCount must be at least 1");
@@ -101,7 +105,10 @@ export class FileStore implements TxnStore {
     for (const name of await removeTempSnapshots(this.#disk, this.#dataDir)) this.#log(`removed ${name} left by a crash mid-snapshot`);
     const { snapshot, snapshotZxid } = await this.#loadNewestSnapshot();
     const log = await recoverLog({ disk: this.#disk, dataLogDir: this.#dataLogDir, snapshotZxid, forceSync: this.#forceSync, log: this.#log });
-    this.#writer = new LogWriter({ disk: this.#disk, dataLogDir: this.#dataLogDir, forceSync: this.#forceSync, preAllocBytes: this.#preAllocBytes, dbid: 0n }, log.lastZxid);
+    this.#writer = new LogWriter({
+      disk: this.#disk, dataLogDir: this.#dataLogDir, forceSync: this.#forceSync, preAllocBytes: this.#preAllocBytes, dbid: 0n,
+      monoMs: this.#monoMs,
+    }, log.lastZxid);
     this.#txnsSinceSnapshot = log.txns.length;
     this.#bytesSinceSnapshot = log.bytesSinceSnapshot;
     this.#lastSnapshotZxid = snapshotZxid;
@@ -212,5 +219,8 @@ export class FileStore implements TxnStore {
 }
 
 function emptyWriterStats(): LogWriterStats {
-  return { fsyncs: 0, txnsSynced: 0, averageBatchSize: 0, maxBatchSize: 0, txnsAppended: 0, bytesAppended: 0, segmentsCreated: 0 };
+  return {
+    fsyncs: 0, txnsSynced: 0, averageBatchSize: 0, maxBatchSize: 0, minBatchSize: 0, fsyncMsTotal: 0, fsyncMsMin: 0, fsyncMsMax: 0,
+    txnsAppended: 0, bytesAppended: 0, segmentsCreated: 0,
+  };
 }
