@@ -3,15 +3,15 @@ import {
   AddWatchMode,
   createModeInfo,
   ErrorCode,
-  EventType,
   JUTE_MAX_BUFFER_DEFAULT,
   KeeperError,
-  KeeperState,
+  KeeperState as StateCode,
   OpCode,
   pathProblem,
-  type Stat,
   WatcherType,
 } from "../proto/mod.ts";
+import { EventType } from "./event_names.ts";
+import type { Stat } from "./stat.ts";
 import type { Transport } from "../io/transport.ts";
 import { nodeTransport } from "../io/node_transport.ts";
 import { parseConnectString, shuffled } from "./connect_string.ts";
@@ -569,7 +569,7 @@ export class Client implements AsyncDisposable {
       const lostButLocal = opts.local === true && err instanceof KeeperError && err.code === ErrorCode.CONNECTIONLOSS;
       if (!lostButLocal) throw err;
     }
-    for (const { watcher, event } of s.watches.removeLocal(path, type, KeeperState.SyncConnected)) s.deliver([watcher], event);
+    for (const { watcher, event } of s.watches.removeLocal(path, type, StateCode.SyncConnected)) s.deliver([watcher], event);
   }
 
   /**

@@ -43,12 +43,11 @@ export {
   AddWatchMode,
   CreateMode,
   ErrorCode,
-  EventType,
   type Id,
   KeeperError,
-  KeeperState,
   Perms,
-  type Stat,
   WatcherType,
 } from "../proto/mod.ts";
+export { EventType, KeeperState } from "./event_names.ts";
+export type { Stat } from "./stat.ts";
 export { raceAbort } from "./race_abort.ts";

@@ -28,6 +28,7 @@ import type { RequestSpec } from "./requests.ts";
 import { ConnectionState, type ClientStatus, type WatchedEvent, type Watcher } from "./types.ts";
 import { OneShotKind, WatchRegistry, type WatchLists } from "./watch_registry.ts";
 import { connectFailure, ServerUnreachableError } from "./unreachable.ts";
+import { watchedEvent } from "./event_names.ts";
 
 /** Everything the engine needs, already resolved to concrete values. */
 export interface SessionConfig {
@@ -457,9 +458,9 @@ export class Session {
   #onNotification(r: JuteReader, zxid: bigint): void {
     let event: WatchedEvent;
     try {
-      event = { type: r.int(), state: r.int(), path: "" };
-      event.path = this.toClient(r.string());
-      if (zxid > 0n) event.zxid = zxid;
+      const typeCode = r.int();
+      const stateCode = r.int();
+      event = watchedEvent(typeCode, stateCode, this.toClient(r.string()), zxid > 0n ? zxid : undefined);
     } catch (err) {
       this.#conn?.close(err as Error);
       return;
@@ -493,7 +494,7 @@ export class Session {
     const conn = this.#conn ?? this.#connecting;
     this.#conn = null;
     conn?.close(new Error(`session ${status}`));
-    this.deliver(this.watches.drainAll(), { type: EventType.None, state: keeperState, path: "" });
+    this.deliver(this.watches.drainAll(), watchedEvent(EventType.None, keeperState, ""));
     this.#emit(status as ConnectionState);
     this.#listeners.clear();
   }
@@ -507,7 +508,7 @@ export class Session {
   }
 
   #deliverState(keeperState: number): void {
-    this.deliver(this.watches.persistentListeners(), { type: EventType.None, state: keeperState, path: "" });
+    this.deliver(this.watches.persistentListeners(), watchedEvent(EventType.None, keeperState, ""));
   }
 
   #emit(state: ConnectionState): void {
