@@ -1,4 +1,3 @@
-import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -8,6 +7,7 @@ import { REPO_ROOT } from "./support/runtime.ts";
 import { assertExitedCleanly, runProcess } from "./support/run_process.ts";
 import { javaClientSkipReason, javaCommand, zookeeperClientJars } from "./support/java_tools.ts";
 import { type ServerHandle, startPaddock, startZooKeeper, zookeeperSkipReason } from "./support/servers.ts";
+import { suite } from "./support/skips.ts";
 
 const PYTHON = "/usr/bin/python3";
 const SOURCE = join(REPO_ROOT, "tests", "interop", "java", "ReadBack.java");
@@ -54,18 +54,16 @@ async function readWithKazoo(connectString: string, path: string): Promise<strin
 const ALICE = digestId("alice:secret");
 
 for (const kind of ["paddock", "zookeeper"] as const) {
-  describe(`a node written by the Paddock client, read back by kazoo and the Java client (${kind})`, {
-    skip: skipReason(),
-  }, () => {
+  suite(`a node written by the Paddock client, read back by kazoo and the Java client (${kind})`, skipReason(), (s) => {
     let server: ServerHandle;
-    before(async () => {
+    s.before(async () => {
       server = kind === "paddock" ? await startPaddock() : await startZooKeeper();
     });
-    after(async () => {
+    s.after(async () => {
       await server?.stop();
     });
 
-    test("same bytes, same ACL, same Stat", { timeout: 180_000 }, async () => {
+    s.test("same bytes, same ACL, same Stat", { timeout: 180_000 }, async () => {
       await using client = createClient(server.connectString);
       await client.ready();
       await client.addAuth("digest", "alice:secret");

@@ -9,6 +9,7 @@ import { after, test } from "node:test";
 import { startServer } from "../core/server/start_server.ts";
 import { runProcess } from "./support/run_process.ts";
 import { REPO_ROOT, typeScriptCommand } from "./support/runtime.ts";
+import { noteSkip } from "./support/skips.ts";
 import { findExecutable } from "./support/which.ts";
 
 const README = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
@@ -28,7 +29,7 @@ function blockAfter(marker: string, lang: string): string {
 const npm = findExecutable("npm");
 
 test("README's client quickstart runs outside the repository and prints what the README says", {
-  skip: npm === undefined ? "npm not installed (it installs Paddock into the example project)" : false,
+  skip: noteSkip(npm === undefined ? "npm not installed (it installs Paddock into the example project)" : false),
   timeout: 180_000,
 }, async () => {
   const project = mkdtempSync(join(tmpdir(), "paddock-quickstart-"));

@@ -12,6 +12,7 @@ import { fourLetterWord } from "./support/four_letter.ts";
 import { type PaddockProcess, runPaddock, sourceLauncher, startPaddock } from "./support/paddock_cli.ts";
 import { freePort } from "./support/ports.ts";
 import { RawSession } from "./support/raw_session.ts";
+import { noteSkip } from "./support/skips.ts";
 import { currentRuntime, Runtime } from "./support/runtime.ts";
 import { makeReadOnly, type ReadOnlyDir } from "./support/unwritable.ts";
 
@@ -48,7 +49,7 @@ test("a dataDir that exists but cannot be written: refuses to start, one line na
   const dataDir = join(dir, "data");
   mkdirSync(dataDir);
   const ro = makeReadOnly(dataDir);
-  if (typeof ro === "string") return t.skip(ro);
+  if (typeof ro === "string") return t.skip(noteSkip(ro) || ro);
   readOnly.push(ro);
   const cfg = zooCfg(dir, [`clientPort=${await freePort()}`, `dataDir=${dataDir}`]);
   const r = await runPaddock(sourceLauncher, ["server", cfg], { timeoutMs: 60_000 });
@@ -64,7 +65,7 @@ test("a dataLogDir that cannot be written: refuses to start naming dataLogDir", 
   const logDir = join(dir, "log");
   mkdirSync(logDir);
   const ro = makeReadOnly(logDir);
-  if (typeof ro === "string") return t.skip(ro);
+  if (typeof ro === "string") return t.skip(noteSkip(ro) || ro);
   readOnly.push(ro);
   const cfg = zooCfg(dir, [`clientPort=${await freePort()}`, `dataDir=${join(dir, "data")}`, `dataLogDir=${logDir}`]);
   const r = await runPaddock(sourceLauncher, ["server", cfg], { timeoutMs: 60_000 });
@@ -89,7 +90,7 @@ test("storage fails while serving: the process exits 1, clients lose it, nothing
   if (typeof ro === "string") {
     server.kill();
     await client.close();
-    return t.skip(ro);
+    return t.skip(noteSkip(ro) || ro);
   }
   readOnly.push(ro);
   let acknowledged = "v0";

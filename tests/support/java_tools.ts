@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { type Command, REPO_ROOT } from "./runtime.ts";
+import { noteSkip } from "./skips.ts";
 import { assertExitedCleanly, runProcess } from "./run_process.ts";
 import { findExecutable } from "./which.ts";
 import { ORACLE_VERSION, zookeeperJars, zookeeperMissing } from "./zookeeper_dist.ts";
@@ -31,10 +32,10 @@ export function zookeeperClientJars(): string[] {
  * @example test("java probe", { skip: javaClientSkipReason() }, ...)
  */
 export function javaClientSkipReason(): string | false {
-  if (javaExecutable() === undefined) return "java not installed (apt-get install default-jdk-headless)";
-  if (javacExecutable() === undefined) return "javac not installed (apt-get install default-jdk-headless)";
+  if (javaExecutable() === undefined) return noteSkip("java not installed (apt-get install default-jdk-headless)");
+  if (javacExecutable() === undefined) return noteSkip("javac not installed (apt-get install default-jdk-headless)");
   const missing = zookeeperMissing(ORACLE_VERSION);
-  return missing === null ? false : `ZooKeeper ${ORACLE_VERSION} client: ${missing}`;
+  return noteSkip(missing === null ? false : `ZooKeeper ${ORACLE_VERSION} client: ${missing}`);
 }
 
 /** A Java source compiled into the cache, per oracle release (the classes link against its jars). */

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { REPO_ROOT } from "./runtime.ts";
 import { assertExitedCleanly, runProcess } from "./run_process.ts";
+import { noteSkip } from "./skips.ts";
 import { findExecutable } from "./which.ts";
 import { spawnSync } from "node:child_process";
 
@@ -16,12 +17,12 @@ let cachedSkipReason: string | false | undefined;
  * @example test("kazoo", { skip: kazooProbeSkipReason() }, ...)
  */
 export function kazooProbeSkipReason(): string | false {
-  if (cachedSkipReason !== undefined) return cachedSkipReason;
+  if (cachedSkipReason !== undefined) return noteSkip(cachedSkipReason);
   const python = findExecutable("python3", [DEBIAN_PYTHON]);
-  if (python === undefined) return (cachedSkipReason = "python3 not installed");
+  if (python === undefined) return noteSkip(cachedSkipReason = "python3 not installed");
   const r = spawnSync(python, ["-c", "import kazoo"], { timeout: 20_000 });
   cachedSkipReason = r.status === 0 ? false : `kazoo not importable by ${python} (apt-get install python3-kazoo)`;
-  return cachedSkipReason;
+  return noteSkip(cachedSkipReason);
 }
 
 /**

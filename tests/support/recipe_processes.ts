@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { compileJava, javaClientSkipReason, type JavaProgram, javaRunCommand, zookeeperClientJars } from "./java_tools.ts";
 import { REPO_ROOT, type Command, typeScriptCommand } from "./runtime.ts";
+import { noteSkip } from "./skips.ts";
 
 /**
  * Curator's recipes and what they pull in (each jar's manifest Class-Path names the rest); the
@@ -29,7 +30,7 @@ export function curatorSkipReason(): string | false {
   const java = javaClientSkipReason();
   if (java !== false) return java;
   const missing = CURATOR_JARS.filter((j) => !existsSync(j));
-  if (missing.length > 0) return `missing ${missing.join(", ")} (apt-get install libcurator-recipes-java libslf4j-java)`;
+  if (missing.length > 0) return noteSkip(`missing ${missing.join(", ")} (apt-get install libcurator-recipes-java libslf4j-java)`);
   return false;
 }
 

@@ -4,6 +4,7 @@ import { freePort } from "./ports.ts";
 import { REPO_ROOT, typeScriptCommand } from "./runtime.ts";
 import { launchServer, ServerKind, type ServerHandle } from "./server_process.ts";
 import { javaExecutable } from "./java_tools.ts";
+import { noteSkip } from "./skips.ts";
 import { writeZooCfg, type CfgValue } from "./zoo_cfg.ts";
 import { ORACLE_VERSION, zookeeperClasspath, zookeeperMissing } from "./zookeeper_dist.ts";
 
@@ -39,9 +40,9 @@ export const PADDOCK_ENTRY: string = process.env.PADDOCK_ENTRY ?? "plugins/main.
  * @example test("...", { skip: zookeeperSkipReason() }, ...)
  */
 export function zookeeperSkipReason(): string | false {
-  if (javaExecutable() === undefined) return "java not installed (apt-get install default-jdk-headless)";
+  if (javaExecutable() === undefined) return noteSkip("java not installed (apt-get install default-jdk-headless)");
   const missing = zookeeperMissing(ORACLE_VERSION);
-  return missing === null ? false : `ZooKeeper ${ORACLE_VERSION}: ${missing}`;
+  return noteSkip(missing === null ? false : `ZooKeeper ${ORACLE_VERSION}: ${missing}`);
 }
 
 /**

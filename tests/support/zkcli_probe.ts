@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { javaExecutable } from "./java_tools.ts";
 import { type Command, REPO_ROOT } from "./runtime.ts";
+import { noteSkip } from "./skips.ts";
 import { assertExitedCleanly, runProcess } from "./run_process.ts";
 import { ZkCliValueNormalizer } from "./zkcli_values.ts";
 import { ORACLE_VERSION, ZooKeeperVersion, zookeeperJars, zookeeperMissing } from "./zookeeper_dist.ts";
@@ -43,11 +44,11 @@ const NOISE = [
  */
 export function zkCliSkipReason(): string | false {
   if (ORACLE_VERSION === ZooKeeperVersion.v380) {
-    return existsSync(ZKCLI_SH) ? false : `${ZKCLI_SH} missing (apt-get install zookeeper-bin)`;
+    return noteSkip(existsSync(ZKCLI_SH) ? false : `${ZKCLI_SH} missing (apt-get install zookeeper-bin)`);
   }
-  if (javaExecutable() === undefined) return "java not installed (apt-get install default-jdk-headless)";
+  if (javaExecutable() === undefined) return noteSkip("java not installed (apt-get install default-jdk-headless)");
   const missing = zookeeperMissing(ORACLE_VERSION);
-  return missing === null ? false : `zkCli ${ORACLE_VERSION}: ${missing}`;
+  return noteSkip(missing === null ? false : `zkCli ${ORACLE_VERSION}: ${missing}`);
 }
 
 /** The script's commands, one per non-empty line (lines starting with # are comments). */
