@@ -22,7 +22,8 @@ Starts a standalone ZooKeeper-compatible server. Without a zoo.cfg it listens on
 minSessionTimeout, maxSessionTimeout, 4lw.commands.whitelist, jute.maxbuffer,
 zookeeper.extendedTypesEnabled, zookeeper.DigestAuthenticationProvider.superDigest,
 znode.container.checkIntervalMs, snapCount, autopurge.*, forceSync, reconfigEnabled, ...);
-like ZooKeeper it must set dataDir. ZooKeeper keys Paddock does not use are listed as
+like ZooKeeper it must set dataDir, and without clientPortAddress the server listens on every
+interface. ZooKeeper keys Paddock does not use are listed as
 ignored; a key neither knows is warned about with the nearest known key. Flags override
 the file. The log goes to stderr; its level comes from --log-level, else $PADDOCK_LOG_LEVEL,
 else zoo.cfg's logLevel, else INFO.

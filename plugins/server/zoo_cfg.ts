@@ -91,8 +91,9 @@ export interface ZooCfgReading {
 /** How strict to be about a zoo.cfg. */
 export interface ZooCfgOptions {
   /**
-   * True for a real zoo.cfg: like ZooKeeper, it must name its dataDir. `paddock server` with no
-   * zoo.cfg runs on the embedded default (./data) instead.
+   * True for a real zoo.cfg, read as ZooKeeper reads it: it must name its dataDir, and without
+   * clientPortAddress the server listens on every interface. `paddock server` with no zoo.cfg
+   * runs on the embedded default instead: ./data, 127.0.0.1 only.
    */
   requireDataDir?: boolean;
 }
@@ -119,7 +120,8 @@ export function readZooCfg(text: string, overrides: Partial<ServerConfig> = {}, 
   }
   const hasDataDir = p.has("dataDir") || overrides.dataDir !== undefined || overrides.inMemory === true || p.get("inMemory") === "true";
   if (options.requireDataDir === true && !hasDataDir) throw new ConfigError("zoo.cfg: dataDir is not set");
-  const config = serverConfigFromZooCfg(text, overrides);
+  const listenAll = options.requireDataDir === true && !p.has("clientPortAddress") ? { clientPortAddress: "0.0.0.0" } : {};
+  const config = serverConfigFromZooCfg(text, { ...listenAll, ...overrides });
   const logLevel = p.has("logLevel") ? check("logLevel", p.get("logLevel")!) : undefined;
   return { config, logLevel, warnings, ignored };
 }
