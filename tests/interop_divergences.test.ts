@@ -2,6 +2,7 @@
 // multi results of container/TTL creates, one-shot watch removal beside a persistent watch
 // (ZOOKEEPER-4472) and reconfig in standalone mode, with reconfig disabled and enabled.
 import { join } from "node:path";
+import { PROBE_BASE } from "./support/java_probe.ts";
 import { javaClientSkipReason, javaCommand, zookeeperClientJars } from "./support/java_tools.ts";
 import { kazooProbeSkipReason, runKazooScript } from "./support/kazoo_probe.ts";
 import { defineOracleSuite } from "./support/oracle_suite.ts";
@@ -11,7 +12,7 @@ import { assertExitedCleanly, runProcess } from "./support/run_process.ts";
 const SOURCE = join(REPO_ROOT, "tests", "interop", "java", "Divergences.java");
 
 async function runDivergences(connectString: string): Promise<string[]> {
-  const { command, args } = await javaCommand({ source: SOURCE, classpath: zookeeperClientJars() }, [connectString]);
+  const { command, args } = await javaCommand({ source: SOURCE, with: [PROBE_BASE], classpath: zookeeperClientJars() }, [connectString]);
   const r = await runProcess({ command, args, timeoutMs: 120_000 });
   assertExitedCleanly(`java Divergences ${connectString}`, r);
   return r.stdout.split("\n").filter((line) => line !== "");
@@ -19,13 +20,17 @@ async function runDivergences(connectString: string): Promise<string[]> {
 
 /** What ZooKeeper 3.9.3 answers; the line for reconfig depends on the server's reconfigEnabled. */
 const COMMON_LINES = [
-  "multi container, ttl, create2, setData -> [create[OpCode=15](/div/box {czxid=z+0 mzxid=z+0 version=0 ephemeralOwner=0x0 dataLength=1}), " +
-  "create[OpCode=15](/div/ttl {czxid=z+0 mzxid=z+0 version=0 ephemeralOwner=0x0 dataLength=1}), " +
-  "create[OpCode=1](/div/box/item), setData[OpCode=5]({czxid=z+0 mzxid=z+0 version=1 ephemeralOwner=0x0 dataLength=2}), check[OpCode=13]]",
-  "multi ttl sequential, delete -> [create[OpCode=15](/div/tseq-0000000002 {czxid=z+1 mzxid=z+1 version=0 ephemeralOwner=0x0 dataLength=0}), delete[OpCode=2]]",
+  // A create with a Stat is a create2 result (the Java client's CreateResult(path, stat)); without, a create.
+  "multi container, ttl, create2, setData -> [create(/div/box {czxid=z+0 mzxid=z+0 pzxid=z+0 ctime=T mtime=T version=0 cversion=0 " +
+  "aversion=0 ephemeralOwner=0 dataLength=1 numChildren=0}), create(/div/ttl {czxid=z+0 mzxid=z+0 pzxid=z+0 ctime=T mtime=T " +
+  "version=0 cversion=0 aversion=0 ephemeralOwner=0 dataLength=1 numChildren=0}), create(/div/box/item), setData({czxid=z+0 " +
+  "mzxid=z+0 pzxid=z+0 ctime=T mtime=T version=1 cversion=1 aversion=0 ephemeralOwner=0 dataLength=2 numChildren=1}), check]",
+  "multi ttl sequential, delete -> [create(/div/tseq-0000000002 {czxid=z+1 mzxid=z+1 pzxid=z+1 ctime=T mtime=T version=0 " +
+  "cversion=0 aversion=0 ephemeralOwner=0 dataLength=0 numChildren=0}), delete]",
   "multi container then failing check -> ERR BADVERSION results=[error(OK), error(BADVERSION)]",
   "exists /div/box2 after failed multi -> null",
-  "multi create2 (CreateOptions), create -> [create[OpCode=15](/div/c2 {czxid=z+3 mzxid=z+3 version=0 ephemeralOwner=0x0 dataLength=1}), create[OpCode=1](/div/c1)]",
+  "multi create2 (CreateOptions), create -> [create(/div/c2 {czxid=z+3 mzxid=z+3 pzxid=z+3 ctime=T mtime=T version=0 cversion=0 " +
+  "aversion=0 ephemeralOwner=0 dataLength=1 numChildren=0}), create(/div/c1)]",
   "removeWatches Data /div/w -> ok",
   "event d DataWatchRemoved /div/w",
   "event p NodeChildrenChanged /div/w",

@@ -8,6 +8,7 @@ import { EXIT_OWNERSHIP_LOST, runWhileHeld } from "../cli/held_command.ts";
 import { holderFlags, holderHelp, holderOptions } from "../cli/holder_flags.ts";
 import { parseWith, pathArgument } from "../cli/schemas.ts";
 import { UsageError } from "../cli/usage_error.ts";
+import { participantsJson, participantsText } from "../cli/participant_list.ts";
 import { announceWait, sinceText } from "../cli/waiting.ts";
 
 const usage = `Usage: paddock elect PATH --id NAME [--timeout MS] [options] -- CMD [ARGS...]
@@ -53,7 +54,7 @@ export const electCommand = defineCommand({
       if (parsed.command.length > 0) throw new UsageError("--list takes no CMD");
       await using client = bounded(await openClient(conn));
       const participants = await electionParticipants(client, path, LATCH_NAME);
-      process.stdout.write(parsed.flags.json === true ? listJson(participants) : listText(participants));
+      process.stdout.write(parsed.flags.json === true ? participantsJson(participants, "leader") : participantsText(participants, "leader"));
       return 0;
     }
     if (parsed.command.length === 0) throw new UsageError("missing -- CMD to run while leader");
@@ -89,19 +90,3 @@ export const electCommand = defineCommand({
   },
 });
 
-interface Listed {
-  id: string;
-  name: string;
-  isLeader: boolean;
-  sinceMs: number;
-}
-
-function listText(participants: readonly Listed[]): string {
-  return participants.map((p) => (p.isLeader ? `${p.id} leader\n` : `${p.id}\n`)).join("");
-}
-
-function listJson(participants: readonly Listed[]): string {
-  const leader = participants.find((p) => p.isLeader)?.id ?? null;
-  const list = participants.map((p) => ({ id: p.id, node: p.name, isLeader: p.isLeader, since: sinceText(p.sinceMs) }));
-  return JSON.stringify({ leader, participants: list }) + "\n";
-}

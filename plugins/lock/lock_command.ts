@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import process from "node:process";
-import { electionParticipants, Mutex, MUTEX_LOCK_NAME, type Participant } from "../../recipes/mod.ts";
+import { electionParticipants, Mutex, MUTEX_LOCK_NAME } from "../../recipes/mod.ts";
 import { bounded, settleWithin } from "../cli/bounded.ts";
 import { FlagKind, parseArgv } from "../cli/argv.ts";
 import { CommandFailure, defineCommand, interruptSignal, isTimeout, waitSignal } from "../cli/command.ts";
@@ -9,6 +9,7 @@ import { EXIT_OWNERSHIP_LOST, runWhileHeld } from "../cli/held_command.ts";
 import { holderFlags, holderHelp, holderOptions } from "../cli/holder_flags.ts";
 import { parseWith, pathArgument } from "../cli/schemas.ts";
 import { UsageError } from "../cli/usage_error.ts";
+import { participantsJson, participantsText } from "../cli/participant_list.ts";
 import { announceWait, sinceText } from "../cli/waiting.ts";
 
 const usage = `Usage: paddock lock PATH [--timeout MS] [options] -- CMD [ARGS...]
@@ -57,7 +58,7 @@ export const lockCommand = defineCommand({
       if (parsed.command.length > 0) throw new UsageError("--list takes no CMD");
       await using client = bounded(await openClient(conn));
       const participants = await electionParticipants(client, path, MUTEX_LOCK_NAME);
-      process.stdout.write(parsed.flags.json === true ? listJson(participants) : listText(participants));
+      process.stdout.write(parsed.flags.json === true ? participantsJson(participants, "holder") : participantsText(participants, "holder"));
       return 0;
     }
     if (parsed.command.length === 0) throw new UsageError("missing -- CMD to run while holding the lock");
@@ -101,12 +102,3 @@ export const lockCommand = defineCommand({
   },
 });
 
-function listText(participants: readonly Participant[]): string {
-  return participants.map((p) => (p.isLeader ? `${p.id} holder\n` : `${p.id}\n`)).join("");
-}
-
-function listJson(participants: readonly Participant[]): string {
-  const holder = participants.find((p) => p.isLeader)?.id ?? null;
-  const list = participants.map((p) => ({ id: p.id, node: p.name, isHolder: p.isLeader, since: sinceText(p.sinceMs) }));
-  return JSON.stringify({ holder, participants: list }) + "\n";
-}

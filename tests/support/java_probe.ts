@@ -4,6 +4,8 @@ import { REPO_ROOT } from "./runtime.ts";
 import { assertExitedCleanly, runProcess } from "./run_process.ts";
 
 const SOURCE = join(REPO_ROOT, "tests", "interop", "java", "Probe.java");
+/** The helpers Probe shares with the other Java-client probes. */
+export const PROBE_BASE = join(REPO_ROOT, "tests", "interop", "java", "ProbeBase.java");
 
 /**
  * Why the Java probe cannot run here, or false when it can.
@@ -21,7 +23,7 @@ export function javaProbeSkipReason(): string | false {
  * @example const lines = await runJavaProbe(zk.connectString);
  */
 export async function runJavaProbe(connectString: string): Promise<string[]> {
-  const { command, args } = await javaCommand({ source: SOURCE, classpath: zookeeperClientJars() }, [connectString]);
+  const { command, args } = await javaCommand({ source: SOURCE, with: [PROBE_BASE], classpath: zookeeperClientJars() }, [connectString]);
   const r = await runProcess({ command, args, timeoutMs: 180_000 });
   assertExitedCleanly(`java Probe ${connectString}`, r);
   return r.stdout.split("\n").filter((line) => line !== "");

@@ -40,7 +40,10 @@ export function javaClientSkipReason(): string | false {
 
 /** A Java source compiled into the cache, per oracle release (the classes link against its jars). */
 export interface JavaProgram {
+  /** The main class's source file. */
   source: string;
+  /** Other sources compiled with it (shared helpers such as ProbeBase.java). */
+  with?: readonly string[];
   /** Jars it compiles and runs against (besides its own class directory). */
   classpath: readonly string[];
   /** JVM flags; default: a small quick-starting JVM (serial GC, C1 only), right for short probes. */
@@ -58,11 +61,13 @@ function classDir(program: JavaProgram): string {
 export async function compileJava(program: JavaProgram): Promise<void> {
   const dir = classDir(program);
   const classFile = join(dir, `${basename(program.source, ".java")}.class`);
-  if (existsSync(classFile) && statSync(classFile).mtimeMs >= statSync(program.source).mtimeMs) return;
+  const sources = [program.source, ...(program.with ?? [])];
+  const newestSourceMs = Math.max(...sources.map((source) => statSync(source).mtimeMs));
+  if (existsSync(classFile) && statSync(classFile).mtimeMs >= newestSourceMs) return;
   mkdirSync(dir, { recursive: true });
   const r = await runProcess({
     command: javacExecutable()!,
-    args: ["-nowarn", "-cp", program.classpath.join(":"), "-d", dir, program.source],
+    args: ["-nowarn", "-cp", program.classpath.join(":"), "-d", dir, ...sources],
     timeoutMs: 120_000,
   });
   assertExitedCleanly(`javac ${basename(program.source)}`, r);

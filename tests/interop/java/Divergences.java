@@ -1,7 +1,6 @@
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -11,7 +10,6 @@ import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.CreateOptions;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.Op;
-import org.apache.zookeeper.OpResult;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooDefs;
@@ -28,18 +26,10 @@ import org.apache.zookeeper.data.Stat;
  * session's ephemerals (getEphemerals, and their deletion when the session closes).
  * Prints one normalized line per step. Usage: java Divergences host:port
  */
-public final class Divergences {
-  interface Step {
-    Object run() throws Exception;
-  }
-
-  private static final long EVENT_WAIT_MS = 5_000;
-  private static final long QUIET_WAIT_MS = 400;
+public final class Divergences extends ProbeBase {
   private static final List<ACL> OPEN = ZooDefs.Ids.OPEN_ACL_UNSAFE;
 
   private final String connectString;
-  private final LinkedBlockingQueue<String> events = new LinkedBlockingQueue<>();
-  private long zxidBase = -1;
 
   private Divergences(String connectString) {
     this.connectString = connectString;
@@ -56,81 +46,6 @@ public final class Divergences {
     }
     System.out.flush();
     System.exit(code);
-  }
-
-  private void step(String label, Step s) {
-    String result;
-    try {
-      result = show(s.run());
-    } catch (KeeperException e) {
-      List<OpResult> results = e.getResults();
-      result = "ERR " + e.code().name() + (results == null ? "" : " results=" + show(results));
-    } catch (Exception e) {
-      result = "EXC " + e.getClass().getSimpleName() + ": " + e.getMessage();
-    }
-    System.out.println(label + " -> " + result);
-  }
-
-  private String show(Object o) {
-    if (o == null) return "null";
-    if (o instanceof Stat) return stat((Stat) o);
-    if (o instanceof OpResult) return opResult((OpResult) o);
-    if (o instanceof List) {
-      List<String> parts = new ArrayList<>();
-      for (Object item : (List<?>) o) parts.add(show(item));
-      return "[" + String.join(", ", parts) + "]";
-    }
-    return String.valueOf(o);
-  }
-
-  private String zxid(long z) {
-    if (z == 0) return "0";
-    if (zxidBase < 0) zxidBase = z;
-    long d = z - zxidBase;
-    return d >= 0 ? "z+" + d : "z" + d;
-  }
-
-  private String stat(Stat s) {
-    return "{czxid=" + zxid(s.getCzxid()) + " mzxid=" + zxid(s.getMzxid()) + " version=" + s.getVersion()
-        + " ephemeralOwner=0x" + Long.toHexString(s.getEphemeralOwner()) + " dataLength=" + s.getDataLength() + "}";
-  }
-
-  private String opResult(OpResult r) {
-    String type = ZooDefs.OpCode.class.getSimpleName() + "=" + r.getType();
-    if (r instanceof OpResult.CreateResult) {
-      OpResult.CreateResult c = (OpResult.CreateResult) r;
-      return "create[" + type + "](" + c.getPath() + (c.getStat() == null ? "" : " " + stat(c.getStat())) + ")";
-    }
-    if (r instanceof OpResult.SetDataResult) return "setData[" + type + "](" + stat(((OpResult.SetDataResult) r).getStat()) + ")";
-    if (r instanceof OpResult.DeleteResult) return "delete[" + type + "]";
-    if (r instanceof OpResult.CheckResult) return "check[" + type + "]";
-    if (r instanceof OpResult.ErrorResult) return "error(" + KeeperException.Code.get(((OpResult.ErrorResult) r).getErr()).name() + ")";
-    return r.getClass().getSimpleName();
-  }
-
-  private static byte[] b(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  private Watcher watcher(String name) {
-    return (WatchedEvent e) -> {
-      if (e.getType() != Watcher.Event.EventType.None) events.add(name + " " + e.getType() + " " + e.getPath());
-    };
-  }
-
-  private void expectEvents(int count) throws InterruptedException {
-    List<String> batch = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      String e = events.poll(EVENT_WAIT_MS, TimeUnit.MILLISECONDS);
-      batch.add(e == null ? "none (timed out)" : e);
-    }
-    Collections.sort(batch);
-    for (String e : batch) System.out.println("event " + e);
-    String extra = events.poll(QUIET_WAIT_MS, TimeUnit.MILLISECONDS);
-    while (extra != null) {
-      System.out.println("event (unexpected) " + extra);
-      extra = events.poll(QUIET_WAIT_MS, TimeUnit.MILLISECONDS);
-    }
   }
 
   private ZooKeeperAdmin connect() throws Exception {
