@@ -174,7 +174,7 @@ test("start-up failures are one line and a non-zero exit: a taken port, a missin
   const blocker: Server = createServer();
   const port = await new Promise<number>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve((blocker.address() as { port: number }).port)));
   try {
-    const taken = await runPaddock(sourceLauncher, ["server", zooCfg(dir, [`clientPort=${port}`, `dataDir=${join(dir, "data")}`])]);
+    const taken = await runPaddock(sourceLauncher, ["server", zooCfg(dir, [`clientPort=${port}`, "clientPortAddress=127.0.0.1", `dataDir=${join(dir, "data")}`])]);
     assert.equal(taken.code, 1, taken.stderr);
     assert.match(taken.stderr, new RegExp(`^paddock server: cannot listen on 127\\.0\\.0\\.1:${port}: address already in use`, "m"));
     assert.doesNotMatch(taken.stderr, STACK_FRAME);
