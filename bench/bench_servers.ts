@@ -11,7 +11,8 @@ import { resolve } from "node:path";
 import { fourLetterWord } from "../tests/support/four_letter.ts";
 import { freePort } from "../tests/support/ports.ts";
 import { REPO_ROOT, typeScriptCommand } from "../tests/support/runtime.ts";
-import { javaExecutable, PADDOCK_ENTRY, ZOOKEEPER_JAR } from "../tests/support/servers.ts";
+import { javaExecutable, PADDOCK_ENTRY } from "../tests/support/servers.ts";
+import { ORACLE_VERSION, zookeeperClasspath } from "../tests/support/zookeeper_dist.ts";
 import { type CfgValue, writeZooCfg } from "../tests/support/zoo_cfg.ts";
 
 /** The servers a benchmark run compares. */
@@ -121,7 +122,7 @@ function zookeeperCommand(cfgPath: string, dir: string): { command: string; args
       "-Djava.net.preferIPv4Stack=true",
       `-Dzookeeper.log.dir=${dir}`,
       "-Dzookeeper.admin.enableServer=false",
-      "-cp", ZOOKEEPER_JAR,
+      "-cp", zookeeperClasspath(ORACLE_VERSION),
       "org.apache.zookeeper.server.ZooKeeperServerMain", cfgPath,
     ],
   };

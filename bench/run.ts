@@ -14,7 +14,7 @@ import { cpus, totalmem } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { javaExecutable, zookeeperAvailable } from "../tests/support/servers.ts";
+import { javaExecutable, zookeeperAvailable, zookeeperSkipReason } from "../tests/support/servers.ts";
 import { type BenchServer, BenchServerKind, killAllServers, startBenchServer } from "./bench_servers.ts";
 import { LoadConnection } from "./load_connection.ts";
 import { type LoadResult, prepareKeys, runLoad, withTimeout } from "./load.ts";
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   const mode = values.quick ? QUICK : FULL;
   const load = { sessions: Number(values.sessions), inFlight: Number(values.inflight), workers: Number(values.workers) };
   const kinds = (values.only?.split(",") as BenchServerKind[] | undefined) ?? Object.values(BenchServerKind);
-  if (kinds.includes(BenchServerKind.zookeeper) && !zookeeperAvailable()) throw new Error("ZooKeeper (java + Debian's zookeeper.jar) is not installed");
+  if (kinds.includes(BenchServerKind.zookeeper) && !zookeeperAvailable()) throw new Error(`ZooKeeper cannot run: ${zookeeperSkipReason()}`);
   const started = new Date();
   console.error(`bench: ${mode.name} mode, ${load.sessions} sessions x ${load.inFlight} in flight, ${load.workers} client process(es), servers: ${kinds.join(", ")}`);
   const servers: ServerFacts[] = [];

@@ -1,4 +1,5 @@
 import type { Clock } from "../io/clock.ts";
+import { LogLevel, type LogSink } from "../log_level.ts";
 import type { ServerConfig } from "../server/server_config.ts";
 import { ZkDatabase } from "../server/zk_database.ts";
 import { ZkServer, type ZkServerOptions } from "../server/zk_server.ts";
@@ -25,7 +26,7 @@ export interface QuorumPeerOptions {
   readonly transport: PeerTransport;
   /** Opens the member's store (again after a TRUNC, which reloads the database from it). */
   readonly openStore: () => MemberStore;
-  readonly log: (line: string) => void;
+  readonly log: LogSink;
   readonly electionTiming?: ElectionTiming;
   /** The committed history kept for DIFF (default DEFAULT_HISTORY_LIMITS). */
   readonly historyLimits?: HistoryLimits;
@@ -98,7 +99,7 @@ export class QuorumPeer {
 
   /** Loads the database and the epochs, then starts looking for a leader. */
   async start(): Promise<void> {
-    await this.db.recover(this.#store, this.#options.clock, this.#options.log);
+    this.server.metrics.started(await this.db.recover(this.#store, this.#options.clock, this.#options.log));
     this.#epochs = await this.#store.readEpochs();
     this.#log(`myid ${this.#options.settings.myId}: last zxid ${hexZxid(this.#store.lastLoggedZxid())}, ` +
       `currentEpoch ${this.#epochs.currentEpoch}, acceptedEpoch ${this.#epochs.acceptedEpoch}`);
@@ -192,8 +193,8 @@ export class QuorumPeer {
     return this.#store;
   }
 
-  #log(line: string): void {
-    this.#options.log(line);
+  #log(line: string, level: LogLevel = LogLevel.info): void {
+    this.#options.log(line, level);
   }
 
   #lookForLeader(): void {
@@ -263,7 +264,7 @@ export class QuorumPeer {
       else role.attach(link);
     }, (error: unknown) => {
       this.#connecting = false;
-      this.#log(`cannot connect to leader ${leader.sid} at ${leader.host}:${leader.quorumPort}: ${(error as Error).message}`);
+      this.#log(`cannot connect to leader ${leader.sid} at ${leader.host}:${leader.quorumPort}: ${(error as Error).message}`, LogLevel.warn);
       this.#nextConnectMs = this.#options.clock.monoMs() + (this.#options.connectRetryMs ?? 1000);
     });
   }
@@ -289,7 +290,7 @@ export class QuorumPeer {
     const role = this.#role;
     if (role === null || this.#transitioning) return;
     this.#transitioning = true;
-    this.#log(`${role.name} role ended: ${reason}`);
+    this.#log(`${role.name} role ended: ${reason}`, LogLevel.warn);
     this.server.setRole(null);
     role.stop(reason);
     if (role instanceof LeaderRole) {
@@ -301,12 +302,12 @@ export class QuorumPeer {
       role.fastForward();
       this.#epochs = await this.#store.readEpochs();
     }).catch((error: unknown) => {
-      this.#log(`after the ${role.name} role ended: ${(error as Error).message}`);
+      this.#log(`after the ${role.name} role ended: ${(error as Error).message}`, LogLevel.warn);
     }).finally(() => {
       this.#role = null;
       this.#transitioning = false;
       // A member that cannot persist takes no further part (ZooKeeper halts the process).
-      if (this.server.failed) this.#log("storage failed: this member stops taking part in the ensemble");
+      if (this.server.failed) this.#log("storage failed: this member stops taking part in the ensemble", LogLevel.error);
       else this.#lookForLeader();
     });
   }

@@ -19,6 +19,8 @@ export interface ServerConfig {
   containerCheckIntervalMs: number;
   containerMaxPerMinute: number;
   enforceQuota: boolean;
+  /** zoo.cfg reconfigEnabled (default false): a standalone server still cannot reconfigure. */
+  reconfigEnabled: boolean;
   /** Requests a connection may have outstanding before the server stops reading from it. */
   maxOutstandingPerConnection: number;
   serverId: number;
@@ -56,6 +58,7 @@ export function defaultServerConfig(overrides: Partial<ServerConfig> = {}): Serv
     containerCheckIntervalMs: 60_000,
     containerMaxPerMinute: 10_000,
     enforceQuota: false,
+    reconfigEnabled: false,
     maxOutstandingPerConnection: 1000,
     serverId: 0,
     snapCount: 100_000,

@@ -5,6 +5,8 @@ import { type Listener, listen } from "../io/node_listener.ts";
 import { FileStore } from "../storage/file_store.ts";
 import { MemoryStore } from "../storage/memory_store.ts";
 import type { TxnStore } from "../storage/txn_log.ts";
+import { configSummary } from "./config_summary.ts";
+import { LogLevel, type LogSink } from "../log_level.ts";
 import { defaultServerConfig, type ServerConfig } from "./server_config.ts";
 import { StandaloneRole } from "./standalone_role.ts";
 import { ZkDatabase } from "./zk_database.ts";
@@ -25,8 +27,20 @@ export interface RunningServer {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/** How a started server reports, and what happens when it cannot go on. */
+export interface StartServerOptions {
+  /** Log lines with their level; default: none. */
+  log?: LogSink;
+  /**
+   * Called once if the server stops on its own because storage failed while serving. By then it
+   * has stopped listening and dropped every client (clients fail over to other servers). `paddock
+   * server` exits non-zero here, as ZooKeeper halts; an embedding application decides for itself.
+   */
+  onFatal?: (error: Error) => void;
+}
+
 /** The durable store a config asks for (null for `inMemory`), on real files. */
-export function fileStoreFor(config: ServerConfig, log: (line: string) => void): FileStore | null {
+export function fileStoreFor(config: ServerConfig, log: LogSink): FileStore | null {
   if (config.inMemory) return null;
   return new FileStore({
     disk: nodeDisk(),
@@ -40,14 +54,15 @@ export function fileStoreFor(config: ServerConfig, log: (line: string) => void):
     autopurge: config.purgeIntervalHours > 0,
     random: Math.random,
     log,
+    monoMs: systemClock.monoMs,
   });
 }
 
-/** Runs autopurge every purgeInterval hours; returns the timer to clear. */
-export function startPurgeTimer(fileStore: FileStore | null, config: ServerConfig, log: (line: string) => void): ReturnType<typeof setInterval> | null {
-  if (fileStore === null || config.purgeIntervalHours <= 0) return null;
+/** Runs autopurge every purgeInterval hours on the store `fileStore()` names then; returns the timer to clear. */
+export function startPurgeTimer(fileStore: () => FileStore | null, config: ServerConfig, log: LogSink): ReturnType<typeof setInterval> | null {
+  if (config.inMemory || config.purgeIntervalHours <= 0) return null;
   return setInterval(() => {
-    fileStore.purge().catch((error: unknown) => log(`autopurge failed: ${(error as Error).message}`));
+    fileStore()?.purge().catch((error: unknown) => log(`autopurge failed: ${(error as Error).message}`, LogLevel.error));
   }, Math.min(config.purgeIntervalHours * HOUR_MS, TIMER_MS_MAX));
 }
 
@@ -60,14 +75,16 @@ export function startPurgeTimer(fileStore: FileStore | null, config: ServerConfi
  */
 export async function startServer(
   overrides: Partial<ServerConfig> = {},
-  { log = () => {}, onFatal }: { log?: (line: string) => void; onFatal?: (error: unknown) => void } = {},
+  { log = () => {}, onFatal = () => {} }: StartServerOptions = {},
 ): Promise<RunningServer> {
   const config = defaultServerConfig(overrides);
   const fileStore = fileStoreFor(config, log);
   const store: TxnStore = fileStore ?? new MemoryStore();
   const clock = systemClock;
   const db = new ZkDatabase({ tickMs: config.tickTime, serverId: config.serverId, extendedTypesEnabled: config.extendedTypesEnabled, wallMs: clock.wallMs(), log });
-  await db.recover(store, clock, log);
+  const startup = await db.recover(store, clock, log);
+  // The listener and timers exist only after start-up; a failure before then is start()'s error.
+  let stopServing: () => Promise<void> = () => Promise.resolve();
   const server = new ZkServer({
     config,
     db,
@@ -76,8 +93,11 @@ export async function startServer(
     log,
     host: nodeHostInfo(config),
     yieldToIo: () => new Promise((resolve) => setTimeout(resolve, 0)),
-    onFatal,
+    onFatal: (error) => {
+      void stopServing().finally(() => onFatal(error));
+    },
   });
+  server.metrics.started(startup);
   server.setRole(new StandaloneRole(server, store));
   let listener: Listener;
   try {
@@ -89,13 +109,19 @@ export async function startServer(
   }
   // Ticks drive session expiry; a fraction of tickTime keeps expiry within one tick of ZooKeeper's.
   const timer = setInterval(() => server.tick(), Math.max(10, Math.floor(config.tickTime / 2)));
-  const purgeTimer = startPurgeTimer(fileStore, config, log);
-  let closing: Promise<void> | null = null;
-  const close = () =>
-    closing ??= (async () => {
+  const purgeTimer = startPurgeTimer(() => fileStore, config, log);
+  let stopped: Promise<void> | null = null;
+  stopServing = () =>
+    stopped ??= (async () => {
       clearInterval(timer);
       if (purgeTimer !== null) clearInterval(purgeTimer);
       await listener.close();
+    })();
+  log(`serving on ${listener.host}:${listener.port}: ${configSummary(config)}`);
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    closing ??= (async () => {
+      await stopServing();
       await server.stop();
       await store.close();
     })();

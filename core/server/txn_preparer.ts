@@ -1,4 +1,5 @@
 import type { Clock } from "../io/clock.ts";
+import { LogLevel, type LogSink } from "../log_level.ts";
 import { OutstandingChanges } from "../pipeline/change_record.ts";
 import { type PrepContext, type PrepOutcome, prepWrite } from "../pipeline/prep.ts";
 import { ErrorCode } from "../proto/error_code.ts";
@@ -29,13 +30,13 @@ export interface PreparedTxn {
 export class TxnPreparer {
   readonly #db: ZkDatabase;
   readonly #clock: Clock;
-  readonly #log: (line: string) => void;
+  readonly #log: LogSink;
   readonly outstanding = new OutstandingChanges();
   readonly #context: PrepContext;
   /** Null when the tree keeps no digest (zookeeper.digest.enabled=false): txns then carry none. */
   readonly #digests: DigestPredictor | null;
 
-  constructor(options: { db: ZkDatabase; config: ServerConfig; clock: Clock; log: (line: string) => void }) {
+  constructor(options: { db: ZkDatabase; config: ServerConfig; clock: Clock; log: LogSink }) {
     this.#db = options.db;
     this.#clock = options.clock;
     this.#log = options.log;
@@ -46,6 +47,7 @@ export class TxnPreparer {
       },
       outstanding: this.outstanding,
       extendedTypesEnabled: options.config.extendedTypesEnabled,
+      reconfigEnabled: options.config.reconfigEnabled,
       checkSession: (sessionId: bigint) => {
         const session = options.db.sessions.get(sessionId);
         if (session === undefined || session.closing) throw new Refusal(ErrorCode.SESSIONEXPIRED);
@@ -112,7 +114,7 @@ export class TxnPreparer {
   readonly #checkQuota = (path: string, oldData: Uint8Array | null, newData: Uint8Array, isCreate: boolean): void => {
     const bytesDiff = newData.length - (oldData?.length ?? 0);
     for (const exceeded of this.#db.tree.quotas.check(path, isCreate ? 1 : 0, bytesDiff)) {
-      this.#log(`WARN ${exceeded.message}`);
+      this.#log(exceeded.message, LogLevel.warn);
       if (exceeded.hard) throw new Refusal(ErrorCode.QUOTAEXCEEDED, exceeded.quotaPath);
     }
   };

@@ -1,6 +1,6 @@
 import { OpCode } from "../proto/op_code.ts";
 import { SessionTracker } from "../session/session_tracker.ts";
-import type { RecoveredState, TxnStore } from "../storage/txn_log.ts";
+import type { TxnStore } from "../storage/txn_log.ts";
 import { DataTree } from "../tree/data_tree.ts";
 import { DIGEST_VERSION } from "../tree/tree_digest.ts";
 import { type ApplyResult, applyTxn } from "../txn/apply_txn.ts";
@@ -8,6 +8,10 @@ import type { Txn, TxnDigest, TxnHeader } from "../txn/txn.ts";
 import { decodeTxn } from "../txn/txn_codec.ts";
 import { CommittedHistory, type HistoryLimits } from "../zab/history.ts";
 import { decodeSnapshot } from "./snapshot_codec.ts";
+import type { Clock } from "../io/clock.ts";
+import { LogLevel, type LogSink } from "../log_level.ts";
+import { RecoveryProgress } from "./recovery_progress.ts";
+import type { StartupMetrics } from "./server_metrics.ts";
 
 /** What a database is built from. */
 export interface ZkDatabaseOptions {
@@ -18,7 +22,7 @@ export interface ZkDatabaseOptions {
   readonly wallMs: number;
   readonly historyLimits?: HistoryLimits;
   /** Where a digest mismatch is reported (the first in full, as ZooKeeper does). */
-  readonly log?: (line: string) => void;
+  readonly log?: LogSink;
 }
 
 /** One entry of the digest log: the tree's digest right after the txn `zxid` applied. */
@@ -114,8 +118,8 @@ export class ZkDatabase {
     if (digest !== undefined && digest.version === DIGEST_VERSION && digest.treeDigest !== actual) {
       this.digestMismatches++;
       if (this.digestMismatches === 1) {
-        this.#options.log?.(`ERROR First digest mismatch on txn 0x${header.zxid.toString(16)} (type ${header.type}): ` +
-          `expected digest ${digest.treeDigest}, actual ${actual}`);
+        this.#options.log?.(`First digest mismatch on txn 0x${header.zxid.toString(16)} (type ${header.type}): ` +
+          `expected digest ${digest.treeDigest}, actual ${actual}`, LogLevel.error);
       }
     }
     if (header.zxid % DIGEST_LOG_INTERVAL === 0n) {
@@ -125,29 +129,40 @@ export class ZkDatabase {
   }
 
   /**
-   * Replaces everything with what a store recovered (the newest snapshot, then the log after it);
-   * recovered sessions get a full timeout to reconnect, as ZooKeeper grants on start.
+   * Loads what a store holds (on start, and after a learner truncated its log): the newest
+   * snapshot, then the log after it, saying how far it got every few seconds on a large dataDir.
+   * Returns the start-up figures `mntr` reports.
    */
-  restore(recovered: RecoveredState, nowMs: number, wallMs: number): void {
+  async recover(store: TxnStore, clock: Clock, log: LogSink): Promise<StartupMetrics> {
+    const startMs = clock.monoMs();
+    const recovered = await store.recover();
+    const progress = new RecoveryProgress({ clock, log, totalTxns: recovered.txns.length });
+    const nowMs = clock.monoMs();
     this.#tree = new DataTree({ extendedTypesEnabled: this.#options.extendedTypesEnabled });
-    this.#sessions = this.#newSessions(wallMs);
+    this.#sessions = this.#newSessions(clock.wallMs());
     this.history.clear();
     this.digestLog.length = 0;
-    if (recovered.snapshot !== null) decodeSnapshot(recovered.snapshot, this.#tree, this.#sessions, nowMs);
-    for (const entry of recovered.txns) this.applyBytes(entry.bytes, nowMs);
-    for (const session of this.#sessions.all()) this.#sessions.touch(session.sessionId, nowMs);
-    this.#reapplyConfig(wallMs);
-  }
-
-  /** Loads what a store holds (on start, and after a learner truncated its log); says what it found. */
-  async recover(store: TxnStore, clock: { monoMs(): number; wallMs(): number }, log: (line: string) => void): Promise<void> {
-    const recovered = await store.recover();
-    this.restore(recovered, clock.monoMs(), clock.wallMs());
+    if (recovered.snapshot !== null) {
+      log(`recovery: loading snapshot 0x${recovered.snapshotZxid.toString(16)} (${recovered.snapshot.length} bytes)`);
+      decodeSnapshot(recovered.snapshot, this.#tree, this.#sessions, nowMs);
+      log(`recovery: snapshot loaded, ${this.#tree.nodeCount} znodes (${progress.elapsedMs()} ms); replaying ${recovered.txns.length} txns`);
+    }
+    const snapLoadMs = progress.elapsedMs();
+    for (let i = 0; i < recovered.txns.length; i++) {
+      this.applyBytes(recovered.txns[i]!.bytes, nowMs);
+      progress.replayed(i + 1, () => this.#tree.nodeCount);
+    }
+    // Recovered sessions get a full timeout to reconnect, as ZooKeeper grants on start.
+    for (const session of this.#sessions.all()) this.#sessions.touch(session.sessionId, clock.monoMs());
+    this.#reapplyConfig(clock.wallMs());
     this.recoveredSnapshotZxid = recovered.snapshot === null ? null : recovered.snapshotZxid;
     if (recovered.txns.length > 0 || recovered.snapshot !== null) {
       log(`recovered to zxid 0x${this.lastProcessedZxid.toString(16)}: ${this.#tree.nodeCount} znodes, ` +
-        `${this.#sessions.size} sessions, ${recovered.txns.length} txns replayed`);
+        `${this.#sessions.size} sessions, ${recovered.txns.length} txns replayed in ${progress.elapsedMs()} ms`);
     }
+    return {
+      snapLoadMs, txnsLoadMs: progress.elapsedMs() - snapLoadMs, txnsLoaded: recovered.txns.length, dbInitMs: Math.round(clock.monoMs() - startMs),
+    };
   }
 
   /** Replaces everything with a tree and sessions received whole (a leader's SNAP). */

@@ -17,10 +17,11 @@ import { fourLetterWordOutput } from "./four_letter_words.ts";
 import { type HostInfo, staticHostInfo } from "./host_info.ts";
 import { PendingWrites } from "./pending_writes.ts";
 import { BadReadRequest, executeRead } from "./read_requests.ts";
-import { errorReply, writeReply } from "./replies.ts";
+import { errorReply, saslReply, writeReply } from "./replies.ts";
 import type { ServerConfig } from "./server_config.ts";
 import { ConnectionState, ServerConnection } from "./server_connection.ts";
 import { PaddockMetrics } from "./paddock_metrics.ts";
+import { LogLevel, type LogSink } from "../log_level.ts";
 import { ServerMetrics } from "./server_metrics.ts";
 import type { QuorumFacts } from "./quorum_facts.ts";
 import type { ServerRole } from "./server_role.ts";
@@ -34,7 +35,7 @@ export interface ZkServerOptions {
   db: ZkDatabase;
   store: TxnStore;
   clock: Clock;
-  log?: (line: string) => void;
+  log?: LogSink;
   /** Process and disk facts for the four-letter words; default: nothing measured. */
   host?: HostInfo;
   /**
@@ -42,8 +43,12 @@ export interface ZkServerOptions {
    * snapshot awaits it between slices; the default (a microtask) suits simulations.
    */
   yieldToIo?: () => Promise<void>;
-  /** The store failed: the process must stop (ZooKeeper halts); default: stop serving. */
-  onFatal?: (error: unknown) => void;
+  /**
+   * Called once when the server can no longer make writes durable (the txn log failed). The server
+   * has stopped serving by then; the composition root decides what else ends (ZooKeeper halts the
+   * process, so a supervisor restarts it and clients fail over). Core never exits the process.
+   */
+  onFatal?: (error: Error) => void;
 }
 
 /**
@@ -80,9 +85,9 @@ export class ZkServer {
   readonly startedAtMs: number;
   readonly host: HostInfo;
   #store: TxnStore;
-  readonly #log: (line: string) => void;
+  readonly #log: LogSink;
   readonly #yieldToIo: () => Promise<void>;
-  readonly #onFatal: ((error: unknown) => void) | null;
+  readonly #onFatal: (error: Error) => void;
   readonly #bySession = new Map<bigint, ServerConnection>();
   readonly #connectionsPerIp = new Map<string, number>();
   readonly #pending = new PendingWrites();
@@ -101,13 +106,13 @@ export class ZkServer {
 
   constructor({ config, db, store, clock, log, host, yieldToIo, onFatal }: ZkServerOptions) {
     this.#yieldToIo = yieldToIo ?? (() => Promise.resolve());
+    this.#onFatal = onFatal ?? (() => {});
     this.host = host ?? staticHostInfo(config);
     this.config = config;
     this.db = db;
     this.clock = clock;
     this.#store = store;
     this.#log = log ?? (() => {});
-    this.#onFatal = onFatal ?? null;
     this.startedAtMs = clock.monoMs();
     if (db.recoveredSnapshotZxid !== null) this.#lastSnapshot = { zxid: db.recoveredSnapshotZxid, wallMs: clock.wallMs() };
   }
@@ -135,8 +140,8 @@ export class ZkServer {
     return this.#role?.outstandingChanges ?? 0;
   }
 
-  log(line: string): void {
-    this.#log(line);
+  log(line: string, level?: LogLevel): void {
+    this.#log(line, level);
   }
 
   /** A learner reopened its store after truncating it. */
@@ -178,8 +183,16 @@ export class ZkServer {
   accept(socket: ServerSocket): SocketHandler {
     const perIp = (this.#connectionsPerIp.get(socket.remoteAddress) ?? 0) + 1;
     const connection = new ServerConnection(this, socket);
-    if (this.#restoring || (this.config.maxClientCnxns > 0 && perIp > this.config.maxClientCnxns)) {
-      this.#log(`too many connections from ${socket.remoteAddress} - max is ${this.config.maxClientCnxns}`);
+    const refusal = this.#failed
+      ? "the server stopped after a storage failure"
+      : this.#restoring
+      ? "a restore is in progress"
+      : this.config.maxClientCnxns > 0 && perIp > this.config.maxClientCnxns
+      ? `too many connections from that address (maxClientCnxns=${this.config.maxClientCnxns})`
+      : null;
+    if (refusal !== null) {
+      this.metrics.connectionsRejected++;
+      this.#log(`refusing connection from ${socket.remoteAddress}: ${refusal}`, LogLevel.warn);
       socket.close();
       connection.state = ConnectionState.closed;
       return connection;
@@ -205,15 +218,16 @@ export class ZkServer {
 
   /** The handshake (ZooKeeperServer.processConnectRequest). */
   connect(connection: ServerConnection, request: ConnectRequest, hasReadOnly: boolean): void {
+    this.metrics.connectionRequests++;
     const role = this.#role;
     if (role === null || this.#failed) {
-      this.#log(`refusing ${connection.describe()}: not currently serving requests`);
+      this.#log(`refusing ${connection.describe()}: not currently serving requests`, LogLevel.warn);
       connection.close();
       return;
     }
     if (request.lastZxidSeen > this.db.lastProcessedZxid) {
       this.#log(`refusing session 0x${request.sessionId.toString(16)} from ${connection.describe()}: it has seen zxid ` +
-        `0x${request.lastZxidSeen.toString(16)}, ours is 0x${this.db.lastProcessedZxid.toString(16)}`);
+        `0x${request.lastZxidSeen.toString(16)}, ours is 0x${this.db.lastProcessedZxid.toString(16)}`, LogLevel.warn);
       connection.close();
       return;
     }
@@ -224,6 +238,7 @@ export class ZkServer {
     }
     const sessionId = request.sessionId;
     if (!equalBytes(request.passwd, sessionPassword(sessionId))) {
+      this.#log(`refusing to re-attach session 0x${sessionId.toString(16)} from ${connection.describe()}: wrong session password`);
       this.#sendConnectResponse(connection, 0n, 0, hasReadOnly);
       connection.close();
       return;
@@ -231,6 +246,7 @@ export class ZkServer {
     role.revalidate(sessionId, timeoutMs, (valid) => {
       if (connection.state === ConnectionState.closed) return;
       if (!valid) {
+        this.#log(`refusing to re-attach session 0x${sessionId.toString(16)} from ${connection.describe()}: it has expired or was closed`);
         this.#sendConnectResponse(connection, 0n, 0, hasReadOnly);
         connection.close();
         return;
@@ -292,9 +308,11 @@ export class ZkServer {
     if (type === OpCode.sync) return this.#sync(role, connection, xid, body, startMs);
     if (WRITE_OPS.has(type)) return this.#write(role, connection, type, xid, frame.subarray(8), startMs);
     if (type === OpCode.closeSession) return this.#closeSession(role, connection, xid, startMs);
-    // Unknown ops (and sasl, which Paddock does not offer) get UNIMPLEMENTED and a close, as in ZooKeeper.
-    this.#log(`unknown request type ${type} from ${connection.describe()}`);
-    connection.enqueueRead(() => errorReply(xid, this.db.lastProcessedZxid, ErrorCode.UNIMPLEMENTED));
+    if (type === OpCode.sasl) return connection.enqueueRead(() => saslReply(xid));
+    // Unknown ops get UNIMPLEMENTED and a close, as in ZooKeeper, whose
+    // UnimplementedRequestProcessor answers with the request's zxid: -1.
+    this.#log(`unknown request type ${type} from ${connection.describe()}`, LogLevel.warn);
+    connection.enqueueRead(() => errorReply(xid, -1n, ErrorCode.UNIMPLEMENTED));
     connection.complete(connection.enqueueWrite(true), new Uint8Array(0));
   }
 
@@ -328,7 +346,8 @@ export class ZkServer {
   #served(connection: ServerConnection, startMs: number, xid: number, type: number): void {
     const endMs = this.clock.monoMs();
     // Whole milliseconds, as ZooKeeper measures them, so min/avg/max read the same way.
-    this.metrics.latency.record(Math.max(0, Math.floor(endMs) - Math.floor(startMs)));
+    const isWrite = WRITE_OPS.has(type) || type === OpCode.closeSession;
+    this.metrics.answered(Math.max(0, Math.floor(endMs) - Math.floor(startMs)), isWrite);
     this.paddockMetrics.recordOp(type, Math.max(0, endMs - startMs));
     connection.stats.answered({ xid, zxid: this.db.lastProcessedZxid, type, startMs, endMs });
   }
@@ -348,6 +367,7 @@ export class ZkServer {
       connection.send(errorReply(Xid.auth, 0n, 0));
       return;
     }
+    this.metrics.authFailed++;
     connection.send(errorReply(Xid.auth, 0n, ErrorCode.AUTHFAILED));
     connection.close();
   }
@@ -357,7 +377,7 @@ export class ZkServer {
     const malformed = role.write({ sessionId: connection.sessionId, cxid: xid, type, body, authIds: connection.authIds });
     if (malformed !== null) {
       // It never becomes a txn: answered in its place in the session's order.
-      this.#log(`malformed ${opName(type)} from ${connection.describe()}: ${malformed}`);
+      this.#log(`malformed ${opName(type)} from ${connection.describe()}: ${malformed}`, LogLevel.warn);
       this.#served(connection, startMs, xid, type);
       connection.complete(slot, errorReply(xid, this.db.lastProcessedZxid, ErrorCode.MARSHALLINGERROR));
       return;
@@ -432,22 +452,37 @@ export class ZkServer {
     this.#batchSize = 1;
   }
 
-  /** The store failed: acknowledging anything more could acknowledge writes that are not durable. */
+  /**
+   * The store failed: a txn we promised to log could not be, and answering anything more could
+   * acknowledge writes that are not durable. Stop serving, loudly, once.
+   */
   fatal(error: unknown): void {
-    if (this.#failed) return;
+    if (this.#fatalError !== null) return;
+    this.#fatalError = error instanceof Error ? error : new Error(String(error));
     this.#failed = true;
-    this.#log(`FATAL: txn log append failed: ${(error as Error)?.stack ?? error}`);
+    this.#log(`txn log append failed, the server stops: ${this.#fatalError.stack ?? this.#fatalError.message}`, LogLevel.error);
     for (const connection of [...this.connections]) connection.close();
-    this.#onFatal?.(error);
+    this.#onFatal(this.#fatalError);
   }
+
+  /** Why the server stopped serving on its own (a storage failure), or null. */
+  get fatalError(): Error | null {
+    return this.#fatalError;
+  }
+
+  #fatalError: Error | null = null;
 
   #maybeSnapshot(): void {
     if (this.#snapshotting || !this.#store.wantsSnapshot()) return;
     this.#snapshotting = true;
+    const startMs = this.clock.monoMs();
     const image = captureSnapshot(this.db.tree, this.db.sessions);
     this.#writeSnapshot(image).then(
-      (bytes) => this.#log(`snapshot at zxid 0x${image.zxid.toString(16)} (${bytes.length} bytes)`),
-      (error: unknown) => this.#log(`snapshot at zxid 0x${image.zxid.toString(16)} failed: ${(error as Error).message}`),
+      (bytes) => {
+        this.metrics.snapshotTime.record(Math.floor(this.clock.monoMs() - startMs));
+        this.#log(`snapshot taken at zxid 0x${image.zxid.toString(16)} (${bytes.length} bytes, ${image.nodes.length} znodes)`);
+      },
+      (error: unknown) => this.#log(`snapshot at zxid 0x${image.zxid.toString(16)} failed: ${(error as Error).message}`, LogLevel.error),
     ).finally(() => {
       this.#snapshotting = false;
     });

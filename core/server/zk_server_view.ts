@@ -1,6 +1,7 @@
 import { NULL_DATA, statOf } from "../tree/znode.ts";
 import type { Watcher } from "../watch/watch_manager.ts";
-import { monitor, nodeCount, PADDOCK_VERSION, serverState } from "./four_letter_words.ts";
+import { monitorText, nodeCount, serverState } from "./monitor.ts";
+import { PADDOCK_VERSION } from "../version.ts";
 import type { Histogram } from "../metrics/histogram.ts";
 import type {
   AdminEvent,
@@ -55,7 +56,7 @@ export function zkServerView(server: ZkServer, options: ZkServerViewOptions = {}
     connections: () => [...server.connections].map(connectionView),
     sessions: () => sessions(server),
     watches: () => watches(server),
-    monitorText: () => monitor(server),
+    monitorText: () => monitorText(server),
     environment: () => server.host.environment(),
     lastSnapshot: () => server.lastSnapshot,
     dirSizes: () => {

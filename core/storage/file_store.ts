@@ -1,4 +1,5 @@
 import type { Disk } from "../io/disk.ts";
+import { LogLevel, type LogSink } from "../log_level.ts";
 import { joinPath } from "../io/disk.ts";
 import type { Epochs } from "./epoch_files.ts";
 import { EpochKeeper } from "./epoch_keeper.ts";
@@ -9,6 +10,7 @@ import { recoverLog } from "./log_recovery.ts";
 import { LogWriter, type LogWriterStats } from "./log_writer.ts";
 import { purge, type PurgeResult } from "./purge.ts";
 import { recordBytes } from "./record_codec.ts";
+import { prepareWritableDir } from "./writable_check.ts";
 import { listSnapshots, readSnapshotFile, removeTempSnapshots, writeSnapshotFile } from "./snapshot_files.ts";
 import { StorageError, StorageErrorCode } from "./storage_error.ts";
 import { checkSnapshotZxid } from "./zxid_order.ts";
@@ -36,7 +38,9 @@ export interface FileStoreOptions {
   readonly autopurge?: boolean;
   /** Uniform in [0, 1); injected so simulations are deterministic. */
   readonly random: () => number;
-  readonly log?: (message: string) => void;
+  readonly log?: LogSink;
+  /** Monotonic milliseconds, to time fsyncs for `mntr`; untimed without it. */
+  readonly monoMs?: () => number;
 }
 
 /** {@link LogWriterStats} plus snapshot counters. */
@@ -75,7 +79,8 @@ export class FileStore implements TxnStore {
   readonly #snapRetainCount: number;
   readonly #autopurge: boolean;
   readonly #random: () => number;
-  readonly #log: (message: string) => void;
+  readonly #log: LogSink;
+  readonly #monoMs: (() => number) | undefined;
   #writer: LogWriter | null = null;
   #closed = false;
   #txnsSinceSnapshot = 0;
@@ -110,6 +115,7 @@ export class FileStore implements TxnStore {
     this.#autopurge = options.autopurge ?? true;
     this.#random = options.random;
     this.#log = options.log ?? (() => {});
+    this.#monoMs = options.monoMs;
     if (!(this.#snapCount >= 2)) throw new Error("file store: snapCount must be at least 2");
     if (!(this.#preAllocBytes > 0)) throw new Error("file store: preAllocSizeKb must be positive");
     if (!(this.#snapRetainCount >= 1)) throw new Error("file store: snapRetainCount must be at least 1");
@@ -130,8 +136,8 @@ export class FileStore implements TxnStore {
    */
   async recover(): Promise<RecoveredState> {
     if (this.#writer !== null) throw new Error("file store: recover() called twice");
-    await this.#disk.mkdir(this.#dataDir);
-    await this.#disk.mkdir(this.#dataLogDir);
+    await prepareWritableDir(this.#disk, this.#dataDir, "dataDir");
+    if (this.#dataLogDir !== this.#dataDir) await prepareWritableDir(this.#disk, this.#dataLogDir, "dataLogDir");
     await finishInstalls(this.#rewriteContext());
     await finishTruncations(this.#rewriteContext());
     for (const name of await removeTempSnapshots(this.#disk, this.#dataDir)) this.#log(`removed ${name} left by a crash mid-snapshot`);
@@ -326,7 +332,9 @@ export class FileStore implements TxnStore {
   }
 
   #newWriter(lastZxid: bigint): LogWriter {
-    return new LogWriter({ disk: this.#disk, dataLogDir: this.#dataLogDir, forceSync: this.#forceSync, preAllocBytes: this.#preAllocBytes, dbid: 0n }, lastZxid);
+    return new LogWriter({
+      disk: this.#disk, dataLogDir: this.#dataLogDir, forceSync: this.#forceSync, preAllocBytes: this.#preAllocBytes, dbid: 0n, monoMs: this.#monoMs,
+    }, lastZxid);
   }
 
   #rewriteContext(): RewriteContext {
@@ -384,7 +392,7 @@ export class FileStore implements TxnStore {
     if (zxid > this.#durableSnapshotZxid) this.#durableSnapshotZxid = zxid;
     this.#lastSnapshotBytes = data.length;
     this.#snapshotsWritten += 1;
-    this.#log(`wrote ${fileName(SNAPSHOT_PREFIX, zxid)} (${data.length} bytes)`);
+    this.#log(`wrote ${fileName(SNAPSHOT_PREFIX, zxid)} (${data.length} bytes)`, LogLevel.debug);
     if (!this.#autopurge) return;
     await this.purge();
   }
@@ -397,7 +405,7 @@ export class FileStore implements TxnStore {
       const file = snapshots[i]!;
       const read = await readSnapshotFile(this.#disk, joinPath(this.#dataDir, file.name), file.zxid);
       if (read.ok) return { snapshot: read.data, snapshotZxid: file.zxid };
-      this.#log(`skipping ${file.name}: ${read.reason}; falling back to an older snapshot`);
+      this.#log(`skipping ${file.name}: ${read.reason}; falling back to an older snapshot`, LogLevel.warn);
     }
     return { snapshot: null, snapshotZxid: 0n };
   }
@@ -410,5 +418,8 @@ export class FileStore implements TxnStore {
 }
 
 function emptyWriterStats(): LogWriterStats {
-  return { fsyncs: 0, txnsSynced: 0, averageBatchSize: 0, maxBatchSize: 0, txnsAppended: 0, bytesAppended: 0, segmentsCreated: 0 };
+  return {
+    fsyncs: 0, txnsSynced: 0, averageBatchSize: 0, maxBatchSize: 0, minBatchSize: 0, fsyncMsTotal: 0, fsyncMsMin: 0, fsyncMsMax: 0,
+    txnsAppended: 0, bytesAppended: 0, segmentsCreated: 0,
+  };
 }

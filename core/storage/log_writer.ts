@@ -14,6 +14,8 @@ export interface LogWriterOptions {
   /** Segments grow in steps of this many bytes so that fdatasync rarely has to update the size. */
   readonly preAllocBytes: number;
   readonly dbid: bigint;
+  /** Monotonic milliseconds, to time each fsync (ZooKeeper's `fsynctime`); untimed without it. */
+  readonly monoMs?: () => number;
 }
 
 /** Group-commit counters, reported by the server in `mntr`. */
@@ -24,8 +26,13 @@ export interface LogWriterStats {
   readonly txnsSynced: number;
   /** txnsSynced / fsyncs: how well group commit batches (1 means no batching). */
   readonly averageBatchSize: number;
-  /** The largest batch one fsync covered. */
+  /** The largest and smallest batch one fsync covered (0 before any). */
   readonly maxBatchSize: number;
+  readonly minBatchSize: number;
+  /** Whole milliseconds the fsyncs took, in total, the shortest and the longest (0 before any). */
+  readonly fsyncMsTotal: number;
+  readonly fsyncMsMin: number;
+  readonly fsyncMsMax: number;
   /** Txns and record bytes appended since start. */
   readonly txnsAppended: number;
   readonly bytesAppended: number;
@@ -78,7 +85,10 @@ export class LogWriter {
   #writing: Batch | null = null;
   #lastZxid: bigint;
   #durableZxid: bigint;
-  #stats = { fsyncs: 0, txnsSynced: 0, maxBatchSize: 0, txnsAppended: 0, bytesAppended: 0, segmentsCreated: 0 };
+  #stats = {
+    fsyncs: 0, txnsSynced: 0, maxBatchSize: 0, minBatchSize: 0, fsyncMsTotal: 0, fsyncMsMin: 0, fsyncMsMax: 0,
+    txnsAppended: 0, bytesAppended: 0, segmentsCreated: 0,
+  };
 
   /** `lastZxid` is the last zxid already on disk (from recovery); appends must exceed it. */
   constructor(options: LogWriterOptions, lastZxid: bigint) {
@@ -217,10 +227,21 @@ export class LogWriter {
     await segment.file.write(batch.buffer.subarray(0, batch.usedBytes), segment.writeOffset);
     segment.writeOffset = end;
     if (!this.#options.forceSync) return;
+    const startMs = this.#options.monoMs?.() ?? 0;
     await segment.file.sync();
+    this.#recordFsync(Math.floor((this.#options.monoMs?.() ?? 0) - startMs));
+    if (this.#stats.fsyncs === 0 || batch.count < this.#stats.minBatchSize) this.#stats.minBatchSize = batch.count;
     this.#stats.fsyncs += 1;
     this.#stats.txnsSynced += batch.count;
     if (batch.count > this.#stats.maxBatchSize) this.#stats.maxBatchSize = batch.count;
+  }
+
+  /** One fsync's duration, as ZooKeeper counts it: whole milliseconds. */
+  #recordFsync(ms: number): void {
+    const s = this.#stats;
+    s.fsyncMsTotal += ms;
+    s.fsyncMsMin = s.fsyncs === 0 ? ms : Math.min(s.fsyncMsMin, ms);
+    s.fsyncMsMax = Math.max(s.fsyncMsMax, ms);
   }
 
   /** Creates `log.<zxid>` with its header, made durable (file and directory entry) before records. */
@@ -257,7 +278,7 @@ export class LogWriter {
   #fail(batch: Batch, error: unknown): void {
     this.#failure ??= error instanceof StorageError
       ? error
-      : new StorageError(StorageErrorCode.writeFailed, `txn log write failed in ${this.#options.dataLogDir}: ${String(error)}; no further txns are accepted`, { cause: error });
+      : new StorageError(StorageErrorCode.writeFailed, `txn log write failed in ${this.#options.dataLogDir}: ${error instanceof Error ? error.message : String(error)}; no further txns are accepted`, { cause: error });
     batch.reject(this.#failure);
   }
 

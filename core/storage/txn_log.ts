@@ -31,6 +31,12 @@ export interface TxnStoreSyncStats {
   readonly txnsSynced: number;
   /** The largest batch one fsync covered. */
   readonly maxBatchSize: number;
+  /** The smallest batch one fsync covered (absent when not tracked). */
+  readonly minBatchSize?: number;
+  /** Whole milliseconds the fsyncs took: total, shortest, longest (absent when untimed). */
+  readonly fsyncMsTotal?: number;
+  readonly fsyncMsMin?: number;
+  readonly fsyncMsMax?: number;
 }
 
 /** What a {@link TxnStore.readFrom} found. */

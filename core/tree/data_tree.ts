@@ -3,7 +3,7 @@ import { Perms } from "../proto/acl_perms.ts";
 import type { ACL } from "../proto/records.ts";
 import { WatchMode, WatchTable, type Watcher } from "../watch/watch_manager.ts";
 import { EphemeralKind, ephemeralKind } from "./ephemeral_type.ts";
-import { javaHashCapacity, javaHashOrder } from "./java_hash_order.ts";
+import { javaHashCapacity, javaHashOrder, javaHashSetCloneOrder } from "./java_hash_order.ts";
 import { QUOTA_LIMIT_NODE, QuotaTracker } from "./quota.ts";
 import { DigestSum, nodeDigest } from "./tree_digest.ts";
 import { newZNode, type ZNode } from "./znode.ts";
@@ -34,6 +34,8 @@ export class TreeInconsistency extends Error {
 export class DataTree {
   readonly nodes = new Map<string, ZNode>();
   readonly ephemerals = new Map<bigint, Set<string>>();
+  /** The most ephemerals each live session held at once: it sized ZooKeeper's HashSet, which orders them. */
+  readonly #ephemeralPeak = new Map<bigint, number>();
   readonly containers = new Set<string>();
   readonly ttls = new Set<string>();
   readonly dataWatches = new WatchTable();
@@ -244,6 +246,7 @@ export class DataTree {
         let paths = this.ephemerals.get(owner);
         if (paths === undefined) this.ephemerals.set(owner, (paths = new Set()));
         paths.add(path);
+        if (paths.size > (this.#ephemeralPeak.get(owner) ?? 0)) this.#ephemeralPeak.set(owner, paths.size);
         break;
       }
     }
@@ -305,9 +308,18 @@ export class DataTree {
     return node;
   }
 
-  /** The paths of a session's ephemerals (a copy). */
+  /**
+   * The paths of a session's ephemerals (a copy), in the order ZooKeeper lists and deletes them:
+   * that of a clone of its per-session HashSet, whose capacity followed the session's peak count.
+   */
   ephemeralsOf(sessionId: bigint): string[] {
-    return [...(this.ephemerals.get(sessionId) ?? [])];
+    const paths = [...(this.ephemerals.get(sessionId) ?? [])];
+    return paths.length < 2 ? paths : javaHashSetCloneOrder(paths, this.#ephemeralPeak.get(sessionId) ?? paths.length);
+  }
+
+  /** The session is gone: forget what its ephemeral set looked like (ZooKeeper drops the set). */
+  sessionClosed(sessionId: bigint): void {
+    this.#ephemeralPeak.delete(sessionId);
   }
 
   /** Number of descendants of a node (getAllChildrenNumber). */

@@ -1,13 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { REPO_ROOT } from "../../support/runtime.ts";
-import { compileJava, javacExecutable } from "../../support/java_probe.ts";
+import { javacExecutable, javaRunCommand, compileJava, type JavaProgram } from "../../support/java_tools.ts";
 import { javaExecutable } from "../../support/servers.ts";
 import { zookeeperClasspath, zookeeperMissing, ZooKeeperVersion } from "../../support/zookeeper_dist.ts";
 import { ChaosClientError, type ChaosClientLibrary, type ChaosSession, type NodeMode, SessionState } from "./chaos_client.ts";
 
 const SOURCE = join(REPO_ROOT, "tests", "chaos", "java", "ChaosClient.java");
-const CLASS_DIR = join(REPO_ROOT, ".cache", "java-chaos");
 const EXIT_GRACE_MS = 5_000;
 const STDERR_KEEP_CHARS = 8_000;
 
@@ -36,11 +35,14 @@ export function javaClientsMissing(): string | null {
  * @example const java = await javaClients(); const session = await java.open(connectString, 4000);
  */
 export async function javaClients(): Promise<ChaosClientLibrary> {
-  const classpath = zookeeperClasspath(ZooKeeperVersion.v393);
-  await compileJava({ source: SOURCE, classDir: CLASS_DIR, classpath });
-  const jvm = new Jvm(spawn(javaExecutable()!, ["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", `${CLASS_DIR}:${classpath}`, "ChaosClient"], {
-    stdio: ["pipe", "pipe", "pipe"],
-  }));
+  const program: JavaProgram = {
+    source: SOURCE,
+    classpath: zookeeperClasspath(ZooKeeperVersion.v393).split(":"),
+    jvmFlags: ["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"],
+  };
+  await compileJava(program);
+  const command = javaRunCommand(program, []);
+  const jvm = new Jvm(spawn(command.command, command.args, { stdio: ["pipe", "pipe", "pipe"] }));
   let sessions = 0;
   return {
     name: "java",
