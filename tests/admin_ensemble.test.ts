@@ -14,6 +14,7 @@ import { adminRoutes } from "../plugins/admin/admin_routes.ts";
 import type { HttpBindings } from "../plugins/http/serve.ts";
 import { jsonShape } from "./support/json_shape.ts";
 import { startPaddockEnsemble } from "./support/paddock_ensemble.ts";
+import { mntrKeyNotKept } from "../core/server/monitor.ts";
 import { startZooKeeper393Ensemble, type ZooKeeperWithAdmin, zookeeper393Missing } from "./support/zookeeper_http.ts";
 
 const skip: string | false = zookeeper393Missing() ?? false;
@@ -21,6 +22,7 @@ const TIMEOUT_MS = 240_000;
 const QUORUM_COMMANDS = ["lead", "voting_view", "zabstate", "obsr", "orst", "srvr", "conf", "isro"];
 const DATA_KEYED = new Set(["current_config"]);
 /**
+ * Also left out: the mntr figures Paddock does not measure (monitor.ts declares them).
  * ZooKeeper's keyed summaries (SummarySet): bytes written per top-level znode, and the leader's
  * queue of packets per learner sid. Their keys are data; Paddock does not keep them.
  */
@@ -29,7 +31,7 @@ const KEYED_SUMMARY = /_(read|write)_per_namespace$|^(avg|min|max|cnt|sum|p50|p9
 function shapeOf(text: string): ReturnType<typeof jsonShape> {
   const shape = jsonShape(text, DATA_KEYED);
   if (typeof shape !== "object" || Array.isArray(shape)) return shape;
-  return Object.fromEntries(Object.entries(shape).filter(([key]) => !KEYED_SUMMARY.test(key)));
+  return Object.fromEntries(Object.entries(shape).filter(([key]) => !KEYED_SUMMARY.test(key) && !mntrKeyNotKept(key)));
 }
 
 let ensemble: ZooKeeperWithAdmin[] = [];

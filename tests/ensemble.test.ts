@@ -1,18 +1,16 @@
 // The ensemble launcher on real processes: a ZooKeeper 3.9.3 ensemble (the reference) forms
 // through the link proxies, a write survives SIGKILL of the leader and its restart, a partition
 // isolating the leader moves leadership to the majority and heals back, a SIGSTOPped follower
-// does not stop the others, an observer observes. The same run with Paddock members (and mixed)
-// skips with the reason while Paddock cannot form an ensemble.
+// does not stop the others, an observer observes. The same scenario runs on Paddock members and on
+// a mixed ensemble.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { createClient } from "../mod.ts";
 import { type Ensemble, ensembleMissing, MemberKind, ServingMode, startEnsemble } from "./support/ensemble.ts";
-import { paddockEnsembleMissing } from "./support/ensemble_probe.ts";
 import { procTcpAvailable } from "./support/net/proc_tcp.ts";
 
 const TIMEOUT_MS = 300_000;
 const zookeeperSkip = ensembleMissing([MemberKind.zookeeper]) ?? false;
-const paddockSkip = (await paddockEnsembleMissing()) ?? false;
 const ensembles: Ensemble[] = [];
 
 after(async () => {
@@ -106,10 +104,10 @@ test("ZooKeeper 3.9.3 ensemble with an observer: the observer reports Mode: obse
   await ensemble.stop();
 });
 
-test("Paddock ensemble of 3: the same scenario", { skip: paddockSkip, timeout: TIMEOUT_MS }, async () => {
+test("Paddock ensemble of 3: the same scenario", { timeout: TIMEOUT_MS }, async () => {
   await scenario([MemberKind.paddock, MemberKind.paddock, MemberKind.paddock]);
 });
 
-test("mixed ensemble (ZooKeeper, Paddock, ZooKeeper): the same scenario", { skip: zookeeperSkip || paddockSkip, timeout: TIMEOUT_MS }, async () => {
+test("mixed ensemble (ZooKeeper, Paddock, ZooKeeper): the same scenario", { skip: zookeeperSkip, timeout: TIMEOUT_MS }, async () => {
   await scenario([MemberKind.zookeeper, MemberKind.paddock, MemberKind.zookeeper]);
 });

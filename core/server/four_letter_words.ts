@@ -67,6 +67,9 @@ export function fourLetterWordOutput(server: ZkServer, word: string, self?: Serv
       return watchesByPath(server);
     case "dump":
       return dump(server);
+    case "hash":
+      // DigestCommand: the digest log, one "<zxid hex>: <digest>" line per entry.
+      return server.db.digestLog.map((d) => `${d.zxid.toString(16)}: ${d.digest}\n`).join("");
     default:
       return "";
   }

@@ -36,6 +36,7 @@ export interface ServerConfig {
 /** Every four-letter word Paddock answers. */
 export const ALL_FOUR_LETTER_WORDS: readonly string[] = [
   "ruok", "srvr", "stat", "mntr", "conf", "cons", "crst", "srst", "envi", "dump", "wchs", "wchc", "wchp", "dirs", "isro",
+  "hash",
 ];
 
 /** ZooKeeper's defaults, except the embedded-friendly address (127.0.0.1) and autopurge on. */

@@ -6,7 +6,6 @@
 import { join } from "node:path";
 import * as v from "valibot";
 import { ensembleMissing } from "../support/ensemble.ts";
-import { paddockEnsembleMissing } from "../support/ensemble_probe.ts";
 import { REPO_ROOT } from "../support/runtime.ts";
 import { javaClientsMissing } from "./clients/java_chaos_client.ts";
 import { ALL_FAULT_KINDS, type FaultKind } from "./nemesis.ts";
@@ -63,10 +62,6 @@ async function cannotRun(args: v.InferOutput<typeof ArgsSchema>): Promise<string
   const kinds = args.members.flatMap((n) => memberKinds(args.servers, n + args.observers));
   const missing = ensembleMissing(kinds);
   if (missing !== null) return missing;
-  if (args.servers !== ServerMix.zookeeper) {
-    const paddock = await paddockEnsembleMissing();
-    if (paddock !== null) return paddock;
-  }
   return args.clients.includes(ClientKind.java) ? javaClientsMissing() : null;
 }
 
