@@ -14,6 +14,10 @@ import { votersOf } from "../zab/quorum_config.ts";
 import type { HistoryLimits } from "../zab/history.ts";
 import { LeaderRole } from "./leader_role.ts";
 import { LearnerRole } from "./learner_role.ts";
+import { ReadOnlyRole } from "./read_only_role.ts";
+
+/** ZooKeeper waits at least this long (or a tick) of looking before it serves read-only. */
+const READ_ONLY_GRACE_MS = 2_000;
 import type { Epochs, MemberStore } from "./member_store.ts";
 import type { PeerTransport } from "./quorum_transport.ts";
 import type { RoleSettings } from "./role_settings.ts";
@@ -30,6 +34,11 @@ export interface QuorumPeerOptions {
   readonly electionTiming?: ElectionTiming;
   /** The committed history kept for DIFF (default DEFAULT_HISTORY_LIMITS). */
   readonly historyLimits?: HistoryLimits;
+  /**
+   * readonlymode.enabled: while looking for a leader longer than max(2 s, tickTime), serve
+   * read-only clients from the last state (ZooKeeper's ReadOnlyZooKeeperServer).
+   */
+  readonly readOnlyMode?: boolean;
   /** How often to retry connecting to the leader while following. */
   readonly connectRetryMs?: number;
   readonly server?: Pick<ZkServerOptions, "host" | "yieldToIo" | "onFatal">;
@@ -65,6 +74,7 @@ export class QuorumPeer {
   #nextConnectMs = 0;
   #connecting = false;
   #transitioning = false;
+  #readOnly: ReadOnlyRole | null = null;
   #started = false;
   #stopped = false;
   /** Counts of leader roles that ended, and of elections. */
@@ -224,6 +234,7 @@ export class QuorumPeer {
       c.electionSumMs += this.#electionTimeMs;
     }
     this.#leaderId = ready.decided.vote.leader;
+    this.#stopReadOnly("an election decided");
     this.#log(`${serverStateName(ready.decided.state)} - LEADER ELECTION TOOK - ${this.#electionTimeMs} MS (leader ${this.#leaderId}, ` +
       `round ${ready.decided.vote.electionEpoch})`);
     if (ready.decided.state === ServerState.leading) this.#lead();
@@ -329,9 +340,31 @@ export class QuorumPeer {
     this.election.tick(nowMs);
     this.#runElection();
     const role = this.#role;
+    if (role === null) this.#maybeServeReadOnly(nowMs);
     if (role === null || this.#transitioning) return;
     role.tick(nowMs);
     if (role instanceof LearnerRole && role.zab.phase === "connecting" && nowMs >= this.#nextConnectMs) this.#connectToLeader(role);
+  }
+
+  /** ZooKeeper's roZkMgr: after a grace period of looking, a read-only server until a leader is found. */
+  #maybeServeReadOnly(nowMs: number): void {
+    if (this.#options.readOnlyMode !== true || this.#transitioning || this.server.failed) return;
+    if (this.election.state !== ServerState.looking || this.#lookingSinceMs === null) return;
+    if (this.#readOnly !== null) {
+      this.#readOnly.tick(nowMs);
+      return;
+    }
+    if (nowMs - this.#lookingSinceMs < Math.max(READ_ONLY_GRACE_MS, this.#options.config.tickTime)) return;
+    this.#readOnly = new ReadOnlyRole(this.server, (sessionId) => this.server.dropSession(sessionId));
+    this.server.setRole(this.#readOnly);
+    this.#log(`Read-only server started at zxid ${hexZxid(this.db.lastProcessedZxid)}`);
+  }
+
+  #stopReadOnly(why: string): void {
+    if (this.#readOnly === null) return;
+    this.#readOnly = null;
+    this.server.setRole(null);
+    this.#log(`Read-only server stopped: ${why}`);
   }
 
   /** Stops everything: clients, the role, the transport, the store. */

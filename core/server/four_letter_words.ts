@@ -38,7 +38,7 @@ export function fourLetterWordOutput(server: ZkServer, word: string, self?: Serv
     case "ruok":
       return "imok";
     case "isro":
-      return server.serving ? "rw" : "null";
+      return !server.serving ? "null" : server.role?.readOnly !== undefined ? "ro" : "rw";
     case "srvr":
       return `Zookeeper version: ${PADDOCK_VERSION}\n${serverStats(server)}`;
     case "stat":

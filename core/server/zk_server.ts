@@ -24,7 +24,7 @@ import { PaddockMetrics } from "./paddock_metrics.ts";
 import { LogLevel, type LogSink } from "../log_level.ts";
 import { ServerMetrics } from "./server_metrics.ts";
 import type { QuorumFacts } from "./quorum_facts.ts";
-import type { ServerRole } from "./server_role.ts";
+import type { LocalSessions, ServerRole } from "./server_role.ts";
 import { captureSnapshot, decodeSnapshot, encodeSnapshot, encodeSnapshotSlices, type SnapshotImage } from "./snapshot_codec.ts";
 import { StandaloneRole } from "./standalone_role.ts";
 import type { ZkDatabase } from "./zk_database.ts";
@@ -59,6 +59,9 @@ const WRITE_OPS: ReadonlySet<number> = new Set([
   OpCode.create, OpCode.create2, OpCode.createContainer, OpCode.createTTL, OpCode.delete, OpCode.setData,
   OpCode.setACL, OpCode.multi, OpCode.reconfig,
 ]);
+
+/** What a read-only server refuses (ReadOnlyRequestProcessor): every change, sync and check. */
+const CHANGES_STATE: ReadonlySet<number> = new Set([...WRITE_OPS, OpCode.sync, OpCode.check, OpCode.closeSession]);
 
 const READ_OPS: ReadonlySet<number> = new Set([
   OpCode.getData, OpCode.exists, OpCode.getChildren, OpCode.getChildren2, OpCode.getACL, OpCode.getAllChildrenNumber,
@@ -166,6 +169,11 @@ export class ZkServer {
     this.#role = role;
   }
 
+  /** Closes the connection of a session that ended outside the txn stream (a read-only server's local expiry). */
+  dropSession(sessionId: bigint): void {
+    this.#bySession.get(sessionId)?.close();
+  }
+
   /** The store failed: this server must not serve again (its process should exit). */
   get failed(): boolean {
     return this.#failed;
@@ -231,12 +239,24 @@ export class ZkServer {
       connection.close();
       return;
     }
+    if (role.readOnly !== undefined && !request.readOnly) {
+      this.#log(`Refusing session request for not-read-only client ${connection.describe()}`);
+      connection.close();
+      return;
+    }
     const timeoutMs = Math.min(Math.max(request.timeOut, this.config.minSessionTimeout), this.config.maxSessionTimeout);
     if (request.sessionId === 0n) {
-      this.#createSession(role, connection, timeoutMs, hasReadOnly);
+      if (role.readOnly !== undefined) this.#attach(connection, role.readOnly.create(timeoutMs), timeoutMs, hasReadOnly);
+      else this.#createSession(role, connection, timeoutMs, hasReadOnly);
       return;
     }
     const sessionId = request.sessionId;
+    if (role.readOnly !== undefined && !role.readOnly.has(sessionId)) {
+      // Only the leader can re-attach a global session: the client must find a read-write server.
+      this.#log(`Refusing global session reconnection in RO mode ${connection.describe()}`);
+      connection.close();
+      return;
+    }
     if (!equalBytes(request.passwd, sessionPassword(sessionId))) {
       this.#log(`refusing to re-attach session 0x${sessionId.toString(16)} from ${connection.describe()}: wrong session password`);
       this.#sendConnectResponse(connection, 0n, 0, hasReadOnly);
@@ -277,7 +297,7 @@ export class ZkServer {
   #sendConnectResponse(connection: ServerConnection, sessionId: bigint, timeoutMs: number, hasReadOnly: boolean): void {
     const w = new JuteWriter(64, { framed: true });
     const passwd = sessionId === 0n ? new Uint8Array(16) : sessionPassword(sessionId);
-    writeConnectResponse(w, { protocolVersion: 0, timeOut: timeoutMs, sessionId, passwd, readOnly: false });
+    writeConnectResponse(w, { protocolVersion: 0, timeOut: timeoutMs, sessionId, passwd, readOnly: this.#role?.readOnly !== undefined });
     // Old clients (no readOnly byte in their request) get no readOnly byte back.
     const frame = w.finishFrame();
     connection.send(hasReadOnly ? frame : withLength(frame.subarray(0, frame.length - 1)));
@@ -305,6 +325,7 @@ export class ZkServer {
     this.metrics.packetsReceived++;
     if (type === OpCode.auth) return this.#auth(connection, xid, body);
     if (READ_OPS.has(type)) return this.#read(connection, type, xid, body, startMs);
+    if (role.readOnly !== undefined && CHANGES_STATE.has(type)) return this.#refuseReadOnly(role.readOnly, connection, type, xid);
     if (type === OpCode.sync) return this.#sync(role, connection, xid, body, startMs);
     if (WRITE_OPS.has(type)) return this.#write(role, connection, type, xid, frame.subarray(8), startMs);
     if (type === OpCode.closeSession) return this.#closeSession(role, connection, xid, startMs);
@@ -336,6 +357,20 @@ export class ZkServer {
   }
 
   /** `sync`: answered, in the session's order, once every write committed before it is applied here. */
+  /**
+   * ReadOnlyRequestProcessor: every state change (and sync, which waits for the leader) is answered
+   * NOTREADONLY; closing a session of this read-only server just forgets it.
+   */
+  #refuseReadOnly(sessions: LocalSessions, connection: ServerConnection, type: number, xid: number): void {
+    if (type === OpCode.closeSession && sessions.has(connection.sessionId)) {
+      sessions.close(connection.sessionId);
+      connection.closingSession = true;
+      connection.complete(connection.enqueueWrite(true), errorReply(xid, this.db.lastProcessedZxid, 0));
+      return;
+    }
+    connection.enqueueRead(() => errorReply(xid, this.db.lastProcessedZxid, ErrorCode.NOTREADONLY));
+  }
+
   #sync(role: ServerRole, connection: ServerConnection, xid: number, body: JuteReader, startMs: number): void {
     const slot = connection.enqueueWrite();
     role.sync(connection.sessionId, () => {

@@ -54,6 +54,7 @@ export async function startMember(
     transport,
     openStore,
     log,
+    readOnlyMode: member.readOnlyMode,
     ...(member.commitLogCount === undefined ? {} : { historyLimits: { ...DEFAULT_HISTORY_LIMITS, maxEntries: member.commitLogCount } }),
     server: {
       host: nodeHostInfo(config),

@@ -52,7 +52,7 @@ export const ZOOKEEPER_PREFIXES_IGNORED: readonly string[] = ["ssl.", "authProvi
  */
 export const ENSEMBLE_KEYS: readonly string[] = [
   "initLimit", "syncLimit", "electionAlg", "peerType", "standaloneEnabled", "quorumListenOnAllIPs", "cnxTimeout",
-  "electionPortBindRetry", "commitLogCount",
+  "electionPortBindRetry", "commitLogCount", "readonlymode.enabled",
 ];
 export const ENSEMBLE_PREFIXES: readonly string[] = ["server.", "group.", "weight."];
 

@@ -38,6 +38,8 @@ export interface EnsembleOptions {
   extra?: Record<string, CfgValue>;
   /** Extra zoo.cfg keys for one member (after `extra`), e.g. its own AdminServer port. */
   memberExtra?: (id: number) => Record<string, CfgValue>;
+  /** Extra JVM flags for zookeeper members (system properties such as `-Dreadonlymode.enabled=true`). */
+  zookeeperJvmFlags?: readonly string[];
   /** The ZooKeeper release for zookeeper members. Default 3.9.3. */
   zookeeperVersion?: ZooKeeperVersion;
   /** How long to wait for a leader and every member serving. Default 90 s. */
@@ -175,7 +177,7 @@ function prepareMember(args: {
   const extra = { ...adminOff, ...args.opts.extra, ...args.opts.memberExtra?.(spec.id) };
   const cfg = writeMemberCfg({ self: spec, members: args.specs, addressing, timing: args.timing, dir: memberDir, extra });
   const command = kind === MemberKind.zookeeper
-    ? zookeeperCommand(cfg.path, memberDir, args.opts.zookeeperVersion ?? ZooKeeperVersion.v393)
+    ? zookeeperCommand(cfg.path, memberDir, args.opts.zookeeperVersion ?? ZooKeeperVersion.v393, args.opts.zookeeperJvmFlags ?? [])
     : typeScriptCommand(resolve(REPO_ROOT, PADDOCK_ENTRY), ["server", cfg.path]);
   const cwd = kind === MemberKind.zookeeper ? memberDir : REPO_ROOT;
   const process = new MemberProcess({ command, cwd, logPath: join(memberDir, "member.log") });
@@ -183,7 +185,7 @@ function prepareMember(args: {
 }
 
 /** `java ... QuorumPeerMain zoo.cfg`, logging through slf4j-simple into the member's log when installed. */
-function zookeeperCommand(cfgPath: string, dir: string, version: ZooKeeperVersion): Command {
+function zookeeperCommand(cfgPath: string, dir: string, version: ZooKeeperVersion, jvmFlags: readonly string[]): Command {
   const classpath = [zookeeperClasspath(version), "/usr/share/java/slf4j-simple.jar"].join(":");
   return {
     command: javaExecutable()!,
@@ -195,6 +197,7 @@ function zookeeperCommand(cfgPath: string, dir: string, version: ZooKeeperVersio
       "-Dzookeeper.admin.enableServer=false",
       "-Dorg.slf4j.simpleLogger.showDateTime=true",
       "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
+      ...jvmFlags,
       "-cp", classpath,
       "org.apache.zookeeper.server.quorum.QuorumPeerMain", cfgPath,
     ],
