@@ -495,7 +495,8 @@ export class ZkServer {
     if (this.#fatalError !== null) return;
     this.#fatalError = error instanceof Error ? error : new Error(String(error));
     this.#failed = true;
-    this.#log(`txn log append failed, the server stops: ${this.#fatalError.stack ?? this.#fatalError.message}`, LogLevel.error);
+    this.#log(`txn log append failed, the server stops: ${this.#fatalError.message}`, LogLevel.error);
+    if (this.#fatalError.stack !== undefined) this.#log(this.#fatalError.stack, LogLevel.debug);
     for (const connection of [...this.connections]) connection.close();
     this.#onFatal(this.#fatalError);
   }

@@ -51,7 +51,8 @@ HTTP, as ZooKeeper 3.9 names it in zoo.cfg:
 Exit status: 0 after SIGINT/SIGTERM; 1 when it cannot start (address in use, corrupt
 data) or storage fails while serving (it stops rather than answer without a durable log);
 2 for a bad zoo.cfg or flag; 3 when dataDir or dataLogDir cannot be written; 4 when the
-AdminServer or metrics port cannot be bound.
+metrics port, or a standalone server's AdminServer port from its zoo.cfg, cannot be bound (an
+ensemble member, or a server started without a zoo.cfg, warns and serves without the AdminServer).
 
 Examples:
   paddock server
@@ -115,6 +116,8 @@ interface ServerSetup {
   text: string;
   log: LogSink;
   notes: [string, LogLevel][];
+  /** No zoo.cfg: the embedded defaults and flags. */
+  fromFlagsOnly: boolean;
 }
 
 /** Reads flags and zoo.cfg; the config, the log, and what the file said that the operator should see. */
@@ -142,7 +145,7 @@ function configure(args: readonly string[]): ServerSetup {
     config = { ...config, serverId: member.settings.myId };
     for (const warning of member.warnings) notes.push([`zoo.cfg: ${warning}`, LogLevel.warn]);
   }
-  return { config, member, http: httpConfigFromZooCfg(text), text, log, notes };
+  return { config, member, http: httpConfigFromZooCfg(text), text, log, notes, fromFlagsOnly: flags.cfgPath === null };
 }
 
 function readOptional(path: string): string | null {
@@ -195,7 +198,10 @@ export const serverCommand: CommandPlugin = {
     }
     let runningHttp;
     try {
-      runningHttp = await startHttp(running, setup.http, { initialConfig: setup.text, log });
+      // As QuorumPeer does, a member serves on without an AdminServer it cannot bind; so does the
+      // quick start without a zoo.cfg. A standalone server from a zoo.cfg exits, as ZooKeeper's does.
+      const adminOptional = member !== null || setup.fromFlagsOnly;
+      runningHttp = await startHttp(running, setup.http, { initialConfig: setup.text, log, adminOptional });
     } catch (error) {
       await running.close();
       process.stderr.write(`paddock server: cannot start the HTTP side: ${(error as Error).message}\n`);
