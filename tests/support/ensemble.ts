@@ -44,6 +44,16 @@ export interface EnsembleOptions {
   readyTimeoutMs?: number;
   /** Parent directory for the members' directories; default a new temp dir, removed by stop(). */
   dir?: string;
+  /**
+   * How a Paddock member runs, given its zoo.cfg: default `paddock server zoo.cfg` from the
+   * sources on the current runtime; the benchmarks run the built bundle instead.
+   */
+  paddockCommand?: (cfgPath: string) => Command;
+  /**
+   * JVM flags of ZooKeeper members. Default {@link TEST_JVM_FLAGS}: small quick-starting JVMs for
+   * tests; the benchmarks give them what ZooKeeper's own scripts would.
+   */
+  zookeeperJvmFlags?: readonly string[];
 }
 
 /** One member: its spec, process and directory. */
@@ -69,6 +79,9 @@ export interface MemberStatus {
 export class EnsembleUnsupportedError extends Error {
   override name = "EnsembleUnsupportedError";
 }
+
+/** Small, quick-starting JVMs: three to five of them share two cores with the harness. */
+export const TEST_JVM_FLAGS: readonly string[] = ["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"];
 
 const POLL_INTERVAL_MS = 200;
 const STATUS_TIMEOUT_MS = 1_500;
@@ -175,21 +188,20 @@ function prepareMember(args: {
   const extra = { ...adminOff, ...args.opts.extra, ...args.opts.memberExtra?.(spec.id) };
   const cfg = writeMemberCfg({ self: spec, members: args.specs, addressing, timing: args.timing, dir: memberDir, extra });
   const command = kind === MemberKind.zookeeper
-    ? zookeeperCommand(cfg.path, memberDir, args.opts.zookeeperVersion ?? ZooKeeperVersion.v393)
-    : typeScriptCommand(resolve(REPO_ROOT, PADDOCK_ENTRY), ["server", cfg.path]);
+    ? zookeeperCommand(cfg.path, memberDir, args.opts.zookeeperVersion ?? ZooKeeperVersion.v393, args.opts.zookeeperJvmFlags ?? TEST_JVM_FLAGS)
+    : args.opts.paddockCommand?.(cfg.path) ?? typeScriptCommand(resolve(REPO_ROOT, PADDOCK_ENTRY), ["server", cfg.path]);
   const cwd = kind === MemberKind.zookeeper ? memberDir : REPO_ROOT;
   const process = new MemberProcess({ command, cwd, logPath: join(memberDir, "member.log") });
   return { ...spec, kind, dir: memberDir, cfgPath: cfg.path, process };
 }
 
 /** `java ... QuorumPeerMain zoo.cfg`, logging through slf4j-simple into the member's log when installed. */
-function zookeeperCommand(cfgPath: string, dir: string, version: ZooKeeperVersion): Command {
+function zookeeperCommand(cfgPath: string, dir: string, version: ZooKeeperVersion, jvmFlags: readonly string[]): Command {
   const classpath = [zookeeperClasspath(version), "/usr/share/java/slf4j-simple.jar"].join(":");
   return {
     command: javaExecutable()!,
     args: [
-      // Small, quick-starting JVMs: three to five of them share two cores with the harness.
-      "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+      ...jvmFlags,
       "-Djava.net.preferIPv4Stack=true",
       `-Dzookeeper.log.dir=${dir}`,
       "-Dzookeeper.admin.enableServer=false",
