@@ -10,7 +10,7 @@ import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { fourLetterWord } from "../tests/support/four_letter.ts";
 import { freePort } from "../tests/support/ports.ts";
-import { REPO_ROOT, typeScriptCommand } from "../tests/support/runtime.ts";
+import { type Command, REPO_ROOT, typeScriptCommand } from "../tests/support/runtime.ts";
 import { javaExecutable, PADDOCK_ENTRY } from "../tests/support/servers.ts";
 import { ORACLE_VERSION, zookeeperClasspath } from "../tests/support/zookeeper_dist.ts";
 import { type CfgValue, writeZooCfg } from "../tests/support/zoo_cfg.ts";
@@ -41,8 +41,11 @@ const HOST = "127.0.0.1";
 const READY_POLL_MS = 10;
 const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 5_000;
-/** ZooKeeper's own scripts (zkEnv.sh) give the server 1000 MiB of heap by default. */
-const ZOOKEEPER_HEAP = "-Xmx1000m";
+/**
+ * The JVM flags ZooKeeper's own scripts start a server with: zkEnv.sh's heap (ZK_SERVER_HEAP,
+ * 1000 MiB) and zkServer.sh's out-of-memory handling; default GC and JIT.
+ */
+export const ZOOKEEPER_JVM_FLAGS: readonly string[] = ["-Xmx1000m", "-XX:+HeapDumpOnOutOfMemoryError", "-XX:OnOutOfMemoryError=kill -9 %p"];
 
 const live = new Set<ChildProcess>();
 process.on("exit", () => {
@@ -64,7 +67,7 @@ export async function startBenchServer(kind: BenchServerKind): Promise<BenchServ
   const extra: Record<string, CfgValue> = kind === BenchServerKind.paddockMemory ? { inMemory: true } : {};
   // tickTime 2000 is ZooKeeper's default; the tests' 200 ms only speeds up expiry scenarios.
   const cfg = writeZooCfg({ clientPort: await freePort(), tickTimeMs: 2000, extra });
-  const command = kind === BenchServerKind.zookeeper ? zookeeperCommand(cfg.path, cfg.dir) : paddockCommand(cfg.path);
+  const command = kind === BenchServerKind.zookeeper ? zookeeperCommand(cfg.path, cfg.dir) : paddockServerCommand(cfg.path);
   const t0 = performance.now();
   const child = spawn(command.command, command.args, { cwd: kind === BenchServerKind.zookeeper ? cfg.dir : REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
   live.add(child);
@@ -100,8 +103,10 @@ let bundleBuilt = false;
  * function names, so every closure the server creates per request costs an
  * Object.defineProperty (durable setData: 18.9k ops/s under tsx, 68k from the bundle).
  * PADDOCK_BENCH_FROM_SOURCE=1 measures the sources on the current runtime instead.
+ *
+ * @example const { command, args } = paddockServerCommand("/tmp/zoo.cfg"); spawn(command, args);
  */
-function paddockCommand(cfgPath: string): { command: string; args: string[] } {
+export function paddockServerCommand(cfgPath: string): Command {
   if (process.env.PADDOCK_BENCH_FROM_SOURCE === "1") {
     return typeScriptCommand(resolve(REPO_ROOT, PADDOCK_ENTRY), ["server", cfgPath]);
   }
@@ -112,13 +117,13 @@ function paddockCommand(cfgPath: string): { command: string; args: string[] } {
   return { command: process.execPath, args: [resolve(REPO_ROOT, "dist", "paddock.mjs"), "server", cfgPath] };
 }
 
-function zookeeperCommand(cfgPath: string, dir: string): { command: string; args: string[] } {
+function zookeeperCommand(cfgPath: string, dir: string): Command {
   const java = javaExecutable();
   if (java === undefined) throw new Error("java not found");
   return {
     command: java,
     args: [
-      ZOOKEEPER_HEAP,
+      ...ZOOKEEPER_JVM_FLAGS,
       "-Djava.net.preferIPv4Stack=true",
       `-Dzookeeper.log.dir=${dir}`,
       "-Dzookeeper.admin.enableServer=false",
