@@ -89,14 +89,19 @@ function checkSessionExpiry(run: RunRecord): Violation[] {
 }
 
 /**
- * Every restart recovered its store (a crash never leaves a disk the member cannot start from),
- * and no member halted on a store failure (none is injected).
+ * Every store failure has an injected cause: a crash never leaves a disk the member cannot start
+ * from; a member halts, or fails to start, only while its disk is full; and one whose disk has a
+ * damaged sector refuses it with a typed storage error (or an EIO from the read), never with some
+ * other exception that would mean damaged bytes got past the checksums.
  */
 function checkRecovery(run: RunRecord): Violation[] {
-  return run.members.filter((m) => m.startFailures > 0 || m.halts > 0).map((m) => ({
-    check: "recovery",
-    detail: `member ${m.sid}: ${m.startFailures} failed start(s), ${m.halts} halt(s) on a store failure`,
-  }));
+  return run.members.flatMap((m) => [
+    ...m.unexplainedStoreFailures.slice(0, 3).map((f) => ({
+      check: "recovery",
+      detail: `member ${m.sid}: ${f.kind === "start" ? "start failed" : "halted on a store failure"} at ${f.atMs.toFixed(1)} ms with nothing injected to explain it: ${f.error}`,
+    })),
+    ...m.wentBack.map((why) => ({ check: "recovery", detail: `member ${m.sid} loaded less than its disk held: ${why}` })),
+  ]);
 }
 
 function checkLiveness(run: RunRecord): Violation[] {

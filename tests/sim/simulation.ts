@@ -2,11 +2,12 @@ import type { RoleSettings } from "../../core/quorum/role_settings.ts";
 import { quorumConfig, quorumConfigText, type QuorumServer } from "../../core/zab/quorum_config.ts";
 import { SeededRandom } from "../support/seeded_random.ts";
 import { checkRun, type Violation } from "./checks.ts";
-import { type FaultCounts, type FaultEvent, FaultInjector, type FaultRates, planFaults } from "./faults.ts";
+import { FaultInjector } from "./fault_injector.ts";
+import { type FaultCounts, type FaultEvent, type FaultRates, planFaults } from "./faults.ts";
 import { Scheduler } from "./scheduler.ts";
 import { SimClient, type SimOp } from "./sim_client.ts";
 import { type MemberEvent, SimMember } from "./sim_member.ts";
-import { SimNetwork } from "./sim_network.ts";
+import { type NetworkOptions, SimNetwork } from "./sim_network.ts";
 
 /** One simulated run's shape. */
 export interface SimOptions {
@@ -28,6 +29,8 @@ export interface SimOptions {
   readonly trace: boolean;
   /** Share of fsyncs that take 20-220 ms instead of about a millisecond (faults on only). */
   readonly slowFsyncRate: number;
+  /** Election notifications lost, duplicated or delayed past later ones (faults on only). */
+  readonly notificationFaults: Pick<NetworkOptions, "dropRate" | "duplicateRate" | "reorderRate">;
 }
 
 export const DEFAULT_SIM: SimOptions = {
@@ -42,6 +45,7 @@ export const DEFAULT_SIM: SimOptions = {
   tickTime: 200,
   trace: false,
   slowFsyncRate: 0.05,
+  notificationFaults: { dropRate: 0.02, duplicateRate: 0.02, reorderRate: 0.02 },
 };
 
 /** What a run did and found. */
@@ -79,7 +83,7 @@ export async function simulate(partial: Partial<SimOptions> = {}): Promise<SimRe
 async function run(options: SimOptions, rejections: unknown[]): Promise<SimReport> {
   const rng = new SeededRandom(options.seed);
   const scheduler = new Scheduler();
-  const network = new SimNetwork(scheduler, new SeededRandom(rng.int(2 ** 31)));
+  const network = new SimNetwork(scheduler, new SeededRandom(rng.int(2 ** 31)), options.faults === null ? {} : options.notificationFaults);
   const settings = settingsFor(options);
   const trace: MemberEvent[] = [];
   const members = [...settings.quorum.servers.keys()].map((sid) => new SimMember({
@@ -110,9 +114,11 @@ async function run(options: SimOptions, rejections: unknown[]): Promise<SimRepor
   faults.start(schedule);
   await scheduler.runUntil(scheduler.nowMs + options.safetyMs);
   faults.heal();
-  const converged = await waitConverged(scheduler, members, options.livenessMs);
+  let converged = await waitConverged(scheduler, members, options.livenessMs);
   for (const client of clients) client.stop();
   await scheduler.runUntil(scheduler.nowMs + options.tickTime * 5);
+  // The checkers read the members' final state: they must still be converged (none went down).
+  converged &&= isConverged(members);
 
   const history = clients.flatMap((c) => c.history);
   const answered = new Map<bigint, { atMs: number; sid: number }[]>();
@@ -126,13 +132,30 @@ async function run(options: SimOptions, rejections: unknown[]): Promise<SimRepor
     seed: options.seed,
     violations,
     ops: { ok: count("ok"), fail: count("fail"), unknown: count("unknown") },
-    faults: faults.counts,
+    faults: faultCounts(faults.counts, network, members),
     schedule,
     leaders: leadersOf(trace),
     virtualMs: scheduler.nowMs,
     steps: scheduler.steps,
     trace: options.trace || violations.length > 0 ? trace : [],
   };
+}
+
+/** What the injector did, plus the faults the network and the disks added on their own. */
+function faultCounts(injected: FaultCounts, network: SimNetwork, members: readonly SimMember[]): FaultCounts {
+  const counts: FaultCounts = { ...injected };
+  const add = (kind: string, n: number) => {
+    if (n > 0) counts[kind] = (counts[kind] ?? 0) + n;
+  };
+  add("notificationDropped", network.stats.notificationsDropped);
+  add("notificationDuplicated", network.stats.notificationsDuplicated);
+  add("notificationReordered", network.stats.notificationsReordered);
+  for (const member of members) {
+    add("enospcRefusals", member.disk.refusals);
+    add("eioReads", member.disk.readErrors);
+    add("diskReplaced", member.replacements);
+  }
+  return counts;
 }
 
 /** fsync latency: mostly about a millisecond, sometimes slow (tens to hundreds of ms). */
