@@ -143,7 +143,7 @@ export class FileStore implements TxnStore {
     for (const name of await removeTempSnapshots(this.#disk, this.#dataDir)) this.#log(`removed ${name} left by a crash mid-snapshot`);
     const { snapshot, snapshotZxid, newestFile } = await this.#loadNewestSnapshot();
     const log = await recoverLog({ disk: this.#disk, dataLogDir: this.#dataLogDir, snapshotZxid, forceSync: this.#forceSync, log: this.#log });
-    checkReachesNewestSnapshot(newestFile, log.lastZxid > snapshotZxid ? log.lastZxid : snapshotZxid);
+    checkReachesNewestSnapshot(newestFile, snapshotZxid, log);
     this.#writer = this.#newWriter(log.lastZxid);
     this.#txnsSinceSnapshot = log.txns.length;
     this.#bytesSinceSnapshot = log.bytesSinceSnapshot;
@@ -421,18 +421,22 @@ export class FileStore implements TxnStore {
 
 /**
  * A snapshot file is only ever named once its contents are durable (temp file, fsync, rename), so
- * `snapshot.<zxid>` proves the member held that state durably. If it does not verify and neither
- * an older snapshot nor the log reaches its zxid, starting would silently go back in history (to
- * an empty tree when a leader's SNAP was the whole history): refuse, as ZooKeeper refuses when no
- * snapshot verifies ("Not able to find valid snapshots"), and stricter, as it also refuses when an
- * older one verifies but the log stops short.
+ * `snapshot.<zxid>` proves the member held that state durably. If it does not verify, the older
+ * snapshot and the log must replay through that very txn: a log that merely ends later may start
+ * after a gap the zxids cannot show (a leader's SNAP replaced the history before it, and the next
+ * epoch's first zxid looks like it follows anything older). Otherwise starting would silently go
+ * back in history or build a tree from a broken chain: refuse, as ZooKeeper refuses when no
+ * snapshot verifies ("Not able to find valid snapshots"), and stricter.
  */
-function checkReachesNewestSnapshot(newestFile: ZxidFile | null, recoveredZxid: bigint): void {
-  if (newestFile === null || recoveredZxid >= newestFile.zxid) return;
+function checkReachesNewestSnapshot(newestFile: ZxidFile | null, snapshotZxid: bigint, log: { txns: readonly { zxid: bigint }[]; lastZxid: bigint }): void {
+  if (newestFile === null || newestFile.zxid <= snapshotZxid) return;
+  if (log.txns.some((txn) => txn.zxid === newestFile.zxid)) return;
+  const recoveredZxid = log.lastZxid > snapshotZxid ? log.lastZxid : snapshotZxid;
   throw new StorageError(
     StorageErrorCode.corruptSnapshot,
     `${newestFile.name} does not verify, and neither an older snapshot nor the txn log reaches its zxid ` +
-      `(they end at 0x${recoveredZxid.toString(16)}); refusing to start rather than lose state this member made durable ` +
+      `(they end at 0x${recoveredZxid.toString(16)}${recoveredZxid > newestFile.zxid ? " without holding it" : ""}); ` +
+      `refusing to start rather than lose state this member made durable ` +
       `(restore the dataDir from a healthy replica, or empty it so the member syncs from the leader)`,
   );
 }
