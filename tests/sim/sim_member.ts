@@ -1,3 +1,4 @@
+import { OpCode } from "../../core/proto/op_code.ts";
 import { QuorumPeer } from "../../core/quorum/quorum_peer.ts";
 import type { RoleSettings } from "../../core/quorum/role_settings.ts";
 import { defaultServerConfig, type ServerConfig } from "../../core/server/server_config.ts";
@@ -5,12 +6,22 @@ import { StorageError } from "../../core/storage/storage_error.ts";
 import { ServerState } from "../../core/zab/vote.ts";
 import type { Scheduler } from "./scheduler.ts";
 import { SimClock } from "./sim_clock.ts";
+import { DEFAULT_ELECTION_TIMING, type ElectionTiming } from "../../core/zab/election.ts";
 import type { SimNetwork } from "./sim_network.ts";
 import { FileStore } from "../../core/storage/file_store.ts";
 import type { SeededRandom } from "../support/seeded_random.ts";
 import { FaultyDisk, type SectorFault } from "./faulty_disk.ts";
 import { ProcessDisk } from "./process_disk.ts";
 
+
+/**
+ * ZooKeeper's election backoff scaled to the simulation's tickTime (200 ms, a tenth of
+ * ZooKeeper's default 2000): a member whose notifications were lost during the safety phase
+ * backs off to at most 6 s (zookeeper.fastleader.maxNotificationInterval, 60 s by default), so the
+ * liveness phase can judge in its bounded window whether the ensemble converges. With 60 s an
+ * observer whose notifications kept being dropped slept through the whole window (seed 138 at 5+1).
+ */
+const SIM_ELECTION_TIMING: ElectionTiming = { ...DEFAULT_ELECTION_TIMING, maxNotificationIntervalMs: 6_000 };
 /** What happened to members over a run (checked and reported). */
 export interface MemberEvent {
   readonly atMs: number;
@@ -63,8 +74,13 @@ export class SimMember {
   #peer: QuorumPeer | null = null;
   #processDisk: ProcessDisk | null = null;
   #incarnation = 0;
-  /** Every txn applied by any incarnation, in order (for the agreement check). */
-  readonly applied: { zxid: bigint; bytes: Uint8Array | null; incarnation: number }[] = [];
+  /**
+   * Every txn applied by any incarnation, in order (for the agreement check). `serving`: applied
+   * while the member served (a leader's or learner's commit), so certainly committed; otherwise it
+   * came from a sync or a fast-forward of its own log when a role ended, which may hold proposals
+   * that never committed (ZooKeeper's fastForwardDataBase).
+   */
+  readonly applied: { zxid: bigint; bytes: Uint8Array | null; incarnation: number; serving: boolean }[] = [];
   /** The tree digest after every txn applied and every recovery, by any incarnation. */
   readonly digests: DigestPoint[] = [];
   /** Virtual time until which the process is stalled (a GC-like pause): no ticks, no progress. */
@@ -83,6 +99,8 @@ export class SimMember {
   readonly wentBack: string[] = [];
   /** The damage not yet read by a successful start: what was durable then, and whether a tail cut may explain a loss. */
   #unreadDamage: { fault: SectorFault; durableZxid: bigint; tailMayBeCut: boolean } | null = null;
+  /** closeSession txns after which ephemerals of the session were still in this member's tree. */
+  readonly ephemeralsLeftAtClose: string[] = [];
   /** Digest mismatches counted by incarnations that are gone (the live one adds its own). */
   #pastDigestMismatches = 0;
   /** A sector was damaged since the disk was last replaced: refusing it (or halting on it) is then expected. */
@@ -213,13 +231,18 @@ export class SimMember {
       }),
       log: (line) => this.#log(line),
       connectRetryMs: 200,
+      electionTiming: SIM_ELECTION_TIMING,
       // A member that cannot persist halts (ZooKeeper exits); its supervisor restarts it.
       server: { onFatal: (error) => this.#halted(incarnation, error) },
     });
     this.#peer = peer;
-    peer.server.onApplied((header, _txn, bytes) => {
-      this.applied.push({ zxid: header.zxid, bytes: bytes ?? null, incarnation });
+    peer.server.onApplied((header, txn, bytes) => {
+      this.applied.push({ zxid: header.zxid, bytes: bytes ?? null, incarnation, serving: peer.server.role !== null });
       this.digests.push({ zxid: header.zxid, digest: peer.db.tree.digest, atMs: this.#scheduler.nowMs, how: "applied" });
+      const left = txn.type === OpCode.closeSession ? peer.db.tree.ephemerals.get(header.sessionId) : undefined;
+      if (left !== undefined && left.size > 0) {
+        this.ephemeralsLeftAtClose.push(`closeSession 0x${header.sessionId.toString(16)} at 0x${header.zxid.toString(16)} left ${[...left].join(", ")}`);
+      }
     });
     await peer.start();
     if (this.#peer !== peer) return;

@@ -5,9 +5,10 @@ import { checkRun, type Violation } from "./checks.ts";
 import { FaultInjector } from "./fault_injector.ts";
 import { type FaultCounts, type FaultEvent, type FaultRates, planFaults } from "./faults.ts";
 import { Scheduler } from "./scheduler.ts";
-import { SimClient, type SimOp } from "./sim_client.ts";
+import { SimClient } from "./sim_client.ts";
 import { type MemberEvent, SimMember } from "./sim_member.ts";
 import { type NetworkOptions, SimNetwork } from "./sim_network.ts";
+import { driveClient, settleClients, setUpKeys } from "./workload.ts";
 
 /** One simulated run's shape. */
 export interface SimOptions {
@@ -61,13 +62,12 @@ export interface SimReport {
   readonly trace: MemberEvent[];
 }
 
-const KEYS = ["/r0", "/r1", "/r2"];
-
 /**
  * Runs one seeded simulation of an ensemble: members and clients on virtual time, a safety
- * phase with injected faults while clients run register, CAS, sync+read and queue operations,
- * then a liveness phase (faults healed, crashed members restarted) in which the ensemble must
- * converge and serve; then every checker runs. The same seed always gives the same run.
+ * phase with injected faults while clients run register, CAS, sync+read, watch, queue,
+ * ephemeral and session-close operations, then a liveness phase (faults healed, crashed members
+ * restarted) in which the ensemble must converge and serve, and the clients settle (reconnect,
+ * re-register their watches); then every checker runs. The same seed always gives the same run.
  */
 export async function simulate(partial: Partial<SimOptions> = {}): Promise<SimReport> {
   const rejections: unknown[] = [];
@@ -110,11 +110,15 @@ async function run(options: SimOptions, rejections: unknown[]): Promise<SimRepor
   await scheduler.runUntil(scheduler.nowMs + options.tickTime * 20);
   await setUpKeys(scheduler, clients[0]!);
   const thinkMs = Math.max(1, Math.floor(options.safetyMs / options.opsPerClient));
-  for (const client of clients) driveClient(scheduler, client, new SeededRandom(rng.int(2 ** 31)), options.opsPerClient, thinkMs);
+  const ephemerals: string[] = [];
+  for (const client of clients) {
+    driveClient({ scheduler, client, rng: new SeededRandom(rng.int(2 ** 31)), ops: options.opsPerClient, thinkMs, ephemerals });
+  }
   faults.start(schedule);
   await scheduler.runUntil(scheduler.nowMs + options.safetyMs);
   faults.heal();
   let converged = await waitConverged(scheduler, members, options.livenessMs);
+  const settled = await settleClients(scheduler, clients, options.tickTime * 25);
   for (const client of clients) client.stop();
   await scheduler.runUntil(scheduler.nowMs + options.tickTime * 5);
   // The checkers read the members' final state: they must still be converged (none went down).
@@ -123,7 +127,7 @@ async function run(options: SimOptions, rejections: unknown[]): Promise<SimRepor
   const history = clients.flatMap((c) => c.history);
   const answered = new Map<bigint, { atMs: number; sid: number }[]>();
   for (const client of clients) for (const [sessionId, times] of client.answered) answered.set(sessionId, [...(answered.get(sessionId) ?? []), ...times]);
-  const violations = checkRun({ members, history, trace, converged, answered, tickMs: options.tickTime });
+  const violations = checkRun({ members, clients, history, trace, converged, answered, settled, tickMs: options.tickTime, endMs: scheduler.nowMs });
   for (const error of [...scheduler.errors, ...rejections]) {
     violations.push({ check: "no exceptions", detail: (error as Error)?.stack ?? String(error) });
   }
@@ -178,53 +182,6 @@ function settingsFor(options: SimOptions): RoleSettings {
   }
   const quorum = quorumConfig(servers);
   return { myId: 1, quorum, configText: quorumConfigText(quorum), initLimit: 10, syncLimit: 5 };
-}
-
-/** The registers and the queue parent, created once a leader serves (retried until it does). */
-async function setUpKeys(scheduler: Scheduler, client: SimClient): Promise<void> {
-  for (let attempt = 0; attempt < 100 && !client.connected; attempt++) {
-    let done = false;
-    client.connect(() => (done = true));
-    await scheduler.runUntil(scheduler.nowMs + 2_000, { stop: () => done });
-    if (!client.connected) await scheduler.runUntil(scheduler.nowMs + 200);
-  }
-  for (const path of [...KEYS, "/q"]) {
-    let done = false;
-    client.run({ kind: "create", path }, () => (done = true));
-    await scheduler.runUntil(scheduler.nowMs + 10_000, { stop: () => done });
-  }
-}
-
-/** A client's loop: reconnect when needed, otherwise one random op at a time, spread over the phase. */
-function driveClient(scheduler: Scheduler, client: SimClient, rng: SeededRandom, ops: number, thinkMs: number): void {
-  let left = ops;
-  const next = () => {
-    if (left <= 0) return;
-    if (!client.connected) {
-      client.connect(() => scheduler.after(rng.int(50), next));
-      return;
-    }
-    left--;
-    client.run(randomOp(rng, client.index, left), () => scheduler.after(rng.int(2 * thinkMs), next));
-  };
-  scheduler.after(rng.int(thinkMs), next);
-}
-
-function randomOp(rng: SeededRandom, client: number, n: number): SimOp {
-  const key = rng.pick(KEYS);
-  const value = `c${client}-${n}`;
-  switch (rng.int(5)) {
-    case 0:
-      return { kind: "write", key, value };
-    case 1:
-      return { kind: "cas", key, value, version: rng.int(8) };
-    case 2:
-      return { kind: "read", key };
-    case 3:
-      return { kind: "syncRead", key };
-    default:
-      return { kind: "enqueue", queue: "/q" };
-  }
 }
 
 /** Liveness: a leader serving, every member up and serving, all at the same zxid. */
