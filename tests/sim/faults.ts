@@ -73,7 +73,7 @@ export function planFaults(
   const sid = () => rng.pick(sids);
   every(r.crashEveryMs, (atMs) => ({ kind: "crash", atMs, sid: sid(), restartAfterMs: 200 + rng.int(3_000) }));
   every(r.powerLossEveryMs, (atMs) => {
-    const sids = [...sidsIn].sort(() => rng.next() - 0.5).slice(0, 2 + rng.int(Math.max(1, sidsIn.length - 1)));
+    const sids = shuffled(rng, sidsIn).slice(0, 2 + rng.int(Math.max(1, sidsIn.length - 1)));
     return { kind: "powerLoss", atMs, sids, restartAfterMs: sids.map(() => 200 + rng.int(6_000)) };
   });
   every(r.partitionEveryMs, (atMs) => ({ kind: "partition", atMs, sid: sid(), durationMs: 500 + rng.int(5_000) }));
@@ -93,6 +93,19 @@ export function planFaults(
   return events.sort((a, b) => a.atMs - b.atMs);
 }
 
+/**
+ * A Fisher-Yates shuffle: the same draws on every runtime (a sort with a random comparator calls
+ * it as often as the engine's sort algorithm likes, so Node and Deno drew different schedules).
+ */
+function shuffled<T>(rng: SeededRandom, items: readonly T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
 function gap(rng: SeededRandom, meanMs: number): number {
   return -Math.log(1 - rng.next()) * meanMs;
 }
@@ -104,11 +117,7 @@ function clogEvent(rng: SeededRandom, atMs: number, sids: readonly number[]): Fa
   const links: [number, number][] = [];
   const count = 1 + rng.int(pairs.length);
   for (let i = 0; i < count; i++) links.push(pairs.splice(rng.int(pairs.length), 1)[0]!);
-  const unclogOrder = links.map((_, i) => i);
-  for (let i = unclogOrder.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [unclogOrder[i], unclogOrder[j]] = [unclogOrder[j]!, unclogOrder[i]!];
-  }
+  const unclogOrder = shuffled(rng, links.map((_, i) => i));
   return { kind: "clog", atMs, links, stepMs: 50 + rng.int(250), unclogAfterMs: 250 * links.length + rng.int(3_000), unclogOrder };
 }
 
