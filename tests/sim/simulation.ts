@@ -86,6 +86,7 @@ async function run(options: SimOptions, rejections: unknown[]): Promise<SimRepor
   const network = new SimNetwork(scheduler, new SeededRandom(rng.int(2 ** 31)), options.faults === null ? {} : options.notificationFaults);
   const settings = settingsFor(options);
   const trace: MemberEvent[] = [];
+  const slowFsyncs = { count: 0 };
   const members = [...settings.quorum.servers.keys()].map((sid) => new SimMember({
     sid,
     scheduler,
@@ -96,7 +97,7 @@ async function run(options: SimOptions, rejections: unknown[]): Promise<SimRepor
     tickEveryMs: Math.max(5, Math.floor(options.tickTime / 10)),
     onLog: (event) => trace.push(event),
     rng: new SeededRandom(rng.int(2 ** 31)),
-    fsyncMs: fsyncTimes(new SeededRandom(rng.int(2 ** 31)), options.faults === null ? 0 : options.slowFsyncRate),
+    fsyncMs: fsyncTimes(new SeededRandom(rng.int(2 ** 31)), options.faults === null ? 0 : options.slowFsyncRate, slowFsyncs),
   }));
   for (const member of members) member.start();
   const clients = Array.from({ length: options.clients }, (_, i) => new SimClient({
@@ -136,7 +137,7 @@ async function run(options: SimOptions, rejections: unknown[]): Promise<SimRepor
     seed: options.seed,
     violations,
     ops: { ok: count("ok"), fail: count("fail"), unknown: count("unknown") },
-    faults: faultCounts(faults.counts, network, members),
+    faults: faultCounts(faults.counts, network, members, slowFsyncs.count),
     schedule,
     leaders: leadersOf(trace),
     virtualMs: scheduler.nowMs,
@@ -146,7 +147,7 @@ async function run(options: SimOptions, rejections: unknown[]): Promise<SimRepor
 }
 
 /** What the injector did, plus the faults the network and the disks added on their own. */
-function faultCounts(injected: FaultCounts, network: SimNetwork, members: readonly SimMember[]): FaultCounts {
+function faultCounts(injected: FaultCounts, network: SimNetwork, members: readonly SimMember[], slowFsyncs: number): FaultCounts {
   const counts: FaultCounts = { ...injected };
   const add = (kind: string, n: number) => {
     if (n > 0) counts[kind] = (counts[kind] ?? 0) + n;
@@ -154,6 +155,7 @@ function faultCounts(injected: FaultCounts, network: SimNetwork, members: readon
   add("notificationDropped", network.stats.notificationsDropped);
   add("notificationDuplicated", network.stats.notificationsDuplicated);
   add("notificationReordered", network.stats.notificationsReordered);
+  add("slowFsync", slowFsyncs);
   for (const member of members) {
     add("enospcRefusals", member.disk.refusals);
     add("eioReads", member.disk.readErrors);
@@ -162,9 +164,13 @@ function faultCounts(injected: FaultCounts, network: SimNetwork, members: readon
   return counts;
 }
 
-/** fsync latency: mostly about a millisecond, sometimes slow (tens to hundreds of ms). */
-function fsyncTimes(rng: SeededRandom, slowRate: number): () => number {
-  return () => (rng.chance(slowRate) ? 20 + rng.int(200) : 0.2 + rng.next() * 2);
+/** fsync latency: mostly about a millisecond, sometimes slow (tens to hundreds of ms, counted). */
+function fsyncTimes(rng: SeededRandom, slowRate: number, slow: { count: number }): () => number {
+  return () => {
+    if (!rng.chance(slowRate)) return 0.2 + rng.next() * 2;
+    slow.count++;
+    return 20 + rng.int(200);
+  };
 }
 
 function settingsFor(options: SimOptions): RoleSettings {
