@@ -25,6 +25,12 @@ test(`simulation: ${SEEDS_3} seeds of 3 members under faults, every checker clea
   assert.ok(ok > SEEDS_3 * 20, `only ${ok} operations succeeded`);
   assert.ok(crashes > SEEDS_3, `only ${crashes} crashes injected`);
   assert.ok(elections > SEEDS_3 * 2, `only ${elections} leaders established`);
+  // And gave every checker something to look at.
+  const exercised: Record<string, number> = {};
+  for (const r of reports) for (const [k, n] of Object.entries(r.exercised)) exercised[k] = (exercised[k] ?? 0) + n;
+  for (const kind of ["syncRead", "cas", "watchRead", "watchEvent", "ephemeral", "ephemeralSeen", "close", "sessionClosed", "sessionExpired", "enqueue"]) {
+    assert.ok((exercised[kind] ?? 0) >= SEEDS_3 / 10, `only ${exercised[kind] ?? 0} ${kind} in ${SEEDS_3} seeds: ${JSON.stringify(exercised)}`);
+  }
 });
 
 test(`simulation: ${SEEDS_5} seeds of 5 members and an observer under faults, every checker clean`, { timeout: 900_000 }, async () => {

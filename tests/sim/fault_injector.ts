@@ -13,8 +13,8 @@ const CALM_POLL_MS = 200;
 /**
  * Carries out a fault schedule during a simulation's safety phase: SIGKILL and restart of
  * members, symmetric and asymmetric partitions, swizzle-clogging, connection resets, GC-like
- * pauses longer than a session timeout, clients cut off from members, full disks, and damaged
- * sectors.
+ * pauses longer than a session timeout, clients cut off from members or stalled past their
+ * session timeout, full disks, and damaged sectors.
  *
  * A damaged sector is the one fault ZAB does not tolerate in general: a member that loses txns it
  * acknowledged (its torn-looking tail cut, or its whole disk replaced after it refused to start)
@@ -52,6 +52,7 @@ export class FaultInjector {
   heal(): void {
     this.#healed = true;
     this.#network.heal();
+    for (const client of this.#clients) client.pausedUntilMs = 0;
     for (const member of this.#members.values()) {
       member.pausedUntilMs = 0;
       member.disk.full = false;
@@ -113,6 +114,13 @@ export class FaultInjector {
         return this.#diskFull(event);
       case "sectorFault":
         return this.#sectorFault(event, this.#scheduler.nowMs + CALM_WAIT_MS);
+      case "clientPause": {
+        const client = this.#clients[event.client];
+        if (client === undefined) return;
+        client.pausedUntilMs = Math.max(client.pausedUntilMs, this.#scheduler.nowMs + event.durationMs);
+        this.#count("clientPause");
+        return;
+      }
     }
   }
 

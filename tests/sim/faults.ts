@@ -15,6 +15,8 @@ export interface FaultRates {
   readonly diskFullEveryMs: number;
   /** A sector of one of a member's files rots or becomes unreadable (the member is then restarted on it). */
   readonly sectorFaultEveryMs: number;
+  /** A client process stalls (a GC pause) for longer than its session timeout. */
+  readonly clientPauseEveryMs: number;
 }
 
 export const DEFAULT_FAULTS: FaultRates = {
@@ -28,6 +30,7 @@ export const DEFAULT_FAULTS: FaultRates = {
   powerLossEveryMs: 12_000,
   diskFullEveryMs: 15_000,
   sectorFaultEveryMs: 25_000,
+  clientPauseEveryMs: 10_000,
 };
 
 /**
@@ -44,7 +47,8 @@ export type FaultEvent =
   | { readonly kind: "pause"; readonly atMs: number; readonly sid: number; readonly durationMs: number }
   | { readonly kind: "clientPartition"; readonly atMs: number; readonly client: number; readonly sid: number; readonly durationMs: number }
   | { readonly kind: "diskFull"; readonly atMs: number; readonly sid: number; readonly durationMs: number }
-  | { readonly kind: "sectorFault"; readonly atMs: number; readonly sid: number; readonly pick: number; readonly mode: "rot" | "unreadable"; readonly restartAfterMs: number };
+  | { readonly kind: "sectorFault"; readonly atMs: number; readonly sid: number; readonly pick: number; readonly mode: "rot" | "unreadable"; readonly restartAfterMs: number }
+  | { readonly kind: "clientPause"; readonly atMs: number; readonly client: number; readonly durationMs: number };
 
 /** Faults injected, by kind (reported by every run). */
 export type FaultCounts = Record<string, number>;
@@ -90,6 +94,8 @@ export function planFaults(
   every(r.sectorFaultEveryMs, (atMs) => ({
     kind: "sectorFault", atMs, sid: sid(), pick: rng.int(1 << 30), mode: rng.chance(0.75) ? "rot" : "unreadable", restartAfterMs: 200 + rng.int(2_000),
   }));
+  // Drawn last, so adding it left every other kind's draws as they were.
+  every(r.clientPauseEveryMs, (atMs) => clients === 0 ? null : ({ kind: "clientPause", atMs, client: rng.int(clients), durationMs: 3_500 + rng.int(3_000) }));
   return events.sort((a, b) => a.atMs - b.atMs);
 }
 
@@ -143,6 +149,8 @@ export function describeFault(event: FaultEvent): string {
       return `${at}: cut client ${event.client} off member ${event.sid} for ${event.durationMs} ms`;
     case "diskFull":
       return `${at}: member ${event.sid}'s disk full for ${event.durationMs} ms`;
+    case "clientPause":
+      return `${at}: client ${event.client} stalls for ${event.durationMs} ms (its session may expire)`;
     case "sectorFault":
       return `${at}: SIGKILL member ${event.sid}, a sector of one of its files (#${event.pick}) ${event.mode === "rot" ? "rots" : "becomes unreadable"}, restart after ${event.restartAfterMs} ms`;
   }

@@ -100,6 +100,8 @@ export class SimClient {
 
   /** The workload stops issuing ops (the run is settling). */
   draining = false;
+  /** The client process is stalled until then (a GC pause): it issues nothing, so its session may expire. */
+  pausedUntilMs = 0;
 
   /** An op or a handshake is under way. */
   get busy(): boolean {
@@ -113,7 +115,7 @@ export class SimClient {
 
   stop(): void {
     this.#stopped = true;
-    this.#socket?.close();
+    this.#socket?.abort();
   }
 
   /** Connects (or reconnects) to some member; calls `then(true)` once the session is usable. */
@@ -137,7 +139,7 @@ export class SimClient {
     socket.send(connectFrame({ timeOutMs: this.#timeoutMs, sessionId: this.#sessionId, passwd, lastZxidSeen: this.#lastZxidSeen }));
     // A handshake that gets no answer is abandoned like a real client's connect timeout.
     this.#scheduler.after(this.#timeoutMs / 3, () => {
-      if (this.#socket === socket && !this.#connected) socket.close();
+      if (this.#socket === socket && !this.#connected) socket.abort();
     });
   }
 
@@ -156,7 +158,7 @@ export class SimClient {
     if (response.sessionId === 0n) {
       // Expired: a new session from scratch next time.
       this.#sessionEnded("expired");
-      socket.close();
+      socket.abort();
       return;
     }
     const resumed = response.sessionId === this.#sessionId;

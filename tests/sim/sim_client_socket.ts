@@ -1,7 +1,12 @@
 import type { ServerSocket, SocketHandler } from "../../core/io/socket.ts";
 import type { SimNetwork } from "./sim_network.ts";
 
-/** Member `sid`'s client port on the simulated network: bytes both ways with latency, in order. */
+/**
+ * Member `sid`'s client port on the simulated network: bytes both ways with latency, in order. The
+ * server's close() is TCP's: what it wrote before still arrives, then the end of the stream (its
+ * reply to closeSession, say); a broken link (a fault, a dead process) or a client that gives up
+ * (abort) loses whatever is still in flight.
+ */
 export class SimClientSocket implements ServerSocket {
   readonly remoteAddress: string;
   readonly remotePort: number;
@@ -14,6 +19,8 @@ export class SimClientSocket implements ServerSocket {
   #lastToServerMs = 0;
   handler: SocketHandler | null = null;
   closed = false;
+  /** The link broke: bytes in flight are lost. */
+  #broken = false;
   readonly #unregister: () => void;
 
   constructor(network: SimNetwork, clientNode: string, clientIndex: number, sid: number, toClient: (bytes: Uint8Array) => void, closed: () => void) {
@@ -32,6 +39,11 @@ export class SimClientSocket implements ServerSocket {
     this.#breakLink();
   }
 
+  /** The client gives up on the connection (a connect timeout, the run's end): nothing more is read. */
+  abort(): void {
+    this.#breakLink();
+  }
+
   #at(last: number): number {
     const scheduler = this.#network.scheduler;
     return Math.max(scheduler.nowMs + this.#network.latencyMs(), last) - scheduler.nowMs;
@@ -45,7 +57,7 @@ export class SimClientSocket implements ServerSocket {
     const delay = this.#at(this.#lastToClientMs);
     this.#lastToClientMs = this.#network.scheduler.nowMs + delay;
     this.#network.scheduler.after(delay, () => {
-      if (!this.closed) this.#toClient(copy);
+      if (!this.#broken) this.#toClient(copy);
     });
   }
 
@@ -62,17 +74,23 @@ export class SimClientSocket implements ServerSocket {
   }
 
   #breakLink(): void {
+    this.#broken = true;
+    this.#end(this.#network.latencyMs());
+  }
+
+  #end(delayMs: number): void {
     if (this.closed) return;
     this.closed = true;
     this.#unregister();
-    this.#network.scheduler.after(this.#network.latencyMs(), () => {
+    this.#network.scheduler.after(delayMs, () => {
       this.handler?.closed();
       this.#closedByServer();
     });
   }
 
+  /** The server closes: the stream ends after the bytes it already wrote. */
   close(): void {
-    this.#breakLink();
+    this.#end(this.#at(this.#lastToClientMs));
   }
 
   pause(): void {}

@@ -54,6 +54,8 @@ export interface SimReport {
   readonly seed: number;
   readonly violations: Violation[];
   readonly ops: { ok: number; fail: number; unknown: number };
+  /** What the checkers had to look at: operations answered ok by kind, watch events, sessions ended. */
+  readonly exercised: Record<string, number>;
   readonly faults: FaultCounts;
   readonly schedule: readonly FaultEvent[];
   readonly leaders: { epoch: bigint; sid: number }[];
@@ -137,6 +139,7 @@ async function run(options: SimOptions, rejections: unknown[]): Promise<SimRepor
     seed: options.seed,
     violations,
     ops: { ok: count("ok"), fail: count("fail"), unknown: count("unknown") },
+    exercised: exercised(clients),
     faults: faultCounts(faults.counts, network, members, slowFsyncs.count),
     schedule,
     leaders: leadersOf(trace),
@@ -144,6 +147,19 @@ async function run(options: SimOptions, rejections: unknown[]): Promise<SimRepor
     steps: scheduler.steps,
     trace: options.trace || violations.length > 0 ? trace : [],
   };
+}
+
+/** Per kind, the operations answered ok; the watch events (re-registration ones apart); sessions closed and expired; ephemerals seen by sync+exists. */
+function exercised(clients: readonly SimClient[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  const add = (kind: string, n = 1) => (counts[kind] = (counts[kind] ?? 0) + n);
+  for (const client of clients) {
+    for (const entry of client.history) add(entry.outcome === "ok" ? entry.op.kind : `${entry.op.kind}:${entry.outcome}`);
+    for (const entry of client.history) if (entry.op.kind === "checkEphemeral" && entry.exists === true) add("ephemeralSeen");
+    for (const event of client.events) add(event.zxid === -1n ? "watchEventOnReconnect" : "watchEvent");
+    for (const session of client.sessions) if (session.end !== null) add(`session${session.end === "closed" ? "Closed" : "Expired"}`);
+  }
+  return counts;
 }
 
 /** What the injector did, plus the faults the network and the disks added on their own. */

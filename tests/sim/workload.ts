@@ -43,6 +43,10 @@ export function driveClient(
   let left = ops;
   const next = () => {
     if (left <= 0 || client.draining) return;
+    if (client.pausedUntilMs > scheduler.nowMs) {
+      scheduler.after(client.pausedUntilMs - scheduler.nowMs, next);
+      return;
+    }
     if (!client.connected) {
       client.connect(() => scheduler.after(rng.int(50), next));
       return;
