@@ -54,6 +54,14 @@ export const LearnerPhase = {
 } as const;
 export type LearnerPhase = (typeof LearnerPhase)[keyof typeof LearnerPhase];
 
+/**
+ * Tries at reaching the leader before the learner gives up and elects again, as ZooKeeper's
+ * Learner.connectToLeader does (5, 100 ms apart). A member that followed a vote for a leader that
+ * is gone (an observer takes the voters' last vote while they still look) learns it in half a
+ * second instead of initLimit.
+ */
+export const CONNECT_ATTEMPTS_MAX = 5;
+
 type PersistKind = "append" | "truncate" | "installSnapshot" | "acceptedEpoch" | "currentEpoch";
 
 interface PendingTxn {
@@ -96,6 +104,7 @@ export class LearnerZab {
   readonly #pending: PendingTxn[] = [];
   #lastHeardMs: number;
   #startedMs: number;
+  #failedAttempts = 0;
 
   constructor(options: LearnerOptions, start: LearnerStart) {
     this.#options = options;
@@ -369,9 +378,21 @@ export class LearnerZab {
   linkLost(reason: string): void {
     if (this.#phase === LearnerPhase.leaderInfo) {
       this.#phase = LearnerPhase.connecting;
+      this.#attemptFailed(`connection closed before LEADERINFO: ${reason}`);
       return;
     }
     this.stop(`connection to the leader closed: ${reason}`);
+  }
+
+  /** The runtime could not connect to the leader (refused, timed out): it tries again unless this was the last try. */
+  connectFailed(reason: string): void {
+    if (this.#phase !== LearnerPhase.connecting) return;
+    this.#attemptFailed(reason);
+  }
+
+  #attemptFailed(reason: string): void {
+    this.#failedAttempts++;
+    if (this.#failedAttempts >= CONNECT_ATTEMPTS_MAX) this.stop(`could not connect to the leader in ${this.#failedAttempts} attempts: ${reason}`);
   }
 
   /** The connection to the leader is gone, or the peer shuts down: back to LOOKING. */
