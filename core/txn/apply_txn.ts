@@ -16,15 +16,20 @@ export interface ApplyResult {
 
 /**
  * Applies one txn to the tree. This is the only way the tree changes, on every server and in
- * recovery alike; it is deterministic (time comes from the header).
+ * recovery alike; it is deterministic (time comes from the header). A txn replayed onto a fuzzy
+ * snapshot (zxid up to `tree.fuzzyUntil`) may find its change made already: a create whose node
+ * exists, or a change to a node deleted later, is skipped with NODEEXISTS or NONODE, as
+ * ZooKeeper's DataTree.processTxn does; past that zxid the tree is exact and such a txn is a bug.
  */
 export function applyTxn(tree: DataTree, header: TxnHeader, txn: Txn): ApplyResult {
-  const result = applyOne(tree, header, txn);
+  const result = applyOne(tree, header, txn, header.zxid <= tree.fuzzyUntil);
   if (header.zxid > tree.lastProcessedZxid) tree.lastProcessedZxid = header.zxid;
   return result;
 }
 
-function applyOne(tree: DataTree, header: TxnHeader, txn: Txn): ApplyResult {
+function applyOne(tree: DataTree, header: TxnHeader, txn: Txn, replay: boolean): ApplyResult {
+  const skipped = replay ? madeAlready(tree, txn) : null;
+  if (skipped !== null) return { type: txn.type, err: skipped, path: (txn as { path: string }).path };
   switch (txn.type) {
     case OpCode.create:
     case OpCode.create2:
@@ -71,14 +76,36 @@ function applyOne(tree: DataTree, header: TxnHeader, txn: Txn): ApplyResult {
     case OpCode.error:
       return { type: txn.type, err: txn.err };
     case OpCode.multi:
-      return { type: txn.type, err: 0, multi: applyMulti(tree, header, txn.txns) };
+      return { type: txn.type, err: 0, multi: applyMulti(tree, header, txn.txns, replay) };
+  }
+}
+
+/** The error ZooKeeper's processTxn meets replaying `txn` onto a tree that holds its change, or null. */
+function madeAlready(tree: DataTree, txn: Txn): number | null {
+  switch (txn.type) {
+    case OpCode.create:
+    case OpCode.create2:
+    case OpCode.createContainer:
+    case OpCode.createTTL: {
+      if (tree.getNode(txn.path) !== undefined) return ErrorCode.NODEEXISTS;
+      const slash = txn.path.lastIndexOf("/");
+      return tree.getNode(slash === 0 ? "/" : txn.path.slice(0, slash)) === undefined ? ErrorCode.NONODE : null;
+    }
+    case OpCode.delete:
+    case OpCode.deleteContainer:
+    case OpCode.setData:
+    case OpCode.reconfig:
+    case OpCode.setACL:
+      return tree.getNode(txn.path) === undefined ? ErrorCode.NONODE : null;
+    default:
+      return null;
   }
 }
 
 /** A multi whose prep failed carries error txns: nothing applies, every op reports a code. */
-function applyMulti(tree: DataTree, header: TxnHeader, txns: readonly Txn[]): ApplyResult[] {
+function applyMulti(tree: DataTree, header: TxnHeader, txns: readonly Txn[], replay: boolean): ApplyResult[] {
   const failed = txns.some((t) => t.type === OpCode.error);
-  if (!failed) return txns.map((t) => applyOne(tree, header, t));
+  if (!failed) return txns.map((t) => applyOne(tree, header, t, replay));
   let pastFailure = false;
   return txns.map((t) => {
     if (t.type === OpCode.error) {

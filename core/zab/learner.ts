@@ -105,6 +105,8 @@ export class LearnerZab {
   #lastHeardMs: number;
   #startedMs: number;
   #failedAttempts = 0;
+  /** The zxid of the leader's SNAP in this sync, if it sent one. */
+  #snapZxid: bigint | null = null;
 
   constructor(options: LearnerOptions, start: LearnerStart) {
     this.#options = options;
@@ -212,6 +214,7 @@ export class LearnerZab {
       case PacketType.SNAP:
         this.#log(`Getting a snapshot from leader ${hexZxid(p.zxid)}`);
         this.#lastQueued = p.zxid;
+        this.#snapZxid = p.zxid;
         this.#persist("installSnapshot", p.zxid);
         this.#effects.push({ kind: "installSnapshot", zxid: p.zxid });
         return;
@@ -222,6 +225,7 @@ export class LearnerZab {
 
   /** Everything after the sync opened: history, NEWLEADER, UPTODATE, then broadcast traffic. */
   #onStream(p: QuorumPacket): void {
+    if (this.#inSnapshot(p)) return;
     switch (p.type) {
       case PacketType.PROPOSAL:
         return this.#onProposal(p, false);
@@ -249,6 +253,18 @@ export class LearnerZab {
       default:
         this.#log(`Unknown packet type: ${p.type}`);
     }
+  }
+
+  /**
+   * A ZooKeeper leader queues the txns it has not applied yet for a learner it syncs by SNAP
+   * (Leader.startForwarding from its tree's last zxid), then reads the zxid the SNAP carries,
+   * later: the proposals and commits up to that zxid that follow a SNAP are in the snapshot
+   * already. ZooKeeper's learner logs "Got zxid ... expected ..." and applies them again; they
+   * are dropped here (our log starts after the snapshot).
+   */
+  #inSnapshot(p: QuorumPacket): boolean {
+    const replayed = p.type === PacketType.PROPOSAL || p.type === PacketType.INFORM || p.type === PacketType.COMMIT;
+    return replayed && this.#snapZxid !== null && p.zxid <= this.#snapZxid;
   }
 
   #onProposal(p: QuorumPacket, committed: boolean): void {
