@@ -224,7 +224,7 @@ export class LeaderZab {
       case LinkPhase.ackEpoch:
         return this.#onAckEpoch(link, p);
       case LinkPhase.newLeaderAck:
-        return this.#onNewLeaderAck(link, p);
+        return this.#onNewLeaderAck(link, p, nowMs);
       case LinkPhase.start:
       case LinkPhase.active:
         return this.#onBroadcastPacket(link, p, nowMs);
@@ -345,8 +345,11 @@ export class LeaderZab {
     this.#send(link, newLeaderPacket(this.#epoch, this.#options.configBytes));
   }
 
-  #onNewLeaderAck(link: Link, p: QuorumPacket): void {
+  #onNewLeaderAck(link: Link, p: QuorumPacket, nowMs: number): void {
     if (p.type !== PacketType.ACK) return this.#drop(link, `${p.type} instead of the NEWLEADER ACK`);
+    // Proposals forwarded while it synced get syncLimit from now: the learner could not ack them
+    // before it had taken the whole sync in (ZooKeeper's SyncLimitCheck starts here too).
+    for (const unacked of link.unacked) unacked.sentMs = Math.max(unacked.sentMs, nowMs);
     if (p.zxid === makeZxid(this.#epoch, 0n)) {
       if (link.participant) this.#newLeaderAcked.add(link.sid);
     } else {
