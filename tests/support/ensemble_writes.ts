@@ -15,6 +15,8 @@ export interface WriterReport {
   refused: string[];
   /** Session states the client went through (an expiry would show here). */
   states: ConnectionState[];
+  /** The longest time without an acknowledgement while the writer ran (from start to stop). */
+  longestStallMs: number;
 }
 
 /**
@@ -30,10 +32,12 @@ export class PipelinedWriter {
   readonly #parent: string;
   readonly #window: number;
   readonly #prefix: string;
-  readonly #report: WriterReport = { acked: new Set(), unknown: new Set(), refused: [], states: [] };
+  readonly #report: WriterReport = { acked: new Set(), unknown: new Set(), refused: [], states: [], longestStallMs: 0 };
   readonly #inFlight = new Set<Promise<void>>();
   #seq = 0;
+  #lastAckAt = performance.now();
   #stopping = false;
+  #stopped: Promise<WriterReport> | undefined;
   #loop: Promise<void> = Promise.resolve();
 
   private constructor(client: Client, parent: string, window: number, prefix: string) {
@@ -44,9 +48,17 @@ export class PipelinedWriter {
     client.on("state", (state) => this.#report.states.push(state));
   }
 
-  /** `prefix` names the znodes (`<prefix><seq>`, default "w"): writers sharing a parent need their own. */
-  static async start(connectString: string, parent: string, opts: { window?: number; sessionTimeoutMs?: number; prefix?: string } = {}): Promise<PipelinedWriter> {
-    const client = createClient(connectString, { sessionTimeoutMs: opts.sessionTimeoutMs ?? 15_000 });
+  /**
+   * `prefix` names the znodes (`<prefix><seq>`, default "w"): writers sharing a parent need their
+   * own. `shuffleHosts: false` connects to the first server of `connectString` first (writes
+   * through a chosen member), moving down the list when it fails.
+   */
+  static async start(
+    connectString: string,
+    parent: string,
+    opts: { window?: number; sessionTimeoutMs?: number; prefix?: string; shuffleHosts?: boolean } = {},
+  ): Promise<PipelinedWriter> {
+    const client = createClient(connectString, { sessionTimeoutMs: opts.sessionTimeoutMs ?? 15_000, shuffleHosts: opts.shuffleHosts });
     await client.ready({ signal: AbortSignal.timeout(30_000) });
     await client.create(parent, null).catch((err: unknown) => {
       if (!(err instanceof KeeperError && err.code === ErrorCode.NODEEXISTS)) throw err;
@@ -91,6 +103,7 @@ export class PipelinedWriter {
     try {
       await this.#client.create(`${this.#parent}/${name}`, name);
       this.#report.acked.add(name);
+      this.#noteAck();
     } catch (err) {
       if (err instanceof KeeperError && (err.code === ErrorCode.CONNECTIONLOSS || err.code === ErrorCode.OPERATIONTIMEOUT)) {
         this.#report.unknown.add(name);
@@ -100,8 +113,24 @@ export class PipelinedWriter {
     }
   }
 
-  /** Stops sending, waits for every answer, closes the session. */
-  async stop(): Promise<WriterReport> {
+  /** The longest stall so far, including the one going on now. */
+  get longestStallMs(): number {
+    return Math.max(this.#report.longestStallMs, performance.now() - this.#lastAckAt);
+  }
+
+  #noteAck(): void {
+    const now = performance.now();
+    this.#report.longestStallMs = Math.max(this.#report.longestStallMs, now - this.#lastAckAt);
+    this.#lastAckAt = now;
+  }
+
+  /** Stops sending, waits for every answer, closes the session (once: later calls get the same report). */
+  stop(): Promise<WriterReport> {
+    return this.#stopped ??= this.#finish();
+  }
+
+  async #finish(): Promise<WriterReport> {
+    this.#report.longestStallMs = this.longestStallMs;
     this.#stopping = true;
     await this.#loop;
     await this.#client.close();
@@ -186,8 +215,10 @@ export async function monitor(port: number): Promise<Map<string, string>> {
 }
 
 /**
- * The ways Paddock leaders synced learners from now on, as their logs say ("sync of learner N:
- * DIFF|TRUNC|SNAP ..."): marks where every member's log ends, reads only what comes after.
+ * The ways leaders synced learners from now on, as their logs say: Paddock's "sync of learner N:
+ * DIFF|TRUNC|SNAP ...", ZooKeeper's LearnerHandler "Sending DIFF|TRUNC ... for peer sid: N" and
+ * "Sending snapshot ..." (that one names no sid: its thread's "Synchronizing with Learner sid: N"
+ * does). Marks where every member's log ends, reads only what comes after.
  *
  * @example const syncs = new SyncWatch(ensemble); await ensemble.restart(2); ...; syncs.modes(2) // ["DIFF"]
  */
@@ -205,10 +236,41 @@ export class SyncWatch {
     const found: string[] = [];
     for (const m of this.#ensemble.members) {
       const text = logText(m.process.logPath).slice(this.#offsets.get(m.id) ?? 0);
-      for (const match of text.matchAll(new RegExp(`sync of learner ${learnerId}: (DIFF|TRUNC|SNAP)`, "g"))) found.push(match[1]!);
+      found.push(...syncModesLogged(text, learnerId));
     }
     return found;
   }
+}
+
+/** ZooKeeper's LearnerHandler lines (slf4j-simple: `time [thread] LEVEL class - message`). */
+const ZK_SYNC_START = /^\S+ \[([^\]]+)\] INFO \S+LearnerHandler - Synchronizing with Learner sid: (\d+) /;
+const ZK_SYNC_SENT = /^\S+ \[([^\]]+)\] (?:INFO|DEBUG) \S+LearnerHandler - Sending (DIFF|TRUNC|snapshot)\b.*?(?:peer sid: ?(\d+))?$/;
+
+/** The sync modes one member's log text says it used for `learnerId`, in order, whichever server wrote it. */
+function syncModesLogged(text: string, learnerId: number): string[] {
+  const found: string[] = [];
+  const learnerOfThread = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const paddock = /sync of learner (\d+): (DIFF|TRUNC|SNAP)/.exec(line);
+    if (paddock !== null) {
+      if (Number(paddock[1]) === learnerId) found.push(paddock[2]!);
+      continue;
+    }
+    const start = ZK_SYNC_START.exec(line);
+    if (start !== null) {
+      learnerOfThread.set(start[1]!, Number(start[2]));
+      continue;
+    }
+    const sent = ZK_SYNC_SENT.exec(line);
+    if (sent === null) continue;
+    const sid = sent[4] === undefined ? learnerOfThread.get(sent[1]!) : Number(sent[4]);
+    // One sync logs one mode; the thread's next sync starts with its own "Synchronizing" line.
+    if (sid === learnerId && learnerOfThread.get(sent[1]!) === learnerId) {
+      found.push(sent[2] === "snapshot" ? "SNAP" : sent[2]!);
+      learnerOfThread.delete(sent[1]!);
+    }
+  }
+  return found;
 }
 
 function logText(path: string): string {
