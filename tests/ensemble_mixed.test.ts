@@ -28,6 +28,12 @@ const ROUNDS = Number(process.env.MIXED_ROUNDS ?? "1");
  * were held while their leader still elected, a ZooKeeper follower's early dial cost 10 s.)
  */
 const STALL_LIMIT_MS = 8_000;
+/**
+ * syncLimit 2 s instead of the harness's 1 s (tickTime 200 ms): this 2-core host runs several
+ * JVMs and test suites at once (load 16 seen), and a member that does not run for a second is
+ * not dead. Production configurations allow 10 s (tickTime 2000, syncLimit 5).
+ */
+const TIMING = { syncLimit: 10 } as const;
 const ensembles: Ensemble[] = [];
 const runningWriters: PipelinedWriter[] = [];
 
@@ -134,7 +140,7 @@ test("mixed: a ZooKeeper leader with Paddock follower and observer; leadership m
 async function leadershipBothWays(): Promise<void> {
   // No fault proxies: a proxy accepts a learner's dial even when its leader does not listen yet,
   // so a ZooKeeper learner reads EOF and elects again where a refusal would have made it retry.
-  const ensemble = await start("leadership", { participants: [Kind.zookeeper, Kind.paddock, Kind.zookeeper], observers: [Kind.paddock, Kind.zookeeper], proxies: false });
+  const ensemble = await start("leadership", { participants: [Kind.zookeeper, Kind.paddock, Kind.zookeeper], observers: [Kind.paddock, Kind.zookeeper], proxies: false, timing: TIMING });
   // FLE picks the highest (epoch, zxid, sid): ZooKeeper's sid 3, unless members 1 and 2 agreed
   // before its JVM was up. Then, with nothing written yet, 1 and 3 elect 3 once 2 is gone.
   if ((await leaderOf(ensemble)) !== 3) {
@@ -281,7 +287,7 @@ test("mixed: a rolling replacement of a 3-server ZooKeeper ensemble by Paddock s
 
 async function rollingReplacement(): Promise<void> {
   // No fault proxies (see leadershipBothWays): ZooKeeper's own rejoins go as in production.
-  const ensemble = await start("rolling", { participants: [Kind.zookeeper, Kind.zookeeper, Kind.zookeeper], proxies: false });
+  const ensemble = await start("rolling", { participants: [Kind.zookeeper, Kind.zookeeper, Kind.zookeeper], proxies: false, timing: TIMING });
   // The session must outlive each server's restart on its client's side of the list.
   const writer = await startWriter(ensemble.connectString(), "/rolling", { window: 8, sessionTimeoutMs: 20_000 });
   await progress([writer], 100);
