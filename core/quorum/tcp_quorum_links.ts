@@ -104,7 +104,7 @@ export class TcpLearnerLink extends TcpQuorumLink<QuorumPacket> implements Learn
 
   /** The image is frozen at capture; its tree copy is encoded while the live tree moves on. */
   #streamSnapshot(transfer: SnapshotTransfer): void {
-    const { tree, sessions } = treeFromImage(transfer.image, { extendedTypesEnabled: this.#limits.extendedTypesEnabled });
+    const { tree, sessions } = treeFromImage(transfer.image, { extendedTypesEnabled: this.#limits.extendedTypesEnabled, digestEnabled: false });
     const chunks = encodeZkSnapshot(tree, sessions);
     this.#held = [];
     const pump = () => {

@@ -47,6 +47,14 @@ export class DataTree {
     replaceDataQuietly: (path, data) => this.#replaceDataQuietly(path, data),
   });
   lastProcessedZxid = 0n;
+  /**
+   * The highest zxid stamped on a node restored from a snapshot (czxid, mzxid, pzxid; not
+   * /zookeeper/config's, which is the config's version), -1 when none was. ZooKeeper takes its
+   * snapshots while txns apply (a leader's SNAP too: it reads the zxid first, then walks the live
+   * tree), so one can hold txns after its own zxid; replayed onto it, a txn up to this zxid may
+   * find its change made already (see applyTxn).
+   */
+  fuzzyUntil = -1n;
   /** Bytes of path + data over all nodes, as ZooKeeper's `approximate_data_size`. */
   approximateDataSize = 0;
   readonly #digest = new DigestSum();
@@ -120,6 +128,7 @@ export class DataTree {
     this.containers.clear();
     this.ttls.clear();
     this.approximateDataSize = 0;
+    this.fuzzyUntil = -1n;
     this.#digest.clear();
   }
 
@@ -133,6 +142,9 @@ export class DataTree {
   /** Puts back a node read from a snapshot (parents come first). */
   restoreNode(path: string, node: ZNode): void {
     this.#put(path, node);
+    if (path !== CONFIG_NODE) {
+      for (const zxid of [node.czxid, node.mzxid, node.pzxid]) if (zxid > this.fuzzyUntil) this.fuzzyUntil = zxid;
+    }
     if (path === ROOT) return;
     const slash = path.lastIndexOf("/");
     const parent = this.nodes.get(slash === 0 ? ROOT : path.slice(0, slash));
@@ -175,6 +187,7 @@ export class DataTree {
     for (const path of other.ttls) this.ttls.add(path);
     this.approximateDataSize = other.approximateDataSize;
     this.lastProcessedZxid = zxid;
+    this.fuzzyUntil = other.fuzzyUntil;
     this.quotas.rebuild();
     // The adopted nodes carry the digests the other tree computed for them.
     this.#digest.clear();
