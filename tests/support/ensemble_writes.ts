@@ -75,7 +75,7 @@ export class PipelinedWriter {
    */
   static async start(connectString: string, parent: string, opts: PipelinedWriterOptions = {}): Promise<PipelinedWriter> {
     const client = createClient(connectString, { sessionTimeoutMs: opts.sessionTimeoutMs ?? 15_000, shuffleHosts: opts.shuffleHosts, ...opts.client });
-    await client.ready({ signal: AbortSignal.timeout(30_000) });
+    await client.ready({ wait: true, signal: AbortSignal.timeout(30_000) });
     await client.create(parent, null).catch((err: unknown) => {
       if (!(err instanceof KeeperError && err.code === ErrorCode.NODEEXISTS)) throw err;
     });
@@ -182,7 +182,7 @@ export async function servedChildren(port: number, parent: string, attempts = 5)
 async function readChildren(port: number, parent: string): Promise<Map<string, ServedNode>> {
   const client = createClient(`127.0.0.1:${port}`, { sessionTimeoutMs: 10_000 });
   try {
-    await client.ready({ signal: AbortSignal.timeout(30_000) });
+    await client.ready({ wait: true, signal: AbortSignal.timeout(30_000) });
     await client.sync(parent);
     const { children } = await client.getChildren(parent);
     const out = new Map<string, ServedNode>();
