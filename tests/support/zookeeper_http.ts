@@ -56,6 +56,17 @@ export async function startZooKeeper393WithAdmin(extra: Record<string, CfgValue>
  * lines on free ports), each with its AdminServer; resolves once every member serves.
  */
 export async function startZooKeeper393Ensemble(size: number): Promise<ZooKeeperWithAdmin[]> {
+  // A free port can be taken by another process between our probe and ZooKeeper's bind (it then
+  // exits at once): one more try on fresh ports.
+  try {
+    return await startZooKeeper393EnsembleOnce(size);
+  } catch (error) {
+    if (!/exited before it was ready/.test(String((error as Error).message))) throw error;
+    return await startZooKeeper393EnsembleOnce(size);
+  }
+}
+
+async function startZooKeeper393EnsembleOnce(size: number): Promise<ZooKeeperWithAdmin[]> {
   const members = [];
   for (let id = 1; id <= size; id++) {
     members.push({ id, clientPort: await freePort(), quorumPort: await freePort(), electionPort: await freePort(), adminPort: await freePort() });
