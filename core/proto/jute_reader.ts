@@ -49,6 +49,16 @@ export class JuteReader {
     return value;
   }
 
+  /** A jute `long` as a number; JuteError beyond 2^53 (zxids and times never get there). */
+  longNumber(): number {
+    this.#need(8, "long");
+    const high = this.#view.getInt32(this.#offset);
+    const low = this.#view.getUint32(this.#offset + 4);
+    if (high >= 0x200000 || high < -0x200000) throw new JuteError(`long at ${this.#offset} is beyond 2^53`);
+    this.#offset += 8;
+    return high * 0x1_0000_0000 + low;
+  }
+
   bool(): boolean {
     this.#need(1, "boolean");
     return this.#bytes[this.#offset++] !== 0;

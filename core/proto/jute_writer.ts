@@ -86,6 +86,26 @@ export class JuteWriter {
     return this;
   }
 
+  /** A jute `long` given as an integer-valued number (exact below 2^53; see int64.ts). */
+  longNumber(value: number): this {
+    this.#reserve(8);
+    const at = this.#base + this.#length;
+    this.#view.setInt32(at, Math.floor(value / 0x1_0000_0000) | 0);
+    this.#view.setUint32(at + 4, value >>> 0);
+    this.#length += 8;
+    return this;
+  }
+
+  /** A jute `long` given as its two 32-bit halves. */
+  longHalves(high: number, low: number): this {
+    this.#reserve(8);
+    const at = this.#base + this.#length;
+    this.#view.setInt32(at, high);
+    this.#view.setUint32(at + 4, low >>> 0);
+    this.#length += 8;
+    return this;
+  }
+
   bool(value: boolean): this {
     this.#reserve(1);
     this.#bytes[this.#length] = value ? 1 : 0;

@@ -27,7 +27,7 @@ export interface QuorumPeerOptions {
   readonly electionTiming?: ElectionTiming;
   /** How often to retry connecting to the leader while following. */
   readonly connectRetryMs?: number;
-  readonly server?: Pick<ZkServerOptions, "host" | "yieldToIo" | "onFatal">;
+  readonly server?: Pick<ZkServerOptions, "host" | "yieldToIo" | "onFatal" | "snapshotEncoder">;
 }
 
 /** What `srvr`, `mntr` and the AdminServer report about the member's place in the ensemble. */

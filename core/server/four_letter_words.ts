@@ -114,7 +114,7 @@ function serverStats(server: ZkServer): string {
 
 /** ZooKeeper files the root under both "/" and "" and counts it twice; so do its tools' baselines. */
 export function nodeCount(server: ZkServer): number {
-  return server.tree.nodes.has("") ? server.tree.nodeCount : server.tree.nodeCount + 1;
+  return server.tree.nodeCount + 1;
 }
 
 function minLatency(server: ZkServer): number {

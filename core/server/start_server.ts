@@ -2,10 +2,12 @@ import { systemClock } from "../io/clock.ts";
 import { nodeDisk } from "../io/node_disk.ts";
 import { nodeHostInfo } from "../io/node_host_info.ts";
 import { type Listener, listen } from "../io/node_listener.ts";
+import { workerSnapshotEncoder } from "../io/worker_snapshot_encoder.ts";
 import { FileStore } from "../storage/file_store.ts";
 import { MemoryStore } from "../storage/memory_store.ts";
 import type { TxnStore } from "../storage/txn_log.ts";
 import { defaultServerConfig, type ServerConfig } from "./server_config.ts";
+import type { SnapshotEncoder } from "./snapshot_encoder.ts";
 import { StandaloneRole } from "./standalone_role.ts";
 import { ZkDatabase } from "./zk_database.ts";
 import { ZkServer } from "./zk_server.ts";
@@ -43,6 +45,16 @@ export function fileStoreFor(config: ServerConfig, log: (line: string) => void):
   });
 }
 
+/**
+ * The snapshot encoder of a server on this runtime: a worker thread, unless
+ * PADDOCK_SNAPSHOT_WORKER=off (or no worker can start), in which case the server encodes
+ * snapshots on its event loop in slices.
+ */
+export function snapshotEncoderFor(log: (line: string) => void): SnapshotEncoder | undefined {
+  if (process.env.PADDOCK_SNAPSHOT_WORKER === "off") return undefined;
+  return workerSnapshotEncoder(log) ?? undefined;
+}
+
 /** Runs autopurge every purgeInterval hours; returns the timer to clear. */
 export function startPurgeTimer(fileStore: FileStore | null, config: ServerConfig, log: (line: string) => void): ReturnType<typeof setInterval> | null {
   if (fileStore === null || config.purgeIntervalHours <= 0) return null;
@@ -77,6 +89,7 @@ export async function startServer(
     host: nodeHostInfo(config),
     yieldToIo: () => new Promise((resolve) => setTimeout(resolve, 0)),
     onFatal,
+    snapshotEncoder: config.inMemory ? undefined : snapshotEncoderFor(log),
   });
   server.setRole(new StandaloneRole(server, store));
   let listener: Listener;

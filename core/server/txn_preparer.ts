@@ -97,8 +97,8 @@ export class TxnPreparer {
   }
 
   /** zookeeper.enforceQuota: refuse a create/setData passing a hard limit; log a passed soft one. */
-  readonly #checkQuota = (path: string, oldData: Uint8Array | null, newData: Uint8Array, isCreate: boolean): void => {
-    const bytesDiff = newData.length - (oldData?.length ?? 0);
+  readonly #checkQuota = (path: string, oldDataLength: number, newDataLength: number, isCreate: boolean): void => {
+    const bytesDiff = newDataLength - oldDataLength;
     for (const exceeded of this.#db.tree.quotas.check(path, isCreate ? 1 : 0, bytesDiff)) {
       this.#log(`WARN ${exceeded.message}`);
       if (exceeded.hard) throw new Refusal(ErrorCode.QUOTAEXCEEDED, exceeded.quotaPath);

@@ -24,7 +24,9 @@ import { PaddockMetrics } from "./paddock_metrics.ts";
 import { ServerMetrics } from "./server_metrics.ts";
 import type { QuorumFacts } from "./quorum_facts.ts";
 import type { ServerRole } from "./server_role.ts";
-import { captureSnapshot, decodeSnapshot, encodeSnapshot, encodeSnapshotSlices, type SnapshotImage } from "./snapshot_codec.ts";
+import type { CapturedImage } from "../tree/tree_image.ts";
+import { captureSnapshot, decodeSnapshot, encodeSnapshot } from "./snapshot_codec.ts";
+import { type SnapshotEncoder, slicedSnapshotEncoder, withFallback } from "./snapshot_encoder.ts";
 import { StandaloneRole } from "./standalone_role.ts";
 import type { ZkDatabase } from "./zk_database.ts";
 
@@ -44,6 +46,11 @@ export interface ZkServerOptions {
   yieldToIo?: () => Promise<void>;
   /** The store failed: the process must stop (ZooKeeper halts); default: stop serving. */
   onFatal?: (error: unknown) => void;
+  /**
+   * Encodes snapshots (a worker thread where the runtime has one); default: on the event loop,
+   * in slices between `yieldToIo`s.
+   */
+  snapshotEncoder?: SnapshotEncoder;
 }
 
 /**
@@ -83,6 +90,7 @@ export class ZkServer {
   readonly #log: (line: string) => void;
   readonly #yieldToIo: () => Promise<void>;
   readonly #onFatal: ((error: unknown) => void) | null;
+  readonly #snapshotEncoder: SnapshotEncoder;
   readonly #bySession = new Map<bigint, ServerConnection>();
   readonly #connectionsPerIp = new Map<string, number>();
   readonly #pending = new PendingWrites();
@@ -99,8 +107,10 @@ export class ZkServer {
   #batchPromise: Promise<void> | null = null;
   #batchSize = 0;
 
-  constructor({ config, db, store, clock, log, host, yieldToIo, onFatal }: ZkServerOptions) {
+  constructor({ config, db, store, clock, log, host, yieldToIo, onFatal, snapshotEncoder }: ZkServerOptions) {
     this.#yieldToIo = yieldToIo ?? (() => Promise.resolve());
+    const sliced = slicedSnapshotEncoder(this.#yieldToIo);
+    this.#snapshotEncoder = snapshotEncoder === undefined ? sliced : withFallback(snapshotEncoder, sliced, (line) => this.log(line));
     this.host = host ?? staticHostInfo(config);
     this.config = config;
     this.db = db;
@@ -168,6 +178,7 @@ export class ZkServer {
   async stop(): Promise<void> {
     this.setRole(null);
     for (const connection of [...this.connections]) connection.close();
+    this.#snapshotEncoder.close?.();
   }
 
   accept(socket: ServerSocket): SocketHandler {
@@ -436,34 +447,44 @@ export class ZkServer {
     this.#onFatal?.(error);
   }
 
+  /**
+   * Takes a snapshot when the store asks for one: the capture freezes the tree's pages (cheap at
+   * any size, see tree_image.ts) and the encoding runs meanwhile, off the event loop where the
+   * encoder can, while the tree moves on.
+   */
   #maybeSnapshot(): void {
     if (this.#snapshotting || !this.#store.wantsSnapshot()) return;
     this.#snapshotting = true;
-    const image = captureSnapshot(this.db.tree, this.db.sessions);
-    this.#writeSnapshot(image).then(
-      (bytes) => this.#log(`snapshot at zxid 0x${image.zxid.toString(16)} (${bytes.length} bytes)`),
-      (error: unknown) => this.#log(`snapshot at zxid 0x${image.zxid.toString(16)} failed: ${(error as Error).message}`),
+    const captured = captureSnapshot(this.db.tree, this.db.sessions);
+    const zxid = captured.image.zxid;
+    this.#writeSnapshot(captured).then(
+      (bytes) => this.#log(`snapshot at zxid 0x${zxid.toString(16)} (${bytes.length} bytes)`),
+      (error: unknown) => this.#log(`snapshot at zxid 0x${zxid.toString(16)} failed: ${(error as Error).message}`),
     ).finally(() => {
       this.#snapshotting = false;
     });
   }
 
   /**
-   * Encodes in slices, letting requests run between them, then hands the bytes to the store
-   * (unless a snapshot at that zxid exists already: the store takes each zxid once).
+   * Encodes the image, releases it, then hands the bytes to the store (unless a snapshot at that
+   * zxid exists already: the store takes each zxid once).
    */
-  async #writeSnapshot(image: SnapshotImage): Promise<Uint8Array> {
+  async #writeSnapshot(captured: CapturedImage): Promise<Uint8Array> {
     const startMs = this.clock.monoMs();
-    const slices = encodeSnapshotSlices(image);
-    let step = slices.next();
-    for (; !step.done; step = slices.next()) await this.#yieldToIo();
+    const zxid = captured.image.zxid;
+    let encoded;
+    try {
+      encoded = await this.#snapshotEncoder.encode(captured.image);
+    } finally {
+      captured.release();
+    }
     // The store's first snapshot must be after zxid 0, and each later one after the last.
-    if (image.zxid > (this.#lastSnapshot?.zxid ?? 0n)) {
-      this.#lastSnapshot = { zxid: image.zxid, wallMs: this.clock.wallMs() };
-      await this.#store.writeSnapshot(image.zxid, step.value);
+    if (zxid > (this.#lastSnapshot?.zxid ?? 0n)) {
+      this.#lastSnapshot = { zxid, wallMs: this.clock.wallMs() };
+      await this.#store.writeSnapshot(zxid, encoded.bytes, encoded.crc32c);
     }
     this.paddockMetrics.snapshotDurationMs.record(this.clock.monoMs() - startMs);
-    return step.value;
+    return encoded.bytes;
   }
 
   /** The newest snapshot written or loaded at start (`last_snapshot`). */
@@ -473,8 +494,8 @@ export class ZkServer {
 
   /** A consistent snapshot at the applied zxid (the admin `snapshot` command), persisted when new. */
   async takeSnapshot(): Promise<{ zxid: bigint; bytes: Uint8Array }> {
-    const image = captureSnapshot(this.db.tree, this.db.sessions);
-    return { zxid: image.zxid, bytes: await this.#writeSnapshot(image) };
+    const captured = captureSnapshot(this.db.tree, this.db.sessions);
+    return { zxid: captured.image.zxid, bytes: await this.#writeSnapshot(captured) };
   }
 
   /**

@@ -1,4 +1,5 @@
-import { NULL_DATA, statOf } from "../tree/znode.ts";
+import { NO_SLOT } from "../tree/data_tree.ts";
+import { NULL_DATA } from "../tree/znode.ts";
 import type { Watcher } from "../watch/watch_manager.ts";
 import { monitor, nodeCount, PADDOCK_VERSION, serverState } from "./four_letter_words.ts";
 import type { Histogram } from "../metrics/histogram.ts";
@@ -160,13 +161,14 @@ function treeView(server: ZkServer): TreeView {
   const tree = server.tree;
   return {
     get(path) {
-      const node = tree.getNode(path);
-      if (node === undefined) return undefined;
-      return { data: node.data === NULL_DATA ? null : node.data, acl: node.acl, stat: statOf(node) };
+      const slot = tree.find(path);
+      if (slot === NO_SLOT) return undefined;
+      const data = tree.dataOf(slot);
+      return { data: data === NULL_DATA ? null : data.slice(), acl: tree.aclOf(slot), stat: tree.statOf(slot) };
     },
     children(path) {
-      const node = tree.getNode(path);
-      return node === undefined ? undefined : tree.childrenOf(node);
+      const slot = tree.find(path);
+      return slot === NO_SLOT ? undefined : tree.childrenOf(slot);
     },
     get lastZxid() {
       return tree.lastProcessedZxid;

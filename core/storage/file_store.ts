@@ -182,7 +182,7 @@ export class FileStore implements TxnStore {
    * snapshot covers logged txns only; a state from elsewhere (a leader's SNAP) goes through
    * installSnapshot, which also removes the history it replaces.
    */
-  writeSnapshot(zxid: bigint, data: Uint8Array): Promise<void> {
+  writeSnapshot(zxid: bigint, data: Uint8Array, dataCrc32c?: number): Promise<void> {
     if (this.#failure !== null) return Promise.reject(this.#failure);
     const writer = this.#writerOutsideRewrite("writeSnapshot");
     checkSnapshotZxid(zxid, this.#lastSnapshotZxid, writer.lastZxid);
@@ -192,7 +192,7 @@ export class FileStore implements TxnStore {
     this.#bytesSinceSnapshot = 0;
     this.#snapshotThreshold = this.#rollThreshold();
     const previous = this.#snapshotting ?? Promise.resolve();
-    const current = previous.then(() => this.#persistSnapshot(zxid, data));
+    const current = previous.then(() => this.#persistSnapshot(zxid, data, dataCrc32c));
     const tracked = current.finally(() => {
       if (this.#snapshotting === tracked) this.#snapshotting = null;
     });
@@ -379,8 +379,8 @@ export class FileStore implements TxnStore {
     return purge({ disk: this.#disk, dataDir: this.#dataDir, dataLogDir: this.#dataLogDir, snapRetainCount: this.#snapRetainCount, log: this.#log });
   }
 
-  async #persistSnapshot(zxid: bigint, data: Uint8Array): Promise<void> {
-    await writeSnapshotFile({ disk: this.#disk, dataDir: this.#dataDir, zxid, data, dbid: 0n, forceSync: this.#forceSync });
+  async #persistSnapshot(zxid: bigint, data: Uint8Array, dataCrc32c: number | undefined): Promise<void> {
+    await writeSnapshotFile({ disk: this.#disk, dataDir: this.#dataDir, zxid, data, dbid: 0n, forceSync: this.#forceSync, dataCrc32c });
     if (zxid > this.#durableSnapshotZxid) this.#durableSnapshotZxid = zxid;
     this.#lastSnapshotBytes = data.length;
     this.#snapshotsWritten += 1;

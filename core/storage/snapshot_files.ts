@@ -1,6 +1,7 @@
 import { type Disk, type DiskFile, joinPath, OpenMode, readFully } from "../io/disk.ts";
 import { replaceFile } from "./atomic_file.ts";
-import { crc32c } from "./crc32c.ts";
+import { crcCombine } from "../checksum/crc_combine.ts";
+import { CRC32C_POLYNOMIAL, crc32c } from "./crc32c.ts";
 import { checkFileHeader, decodeFileHeader, encodeFileHeader, FILE_HEADER_BYTES, SNAPSHOT_MAGIC } from "./file_header.ts";
 import { fileName, SNAPSHOT_PREFIX, TEMP_SUFFIX, zxidFiles, type ZxidFile } from "./file_names.ts";
 
@@ -34,6 +35,11 @@ export interface SnapshotWrite {
   readonly forceSync: boolean;
   /** The file name; `snapshot.<zxid>` unless given (a snapshot being installed is `install.<zxid>`). */
   readonly name?: string;
+  /**
+   * The CRC-32C of `data` when the encoder computed it already (a snapshot worker does, off the
+   * event loop); otherwise it is computed here, slice by slice.
+   */
+  readonly dataCrc32c?: number;
 }
 
 /** Writes `snapshot.<zxid>` (or `name`) atomically (temp file, fsync, rename, directory fsync). */
@@ -49,13 +55,15 @@ async function writeSnapshotBytes(file: DiskFile, write: SnapshotWrite): Promise
   view.setBigUint64(FILE_HEADER_BYTES, write.zxid, true);
   view.setBigUint64(FILE_HEADER_BYTES + 8, BigInt(write.data.length), true);
   await file.write(prefix, 0);
+  const known = write.dataCrc32c;
   let crc = crc32c(0, prefix);
   // Bounded: one slice per round over a finite array. The data is written in place, never copied.
   for (let offset = 0; offset < write.data.length; offset += SLICE_BYTES) {
     const slice = write.data.subarray(offset, Math.min(write.data.length, offset + SLICE_BYTES));
-    crc = crc32c(crc, slice);
+    if (known === undefined) crc = crc32c(crc, slice);
     await file.write(slice, PREFIX_BYTES + offset);
   }
+  if (known !== undefined) crc = crcCombine(CRC32C_POLYNOMIAL, crc, known, write.data.length);
   const trailer = new Uint8Array(TRAILER_BYTES);
   new DataView(trailer.buffer).setUint32(0, crc, true);
   trailer.set(END_MAGIC, 4);

@@ -133,8 +133,10 @@ export interface TxnStore {
   /**
    * Persists a snapshot that covers every txn up to and including `zxid`, rolls the log, and may
    * purge old files per the retention policy. Must not block appends that arrive meanwhile.
+   * `dataCrc32c`, when given, is the CRC-32C of `data` (computed off the event loop by whoever
+   * encoded it), which a durable store then need not compute again.
    */
-  writeSnapshot(zxid: bigint, data: Uint8Array): Promise<void>;
+  writeSnapshot(zxid: bigint, data: Uint8Array, dataCrc32c?: number): Promise<void>;
   /**
    * Durably removes every txn after `zxid` and every snapshot after it (a learner told TRUNC);
    * appends then continue after the newest kept zxid. Atomic across crashes: recovery sees the

@@ -6,7 +6,7 @@ import type { MemberStore } from "../../core/quorum/member_store.ts";
 import { QuorumPeer } from "../../core/quorum/quorum_peer.ts";
 import { TcpPeerTransport } from "../../core/quorum/tcp_peer_transport.ts";
 import type { ServerConfig } from "../../core/server/server_config.ts";
-import { fileStoreFor, startPurgeTimer } from "../../core/server/start_server.ts";
+import { fileStoreFor, snapshotEncoderFor, startPurgeTimer } from "../../core/server/start_server.ts";
 import { MemoryStore } from "../../core/storage/memory_store.ts";
 import type { QuorumMemberConfig } from "./quorum_cfg.ts";
 
@@ -55,6 +55,7 @@ export async function startMember(
       host: nodeHostInfo(config),
       yieldToIo: () => new Promise((resolve) => setTimeout(resolve, 0)),
       onFatal,
+      snapshotEncoder: snapshotEncoderFor(log),
     },
   });
   await peer.start();
