@@ -20,9 +20,9 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createClient } from "../mod.ts";
 import { REPO_ROOT } from "../tests/support/runtime.ts";
-import { javaExecutable, ZOOKEEPER_JAR, zookeeperAvailable } from "../tests/support/servers.ts";
+import { javaExecutable, ZOOKEEPER_JAR } from "../tests/support/servers.ts";
 import { findExecutable } from "../tests/support/which.ts";
-import { type BenchServer, BenchServerKind, killAllServers, startBenchServer } from "./bench_servers.ts";
+import { type BenchServer, BenchServerKind, killAllServers, startBenchServer, zookeeperUnavailable } from "./bench_servers.ts";
 import type { BenchCase, WorkerCaseResult } from "./client_worker.ts";
 import { LatencyHistogram } from "./histogram.ts";
 import { processCpuMs } from "./proc_stats.ts";
@@ -118,7 +118,8 @@ async function main(): Promise<void> {
     { op: "getData", inFlight: deep },
     { op: "setData", inFlight: deep },
   ];
-  if (servers.includes(BenchServerKind.zookeeper) && !zookeeperAvailable()) throw new Error("ZooKeeper (java + Debian's zookeeper.jar) is not installed");
+  const missing = zookeeperUnavailable();
+  if (servers.includes(BenchServerKind.zookeeper) && missing !== null) throw new Error(`ZooKeeper cannot run: ${missing}`);
   if (clients.includes(BenchClient.java)) compileJava();
   const started = new Date();
   const allRows: ClientBenchRow[] = [];

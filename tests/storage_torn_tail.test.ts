@@ -91,7 +91,8 @@ test("a roll that crashed before its first txn was synced leaves a segment that 
   await store.recover();
   for (let z = 1n; z <= 5n; z += 1n) await store.append({ zxid: z, bytes: txnBytes(z) });
   await store.writeSnapshot(5n, new TextEncoder().encode("5,15,5"));
-  hold(1); // the new segment's own sync completes; the sync of txn 6 never does
+  // The new segment's header (written O_DSYNC) and its own sync complete; the write of txn 6 never does.
+  hold(2);
   void store.append({ zxid: 6n, bytes: txnBytes(6n) });
   await settle();
   assert.ok((await disk.list("/data")).includes("log.0000000000000006"));

@@ -13,7 +13,10 @@ import { crc32c } from "../core/storage/crc32c.ts";
 import { DataTree, NO_SLOT, OPEN_ACL } from "../core/tree/data_tree.ts";
 import { captureImage } from "../core/tree/tree_image.ts";
 import { NULL_DATA } from "../core/tree/znode.ts";
+import { MemoryDisk } from "../core/io/memory_disk.ts";
 import { SeededRandom } from "./support/seeded_random.ts";
+import { openStore } from "./support/storage_fixture.ts";
+import { concatBytes } from "./support/bytes.ts";
 
 const ACLS: readonly (readonly ACL[])[] = [
   [{ perms: 31, id: { scheme: "world", id: "anyone" } }],
@@ -176,7 +179,7 @@ test("a snapshot written by Paddock before the off-heap tree (format 1) still lo
   assert.equal(sessions.get(0x1234567890abcdefn)?.timeoutMs, 30_000);
 });
 
-test("a worker thread encodes an image to the same bytes, with their CRC-32C", async () => {
+test("a worker thread streams an image as the same bytes, chunk by chunk with their CRC-32C", async () => {
   const tree = new DataTree();
   const model = new Model(tree);
   churn(tree, model, new SeededRandom(5), 2000, 0x100000001n);
@@ -186,13 +189,59 @@ test("a worker thread encodes an image to the same bytes, with their CRC-32C", a
   try {
     const captured = captureImage(tree, [{ sessionId: 7n, timeoutMs: 4000 }]);
     const inline = finishSlices(encodeSnapshotSlices(captured.image));
-    const fromWorker = await encoder.encode(captured.image);
+    const streamed = await encoder.encode(captured.image);
+    assert.equal(streamed.length, inline.length);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of streamed.chunks) {
+      assert.equal(chunk.crc32c, crc32c(0, chunk.bytes), "each chunk's CRC-32C");
+      chunks.push(chunk.bytes);
+    }
     captured.release();
-    assert.deepEqual(fromWorker.bytes, inline);
-    assert.equal(fromWorker.crc32c, crc32c(0, inline));
+    assert.deepEqual(concatBytes(chunks), inline);
   } finally {
     encoder.close();
   }
+});
+
+test("a snapshot of several chunks streams from the worker into a snapshot file that loads as the tree", async () => {
+  // Over 4 MiB of records: the worker sends more than one chunk, paced by the store's writes.
+  const tree = new DataTree();
+  tree.createNode("/big", { data: new Uint8Array(0), acl: OPEN_ACL, ephemeralOwner: 0n, parentCVersion: 1, zxid: 1n, time: 1n });
+  const value = new Uint8Array(100).fill(7);
+  for (let i = 0; i < 45_000; i++) {
+    tree.createNode(`/big/n${i}`, { data: value, acl: OPEN_ACL, ephemeralOwner: 0n, parentCVersion: i + 1, zxid: BigInt(i + 2), time: 1n });
+  }
+  tree.lastProcessedZxid = 45_001n;
+  const encoder = workerSnapshotEncoder(() => {});
+  assert.ok(encoder !== null);
+  const disk = new MemoryDisk();
+  const { store } = openStore(disk, "/data");
+  await store.recover();
+  for (let z = 1n; z <= 45_001n; z += 1n) void store.append({ zxid: z, bytes: new Uint8Array([1]) });
+  await store.flush();
+  try {
+    const captured = captureImage(tree, []);
+    const stream = await encoder.encode(captured.image);
+    let chunks = 0;
+    await store.writeSnapshot(45_001n, { length: stream.length, chunks: (async function* () {
+      for await (const chunk of stream.chunks) {
+        chunks++;
+        yield chunk;
+      }
+    })() });
+    captured.release();
+    assert.ok(chunks >= 2, `${chunks} chunk(s)`);
+  } finally {
+    encoder.close();
+    await store.close();
+  }
+  const recovered = await openStore(disk, "/data").store.recover();
+  assert.equal(recovered.snapshotZxid, 45_001n);
+  const loaded = new DataTree();
+  decodeSnapshot(recovered.snapshot!, loaded, new SessionTracker({ tickMs: 2000, serverId: 1, nowMs: 0 }), 0);
+  assert.equal(loaded.nodeCount, tree.nodeCount);
+  assert.equal(loaded.digest, tree.digest);
+  assert.deepEqual([...loaded.getNode("/big/n44999")!.data], [...value]);
 });
 
 test("the system nodes keep ZooKeeper's null-ACL identity apart from an equal list a client sets", () => {

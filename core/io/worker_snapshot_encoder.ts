@@ -8,13 +8,22 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { TreeImage } from "../tree/tree_image.ts";
-import type { SnapshotJobResult } from "./snapshot_worker_main.ts";
+import type { SnapshotJob, SnapshotJobMessage } from "./snapshot_worker_main.ts";
+
+/** A snapshot's bytes as the worker streams them (core/storage/txn_log.ts's SnapshotStream). */
+export interface StreamedSnapshot {
+  readonly length: number;
+  readonly chunks: AsyncIterable<{ readonly bytes: Uint8Array; readonly crc32c: number }>;
+}
 
 /** What the server needs of an encoder (core/server/snapshot_encoder.ts's SnapshotEncoder). */
 export interface WorkerSnapshotEncoder {
-  encode(image: TreeImage): Promise<{ bytes: Uint8Array; crc32c: number }>;
+  encode(image: TreeImage): Promise<StreamedSnapshot>;
   close(): void;
 }
+
+/** Chunks the worker may have in flight before the server has written them. */
+const CHUNKS_IN_FLIGHT = 4;
 
 /**
  * Where the worker's entry module is: next to this file when running from source, the Node
@@ -62,23 +71,27 @@ export function workerSnapshotEncoder(log: (line: string) => void): WorkerSnapsh
   }
   let worker: Worker | null = null;
   let nextId = 0;
-  const waiting = new Map<number, { resolve: (r: { bytes: Uint8Array; crc32c: number }) => void; reject: (e: Error) => void }>();
+  const jobs = new Map<number, Job>();
   const failAll = (error: Error) => {
-    for (const job of waiting.values()) job.reject(error);
-    waiting.clear();
+    for (const job of jobs.values()) job.fail(error);
+    jobs.clear();
     worker = null;
   };
   const start = (): Worker => {
     const w = newWorker(entry);
     w.unref();
-    w.on("message", (result: SnapshotJobResult) => {
-      const job = waiting.get(result.id);
+    w.on("message", (message: SnapshotJobMessage) => {
+      const job = jobs.get(message.id);
       if (job === undefined) return;
-      waiting.delete(result.id);
-      // An idle worker must not keep the process alive; a busy one must (its answer is awaited).
-      if (waiting.size === 0) w.unref();
-      if ("error" in result) job.reject(new Error(`snapshot worker: ${result.error}`));
-      else job.resolve({ bytes: result.bytes, crc32c: result.crc32c });
+      if ("size" in message) job.sized(message.size);
+      else if ("chunk" in message) job.chunk({ bytes: message.chunk, crc32c: message.crc32c });
+      else {
+        jobs.delete(message.id);
+        // An idle worker must not keep the process alive; a busy one must (its answer is awaited).
+        if (jobs.size === 0) w.unref();
+        if ("end" in message) job.end();
+        else job.fail(new Error(`snapshot worker: ${message.error}`));
+      }
     });
     w.on("error", (error) => failAll(error instanceof Error ? error : new Error(String(error))));
     w.on("exit", (code) => failAll(new Error(`snapshot worker exited with code ${code}`)));
@@ -86,18 +99,18 @@ export function workerSnapshotEncoder(log: (line: string) => void): WorkerSnapsh
   };
   return {
     encode(image) {
-      return new Promise((resolve, reject) => {
-        try {
-          worker ??= start();
-        } catch (error) {
-          reject(error);
-          return;
-        }
-        const id = nextId++;
-        waiting.set(id, { resolve, reject });
-        worker.ref();
-        worker.postMessage({ id, image });
-      });
+      let w: Worker;
+      try {
+        w = worker ??= start();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      const id = nextId++;
+      const job = new Job();
+      jobs.set(id, job);
+      w.ref();
+      w.postMessage({ id, image, credits: job.credits.buffer } satisfies SnapshotJob);
+      return job.size;
     },
     close() {
       const w = worker;
@@ -105,4 +118,70 @@ export function workerSnapshotEncoder(log: (line: string) => void): WorkerSnapsh
       void w?.terminate();
     },
   };
+}
+
+/** One image being encoded: its size once known, then its chunks as an async iterable with flow control. */
+class Job {
+  readonly credits = new Int32Array(new SharedArrayBuffer(8));
+  readonly size: Promise<StreamedSnapshot>;
+  #resolveSize!: (stream: StreamedSnapshot) => void;
+  #rejectSize!: (error: Error) => void;
+  readonly #queue: { bytes: Uint8Array; crc32c: number }[] = [];
+  #ended = false;
+  #error: Error | null = null;
+  #wake: (() => void) | null = null;
+
+  constructor() {
+    Atomics.store(this.credits, 0, CHUNKS_IN_FLIGHT);
+    this.size = new Promise((resolve, reject) => {
+      this.#resolveSize = resolve;
+      this.#rejectSize = reject;
+    });
+  }
+
+  sized(length: number): void {
+    this.#resolveSize({ length, chunks: this.#chunks() });
+  }
+
+  chunk(chunk: { bytes: Uint8Array; crc32c: number }): void {
+    this.#queue.push(chunk);
+    this.#wake?.();
+  }
+
+  end(): void {
+    this.#ended = true;
+    this.#wake?.();
+  }
+
+  fail(error: Error): void {
+    this.#error = error;
+    this.#rejectSize(error);
+    this.#wake?.();
+  }
+
+  async *#chunks(): AsyncIterable<{ bytes: Uint8Array; crc32c: number }> {
+    try {
+      // Bounded by the worker: it ends (or fails) after its last chunk.
+      for (;;) {
+        const next = this.#queue.shift();
+        if (next !== undefined) {
+          yield next;
+          // Written: the worker may send one more.
+          Atomics.add(this.credits, 0, 1);
+          Atomics.notify(this.credits, 0);
+          continue;
+        }
+        if (this.#error !== null) throw this.#error;
+        if (this.#ended) return;
+        await new Promise<void>((resolve) => (this.#wake = resolve));
+        this.#wake = null;
+      }
+    } finally {
+      // The reader stopped early (a write failed): the worker stops too.
+      if (!this.#ended) {
+        Atomics.store(this.credits, 1, 1);
+        Atomics.notify(this.credits, 0);
+      }
+    }
+  }
 }

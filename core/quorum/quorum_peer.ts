@@ -30,6 +30,9 @@ export interface QuorumPeerOptions {
   readonly server?: Pick<ZkServerOptions, "host" | "yieldToIo" | "onFatal" | "snapshotEncoder">;
 }
 
+/** Notifications held before start(); the election resends, so dropping beyond this loses nothing. */
+const EARLY_NOTIFICATIONS_MAX = 1024;
+
 /** What `srvr`, `mntr` and the AdminServer report about the member's place in the ensemble. */
 export interface PeerStatus {
   readonly state: ServerState;
@@ -61,6 +64,8 @@ export class QuorumPeer {
   #connecting = false;
   #transitioning = false;
   #stopped = false;
+  /** Notifications that arrived before start() loaded the store (null once it has). */
+  #early: { from: number; n: Parameters<FastLeaderElection["receive"]>[1] }[] | null = [];
 
   constructor(options: QuorumPeerOptions) {
     this.#options = options;
@@ -78,6 +83,12 @@ export class QuorumPeer {
     this.server.quorum = this.#facts();
     options.transport.onNotification((from, n) => {
       if (this.#stopped) return;
+      // Before start() has loaded the store, a decision could not be acted on (a role reads the
+      // store): hold what arrives and take it once this member looks for a leader itself.
+      if (this.#early !== null) {
+        if (this.#early.length < EARLY_NOTIFICATIONS_MAX) this.#early.push({ from, n });
+        return;
+      }
       this.election.receive(from, n, clock.monoMs());
       this.#runElection();
     });
@@ -93,7 +104,14 @@ export class QuorumPeer {
     this.#epochs = await this.#store.readEpochs();
     this.#log(`myid ${this.#options.settings.myId}: last zxid ${hexZxid(this.#store.lastLoggedZxid())}, ` +
       `currentEpoch ${this.#epochs.currentEpoch}, acceptedEpoch ${this.#epochs.acceptedEpoch}`);
+    const early = this.#early ?? [];
+    this.#early = null;
     this.#lookForLeader();
+    for (const { from, n } of early) {
+      if (this.#stopped) return;
+      this.election.receive(from, n, this.#options.clock.monoMs());
+      this.#runElection();
+    }
   }
 
   get status(): PeerStatus {

@@ -45,17 +45,39 @@ export function captureSnapshot(tree: DataTree, sessions: SessionTracker) {
   return captureImage(tree, live);
 }
 
+/** Bytes per chunk of an encoded snapshot (a record never straddles two). */
+export const SNAPSHOT_CHUNK_BYTES = 4 * 1024 * 1024;
+
 /**
- * Encodes an image, yielding after every slice of nodes so the caller can let other work run (the
- * same generator runs to completion at once in a snapshot worker); returns the bytes.
+ * What {@link encodeSnapshotPieces} produces, in order: the total size (once, first), then the
+ * bytes in chunks; `null` marks a point where a caller on an event loop can let other work run.
  */
-export function* encodeSnapshotSlices(image: TreeImage): Generator<void, Uint8Array> {
+export type SnapshotPiece = { readonly size: number } | { readonly chunk: Uint8Array } | null;
+
+/**
+ * Encodes an image as chunks of about `chunkBytes`: a first pass finds the pre-order and the
+ * exact size (announced before any byte), the second writes the records. A writer streams the
+ * chunks to disk as they come, so a million znodes never need one 200 MB buffer. Yields `null`
+ * every few thousand nodes (a worker ignores those).
+ */
+export function* encodeSnapshotPieces(image: TreeImage, chunkBytes = SNAPSHOT_CHUNK_BYTES): Generator<SnapshotPiece, void> {
   const nodes = new ImageReader(image.pages, image.chunks);
-  // Pass 1: the pre-order and the exact size, so the output is one allocation.
+  // Pass 1: the pre-order and the exact size.
   const order = new Int32Array(image.nodeCount);
   let count = 0;
-  let bytes = 4 + 8 + 4 + 4 + image.sessions.length * 12 + 4 + 4;
-  for (let id = 1; id < image.acls.length; id++) bytes += aclBytes(image.acls[id] ?? null);
+  const header = new JuteWriter(1024);
+  header.int(FORMAT_V2).long(image.zxid).int(image.digestEnabled ? FLAG_DIGESTS : 0);
+  header.int(image.sessions.length);
+  for (const s of image.sessions) header.long(s.sessionId).int(s.timeoutMs);
+  header.int(image.acls.filter((a, id) => id > 0 && a !== null).length);
+  for (let id = 1; id < image.acls.length; id++) {
+    const acl = image.acls[id] ?? null;
+    if (acl === null) continue;
+    header.int(id);
+    writeAcls(header, acl);
+  }
+  header.int(image.nodeCount);
+  let bytes = header.length;
   const stack = [ROOT_SLOT];
   // Bounded: each node is pushed once, and no more than the image's node count are taken.
   while (stack.length > 0) {
@@ -64,52 +86,52 @@ export function* encodeSnapshotSlices(image: TreeImage): Generator<void, Uint8Ar
     order[count++] = slot;
     bytes += NODE_FIXED_BYTES + nodes.nameLength(slot) + Math.max(0, nodes.dataLength(slot));
     for (let c = nodes.lastChild(slot); c !== NO_SLOT; c = nodes.prevSibling(c)) stack.push(c);
-    if ((count & (NODES_PER_SLICE - 1)) === 0) yield;
+    if ((count & (NODES_PER_SLICE - 1)) === 0) yield null;
   }
   if (count !== image.nodeCount) throw new Error(`snapshot: ${count} nodes reachable, ${image.nodeCount} captured`);
-  const out = new Uint8Array(bytes);
-  const view = new DataView(out.buffer);
-  const w = new JuteWriter(1024);
-  w.int(FORMAT_V2).long(image.zxid).int(image.digestEnabled ? FLAG_DIGESTS : 0);
-  w.int(image.sessions.length);
-  for (const s of image.sessions) w.long(s.sessionId).int(s.timeoutMs);
-  let used = 0;
-  const headerDone = (h: JuteWriter) => {
-    out.set(h.bytes(), used);
-    used += h.length;
-  };
-  headerDone(w);
-  const acls = new JuteWriter(1024);
-  acls.int(image.acls.filter((a, id) => id > 0 && a !== null).length);
-  for (let id = 1; id < image.acls.length; id++) {
-    const acl = image.acls[id] ?? null;
-    if (acl === null) continue;
-    acls.int(id);
-    writeAcls(acls, acl);
-  }
-  acls.int(count);
-  headerDone(acls);
-  // Pass 2: the records. A record refers to its parent by record number.
+  yield { size: bytes };
+  // Pass 2: the records, a record referring to its parent by record number.
+  let out = new Uint8Array(Math.max(chunkBytes, header.length));
+  let view = new DataView(out.buffer);
+  out.set(header.bytes());
+  let used = header.length;
+  let emitted = 0;
   const recordOf = new Int32Array(nodes.capacity);
   for (let i = 0; i < count; i++) {
     const slot = order[i]!;
     recordOf[slot] = i;
+    const size = NODE_FIXED_BYTES + nodes.nameLength(slot) + Math.max(0, nodes.dataLength(slot));
+    if (used + size > out.length) {
+      yield { chunk: out.subarray(0, used) };
+      emitted += used;
+      out = new Uint8Array(Math.max(chunkBytes, size));
+      view = new DataView(out.buffer);
+      used = 0;
+    }
     used = writeRecord(out, view, used, nodes, slot, slot === ROOT_SLOT ? -1 : recordOf[nodes.parent(slot)]!);
-    if ((i & (NODES_PER_SLICE - 1)) === NODES_PER_SLICE - 1) yield;
+    if ((i & (NODES_PER_SLICE - 1)) === NODES_PER_SLICE - 1) yield null;
   }
-  if (used !== bytes) throw new Error(`snapshot: wrote ${used} bytes of ${bytes}`);
-  return out;
+  yield { chunk: out.subarray(0, used) };
+  emitted += used;
+  if (emitted !== bytes) throw new Error(`snapshot: wrote ${emitted} bytes of ${bytes}`);
 }
 
-function aclBytes(acl: readonly ACL[] | null): number {
-  if (acl === null) return 0;
-  let bytes = 4 + 4;
-  for (const a of acl) bytes += 4 + 4 + utf8Length(a.id.scheme) + 4 + utf8Length(a.id.id);
-  return bytes;
-}
-
-function utf8Length(text: string): number {
-  return new TextEncoder().encode(text).length;
+/**
+ * The same as one buffer, yielding `undefined` where {@link encodeSnapshotPieces} yields `null`
+ * (tests, a restore, a learner installing what it received).
+ */
+export function* encodeSnapshotSlices(image: TreeImage): Generator<void, Uint8Array> {
+  let whole: Uint8Array | null = null;
+  let at = 0;
+  for (const piece of encodeSnapshotPieces(image)) {
+    if (piece === null) yield;
+    else if ("size" in piece) whole = new Uint8Array(piece.size);
+    else {
+      whole!.set(piece.chunk, at);
+      at += piece.chunk.length;
+    }
+  }
+  return whole!;
 }
 
 function writeRecord(out: Uint8Array, view: DataView, at: number, nodes: ImageReader, slot: number, parentRecord: number): number {

@@ -4,6 +4,7 @@ import { nodeHostInfo } from "../io/node_host_info.ts";
 import { type Listener, listen } from "../io/node_listener.ts";
 import { workerSnapshotEncoder } from "../io/worker_snapshot_encoder.ts";
 import { FileStore } from "../storage/file_store.ts";
+import { STANDALONE_HISTORY_LIMITS } from "../zab/history.ts";
 import { MemoryStore } from "../storage/memory_store.ts";
 import type { TxnStore } from "../storage/txn_log.ts";
 import { defaultServerConfig, type ServerConfig } from "./server_config.ts";
@@ -41,6 +42,9 @@ export function fileStoreFor(config: ServerConfig, log: (line: string) => void):
     // autopurge.purgeInterval=0 turns purging off, as in ZooKeeper; otherwise also after each snapshot.
     autopurge: config.purgeIntervalHours > 0,
     random: Math.random,
+    // A group commit starts once the event loop's I/O phase is done: every request that arrived
+    // on any connection meanwhile is in it.
+    gatherAppends: () => new Promise((resolve) => setImmediate(resolve)),
     log,
   });
 }
@@ -78,7 +82,13 @@ export async function startServer(
   const fileStore = fileStoreFor(config, log);
   const store: TxnStore = fileStore ?? new MemoryStore();
   const clock = systemClock;
-  const db = new ZkDatabase({ tickMs: config.tickTime, serverId: config.serverId, extendedTypesEnabled: config.extendedTypesEnabled, wallMs: clock.wallMs() });
+  const db = new ZkDatabase({
+    tickMs: config.tickTime,
+    serverId: config.serverId,
+    extendedTypesEnabled: config.extendedTypesEnabled,
+    wallMs: clock.wallMs(),
+    historyLimits: STANDALONE_HISTORY_LIMITS,
+  });
   await db.recover(store, clock, log);
   const server = new ZkServer({
     config,

@@ -9,7 +9,7 @@ import { OpCode, Xid, opName } from "../proto/op_code.ts";
 import { type ConnectRequest, readAuthPacket, writeConnectResponse } from "../proto/records.ts";
 import { sessionPassword } from "../session/java_random.ts";
 import { SessionTracker } from "../session/session_tracker.ts";
-import type { TxnStore, TxnStoreSyncStats } from "../storage/txn_log.ts";
+import type { SnapshotChunk, TxnStore, TxnStoreSyncStats } from "../storage/txn_log.ts";
 import { DataTree } from "../tree/data_tree.ts";
 import type { ApplyResult } from "../txn/apply_txn.ts";
 import type { Txn, TxnHeader } from "../txn/txn.ts";
@@ -458,7 +458,7 @@ export class ZkServer {
     const captured = captureSnapshot(this.db.tree, this.db.sessions);
     const zxid = captured.image.zxid;
     this.#writeSnapshot(captured).then(
-      (bytes) => this.#log(`snapshot at zxid 0x${zxid.toString(16)} (${bytes.length} bytes)`),
+      ({ length }) => this.#log(`snapshot at zxid 0x${zxid.toString(16)} (${length} bytes)`),
       (error: unknown) => this.#log(`snapshot at zxid 0x${zxid.toString(16)} failed: ${(error as Error).message}`),
     ).finally(() => {
       this.#snapshotting = false;
@@ -466,25 +466,29 @@ export class ZkServer {
   }
 
   /**
-   * Encodes the image, releases it, then hands the bytes to the store (unless a snapshot at that
-   * zxid exists already: the store takes each zxid once).
+   * Encodes the image as a stream into the store (unless a snapshot at that zxid exists already:
+   * the store takes each zxid once), then releases it. `keep` also gathers the bytes (the admin
+   * `snapshot` command answers with them).
    */
-  async #writeSnapshot(captured: CapturedImage): Promise<Uint8Array> {
+  async #writeSnapshot(captured: CapturedImage, keep = false): Promise<{ length: number; bytes: Uint8Array | null }> {
     const startMs = this.clock.monoMs();
     const zxid = captured.image.zxid;
-    let encoded;
     try {
-      encoded = await this.#snapshotEncoder.encode(captured.image);
+      const stream = await this.#snapshotEncoder.encode(captured.image);
+      const kept: Uint8Array[] | null = keep ? [] : null;
+      const chunks = keepingChunks(stream.chunks, kept);
+      // The store's first snapshot must be after zxid 0, and each later one after the last.
+      if (zxid > (this.#lastSnapshot?.zxid ?? 0n)) {
+        this.#lastSnapshot = { zxid, wallMs: this.clock.wallMs() };
+        await this.#store.writeSnapshot(zxid, { length: stream.length, chunks });
+      } else {
+        for await (const _ of chunks) continue;
+      }
+      this.paddockMetrics.snapshotDurationMs.record(this.clock.monoMs() - startMs);
+      return { length: stream.length, bytes: kept === null ? null : concatChunks(kept, stream.length) };
     } finally {
       captured.release();
     }
-    // The store's first snapshot must be after zxid 0, and each later one after the last.
-    if (zxid > (this.#lastSnapshot?.zxid ?? 0n)) {
-      this.#lastSnapshot = { zxid, wallMs: this.clock.wallMs() };
-      await this.#store.writeSnapshot(zxid, encoded.bytes, encoded.crc32c);
-    }
-    this.paddockMetrics.snapshotDurationMs.record(this.clock.monoMs() - startMs);
-    return encoded.bytes;
   }
 
   /** The newest snapshot written or loaded at start (`last_snapshot`). */
@@ -495,7 +499,8 @@ export class ZkServer {
   /** A consistent snapshot at the applied zxid (the admin `snapshot` command), persisted when new. */
   async takeSnapshot(): Promise<{ zxid: bigint; bytes: Uint8Array }> {
     const captured = captureSnapshot(this.db.tree, this.db.sessions);
-    return { zxid: captured.image.zxid, bytes: await this.#writeSnapshot(captured) };
+    const zxid = captured.image.zxid;
+    return { zxid, bytes: (await this.#writeSnapshot(captured, true)).bytes! };
   }
 
   /**
@@ -572,6 +577,24 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** Passes a snapshot's chunks through, gathering their bytes in `kept` when given. */
+async function* keepingChunks(chunks: AsyncIterable<SnapshotChunk>, kept: Uint8Array[] | null): AsyncIterable<SnapshotChunk> {
+  for await (const chunk of chunks) {
+    kept?.push(chunk.bytes);
+    yield chunk;
+  }
+}
+
+function concatChunks(chunks: readonly Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
 }
 
 /** Re-frames bytes whose length prefix must shrink (the readOnly byte removed). */

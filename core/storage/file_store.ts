@@ -13,7 +13,7 @@ import { listSnapshots, readSnapshotFile, removeTempSnapshots, writeSnapshotFile
 import { StorageError, StorageErrorCode } from "./storage_error.ts";
 import { checkSnapshotZxid } from "./zxid_order.ts";
 import { finishTruncations, planTruncation, type RewriteContext, truncateWithIntent, truncationRefusal } from "./truncate_log.ts";
-import type { LogRead, ReadFromOptions, RecoveredState, TxnLogEntry, TxnStore } from "./txn_log.ts";
+import type { LogRead, ReadFromOptions, RecoveredState, SnapshotStream, TxnLogEntry, TxnStore } from "./txn_log.ts";
 
 /** Settings of a {@link FileStore}; names and defaults follow zoo.cfg. */
 export interface FileStoreOptions {
@@ -36,6 +36,8 @@ export interface FileStoreOptions {
   readonly autopurge?: boolean;
   /** Uniform in [0, 1); injected so simulations are deterministic. */
   readonly random: () => number;
+  /** See LogWriterOptions.gatherAppends (log_writer.ts); default: a microtask. */
+  readonly gatherAppends?: () => Promise<void>;
   readonly log?: (message: string) => void;
 }
 
@@ -76,6 +78,7 @@ export class FileStore implements TxnStore {
   readonly #autopurge: boolean;
   readonly #random: () => number;
   readonly #log: (message: string) => void;
+  readonly #gatherAppends: (() => Promise<void>) | undefined;
   #writer: LogWriter | null = null;
   #closed = false;
   #txnsSinceSnapshot = 0;
@@ -110,6 +113,7 @@ export class FileStore implements TxnStore {
     this.#autopurge = options.autopurge ?? true;
     this.#random = options.random;
     this.#log = options.log ?? (() => {});
+    this.#gatherAppends = options.gatherAppends;
     if (!(this.#snapCount >= 2)) throw new Error("file store: snapCount must be at least 2");
     if (!(this.#preAllocBytes > 0)) throw new Error("file store: preAllocSizeKb must be positive");
     if (!(this.#snapRetainCount >= 1)) throw new Error("file store: snapRetainCount must be at least 1");
@@ -182,7 +186,7 @@ export class FileStore implements TxnStore {
    * snapshot covers logged txns only; a state from elsewhere (a leader's SNAP) goes through
    * installSnapshot, which also removes the history it replaces.
    */
-  writeSnapshot(zxid: bigint, data: Uint8Array, dataCrc32c?: number): Promise<void> {
+  writeSnapshot(zxid: bigint, data: Uint8Array | SnapshotStream): Promise<void> {
     if (this.#failure !== null) return Promise.reject(this.#failure);
     const writer = this.#writerOutsideRewrite("writeSnapshot");
     checkSnapshotZxid(zxid, this.#lastSnapshotZxid, writer.lastZxid);
@@ -192,7 +196,7 @@ export class FileStore implements TxnStore {
     this.#bytesSinceSnapshot = 0;
     this.#snapshotThreshold = this.#rollThreshold();
     const previous = this.#snapshotting ?? Promise.resolve();
-    const current = previous.then(() => this.#persistSnapshot(zxid, data, dataCrc32c));
+    const current = previous.then(() => this.#persistSnapshot(zxid, data));
     const tracked = current.finally(() => {
       if (this.#snapshotting === tracked) this.#snapshotting = null;
     });
@@ -326,7 +330,14 @@ export class FileStore implements TxnStore {
   }
 
   #newWriter(lastZxid: bigint): LogWriter {
-    return new LogWriter({ disk: this.#disk, dataLogDir: this.#dataLogDir, forceSync: this.#forceSync, preAllocBytes: this.#preAllocBytes, dbid: 0n }, lastZxid);
+    return new LogWriter({
+      disk: this.#disk,
+      dataLogDir: this.#dataLogDir,
+      forceSync: this.#forceSync,
+      preAllocBytes: this.#preAllocBytes,
+      dbid: 0n,
+      gatherAppends: this.#gatherAppends,
+    }, lastZxid);
   }
 
   #rewriteContext(): RewriteContext {
@@ -379,8 +390,8 @@ export class FileStore implements TxnStore {
     return purge({ disk: this.#disk, dataDir: this.#dataDir, dataLogDir: this.#dataLogDir, snapRetainCount: this.#snapRetainCount, log: this.#log });
   }
 
-  async #persistSnapshot(zxid: bigint, data: Uint8Array, dataCrc32c: number | undefined): Promise<void> {
-    await writeSnapshotFile({ disk: this.#disk, dataDir: this.#dataDir, zxid, data, dbid: 0n, forceSync: this.#forceSync, dataCrc32c });
+  async #persistSnapshot(zxid: bigint, data: Uint8Array | SnapshotStream): Promise<void> {
+    await writeSnapshotFile({ disk: this.#disk, dataDir: this.#dataDir, zxid, data, dbid: 0n, forceSync: this.#forceSync });
     if (zxid > this.#durableSnapshotZxid) this.#durableSnapshotZxid = zxid;
     this.#lastSnapshotBytes = data.length;
     this.#snapshotsWritten += 1;

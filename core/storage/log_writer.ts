@@ -14,6 +14,13 @@ export interface LogWriterOptions {
   /** Segments grow in steps of this many bytes so that fdatasync rarely has to update the size. */
   readonly preAllocBytes: number;
   readonly dbid: bigint;
+  /**
+   * Awaited before a group commit starts on an idle log, so that the appends of every request
+   * already received join it (on a real event loop: until its I/O phase is done, so the requests
+   * that arrived on all connections at once go to disk together instead of the first
+   * connection's alone). Default: a microtask (the current turn's appends).
+   */
+  readonly gatherAppends?: () => Promise<void>;
 }
 
 /** Group-commit counters, reported by the server in `mntr`. */
@@ -188,8 +195,8 @@ export class LogWriter {
   }
 
   async #flushLoop(): Promise<void> {
-    // Let every append of the current event-loop turn join the first batch.
-    await Promise.resolve();
+    // Let every append of the current event-loop turn (or I/O phase) join the first batch.
+    await (this.#options.gatherAppends?.() ?? Promise.resolve());
     // Bounded: each round removes one batch; new batches come only from appends.
     while (this.#queue.length > 0) {
       const batch = this.#queue.shift()!;
@@ -217,7 +224,8 @@ export class LogWriter {
     await segment.file.write(batch.buffer.subarray(0, batch.usedBytes), segment.writeOffset);
     segment.writeOffset = end;
     if (!this.#options.forceSync) return;
-    await segment.file.sync();
+    // A segment opened with syncWrites (O_DSYNC) made the write durable itself.
+    if (!segment.file.syncsWrites) await segment.file.sync();
     this.#stats.fsyncs += 1;
     this.#stats.txnsSynced += batch.count;
     if (batch.count > this.#stats.maxBatchSize) this.#stats.maxBatchSize = batch.count;
@@ -230,7 +238,7 @@ export class LogWriter {
     if (previous !== null) await closeSegment(previous);
     const { disk, dataLogDir, forceSync, dbid } = this.#options;
     const name = fileName(LOG_PREFIX, zxid);
-    const file = await disk.open(joinPath(dataLogDir, name), OpenMode.create);
+    const file = await disk.open(joinPath(dataLogDir, name), OpenMode.create, { syncWrites: forceSync });
     await file.write(encodeFileHeader(LOG_MAGIC, dbid), 0);
     const segment: Segment = { name, file, writeOffset: FILE_HEADER_BYTES, allocatedBytes: FILE_HEADER_BYTES };
     await this.#preallocate(segment, FILE_HEADER_BYTES + 1);

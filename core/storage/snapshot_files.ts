@@ -4,6 +4,7 @@ import { crcCombine } from "../checksum/crc_combine.ts";
 import { CRC32C_POLYNOMIAL, crc32c } from "./crc32c.ts";
 import { checkFileHeader, decodeFileHeader, encodeFileHeader, FILE_HEADER_BYTES, SNAPSHOT_MAGIC } from "./file_header.ts";
 import { fileName, SNAPSHOT_PREFIX, TEMP_SUFFIX, zxidFiles, type ZxidFile } from "./file_names.ts";
+import type { SnapshotChunk, SnapshotStream } from "./txn_log.ts";
 
 /**
  * A snapshot file:
@@ -29,17 +30,13 @@ export interface SnapshotWrite {
   readonly disk: Disk;
   readonly dataDir: string;
   readonly zxid: bigint;
-  readonly data: Uint8Array;
+  /** The bytes, whole or as they are encoded (chunks with their CRC-32C when the encoder computed it). */
+  readonly data: Uint8Array | SnapshotStream;
   readonly dbid: bigint;
   /** When false, skip fsyncs (tests and benchmarks only). */
   readonly forceSync: boolean;
   /** The file name; `snapshot.<zxid>` unless given (a snapshot being installed is `install.<zxid>`). */
   readonly name?: string;
-  /**
-   * The CRC-32C of `data` when the encoder computed it already (a snapshot worker does, off the
-   * event loop); otherwise it is computed here, slice by slice.
-   */
-  readonly dataCrc32c?: number;
 }
 
 /** Writes `snapshot.<zxid>` (or `name`) atomically (temp file, fsync, rename, directory fsync). */
@@ -55,19 +52,40 @@ async function writeSnapshotBytes(file: DiskFile, write: SnapshotWrite): Promise
   view.setBigUint64(FILE_HEADER_BYTES, write.zxid, true);
   view.setBigUint64(FILE_HEADER_BYTES + 8, BigInt(write.data.length), true);
   await file.write(prefix, 0);
-  const known = write.dataCrc32c;
   let crc = crc32c(0, prefix);
-  // Bounded: one slice per round over a finite array. The data is written in place, never copied.
-  for (let offset = 0; offset < write.data.length; offset += SLICE_BYTES) {
-    const slice = write.data.subarray(offset, Math.min(write.data.length, offset + SLICE_BYTES));
-    if (known === undefined) crc = crc32c(crc, slice);
-    await file.write(slice, PREFIX_BYTES + offset);
+  let written = 0;
+  let syncedAt = 0;
+  // Bounded: one slice or chunk per round over data of a known length. Written in place, never copied.
+  for await (const chunk of chunksOf(write.data)) {
+    crc = chunk.crc32c === undefined ? crc32c(crc, chunk.bytes) : crcCombine(CRC32C_POLYNOMIAL, crc, chunk.crc32c, chunk.bytes.length);
+    await file.write(chunk.bytes, PREFIX_BYTES + written);
+    written += chunk.bytes.length;
+    if (written > write.data.length) throw new Error(`snapshot: more than the ${write.data.length} bytes announced`);
+    // Hundreds of megabytes flushed at once would stall the txn log's own syncs behind them.
+    if (write.forceSync && written - syncedAt >= SYNC_EVERY_BYTES) {
+      await file.sync();
+      syncedAt = written;
+    }
   }
-  if (known !== undefined) crc = crcCombine(CRC32C_POLYNOMIAL, crc, known, write.data.length);
+  if (written !== write.data.length) throw new Error(`snapshot: ${written} bytes of the ${write.data.length} announced`);
   const trailer = new Uint8Array(TRAILER_BYTES);
   new DataView(trailer.buffer).setUint32(0, crc, true);
   trailer.set(END_MAGIC, 4);
   await file.write(trailer, PREFIX_BYTES + write.data.length);
+}
+
+/** Flush a snapshot being written every this many bytes. */
+const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
+
+/** A whole buffer in slices, or a stream's chunks, as one sequence. */
+async function* chunksOf(data: Uint8Array | SnapshotStream): AsyncIterable<SnapshotChunk> {
+  if (!(data instanceof Uint8Array)) {
+    yield* data.chunks;
+    return;
+  }
+  for (let offset = 0; offset < data.length; offset += SLICE_BYTES) {
+    yield { bytes: data.subarray(offset, Math.min(data.length, offset + SLICE_BYTES)) };
+  }
 }
 
 /** A snapshot that read back whole, or why it did not. */
