@@ -186,11 +186,15 @@ function quorumMonitorLines(server: ZkServer): string {
 
 /**
  * The two summaries group commit fills, as ZooKeeper's SyncRequestProcessor does: one
- * `fsynctime` sample and one `sync_processor_batch_size` sample (txns flushed) per fsync.
- * Paddock counts fsyncs, txns and the largest batch, not times: times and min stay 0.
+ * `fsynctime` sample (ms of the write and its sync) and one `sync_processor_batch_size` sample
+ * (txns flushed) per group commit. The batch size's min stays 0, as Paddock does not track it.
  */
 function syncSummary(key: string, sync: TxnStoreSyncStats): string | null {
-  if (key === "fsynctime") return `zk_avg_${key}\t0.0\nzk_min_${key}\t0\nzk_max_${key}\t0\nzk_cnt_${key}\t${sync.fsyncs}\nzk_sum_${key}\t0\n`;
+  if (key === "fsynctime") {
+    const total = sync.fsyncMsTotal ?? 0;
+    return `zk_avg_${key}\t${javaDouble(averageMs(total, sync.fsyncs))}\nzk_min_${key}\t${sync.fsyncMsMin ?? 0}\n` +
+      `zk_max_${key}\t${sync.fsyncMsMax ?? 0}\nzk_cnt_${key}\t${sync.fsyncs}\nzk_sum_${key}\t${total}\n`;
+  }
   if (key !== "sync_processor_batch_size") return null;
   const avg = javaDouble(averageMs(sync.txnsSynced, sync.fsyncs));
   return `zk_avg_${key}\t${avg}\nzk_min_${key}\t0\nzk_max_${key}\t${sync.maxBatchSize}\n` +

@@ -42,9 +42,7 @@ export function fileStoreFor(config: ServerConfig, log: (line: string) => void):
     // autopurge.purgeInterval=0 turns purging off, as in ZooKeeper; otherwise also after each snapshot.
     autopurge: config.purgeIntervalHours > 0,
     random: Math.random,
-    // A group commit starts once the event loop's I/O phase is done: every request that arrived
-    // on any connection meanwhile is in it.
-    gatherAppends: () => new Promise((resolve) => setImmediate(resolve)),
+    monoMs: () => performance.now(),
     log,
   });
 }

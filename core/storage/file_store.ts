@@ -5,7 +5,7 @@ import { EpochKeeper } from "./epoch_keeper.ts";
 import { fileName, SNAPSHOT_PREFIX } from "./file_names.ts";
 import { finishInstalls, installSnapshotFiles } from "./install_snapshot.ts";
 import { readLogFrom } from "./log_reader.ts";
-import { recoverLog } from "./log_recovery.ts";
+import { adoptSpareSegment, recoverLog } from "./log_recovery.ts";
 import { LogWriter, type LogWriterStats } from "./log_writer.ts";
 import { purge, type PurgeResult } from "./purge.ts";
 import { recordBytes } from "./record_codec.ts";
@@ -36,8 +36,11 @@ export interface FileStoreOptions {
   readonly autopurge?: boolean;
   /** Uniform in [0, 1); injected so simulations are deterministic. */
   readonly random: () => number;
-  /** See LogWriterOptions.gatherAppends (log_writer.ts); default: a microtask. */
-  readonly gatherAppends?: () => Promise<void>;
+  /** A monotonic clock in ms, to time group commits (mntr's fsynctime); untimed without. */
+  readonly monoMs?: () => number;
+  /** Make each next log segment ready ahead of its roll, off the write path. Default true. */
+  readonly spareSegments?: boolean;
+
   readonly log?: (message: string) => void;
 }
 
@@ -78,7 +81,8 @@ export class FileStore implements TxnStore {
   readonly #autopurge: boolean;
   readonly #random: () => number;
   readonly #log: (message: string) => void;
-  readonly #gatherAppends: (() => Promise<void>) | undefined;
+  readonly #monoMs: (() => number) | undefined;
+  readonly #spareSegments: boolean;
   #writer: LogWriter | null = null;
   #closed = false;
   #txnsSinceSnapshot = 0;
@@ -113,7 +117,8 @@ export class FileStore implements TxnStore {
     this.#autopurge = options.autopurge ?? true;
     this.#random = options.random;
     this.#log = options.log ?? (() => {});
-    this.#gatherAppends = options.gatherAppends;
+    this.#monoMs = options.monoMs;
+    this.#spareSegments = options.spareSegments ?? true;
     if (!(this.#snapCount >= 2)) throw new Error("file store: snapCount must be at least 2");
     if (!(this.#preAllocBytes > 0)) throw new Error("file store: preAllocSizeKb must be positive");
     if (!(this.#snapRetainCount >= 1)) throw new Error("file store: snapRetainCount must be at least 1");
@@ -136,6 +141,7 @@ export class FileStore implements TxnStore {
     if (this.#writer !== null) throw new Error("file store: recover() called twice");
     await this.#disk.mkdir(this.#dataDir);
     await this.#disk.mkdir(this.#dataLogDir);
+    await adoptSpareSegment({ disk: this.#disk, dataLogDir: this.#dataLogDir, forceSync: this.#forceSync, log: this.#log });
     await finishInstalls(this.#rewriteContext());
     await finishTruncations(this.#rewriteContext());
     for (const name of await removeTempSnapshots(this.#disk, this.#dataDir)) this.#log(`removed ${name} left by a crash mid-snapshot`);
@@ -336,7 +342,8 @@ export class FileStore implements TxnStore {
       forceSync: this.#forceSync,
       preAllocBytes: this.#preAllocBytes,
       dbid: 0n,
-      gatherAppends: this.#gatherAppends,
+      monoMs: this.#monoMs,
+      spareSegments: this.#spareSegments,
     }, lastZxid);
   }
 
@@ -421,5 +428,16 @@ export class FileStore implements TxnStore {
 }
 
 function emptyWriterStats(): LogWriterStats {
-  return { fsyncs: 0, txnsSynced: 0, averageBatchSize: 0, maxBatchSize: 0, txnsAppended: 0, bytesAppended: 0, segmentsCreated: 0 };
+  return {
+    fsyncs: 0,
+    txnsSynced: 0,
+    averageBatchSize: 0,
+    maxBatchSize: 0,
+    fsyncMsTotal: 0,
+    fsyncMsMin: 0,
+    fsyncMsMax: 0,
+    txnsAppended: 0,
+    bytesAppended: 0,
+    segmentsCreated: 0,
+  };
 }

@@ -46,6 +46,10 @@ export interface TxnStoreSyncStats {
   readonly txnsSynced: number;
   /** The largest batch one fsync covered. */
   readonly maxBatchSize: number;
+  /** Total, shortest and longest time of a group commit's write and sync, in whole ms (0 without a clock). */
+  readonly fsyncMsTotal?: number;
+  readonly fsyncMsMin?: number;
+  readonly fsyncMsMax?: number;
 }
 
 /** What a {@link TxnStore.readFrom} found. */
