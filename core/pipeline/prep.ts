@@ -7,7 +7,7 @@ import { Refusal } from "../proto/refusal.ts";
 import { JuteError, type JuteReader } from "../proto/jute_reader.ts";
 import { OpCode } from "../proto/op_code.ts";
 import { pathProblem } from "../proto/path.ts";
-import { readAcls, readMultiHeader, type Id } from "../proto/records.ts";
+import { type ACL, readAcls, readAclsShared, readMultiHeader, type Id } from "../proto/records.ts";
 import { CONFIG_NODE, type DataTree, NO_SLOT, QUOTA_NODE, ROOT, ZOOKEEPER_NODE } from "../tree/data_tree.ts";
 import { CONTAINER_OWNER, EphemeralKind, ephemeralKind, TTL_MAX_MS, ttlOwner } from "../tree/ephemeral_type.ts";
 import type { Txn, TxnHeader } from "../txn/txn.ts";
@@ -69,7 +69,7 @@ interface ParsedOp {
   type: number;
   path: string;
   data: Uint8Array;
-  acl: ReturnType<typeof readAcls>;
+  acl: readonly ACL[] | null;
   flags: number;
   ttl: bigint;
   version: number;
@@ -88,8 +88,9 @@ function parseOp(type: number, r: JuteReader): ParsedOp {
     case OpCode.createContainer:
     case OpCode.createTTL:
       op.path = r.string();
-      op.data = r.buffer() ?? NULL_DATA;
-      op.acl = readAcls(r);
+      // Held only until the txn is applied (the tree copies it into its store).
+      op.data = r.bufferCarved() ?? NULL_DATA;
+      op.acl = readAclsShared(r);
       op.flags = r.int();
       if (type === OpCode.createTTL) op.ttl = r.long();
       return op;
@@ -103,7 +104,7 @@ function parseOp(type: number, r: JuteReader): ParsedOp {
       return op;
     case OpCode.setData:
       op.path = r.string();
-      op.data = r.buffer() ?? NULL_DATA;
+      op.data = r.bufferCarved() ?? NULL_DATA;
       op.version = r.int();
       return op;
     case OpCode.setACL:

@@ -1,3 +1,5 @@
+import { carveCopy } from "./jute_writer.ts";
+
 const decoder = new TextDecoder();
 
 /** A record did not fit its bytes: ZooKeeper answers such input with MARSHALLINGERROR or a close. */
@@ -77,6 +79,18 @@ export class JuteReader {
     if (length === -1) return null;
     // Uint8Array's slice copies; a Node Buffer's would be a view that pins the whole socket chunk.
     const value = Uint8Array.prototype.slice.call(this.#bytes, this.#offset, this.#offset + length);
+    this.#offset += length;
+    return value;
+  }
+
+  /**
+   * A jute buffer copied into a shared slab (small ones) instead of its own ArrayBuffer: for data a
+   * server holds only briefly (a write's until it is applied). Null when the length is -1.
+   */
+  bufferCarved(): Uint8Array | null {
+    const length = this.#length("buffer");
+    if (length === -1) return null;
+    const value = carveCopy(this.#bytes, this.#offset, length);
     this.#offset += length;
     return value;
   }

@@ -49,8 +49,17 @@ export class TxnPreparer {
     };
   }
 
+  /** The last millisecond a txn was stamped with, and its bigint (one per ms, not per txn). */
+  #lastMs = -1;
+  #lastTime = 0n;
+
   #time(): bigint {
-    return BigInt(Math.floor(this.#clock.wallMs()));
+    const ms = Math.floor(this.#clock.wallMs());
+    if (ms !== this.#lastMs) {
+      this.#lastMs = ms;
+      this.#lastTime = BigInt(ms);
+    }
+    return this.#lastTime;
   }
 
   /** A client's write as the txn with zxid `zxid`, or why it is malformed (no zxid consumed). */

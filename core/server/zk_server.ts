@@ -281,22 +281,20 @@ export class ZkServer {
       return;
     }
     const startMs = this.clock.monoMs();
-    const body = new JuteReader(frame);
-    let xid: number;
-    let type: number;
-    try {
-      xid = body.int();
-      type = body.int();
-    } catch {
+    if (frame.length < 8) {
       connection.close();
       return;
     }
+    // The header by hand: a write hands its body on as bytes, and needs no reader here.
+    const xid = (frame[0]! << 24) | (frame[1]! << 16) | (frame[2]! << 8) | frame[3]!;
+    const type = (frame[4]! << 24) | (frame[5]! << 16) | (frame[6]! << 8) | frame[7]!;
     role.touch(connection.sessionId, connection.timeoutMs);
     this.metrics.packetsReceived++;
+    if (WRITE_OPS.has(type)) return this.#write(role, connection, type, xid, frame.subarray(8), startMs);
+    const body = new JuteReader(frame, 8);
     if (type === OpCode.auth) return this.#auth(connection, xid, body);
     if (READ_OPS.has(type)) return this.#read(connection, type, xid, body, startMs);
     if (type === OpCode.sync) return this.#sync(role, connection, xid, body, startMs);
-    if (WRITE_OPS.has(type)) return this.#write(role, connection, type, xid, frame.subarray(8), startMs);
     if (type === OpCode.closeSession) return this.#closeSession(role, connection, xid, startMs);
     // Unknown ops (and sasl, which Paddock does not offer) get UNIMPLEMENTED and a close, as in ZooKeeper.
     this.#log(`unknown request type ${type} from ${connection.describe()}`);

@@ -1,4 +1,4 @@
-import type { ACL } from "../proto/records.ts";
+import { type ACL, isSharedWorldAcl } from "../proto/records.ts";
 
 /**
  * The ACL lists of a tree, each stored once and referred to by id (ZooKeeper's
@@ -14,6 +14,8 @@ export class AclTable {
   readonly #lists: (readonly ACL[] | null)[];
   readonly #counts: number[];
   readonly #byKey = new Map<string, number>();
+  /** Shared lists (records.ts's world:anyone ones) by identity: no key to build on the hot path. */
+  readonly #byIdentity = new Map<readonly ACL[], number>();
   readonly #freeIds: number[] = [];
 
   constructor(system: readonly ACL[]) {
@@ -25,13 +27,20 @@ export class AclTable {
   /** The id of `acl` (an equal list's if there is one), counted as one more reference. */
   retain(acl: readonly ACL[]): number {
     if (acl === this.#system) return 0;
+    const known = this.#byIdentity.get(acl);
+    if (known !== undefined) {
+      this.#counts[known]!++;
+      return known;
+    }
     const key = aclKey(acl);
     let id = this.#byKey.get(key);
+    if (isSharedWorldAcl(acl) && id !== undefined) this.#byIdentity.set(acl, id);
     if (id === undefined) {
       id = this.#freeIds.pop() ?? this.#lists.length;
       this.#lists[id] = Object.isFrozen(acl) ? acl : Object.freeze([...acl]);
       this.#counts[id] = 0;
       this.#byKey.set(key, id);
+      if (isSharedWorldAcl(acl)) this.#byIdentity.set(acl, id);
     }
     this.#counts[id]!++;
     return id;
@@ -47,7 +56,12 @@ export class AclTable {
     if (id === 0) return;
     const count = --this.#counts[id]!;
     if (count > 0) return;
+    this.#forget(id);
+  }
+
+  #forget(id: number): void {
     this.#byKey.delete(aclKey(this.#lists[id]!));
+    for (const [list, known] of this.#byIdentity) if (known === id) this.#byIdentity.delete(list);
     this.#lists[id] = null;
     this.#freeIds.push(id);
   }
@@ -87,17 +101,14 @@ export class AclTable {
     this.#lists.length = 1;
     this.#counts.length = 1;
     this.#byKey.clear();
+    this.#byIdentity.clear();
     this.#freeIds.length = 0;
   }
 
   /** Drops ids a load left unreferenced. */
   trim(): void {
     for (let id = 1; id < this.#lists.length; id++) {
-      if (this.#lists[id] !== null && this.#counts[id] === 0) {
-        this.#byKey.delete(aclKey(this.#lists[id]!));
-        this.#lists[id] = null;
-        this.#freeIds.push(id);
-      }
+      if (this.#lists[id] !== null && this.#counts[id] === 0) this.#forget(id);
     }
   }
 }

@@ -30,6 +30,9 @@ export class NodeStore extends NodeReader {
   readonly #chainPages: Int32Array[] = [];
   readonly #hashPages: Int32Array[] = [];
   #scratch = new Uint8Array(256);
+  /** The parent of the last path found by walking, and its slot (cleared when that node goes). */
+  #cachedParentPath = "";
+  #cachedParentSlot = NO_SLOT;
 
   constructor(arena: ArenaOptions = {}) {
     super();
@@ -58,42 +61,57 @@ export class NodeStore extends NodeReader {
     const length = path.length;
     if (length === 0 || path.charCodeAt(0) !== SLASH || this.#count === 0) return NO_SLOT;
     if (length === 1) return ROOT_SLOT;
+    const lastSlash = path.lastIndexOf("/");
+    // Siblings come in runs (creates under one parent, keys of one directory): the last parent
+    // found saves walking from the root.
+    if (lastSlash > 0 && lastSlash === this.#cachedParentPath.length && path.startsWith(this.#cachedParentPath)) {
+      return this.#child(this.#cachedParentSlot, path, lastSlash + 1, length);
+    }
     let parent = ROOT_SLOT;
     let start = 1;
     // Bounded: each round consumes one path component.
     for (let round = 0; round < length; round++) {
-      let hash = FNV_START;
-      let end = start;
-      let ascii = true;
-      for (; end < length; end++) {
-        const code = path.charCodeAt(end);
-        if (code === SLASH) break;
-        if (code >= 0x80) {
-          ascii = false;
-          break;
-        }
-        hash = fnvByte(hash, code);
-      }
-      let slot: number;
-      if (ascii) {
-        if (end === start) return NO_SLOT;
-        slot = this.#probeAscii(parent, childHash(parent, hash), path, start, end);
-      } else {
-        end = path.indexOf("/", start);
-        if (end < 0) end = length;
-        slot = this.findChild(parent, path.slice(start, end));
-      }
+      let end = path.indexOf("/", start);
+      if (end < 0) end = length;
+      const slot = this.#child(parent, path, start, end);
       if (slot === NO_SLOT || end === length) return slot;
       parent = slot;
       start = end + 1;
+      if (end === lastSlash) {
+        this.#cachedParentPath = path.slice(0, lastSlash);
+        this.#cachedParentSlot = parent;
+      }
     }
     return NO_SLOT;
   }
 
+  /** The child of `parent` named by `path[start, end)`, or NO_SLOT. */
+  #child(parent: number, path: string, start: number, end: number): number {
+    if (end === start) return NO_SLOT;
+    let hash = FNV_START;
+    for (let i = start; i < end; i++) {
+      const code = path.charCodeAt(i);
+      if (code >= 0x80) {
+        const bytes = this.#encodeScratch(path.slice(start, end));
+        return this.findChildBytes(parent, this.#scratch, 0, bytes);
+      }
+      hash = fnvByte(hash, code);
+    }
+    return this.#probeAscii(parent, childHash(parent, hash), path, start, end);
+  }
+
   /** The child of `parent` named `name`, or NO_SLOT. */
   findChild(parent: number, name: string): number {
-    const bytes = this.#encodeScratch(name);
-    return this.findChildBytes(parent, this.#scratch, 0, bytes);
+    let hash = FNV_START;
+    for (let i = 0; i < name.length; i++) {
+      const code = name.charCodeAt(i);
+      if (code >= 0x80) {
+        const bytes = this.#encodeScratch(name);
+        return this.findChildBytes(parent, this.#scratch, 0, bytes);
+      }
+      hash = fnvByte(hash, code);
+    }
+    return this.#probeAscii(parent, childHash(parent, hash), name, 0, name.length);
   }
 
   /** The child of `parent` whose name is `length` bytes of `source` at `offset`, or NO_SLOT. */
@@ -250,6 +268,7 @@ export class NodeStore extends NodeReader {
     else this.pages.setI32(next, I32.prevSibling, previous);
     this.pages.setI32(parent, I32.numChildren, this.pages.i32(parent, I32.numChildren) - 1);
     this.#unfile(slot);
+    if (slot === this.#cachedParentSlot) this.#cachedParentPath = "";
     this.arena.free(this.pages.i32(slot, I32.regionChunk), this.pages.i32(slot, I32.regionOffset));
     this.pages.setI32(slot, I32.aclId, -1);
     this.#freeSlots.push(slot);
@@ -304,6 +323,7 @@ export class NodeStore extends NodeReader {
     this.#buckets = new Int32Array(INITIAL_BUCKETS).fill(NO_SLOT);
     this.#chainPages.length = 0;
     this.#hashPages.length = 0;
+    this.#cachedParentPath = "";
   }
 
   // ---- the path index ----

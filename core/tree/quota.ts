@@ -129,6 +129,8 @@ export class QuotaTracker {
 
   /** A node was created with `dataBytes` of data. */
   created(path: string, dataBytes: number): void {
+    // Most trees have no quota: nothing to split or look up for their writes.
+    if (this.#roots.size === 0 && !path.startsWith(QUOTA_ROOT)) return;
     const { parentPath, name } = splitPath(path);
     if (parentPath.startsWith(QUOTA_ROOT)) {
       if (name === QUOTA_LIMIT_NODE) this.#roots.add(parentPath.slice(QUOTA_ROOT.length));
@@ -140,6 +142,7 @@ export class QuotaTracker {
 
   /** A node holding `dataBytes` of data was deleted. */
   deleted(path: string, dataBytes: number): void {
+    if (this.#roots.size === 0 && !path.startsWith(QUOTA_ROOT)) return;
     const { parentPath, name } = splitPath(path);
     if (parentPath.startsWith(QUOTA_ROOT) && name === QUOTA_LIMIT_NODE) {
       this.#roots.delete(parentPath.slice(QUOTA_ROOT.length));
