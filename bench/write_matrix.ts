@@ -374,7 +374,8 @@ function recoveryLines(output: string): string[] {
 async function adminSnapshot(pair: Pair, server: BenchServer): Promise<{ startMs: number; endMs: number }> {
   const port = pair.adminPorts.get(server)!;
   const startMs = performance.now();
-  const url = server.kind === BenchServerKind.zookeeper ? `http://127.0.0.1:${port}/commands/snapshot?streaming=false` : `http://127.0.0.1:${port}/commands/snapshot`;
+  // Both only take the snapshot (into their data dirs); neither sends it back.
+  const url = `http://127.0.0.1:${port}/commands/snapshot?streaming=false`;
   const response = await fetch(url, { headers: { Authorization: `digest ${SUPER}` } });
   await response.arrayBuffer();
   const endMs = performance.now();

@@ -494,11 +494,15 @@ export class ZkServer {
     return this.#lastSnapshot;
   }
 
-  /** A consistent snapshot at the applied zxid (the admin `snapshot` command), persisted when new. */
-  async takeSnapshot(): Promise<{ zxid: bigint; bytes: Uint8Array }> {
+  /**
+   * A consistent snapshot at the applied zxid (the admin `snapshot` command), persisted when new;
+   * with its bytes unless `keepBytes` is false (`streaming=false` only wants it taken).
+   */
+  async takeSnapshot({ keepBytes = true }: { keepBytes?: boolean } = {}): Promise<{ zxid: bigint; length: number; bytes: Uint8Array | null }> {
     const captured = captureSnapshot(this.db.tree, this.db.sessions);
     const zxid = captured.image.zxid;
-    return { zxid, bytes: (await this.#writeSnapshot(captured, true)).bytes! };
+    const { length, bytes } = await this.#writeSnapshot(captured, keepBytes);
+    return { zxid, length, bytes };
   }
 
   /**

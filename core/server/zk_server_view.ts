@@ -69,7 +69,7 @@ export function zkServerView(server: ZkServer, options: ZkServerViewOptions = {}
     resetConnectionStats: () => {
       for (const connection of server.connections) connection.stats.reset();
     },
-    takeSnapshot: () => server.takeSnapshot(),
+    takeSnapshot: (options) => server.takeSnapshot(options),
     restoreSnapshot: (bytes) => server.restoreSnapshot(bytes),
     shedConnections: (percentage, random) => server.shedConnections(percentage, random),
     countAdmin: (event) => countAdmin(server, event),
