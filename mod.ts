@@ -39,3 +39,10 @@ export { defaultServerConfig, type ServerConfig } from "./core/server/server_con
  * await writeReport({ fencingToken: lease.fencingToken });
  */
 export * from "./recipes/mod.ts";
+
+/**
+ * Paddock's release and the version string its servers report (`srvr`, `mntr`, zkCli `version`).
+ *
+ * @example console.log(`paddock ${PADDOCK_RELEASE}`);
+ */
+export { PADDOCK_RELEASE, PADDOCK_VERSION } from "./core/version.ts";

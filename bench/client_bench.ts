@@ -2,34 +2,34 @@
  * Client benchmark (issue #4): the same workload from three ZooKeeper clients against the same
  * server in the same run: the Paddock client, node-zookeeper-client and the ZooKeeper Java client
  * (async API). Each client runs in its own process (bench/client_worker.ts on Node,
- * bench/java/ClientBench.java on the JVM, compiled here into .cache/java-bench) so its CPU time is
+ * bench/java/ClientBench.java on the JVM, compiled here into .cache/java) so its CPU time is
  * its own. Cases: getData and setData of one 100-byte znode with 1 request in flight (sequential
  * latency) and with many in flight (throughput). Each worker warms up first (the JIT needs ~5 s),
  * then measures each case after a short per-case warm-up. Servers: Paddock in memory and Apache
- * ZooKeeper (Debian's 3.8, fsync on). Prints a markdown table and writes bench/results/clients-*.json.
+ * ZooKeeper (3.9.3 unless PADDOCK_ORACLE says otherwise, fsync on). Prints a markdown table and writes bench/results/clients-*.json.
  *
  * Run: npx tsx bench/client_bench.ts [--quick] [--only paddock-memory,zookeeper]
  *        [--clients paddock,nzc,java] [--inflight 256] [--rounds 2] [--profile]
  * --profile runs the Paddock client's worker under `node --cpu-prof` (profiles in .cache/client-prof).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createClient } from "../mod.ts";
 import { REPO_ROOT } from "../tests/support/runtime.ts";
-import { javaExecutable, ZOOKEEPER_JAR } from "../tests/support/servers.ts";
-import { findExecutable } from "../tests/support/which.ts";
-import { type BenchServer, BenchServerKind, killAllServers, startBenchServer, zookeeperUnavailable } from "./bench_servers.ts";
+import { compileJava, javaExecutable, type JavaProgram, javaRunCommand, zookeeperClientJars } from "../tests/support/java_tools.ts";
+import { ORACLE_VERSION, zookeeperAvailable, zookeeperSkipReason } from "../tests/support/servers.ts";
+import { type BenchServer, BenchServerKind, killAllServers, startBenchServer } from "./bench_servers.ts";
 import type { BenchCase, WorkerCaseResult } from "./client_worker.ts";
 import { LatencyHistogram } from "./histogram.ts";
 import { processCpuMs } from "./proc_stats.ts";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
-const JAVA_SOURCE = join(BENCH_DIR, "java", "ClientBench.java");
-const JAVA_CLASS_DIR = join(REPO_ROOT, ".cache", "java-bench");
+/** The JVM's defaults (tiered JIT, ergonomic GC): what an application gets. */
+const JAVA_PROGRAM: JavaProgram = { source: join(BENCH_DIR, "java", "ClientBench.java"), classpath: zookeeperClientJars(), jvmFlags: [] };
 const PROFILE_DIR = join(REPO_ROOT, ".cache", "client-prof");
 const WORKER = join(BENCH_DIR, "client_worker.ts");
 const ZNODE = "/client-bench";
@@ -118,9 +118,8 @@ async function main(): Promise<void> {
     { op: "getData", inFlight: deep },
     { op: "setData", inFlight: deep },
   ];
-  const missing = zookeeperUnavailable();
-  if (servers.includes(BenchServerKind.zookeeper) && missing !== null) throw new Error(`ZooKeeper cannot run: ${missing}`);
-  if (clients.includes(BenchClient.java)) compileJava();
+  if (servers.includes(BenchServerKind.zookeeper) && !zookeeperAvailable()) throw new Error(`ZooKeeper ${ORACLE_VERSION} cannot run: ${zookeeperSkipReason()}`);
+  if (clients.includes(BenchClient.java)) await compileJava(JAVA_PROGRAM);
   const started = new Date();
   const allRows: ClientBenchRow[] = [];
   for (const kind of servers) {
@@ -165,21 +164,6 @@ async function createZnode(connectString: string): Promise<void> {
   else await client.setData(ZNODE, value);
 }
 
-function javacExecutable(): string | undefined {
-  const fromHome = process.env.JAVA_HOME ? [join(process.env.JAVA_HOME, "bin", "javac")] : [];
-  return findExecutable("javac", [...fromHome, "/usr/bin/javac"]);
-}
-
-/** javac ClientBench.java into .cache/java-bench unless the class there is newer. */
-function compileJava(): void {
-  const classFile = join(JAVA_CLASS_DIR, "ClientBench.class");
-  if (existsSync(classFile) && statSync(classFile).mtimeMs >= statSync(JAVA_SOURCE).mtimeMs) return;
-  const javac = javacExecutable();
-  if (javac === undefined) throw new Error("javac not found (apt-get install openjdk-17-jdk-headless)");
-  mkdirSync(JAVA_CLASS_DIR, { recursive: true });
-  execFileSync(javac, ["-nowarn", "-cp", ZOOKEEPER_JAR, "-d", JAVA_CLASS_DIR, JAVA_SOURCE], { stdio: "inherit", timeout: 120_000 });
-}
-
 interface WorkerSpec {
   client: BenchClient;
   connectString: string;
@@ -194,10 +178,7 @@ function workerCommand(spec: WorkerSpec): { command: string; args: string[] } {
   const args = [spec.connectString, ZNODE, String(mode.warmupMs), String(mode.caseWarmupMs), String(mode.durationMs),
     spec.cases.map((c) => `${c.op}:${c.inFlight}`).join(",")];
   if (spec.client === BenchClient.java) {
-    const java = javaExecutable();
-    if (java === undefined) throw new Error("java not found");
-    // The JVM's defaults otherwise (tiered JIT, ergonomic GC): what an application gets.
-    return { command: java, args: ["-Djava.net.preferIPv4Stack=true", "-cp", `${JAVA_CLASS_DIR}:${ZOOKEEPER_JAR}`, "ClientBench", ...args] };
+    return javaRunCommand(JAVA_PROGRAM, args);
   }
   const profile = spec.profile && spec.client === BenchClient.paddock ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [];
   const which = spec.client === BenchClient.paddock ? "paddock" : "nzc";

@@ -1,6 +1,6 @@
 /**
  * Lock and election benchmarks, Paddock's recipes next to Apache Curator's, on the same server
- * (a real ZooKeeper 3.8 and Paddock, each started from one zoo.cfg with tickTime 200 ms):
+ * (a real ZooKeeper (3.9.3 unless PADDOCK_ORACLE says otherwise) and Paddock, each started from one zoo.cfg with tickTime 200 ms):
  *   - Mutex acquire+release round trip (uncontended, one process, after a warm-up): p50 / p99;
  *   - LeaderLatch failover: SIGKILL the leader process, time until the follower says "leader"
  *     (dominated by the session timeout, which the server must let pass before it deletes the node).
@@ -12,7 +12,7 @@ import {
   compileCuratorRecipes, curatorCommand, curatorSkipReason, type Participant, startParticipant, workerCommand,
 } from "../tests/support/recipe_processes.ts";
 import { type Command } from "../tests/support/runtime.ts";
-import { type ServerHandle, type ServerOptions, startPaddock, startZooKeeper, zookeeperAvailable } from "../tests/support/servers.ts";
+import { ORACLE_VERSION, type ServerHandle, type ServerOptions, startPaddock, startZooKeeper, zookeeperAvailable } from "../tests/support/servers.ts";
 
 const { values } = parseArgs({
   options: {
@@ -106,7 +106,7 @@ const rows: Row[] = [];
 if (curatorSkipReason() !== false) console.error(`Curator skipped: ${curatorSkipReason()}`);
 else await compileCuratorRecipes();
 const servers: { name: string; start: (opts: ServerOptions) => Promise<ServerHandle> }[] = [{ name: "Paddock", start: startPaddock }];
-if (zookeeperAvailable()) servers.unshift({ name: "ZooKeeper 3.8", start: startZooKeeper });
+if (zookeeperAvailable()) servers.unshift({ name: `ZooKeeper ${ORACLE_VERSION}`, start: startZooKeeper });
 for (const s of servers) {
   const server = await s.start({ tickTimeMs: 200 });
   try {

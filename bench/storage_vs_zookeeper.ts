@@ -15,7 +15,8 @@ import { parseArgs } from "node:util";
 import { fourLetterWord } from "../tests/support/four_letter.ts";
 import { freePort } from "../tests/support/ports.ts";
 import { REPO_ROOT, typeScriptCommand } from "../tests/support/runtime.ts";
-import { javaExecutable, PADDOCK_ENTRY, ZOOKEEPER_JAR } from "../tests/support/servers.ts";
+import { javaExecutable, PADDOCK_ENTRY } from "../tests/support/servers.ts";
+import { ORACLE_VERSION, zookeeperClasspath } from "../tests/support/zookeeper_dist.ts";
 import { writeZooCfg } from "../tests/support/zoo_cfg.ts";
 import { type LoadResult, prepareKeys, runLoad } from "./load.ts";
 
@@ -24,7 +25,7 @@ const READY_TIMEOUT_MS = 600_000;
 const STOP_TIMEOUT_MS = 60_000;
 
 /** The two servers compared. */
-const Kind = { zookeeper: "ZooKeeper 3.8", paddock: "Paddock FileStore" } as const;
+const Kind = { zookeeper: `ZooKeeper ${ORACLE_VERSION}`, paddock: "Paddock FileStore" } as const;
 type Kind = (typeof Kind)[keyof typeof Kind];
 
 /** A server process on a data dir that outlives it (so it can be restarted). */
@@ -49,7 +50,7 @@ async function launch(kind: Kind, dir: string | undefined): Promise<Running> {
       command: javaExecutable() ?? "java",
       args: [
         "-Xmx2g", "-Djava.net.preferIPv4Stack=true", `-Dzookeeper.log.dir=${cfg.dir}`, "-Dzookeeper.admin.enableServer=false",
-        "-cp", ZOOKEEPER_JAR, "org.apache.zookeeper.server.ZooKeeperServerMain", cfg.path,
+        "-cp", zookeeperClasspath(ORACLE_VERSION), "org.apache.zookeeper.server.ZooKeeperServerMain", cfg.path,
       ],
     }
     : typeScriptCommand(resolve(REPO_ROOT, PADDOCK_ENTRY), ["server", cfg.path]);

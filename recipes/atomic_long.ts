@@ -128,11 +128,22 @@ export class AtomicLong implements AsyncDisposable {
     return (await readValue(this.#client, this.#path, LONG_CODEC)).value;
   }
 
-  /** Adds `delta` (may be negative). */
-  add(delta: bigint | number): Promise<AtomicValue<bigint>> {
+  /**
+   * Adds `delta` (may be negative). A sum outside the signed 64-bit range is refused with a
+   * RangeError and nothing is written, unless `overflow: "wrap"` asks for Java's two's-complement
+   * wrap-around (what Curator's DistributedAtomicLong does).
+   *
+   * @example await counter.add(-5n);
+   */
+  add(delta: bigint | number, opts: { overflow?: "refuse" | "wrap" } = {}): Promise<AtomicValue<bigint>> {
     this.#lifecycle.assertStarted();
     const d = BigInt(delta);
-    return optimisticUpdate(this.#client, this.#path, LONG_CODEC, (v) => BigInt.asIntN(64, v + d), this.#retry);
+    const wrap = opts.overflow === "wrap";
+    return optimisticUpdate(this.#client, this.#path, LONG_CODEC, (v) => {
+      const sum = v + d;
+      if (!wrap && BigInt.asIntN(64, sum) !== sum) throw new RangeError(`${v} + ${d} is outside the signed 64-bit range`);
+      return BigInt.asIntN(64, sum);
+    }, this.#retry);
   }
 
   increment(): Promise<AtomicValue<bigint>> {

@@ -162,7 +162,7 @@ export class LeaderLatch implements AsyncDisposable {
           this.#emit("error", err);
           break;
         }
-        if (isConnectionLoss(err)) await this.#client.ready({ signal: closing }).catch(() => undefined);
+        if (isConnectionLoss(err)) await this.#client.ready({ signal: closing, wait: true }).catch(() => undefined);
         else {
           this.#emit("error", err);
           await sleep(ERROR_BACKOFF_MS, closing);
@@ -209,7 +209,7 @@ export class LeaderLatch implements AsyncDisposable {
     if (closing.aborted) return;
     // Curator's reset: a leader that was told to stop re-joins at the back with a fresh node.
     this.#node = undefined;
-    await this.#client.ready({ signal: closing });
+    await this.#client.ready({ signal: closing, wait: true });
     await deleteNode(this.#client, node.path, closing);
   }
 

@@ -14,6 +14,8 @@ export interface Participant {
   isLeader: boolean;
   /** Its node name. */
   name: string;
+  /** When its node was created (ms since the epoch): since when it leads or waits. */
+  sinceMs: number;
 }
 
 /** A leadership term: valid until `signal` aborts. */
@@ -44,8 +46,8 @@ export async function electionParticipants(client: Client, dir: string, lockName
   const participants: Participant[] = [];
   for (const name of sorted) {
     try {
-      const { data } = await whenConnected(client, () => client.getData(`${dir}/${name}`), signal);
-      participants.push({ id: decoder.decode(data ?? undefined), isLeader: participants.length === 0, name });
+      const { data, stat } = await whenConnected(client, () => client.getData(`${dir}/${name}`), signal);
+      participants.push({ id: decoder.decode(data ?? undefined), isLeader: participants.length === 0, name, sinceMs: Number(stat.ctime) });
     } catch (err) {
       if (!isKeeperCode(err, ErrorCode.NONODE)) throw err;
     }

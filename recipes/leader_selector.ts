@@ -144,7 +144,7 @@ export class LeaderSelector implements AsyncDisposable {
         }
         this.#opts.onError?.(err);
         this.#queued = 1;
-        await this.#client.ready({ signal: closing }).catch(() => undefined);
+        await this.#client.ready({ signal: closing, wait: true }).catch(() => undefined);
         await raceAbort(new Promise((r) => setTimeout(r, ERROR_BACKOFF_MS)), closing).catch(() => undefined);
         continue;
       }

@@ -103,7 +103,7 @@ export async function whenConnected<T>(client: Client, op: () => Promise<T>, sig
     } catch (err) {
       if (!isConnectionLoss(err) || attempt >= RECONNECT_ATTEMPTS_MAX) throw err;
     }
-    await client.ready({ signal });
+    await client.ready({ signal, wait: true });
   }
 }
 
@@ -158,7 +158,7 @@ export async function createProtected(client: Client, opts: ProtectedCreateOptio
       }
       if (!isConnectionLoss(err)) throw err;
     }
-    await client.ready({ signal: opts.signal });
+    await client.ready({ signal: opts.signal, wait: true });
     const found = await findProtected(client, opts.dir, prefix, opts.signal);
     if (found !== undefined) return found;
   }

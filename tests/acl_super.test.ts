@@ -1,9 +1,9 @@
-import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { digestId } from "../core/acl/digest.ts";
 import { ErrorCode, JuteWriter, OpCode, readAcls, writeAcls } from "../core/proto/mod.ts";
 import { RawSession } from "./support/raw_session.ts";
-import { type ServerHandle, startPaddock, startZooKeeper, zookeeperAvailable } from "./support/servers.ts";
+import { type ServerHandle, startPaddock, startZooKeeper, zookeeperSkipReason } from "./support/servers.ts";
+import { suite } from "./support/skips.ts";
 
 const SUPER = "admin:s3cret";
 const encode = (text: string) => new TextEncoder().encode(text);
@@ -14,8 +14,8 @@ async function auth(s: RawSession, userPassword: string): Promise<number> {
 }
 
 const targets = [
-  { name: "paddock", start: () => startPaddock(options()) },
-  ...(zookeeperAvailable() ? [{ name: "zookeeper", start: () => startZooKeeper(options()) }] : []),
+  { name: "paddock", skip: false as const, start: () => startPaddock(options()) },
+  { name: "zookeeper", skip: zookeeperSkipReason(), start: () => startZooKeeper(options()) },
 ];
 
 function options() {
@@ -23,21 +23,21 @@ function options() {
 }
 
 for (const target of targets) {
-  describe(`digest, ip and super ACLs on ${target.name}`, () => {
+  suite(`digest, ip and super ACLs on ${target.name}`, target.skip, (s) => {
     let server: ServerHandle;
-    before(async () => {
+    s.before(async () => {
       server = await target.start();
     });
-    after(async () => {
+    s.after(async () => {
       await server?.stop();
     });
 
-    test("digestId is ZooKeeper's user:base64(sha1(user:password))", () => {
+    s.test("digestId is ZooKeeper's user:base64(sha1(user:password))", () => {
       // The value zkCli's DigestAuthenticationProvider prints for alice:secret.
       assert.equal(digestId("alice:secret"), "alice:aYXlLOpEooaV1cRAvUL1fp9Qt7E=");
     });
 
-    test("only alice reads alice's node; the super user reads and changes anything", async () => {
+    s.test("only alice reads alice's node; the super user reads and changes anything", async () => {
       const alice = await RawSession.connect(server.host, server.port);
       const stranger = await RawSession.connect(server.host, server.port);
       const admin = await RawSession.connect(server.host, server.port);

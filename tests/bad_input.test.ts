@@ -13,7 +13,7 @@ import { startServer } from "../core/server/start_server.ts";
 import { BAD_INPUT_SCENARIOS, type ScenarioTarget } from "./support/bad_input_scenarios.ts";
 import { runProcess } from "./support/run_process.ts";
 import { REPO_ROOT, typeScriptCommand } from "./support/runtime.ts";
-import { PADDOCK_ENTRY, paddockAvailable, startZooKeeper, zookeeperAvailable } from "./support/servers.ts";
+import { PADDOCK_ENTRY, paddockAvailable, startZooKeeper, zookeeperSkipReason } from "./support/servers.ts";
 import { assertSameTranscript } from "./support/transcript.ts";
 
 const JUTE_MAX_BUFFER = 65536;
@@ -48,7 +48,7 @@ test("Paddock answers bad input exactly as ZooKeeper 3.8 did", async () => {
 });
 
 test("the recorded expectations are what a live ZooKeeper 3.8 does", {
-  skip: zookeeperAvailable() ? false : "needs java and Debian's zookeeper.jar",
+  skip: zookeeperSkipReason(),
 }, async () => {
   // ZooKeeper reads jute.maxbuffer only as a system property; JAVA_TOOL_OPTIONS reaches the JVM.
   const previous = process.env.JAVA_TOOL_OPTIONS;

@@ -31,7 +31,7 @@ async function rejectsWith(promise: Promise<unknown>, code: number, what: string
 
 const text = (bytes: Uint8Array | null) => (bytes === null ? null : new TextDecoder().decode(bytes));
 /** The fields every server sends; the zxid comes only from Paddock and ZooKeeper 3.9. */
-const plain = (e: { type: number; state: number; path: string }) => ({ type: e.type, state: e.state, path: e.path });
+const plain = (e: { type: string; state: string; path: string }) => ({ type: e.type, state: e.state, path: e.path });
 
 /**
  * Registers the contract tests for one target; the server is started once, on first use.
@@ -187,6 +187,12 @@ export function defineClientContract(target: ContractTarget): void {
     const createdEvent = await within("NodeCreated", created.first);
     assert.deepEqual(plain(createdEvent), { type: EventType.NodeCreated, state: KeeperState.SyncConnected, path: "/w" });
     if (createdEvent.zxid !== undefined) assert.equal(createdEvent.zxid, made.stat.czxid, "the event names the create's zxid");
+    assert.equal(createdEvent.typeCode, 1, "the wire number rides along with the name");
+    assert.equal(createdEvent.stateCode, 3);
+    const asJson = JSON.parse(JSON.stringify(createdEvent)) as Record<string, unknown>;
+    assert.equal(asJson.type, "NodeCreated", "an event survives JSON.stringify");
+    if (createdEvent.zxid !== undefined) assert.equal(asJson.zxid, String(made.stat.czxid), "its zxid exact, as a string");
+    assert.equal(JSON.parse(JSON.stringify(made.stat)).czxid, String(made.stat.czxid), "so does a Stat");
     const changed = eventRecorder();
     const children = eventRecorder();
     await c.getData("/w", { watch: changed.watcher });
@@ -324,7 +330,7 @@ export function defineClientContract(target: ContractTarget): void {
     assert.deepEqual(plain(await within("Expired event", watched.first)), { type: EventType.None, state: KeeperState.Expired, path: "" });
     await rejectsWith(c.getData("/"), ErrorCode.SESSIONEXPIRED, "request after expiry");
     await rejectsWith(c.ready(), ErrorCode.SESSIONEXPIRED, "ready after expiry");
-    const seen: number[] = [];
+    const seen: string[] = [];
     for await (const e of persistent) seen.push(e.state);
     assert.equal(seen.at(-1), KeeperState.Expired);
     const stateList: string[] = [];

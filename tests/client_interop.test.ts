@@ -1,21 +1,20 @@
-import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type ACL, createClient, type Stat } from "../mod.ts";
 import { digestId } from "../core/acl/digest.ts";
 import { REPO_ROOT } from "./support/runtime.ts";
 import { assertExitedCleanly, runProcess } from "./support/run_process.ts";
-import { javaExecutable, type ServerHandle, startPaddock, startZooKeeper, ZOOKEEPER_JAR, zookeeperAvailable } from "./support/servers.ts";
-import { findExecutable } from "./support/which.ts";
+import { javaClientSkipReason, javaCommand, zookeeperClientJars } from "./support/java_tools.ts";
+import { type ServerHandle, startPaddock, startZooKeeper, zookeeperSkipReason } from "./support/servers.ts";
+import { suite } from "./support/skips.ts";
 
 const PYTHON = "/usr/bin/python3";
 const SOURCE = join(REPO_ROOT, "tests", "interop", "java", "ReadBack.java");
-const CLASS_DIR = join(REPO_ROOT, ".cache", "java-readback");
 
 function skipReason(): string | false {
-  if (!zookeeperAvailable()) return "no java/zookeeper.jar";
-  if (findExecutable("javac", ["/usr/bin/javac"]) === undefined) return "no javac";
+  const missing = zookeeperSkipReason() || javaClientSkipReason();
+  if (missing !== false) return missing;
   if (!existsSync(PYTHON)) return "no /usr/bin/python3 for kazoo";
   return false;
 }
@@ -30,20 +29,8 @@ function line(data: Uint8Array, acl: readonly ACL[], s: Stat): string {
 }
 
 async function readWithJava(connectString: string, path: string): Promise<string> {
-  const classFile = join(CLASS_DIR, "ReadBack.class");
-  if (!existsSync(classFile) || statSync(classFile).mtimeMs < statSync(SOURCE).mtimeMs) {
-    mkdirSync(CLASS_DIR, { recursive: true });
-    assertExitedCleanly("javac ReadBack.java", await runProcess({
-      command: findExecutable("javac", ["/usr/bin/javac"])!,
-      args: ["-nowarn", "-cp", ZOOKEEPER_JAR, "-d", CLASS_DIR, SOURCE],
-      timeoutMs: 120_000,
-    }));
-  }
-  const r = await runProcess({
-    command: javaExecutable()!,
-    args: ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", `${CLASS_DIR}:${ZOOKEEPER_JAR}`, "ReadBack", connectString, path],
-    timeoutMs: 60_000,
-  });
+  const { command, args } = await javaCommand({ source: SOURCE, classpath: zookeeperClientJars() }, [connectString, path]);
+  const r = await runProcess({ command, args, timeoutMs: 60_000 });
   assertExitedCleanly("java ReadBack", r);
   return r.stdout.trim().split("\n").at(-1)!;
 }
@@ -67,18 +54,16 @@ async function readWithKazoo(connectString: string, path: string): Promise<strin
 const ALICE = digestId("alice:secret");
 
 for (const kind of ["paddock", "zookeeper"] as const) {
-  describe(`a node written by the Paddock client, read back by kazoo and the Java client (${kind})`, {
-    skip: skipReason(),
-  }, () => {
+  suite(`a node written by the Paddock client, read back by kazoo and the Java client (${kind})`, skipReason(), (s) => {
     let server: ServerHandle;
-    before(async () => {
+    s.before(async () => {
       server = kind === "paddock" ? await startPaddock() : await startZooKeeper();
     });
-    after(async () => {
+    s.after(async () => {
       await server?.stop();
     });
 
-    test("same bytes, same ACL, same Stat", { timeout: 180_000 }, async () => {
+    s.test("same bytes, same ACL, same Stat", { timeout: 180_000 }, async () => {
       await using client = createClient(server.connectString);
       await client.ready();
       await client.addAuth("digest", "alice:secret");

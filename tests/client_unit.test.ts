@@ -3,9 +3,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  createClient, ErrorCode, EventType, KeeperError, KeeperState, parseConnectString, retry,
+  createClient, ErrorCode, EventType, KeeperError, KeeperState, parseConnectString, retry, ServerUnreachableError,
   type Transport, type TransportConnection,
 } from "../core/client/mod.ts";
+import { clientStat } from "../core/client/stat.ts";
+import { watchedEvent } from "../core/client/event_names.ts";
 import { shuffled } from "../core/client/connect_string.ts";
 import { EventQueue } from "../core/client/event_queue.ts";
 import { Fifo } from "../core/client/fifo.ts";
@@ -72,9 +74,10 @@ test("watch routing follows ZooKeeper's client rules", () => {
   r.addOneShot("child", "/a", w("child"));
   r.addPersistent("/", true, w("recursive"));
   r.addPersistent("/a", false, w("persistent"));
-  const fire = (type: number, path: string) => {
+  const fire = (type: EventType, path: string) => {
     got.length = 0;
-    for (const x of r.materialize({ type, state: KeeperState.SyncConnected, path })) x({ type, state: 3, path });
+    const event = { type, typeCode: 0, state: KeeperState.SyncConnected, stateCode: 3, path };
+    for (const x of r.materialize(event)) x(event);
     return [...got].sort();
   };
   assert.deepEqual(fire(EventType.NodeChildrenChanged, "/a"), ["child", "persistent"]);
@@ -141,4 +144,51 @@ test("a server that never answers the handshake is given up after the connect ti
   await waitFor("several attempts", () => transport.attempts >= 3, 3000);
   await assert.rejects(client.ready({ signal: AbortSignal.timeout(50) }));
   await client.close();
+});
+
+test("ready() fails fast with a typed error when no server answers; wait: true keeps waiting", async () => {
+  const { createServer } = await import("node:net");
+  // Two ports nothing listens on: bind and close, so they refuse.
+  const closedPort = () => new Promise<number>((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+  const [a, b] = [await closedPort(), await closedPort()];
+  const client = createClient(`127.0.0.1:${a},127.0.0.1:${b}`);
+  const started = performance.now();
+  const error = await client.ready().then(() => null, (e: unknown) => e);
+  assert.ok(error instanceof ServerUnreachableError, `a ServerUnreachableError, got ${String(error)}`);
+  assert.ok(error instanceof KeeperError && error.code === ErrorCode.CONNECTIONLOSS, "a KeeperError with ConnectionLoss: transient for retry()");
+  assert.deepEqual([...error.reasons].sort(), [`connection refused by 127.0.0.1:${a}`, `connection refused by 127.0.0.1:${b}`].sort());
+  assert.ok(performance.now() - started < 5_000, `gave up after ${Math.round(performance.now() - started)} ms`);
+  // Asked again while still unreachable: the same answer at once.
+  await assert.rejects(client.ready(), ServerUnreachableError);
+  // wait: true waits for a server instead, bounded by the signal.
+  await assert.rejects(client.ready({ wait: true, signal: AbortSignal.timeout(300) }), (e: unknown) => (e as Error).name === "TimeoutError");
+  await client.close();
+});
+
+test("events carry names and numbers, and events and Stats survive JSON.stringify with exact zxids", () => {
+  const event = watchedEvent(3, 3, "/hello", 9_007_199_254_740_993n);
+  assert.deepEqual({ ...event }, { type: "NodeDataChanged", typeCode: 3, state: "SyncConnected", stateCode: 3, path: "/hello", zxid: 9_007_199_254_740_993n });
+  assert.equal(event.type, EventType.NodeDataChanged);
+  assert.equal(event.state, KeeperState.SyncConnected);
+  assert.equal(JSON.stringify(event), '{"type":"NodeDataChanged","typeCode":3,"state":"SyncConnected","stateCode":3,"path":"/hello","zxid":"9007199254740993"}');
+  const unknown = watchedEvent(42, 99, "/x");
+  assert.deepEqual([unknown.type, unknown.typeCode, unknown.state, unknown.stateCode], ["None", 42, "Unknown", 99], "a code from a newer server keeps its number");
+  const stat = clientStat({
+    czxid: 0x1_0000_0000_0001n, mzxid: 9_007_199_254_740_993n, ctime: 1_800_000_000_000n, mtime: 1_800_000_000_123n, version: 2,
+    cversion: 0, aversion: 1, ephemeralOwner: 0x7fff_ffff_ffff_fff1n, dataLength: 3, numChildren: 0, pzxid: 5n,
+  });
+  assert.equal(typeof stat.ctime, "number", "times are numbers (ms since the epoch, exact)");
+  assert.equal(stat.mzxid, 9_007_199_254_740_993n, "zxids stay exact bigints in memory");
+  const json = JSON.parse(JSON.stringify(stat)) as Record<string, unknown>;
+  assert.deepEqual(json, {
+    czxid: "281474976710657", mzxid: "9007199254740993", ctime: 1_800_000_000_000, mtime: 1_800_000_000_123, version: 2, cversion: 0,
+    aversion: 1, ephemeralOwner: "9223372036854775793", dataLength: 3, numChildren: 0, pzxid: "5",
+  });
+  assert.equal(BigInt(json.mzxid as string), stat.mzxid, "the JSON keeps the zxid exact (2^53 + 1 would not survive a number)");
+  assert.deepEqual(Object.keys(stat).includes("toJSON"), false, "toJSON is not a data field");
 });

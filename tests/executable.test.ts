@@ -2,6 +2,7 @@
 // recipe command, and dist/paddock.mjs (esbuild) runs them on Node. Built once per test run and
 // reused while newer than the sources; skipped only when bun is not available.
 import assert from "node:assert/strict";
+import { noteSkip } from "./support/skips.ts";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +19,7 @@ const ALL_COMMANDS = ["server", "shell", "purge", ...RECIPE_COMMANDS];
 
 // Synchronous and at load time so the tests can declare their skip reason up front.
 const build = ensureExecutable();
-const skip: string | false = "skip" in build ? build.skip : false;
+const skip: string | false = noteSkip("skip" in build ? build.skip : false);
 const exe: PaddockLauncher | undefined = "skip" in build ? undefined : executableLauncher(build.path);
 let server: PaddockProcess | undefined;
 let cs = "";

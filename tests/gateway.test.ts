@@ -230,7 +230,7 @@ test("gateway requests are client sessions: they show in cons from the HTTP peer
   await gw.getData("/");
   const cons = await (await fetch(`${base}/commands/cons`)).text();
   assert.match(cons, /"remote_socket_address" : "127\.0\.0\.1:\d+"/);
-  assert.ok(EventType.NodeCreated === 1);
+  assert.equal(EventType.NodeCreated, "NodeCreated");
 });
 
 function atobBytes(b64: string): Uint8Array {

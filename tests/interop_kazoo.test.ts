@@ -1,7 +1,7 @@
 // kazoo (Debian's python3-kazoo) against Apache ZooKeeper and Paddock: its API and recipes.
 import { kazooProbeSkipReason, runKazooProbe } from "./support/kazoo_probe.ts";
 import { defineOracleSuite } from "./support/oracle_suite.ts";
-import { zookeeperAvailable } from "./support/servers.ts";
+import { zookeeperSkipReason } from "./support/servers.ts";
 
 /** Key results the real ZooKeeper must show; the whole transcript is compared with Paddock's. */
 const EXPECTED_LINES = [
@@ -39,7 +39,7 @@ const EXPECTED_LINES = [
 
 defineOracleSuite({
   name: "kazoo",
-  skipReason: zookeeperAvailable() ? kazooProbeSkipReason() : "java or /usr/share/java/zookeeper.jar missing",
+  skipReason: zookeeperSkipReason() || kazooProbeSkipReason(),
   probe: runKazooProbe,
   expectedLines: EXPECTED_LINES,
 });

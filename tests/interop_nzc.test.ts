@@ -2,7 +2,7 @@
 // process on the same runtime as the test.
 import { nzcProbeSkipReason, runNzcProbe } from "./support/nzc_probe.ts";
 import { defineOracleSuite } from "./support/oracle_suite.ts";
-import { zookeeperAvailable } from "./support/servers.ts";
+import { zookeeperSkipReason } from "./support/servers.ts";
 
 /** Key results the real ZooKeeper must show; the whole transcript is compared with Paddock's. */
 const EXPECTED_LINES = [
@@ -31,7 +31,7 @@ const EXPECTED_LINES = [
 
 defineOracleSuite({
   name: "node-zookeeper-client",
-  skipReason: zookeeperAvailable() ? nzcProbeSkipReason() : "java or /usr/share/java/zookeeper.jar missing",
+  skipReason: zookeeperSkipReason() || nzcProbeSkipReason(),
   probe: runNzcProbe,
   expectedLines: EXPECTED_LINES,
 });

@@ -1,6 +1,6 @@
 // Debian's zkCli.sh (one session, commands on stdin) against Apache ZooKeeper and Paddock.
 import { defineOracleSuite } from "./support/oracle_suite.ts";
-import { zookeeperAvailable } from "./support/servers.ts";
+import { zookeeperSkipReason } from "./support/servers.ts";
 import { runZkCliProbe, zkCliSkipReason } from "./support/zkcli_probe.ts";
 
 /** Key results the real ZooKeeper must show; the whole transcript is compared with Paddock's. */
@@ -28,7 +28,7 @@ const EXPECTED_LINES = [
 
 defineOracleSuite({
   name: "zkCli.sh",
-  skipReason: zookeeperAvailable() ? zkCliSkipReason() : "java or /usr/share/java/zookeeper.jar missing",
+  skipReason: zookeeperSkipReason() || zkCliSkipReason(),
   serverOptions: { extra: { "zookeeper.extendedTypesEnabled": true } },
   probe: runZkCliProbe,
   expectedLines: EXPECTED_LINES,

@@ -7,9 +7,9 @@ import { SessionTracker } from "../core/session/session_tracker.ts";
 import { DataTree, OPEN_ACL } from "../core/tree/data_tree.ts";
 import { formatStatsTrack, parseStatsTrack, quotaLimitPath, quotaStatPath } from "../core/tree/quota.ts";
 import { runProcess } from "./support/run_process.ts";
-import { paddockAvailable, startPaddock, startZooKeeper, zookeeperAvailable, type ServerHandle } from "./support/servers.ts";
+import { paddockAvailable, type ServerHandle, startPaddock, startZooKeeper, zookeeperSkipReason } from "./support/servers.ts";
 import { assertHasLines, assertSameTranscript } from "./support/transcript.ts";
-import { ZKCLI, zkCliSkipReason } from "./support/zkcli_probe.ts";
+import { zkCliCommand, zkCliSkipReason } from "./support/zkcli_probe.ts";
 
 /** One zkCli session; a missing-node read after each command marks where its output ends. */
 const SCRIPT = [
@@ -82,10 +82,11 @@ const TEST_TIMEOUT_MS = 180_000;
 
 async function zkCliTranscript(connectString: string): Promise<string[]> {
   const input = SCRIPT.map((c) => `${c}\nstat ${MARKER_PATH}\n`).join("") + "quit\n";
+  const zkCli = zkCliCommand(["-server", connectString, "-waitforconnection", "-timeout", "10000"]);
   const r = await runProcess({
     command: "/bin/sh",
-    args: ["-c", 'exec "$0" "$@" 2>&1', ZKCLI, "-server", connectString, "-waitforconnection", "-timeout", "10000"],
-    env: { CLIENT_JVMFLAGS: "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC" },
+    args: ["-c", 'exec "$0" "$@" 2>&1', zkCli.command, ...zkCli.args],
+    env: zkCli.env,
     input,
     timeoutMs: 120_000,
   });
@@ -118,7 +119,7 @@ after(async () => {
   await zookeeper?.stop();
 });
 
-const zookeeperSkip = zookeeperAvailable() ? zkCliSkipReason() : "java or /usr/share/java/zookeeper.jar missing";
+const zookeeperSkip = zookeeperSkipReason() || zkCliSkipReason();
 
 test("quota: ZooKeeper's zkCli transcript shows setquota/listquota/delquota and QUOTAEXCEEDED", {
   skip: zookeeperSkip,

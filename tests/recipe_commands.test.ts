@@ -97,7 +97,10 @@ test("elect: the follower takes over when the leader process is killed; --list s
 
     const listed = await waitForList(2);
     assert.deepEqual(listed, ["alpha leader", "beta"]);
+    await b.waitForOutput("paddock elect: waiting to lead /election/svc, led by alpha since ");
+    const alphaCommand = Number(readFileSync(pidFile, "utf8").trim());
     a.kill("SIGKILL"); // a crash: alpha's session must expire before beta leads
+    await waitFor("alpha's command to die with its SIGKILLed paddock (parent-death signal)", () => !alive(alphaCommand), 5_000);
     const code = await b.exited;
     assert.equal(code, 0, `beta ran its command as leader and exited with its code\n${b.stderr()}`);
     const [alpha, beta] = lines(readFileSync(marks, "utf8")).map((l) => l.split(" "));
@@ -107,7 +110,54 @@ test("elect: the follower takes over when the leader process is killed; --list s
   } finally {
     a.kill();
     b?.kill();
-    killPidFile(pidFile); // alpha's command outlives the SIGKILLed paddock
+    killPidFile(pidFile); // in case the assertion above failed
+  }
+});
+
+/** True while a process exists (signal 0 only checks). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test("lock: a SIGKILLed holder's command dies with it, before the next holder starts; waiters say who holds", { timeout: TEST_TIMEOUT_MS }, async () => {
+  const pidFile = join(dir, "pdeath-a.pid");
+  const log = join(dir, "pdeath.log");
+  // A session long enough that a loaded machine does not suspend it: A must hold until killed.
+  const common = ["--session-timeout", "4000", "-server", cs];
+  const a = startPaddock(sourceLauncher, ["lock", "/locks/pdeath", ...common,
+    "--", "sh", "-c", `echo $$ > ${pidFile}; exec sleep 60`]);
+  let b: ReturnType<typeof startPaddock> | undefined;
+  try {
+    await waitFor("the first holder's command", () => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "");
+    const aCommand = Number(readFileSync(pidFile, "utf8").trim());
+    // B's command records whether A's command is still alive at the moment B holds the lock.
+    b = startPaddock(sourceLauncher, ["lock", "/locks/pdeath", ...common,
+      "--", "sh", "-c", `if kill -0 ${aCommand} 2>/dev/null; then echo "A alive" >> ${log}; else echo "A gone" >> ${log}; fi`]);
+    await b.waitForOutput(`paddock lock: waiting for /locks/pdeath, held by `);
+    assert.match(b.stderr(), /held by [^ ]+:\d+ since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/);
+    const listed = await paddock("lock", "/locks/pdeath", "--list");
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /^[^ \n]+:\d+ holder\n[^ \n]+:\d+\n$/, "lock --list: the holder, then the waiter");
+    const json = JSON.parse((await paddock("lock", "/locks/pdeath", "--list", "--json")).stdout) as {
+      holder: string;
+      participants: { isHolder: boolean; since: string }[];
+    };
+    assert.equal(json.participants.length, 2);
+    assert.equal(json.participants[0]!.isHolder, true);
+    assert.match(json.participants[1]!.since, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    a.kill("SIGKILL");
+    await waitFor("A's command to die with its SIGKILLed paddock", () => !alive(aCommand), 5_000);
+    assert.equal(await b.exited, 0, b.stderr());
+    assert.equal(readFileSync(log, "utf8"), "A gone\n", "the next holder never ran beside the killed holder's command");
+  } finally {
+    a.kill();
+    b?.kill();
+    killPidFile(pidFile);
   }
 });
 

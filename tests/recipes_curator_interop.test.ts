@@ -7,14 +7,14 @@ import { oneLeader } from "./support/election_watch.ts";
 import {
   compileCuratorRecipes, curatorCommand, curatorSkipReason, type Participant, startParticipant, workerCommand,
 } from "./support/recipe_processes.ts";
-import { paddockAvailable, type ServerHandle, startPaddock, startZooKeeper, zookeeperAvailable } from "./support/servers.ts";
+import { paddockAvailable, type ServerHandle, startPaddock, startZooKeeper, zookeeperSkipReason } from "./support/servers.ts";
 
 const TIMEOUT_MS = 240_000;
 const SESSION_TIMEOUT_MS = 2_000;
 const ITERATIONS = 10;
 
 const targets = [
-  { name: "ZooKeeper", start: startZooKeeper, skip: curatorSkipReason() || (zookeeperAvailable() ? false : "ZooKeeper (java + zookeeper.jar) not installed") },
+  { name: "ZooKeeper", start: startZooKeeper, skip: curatorSkipReason() || zookeeperSkipReason() },
   { name: "Paddock", start: startPaddock, skip: curatorSkipReason() || (paddockAvailable() ? false : "Paddock server entry point missing") },
 ] as const;
 

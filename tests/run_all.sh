@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole suite on Node, Deno and Bun (PADDOCK_RUNTIMES=node,deno,bun picks a subset),
-# prints a per-runtime summary and a last line "N passed, N failed, N skipped", and exits
-# non-zero if any runtime failed. What `npm test` runs.
+# prints a per-runtime summary and a last line "N passed, N failed, N skipped (why: ...)", and
+# exits non-zero if any runtime failed. With PADDOCK_FORBID_SKIPS=1 (.ci/run sets it after
+# installing every tool the interop suites need) a skipped test fails the run too. What
+# `npm test` runs.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -10,11 +12,18 @@ export NO_COLOR=1
 unset FORCE_COLOR # Deno forces colour when it is set at all
 
 IFS=',' read -r -a runtimes <<< "${PADDOCK_RUNTIMES:-node,deno,bun}"
-# Node 20's --test does not expand globs itself.
+# Node 20's --test does not expand globs itself. PADDOCK_TEST_FILES="a b" runs only those files.
 shopt -s globstar nullglob
-test_files=(tests/**/*.test.ts)
+if [ -n "${PADDOCK_TEST_FILES:-}" ]; then
+  read -r -a test_files <<< "$PADDOCK_TEST_FILES"
+else
+  test_files=(tests/**/*.test.ts)
+fi
 log_dir="$(mktemp -d "${TMPDIR:-/tmp}/paddock-tests.XXXXXX")"
 trap 'rm -rf "$log_dir"' EXIT
+# Every test that skips writes its reason here (tests/support/skips.ts): the summary says why.
+export PADDOCK_SKIP_LOG="$log_dir/skips.log"
+: > "$PADDOCK_SKIP_LOG"
 
 total_pass=0 total_fail=0 total_skip=0
 summary=()
@@ -30,8 +39,9 @@ run_node() {
   # --test-timeout is per test; the interop tests set their own, this only bounds a hang.
   npx tsx --test --test-concurrency=1 --test-reporter=tap --test-timeout=600000 "${test_files[@]}"
 }
-run_deno() { npx deno test -A --no-check tests/; }
-run_bun() { npx bun test --timeout 300000 tests/; }
+run_deno() { npx deno test -A --no-check "${test_files[@]}"; }
+# bun test takes paths only with a leading ./ (otherwise they are name filters).
+run_bun() { npx bun test --timeout 300000 "${test_files[@]/#/./}"; }
 
 for runtime in "${runtimes[@]}"; do
   log="$log_dir/$runtime.log"
@@ -69,8 +79,19 @@ for runtime in "${runtimes[@]}"; do
   total_pass=$((total_pass + pass)) total_fail=$((total_fail + fail)) total_skip=$((total_skip + skip))
 done
 
+# Why tests skipped: each distinct reason once, most frequent first.
+reasons="$(sort "$PADDOCK_SKIP_LOG" | uniq -c | sort -rn | sed -E 's/^ *[0-9]+ //' | paste -sd ';' - | sed 's/;/; /g')"
+why=""
+if [ "$total_skip" -gt 0 ] || [ -n "$reasons" ]; then why=" (why: ${reasons:-not recorded, see the runner output above})"; fi
+
 echo
 echo "=== summary ==="
 printf '%s\n' "${summary[@]}"
-echo "$total_pass passed, $total_fail failed, $total_skip skipped"
-[ "$total_fail" -eq 0 ]
+status=0
+[ "$total_fail" -eq 0 ] || status=1
+if [ "${PADDOCK_FORBID_SKIPS:-0}" = "1" ] && { [ "$total_skip" -gt 0 ] || [ -n "$reasons" ]; }; then
+  echo "FAILED: tests skipped although every tool they need was to be installed (PADDOCK_FORBID_SKIPS=1)"
+  status=1
+fi
+echo "$total_pass passed, $total_fail failed, $total_skip skipped$why"
+exit "$status"

@@ -1,9 +1,9 @@
-import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as net from "node:net";
 import { CreateMode, JuteWriter, OpCode, writeAcls } from "../core/proto/mod.ts";
 import { RawSession } from "./support/raw_session.ts";
-import { type ServerHandle, startPaddock, startZooKeeper, zookeeperAvailable } from "./support/servers.ts";
+import { type ServerHandle, startPaddock, startZooKeeper, zookeeperSkipReason } from "./support/servers.ts";
+import { suite } from "./support/skips.ts";
 
 const OPEN_ACL = [{ perms: 31, id: { scheme: "world", id: "anyone" } }];
 const TICK_MS = 100;
@@ -55,9 +55,9 @@ function rawConnect(port: number, fields: { lastZxid?: bigint; timeoutMs?: numbe
   });
 }
 
-const targets: { name: string; start: () => Promise<ServerHandle> }[] = [
-  { name: "paddock", start: () => startPaddock(serverOptions()) },
-  ...(zookeeperAvailable() ? [{ name: "zookeeper", start: () => startZooKeeper(serverOptions()) }] : []),
+const targets: { name: string; skip: string | false; start: () => Promise<ServerHandle> }[] = [
+  { name: "paddock", skip: false, start: () => startPaddock(serverOptions()) },
+  { name: "zookeeper", skip: zookeeperSkipReason(), start: () => startZooKeeper(serverOptions()) },
 ];
 
 function serverOptions() {
@@ -72,16 +72,16 @@ function serverOptions() {
 }
 
 for (const target of targets) {
-  describe(`sessions and reaping on ${target.name}`, () => {
+  suite(`sessions and reaping on ${target.name}`, target.skip, (s) => {
     let server: ServerHandle;
-    before(async () => {
+    s.before(async () => {
       server = await target.start();
     });
-    after(async () => {
+    s.after(async () => {
       await server?.stop();
     });
 
-    test("timeouts are negotiated into [2, 20] ticks", async () => {
+    s.test("timeouts are negotiated into [2, 20] ticks", async () => {
       const short = await RawSession.connect(server.host, server.port, { timeoutMs: 1 });
       const long = await RawSession.connect(server.host, server.port, { timeoutMs: 10_000_000 });
       assert.equal(short.timeoutMs, 2 * TICK_MS);
@@ -89,7 +89,7 @@ for (const target of targets) {
       for (const s of [short, long]) await s.request(OpCode.closeSession, () => {});
     });
 
-    test("a wrong password or an unknown session gets timeOut 0, sessionId 0, then a close", async () => {
+    s.test("a wrong password or an unknown session gets timeOut 0, sessionId 0, then a close", async () => {
       const s = await RawSession.connect(server.host, server.port, { timeoutMs: 4000 });
       const wrong = new Uint8Array(s.passwd);
       wrong[0] = wrong[0]! ^ 0xff;
@@ -103,7 +103,7 @@ for (const target of targets) {
       await s.request(OpCode.closeSession, () => {});
     });
 
-    test("re-attaching moves the session to the new connection and closes the old one", async () => {
+    s.test("re-attaching moves the session to the new connection and closes the old one", async () => {
       const first = await RawSession.connect(server.host, server.port, { timeoutMs: 4000 });
       const created = await first.request(OpCode.create, createBody("/reattach", CreateMode.EPHEMERAL));
       assert.equal(created.err, 0);
@@ -118,13 +118,13 @@ for (const target of targets) {
       await second.request(OpCode.closeSession, () => {});
     });
 
-    test("a client that has seen a newer zxid is refused without an answer", async () => {
+    s.test("a client that has seen a newer zxid is refused without an answer", async () => {
       const { reply, closed } = await rawConnect(server.port, { lastZxid: 0x7fff_0000_0000n });
       assert.equal(closed, true);
       assert.equal(reply.length, 0);
     });
 
-    test("a silent session expires: its ephemerals go, watchers hear it, its connection closes", async () => {
+    s.test("a silent session expires: its ephemerals go, watchers hear it, its connection closes", async () => {
       const observer = await RawSession.connect(server.host, server.port, { timeoutMs: 4000 });
       const silent = await RawSession.connect(server.host, server.port, { timeoutMs: 2 * TICK_MS });
       assert.equal((await silent.request(OpCode.create, createBody("/silent", CreateMode.EPHEMERAL))).err, 0);
@@ -136,7 +136,7 @@ for (const target of targets) {
       await observer.request(OpCode.closeSession, () => {});
     });
 
-    test("an emptied container is reaped; one that never had children stays", async () => {
+    s.test("an emptied container is reaped; one that never had children stays", async () => {
       const s = await RawSession.connect(server.host, server.port, { timeoutMs: 4000 });
       assert.equal((await s.request(OpCode.createContainer, createBody("/box", CreateMode.CONTAINER))).err, 0);
       assert.equal((await s.request(OpCode.createContainer, createBody("/untouched", CreateMode.CONTAINER))).err, 0);
@@ -149,7 +149,7 @@ for (const target of targets) {
       await s.request(OpCode.closeSession, () => {});
     });
 
-    test("a TTL node without children expires; with a child it stays", async () => {
+    s.test("a TTL node without children expires; with a child it stays", async () => {
       const s = await RawSession.connect(server.host, server.port, { timeoutMs: 4000 });
       const ttl = 300n;
       assert.equal((await s.request(OpCode.createTTL, createBody("/ttl", CreateMode.PERSISTENT_WITH_TTL, ttl))).err, 0);
@@ -163,7 +163,7 @@ for (const target of targets) {
       await s.request(OpCode.closeSession, () => {});
     });
 
-    test("maxClientCnxns bounds connections per address", { timeout: 30_000 }, async () => {
+    s.test("maxClientCnxns bounds connections per address", { timeout: 30_000 }, async () => {
       const sockets: net.Socket[] = [];
       let refused = 0;
       for (let i = 0; i < 12; i++) {

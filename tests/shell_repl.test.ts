@@ -45,17 +45,29 @@ after(async () => {
   for (const s of servers) await s.stop();
 });
 
-/** Sends keystrokes one chunk at a time, each after the shell has had time to answer the last. */
+/**
+ * Sends keystrokes one chunk at a time: each chunk must be answered (echoed, recalled, completed)
+ * before the next, and `until` must hold after the last; either failing fails the test, saying
+ * what the terminal showed.
+ */
 async function type(input: PassThrough, output: () => string, keys: string[], until: (text: string) => boolean): Promise<void> {
-  for (const chunk of keys) {
-    input.write(chunk);
-    await waitFor(output, until, 200);
+  for (let i = 0; i < keys.length; i++) {
+    const before = output().length;
+    input.write(keys[i]!);
+    const last = i === keys.length - 1;
+    const ok = await waitFor(output, last ? until : (t) => t.length > before, 10_000);
+    assert.ok(ok, `after typing ${JSON.stringify(keys.slice(0, i + 1).join(""))} the terminal shows:\n${output()}`);
   }
 }
 
-async function waitFor(output: () => string, until: (text: string) => boolean, ms: number): Promise<void> {
+/** True once `until` holds for the output, false when `ms` pass first. */
+async function waitFor(output: () => string, until: (text: string) => boolean, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
-  while (Date.now() < deadline && !until(output())) await new Promise((r) => setTimeout(r, 20));
+  while (!until(output())) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
 }
 
 test("REPL: prompt with state and count, up-arrow recall, history, znode completion, quit", {
@@ -82,8 +94,7 @@ test("REPL: prompt with state and count, up-arrow recall, history, znode complet
   await type(input, seen, ["get /zeb", "\t"], (t) => t.includes("get /zebra"));
   await type(input, seen, ["\r"], (t) => /\nz\r?\n/.test(t));
   await type(input, seen, ["history\r"], (t) => t.includes("4 - history"));
-  input.write("get /none\r");
-  await waitFor(seen, (t) => t.includes("Node does not exist: /none"), 5000);
+  await type(input, seen, ["get /none\r"], (t) => t.includes("Node does not exist: /none"));
   input.write("quit\r");
   const code = await done;
   assert.match(text, new RegExp(`\\[zk: ${paddock.connectString.replace(/\./g, "\\.")}\\(CONNECTED\\) 0\\] `));

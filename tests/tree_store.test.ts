@@ -8,6 +8,7 @@ import { test } from "node:test";
 import type { ACL } from "../core/proto/records.ts";
 import { workerSnapshotEncoder } from "../core/io/worker_snapshot_encoder.ts";
 import { decodeSnapshot, encodeSnapshotSlices, finishSlices } from "../core/server/snapshot_codec.ts";
+import { slicedSnapshotEncoder, withFallback } from "../core/server/snapshot_encoder.ts";
 import { SessionTracker } from "../core/session/session_tracker.ts";
 import { crc32c } from "../core/storage/crc32c.ts";
 import { DataTree, NO_SLOT, OPEN_ACL } from "../core/tree/data_tree.ts";
@@ -202,6 +203,42 @@ test("a worker thread streams an image as the same bytes, chunk by chunk with th
     encoder.close();
   }
 });
+
+test("a worker still loading is passed over: the snapshot is encoded on the event loop instead of waiting", async () => {
+  const tree = new DataTree();
+  churn(tree, new Model(tree), new SeededRandom(9), 300, 0x100000001n);
+  const encoder = workerSnapshotEncoder(() => {});
+  assert.ok(encoder !== null);
+  const lines: string[] = [];
+  let usedFallback = 0;
+  const sliced = slicedSnapshotEncoder(() => new Promise((resolve) => setTimeout(resolve, 0)));
+  const fallback = { encode: (image: Parameters<typeof sliced.encode>[0]) => (usedFallback++, sliced.encode(image)) };
+  const both = withFallback(encoder, fallback, (line) => lines.push(line));
+  const captured = captureImage(tree, []);
+  const inline = finishSlices(encodeSnapshotSlices(captured.image));
+  try {
+    assert.equal(encoder.ready(), false, "a worker just started has not loaded yet");
+    const early = await both.encode(captured.image);
+    assert.deepEqual(concatBytes(await collect(early.chunks)), inline);
+    assert.equal(usedFallback, 1, "the first snapshot did not wait for the worker");
+    // Bounded: a worker loads in well under a minute even on a loaded machine.
+    for (let i = 0; i < 600 && !encoder.ready(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok(encoder.ready(), "the worker said it is ready");
+    const late = await both.encode(captured.image);
+    assert.deepEqual(concatBytes(await collect(late.chunks)), inline);
+    assert.equal(usedFallback, 1, "once ready, the worker encodes");
+    assert.deepEqual(lines, [], "no failure reported");
+  } finally {
+    captured.release();
+    both.close?.();
+  }
+});
+
+async function collect(chunks: AsyncIterable<{ bytes: Uint8Array }>): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for await (const chunk of chunks) out.push(chunk.bytes);
+  return out;
+}
 
 test("a snapshot of several chunks streams from the worker into a snapshot file that loads as the tree", async () => {
   // Over 4 MiB of records: the worker sends more than one chunk, paced by the store's writes.

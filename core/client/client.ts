@@ -3,15 +3,15 @@ import {
   AddWatchMode,
   createModeInfo,
   ErrorCode,
-  EventType,
   JUTE_MAX_BUFFER_DEFAULT,
   KeeperError,
-  KeeperState,
+  KeeperState as StateCode,
   OpCode,
   pathProblem,
-  type Stat,
   WatcherType,
 } from "../proto/mod.ts";
+import { EventType } from "./event_names.ts";
+import type { Stat } from "./stat.ts";
 import type { Transport } from "../io/transport.ts";
 import { nodeTransport } from "../io/node_transport.ts";
 import { parseConnectString, shuffled } from "./connect_string.ts";
@@ -81,6 +81,9 @@ export interface WatchIteratorOptions {
 const MAX_FRAME_DEFAULT = 4 * 1024 * 1024;
 const FAKE_CHILD = "1";
 const encoder = new TextEncoder();
+
+/** Where ZooKeeper keeps the ensemble's configuration (ZooDefs.CONFIG_NODE). */
+const CONFIG_PATH = "/zookeeper/config";
 
 /**
  * A path the client refuses before sending (ZooKeeper's Java client throws IllegalArgumentException):
@@ -176,15 +179,22 @@ export class Client implements AsyncDisposable {
   }
 
   /**
-   * Resolves when the client is connected; rejects with KeeperError when the session has ended
-   * (SessionExpired, AuthFailed) or with the signal's reason on abort.
+   * Resolves when the client is connected. Rejects with KeeperError when the session has ended
+   * (SessionExpired, AuthFailed), with the signal's reason on abort, and, unless `wait` is true,
+   * with {@link ServerUnreachableError} as soon as every server was tried once and none answered
+   * before the first session (about a second when they refuse: "connection refused by
+   * 127.0.0.1:2181"). The client keeps trying in the background either way; `wait: true` waits
+   * for it (bound it with a signal).
    *
    * @example await client.ready({ signal: AbortSignal.timeout(5000) });
+   * @example await client.ready({ wait: true, signal: AbortSignal.timeout(60_000) }); // a server still starting
    */
-  ready(opts: { signal?: AbortSignal } = {}): Promise<void> {
+  ready(opts: { signal?: AbortSignal; wait?: boolean } = {}): Promise<void> {
     const session = this.#session;
     if (session.status === "connected") return Promise.resolve();
     if (session.terminal) return Promise.reject(terminalError(session.status));
+    const failFast = opts.wait !== true;
+    if (failFast && session.unreachable !== null) return Promise.reject(session.unreachable);
     return new Promise((resolve, reject) => {
       const signal = opts.signal;
       const onAbort = () => finish(() => reject(signal!.reason));
@@ -192,8 +202,10 @@ export class Client implements AsyncDisposable {
         if (state === ConnectionState.connected || state === ConnectionState.reconnected) finish(resolve);
         else if (session.terminal) finish(() => reject(terminalError(session.status)));
       });
+      const stopUnreachable = failFast ? session.onUnreachable((error) => finish(() => reject(error))) : () => {};
       const finish = (settle: () => void) => {
         unsubscribe();
+        stopUnreachable();
         signal?.removeEventListener("abort", onAbort);
         settle();
       };
@@ -302,6 +314,19 @@ export class Client implements AsyncDisposable {
     return this.#session.submit(rq.getDataRequest(this.#session.toServer(path), opts.watch !== undefined), {
       path,
       watch: this.#oneShot(OneShotKind.data, path, opts.watch),
+    });
+  }
+
+  /**
+   * The ensemble's configuration (`/zookeeper/config`, read past any chroot, as the Java client's
+   * getConfig). A standalone server has none: empty data.
+   *
+   * @example const { data } = await client.getConfig();
+   */
+  getConfig(opts: WatchOptions = {}): Promise<DataResult> {
+    return this.#session.submit(rq.getDataRequest(CONFIG_PATH, opts.watch !== undefined), {
+      path: CONFIG_PATH,
+      watch: this.#oneShot(OneShotKind.data, CONFIG_PATH, opts.watch),
     });
   }
 
@@ -544,7 +569,7 @@ export class Client implements AsyncDisposable {
       const lostButLocal = opts.local === true && err instanceof KeeperError && err.code === ErrorCode.CONNECTIONLOSS;
       if (!lostButLocal) throw err;
     }
-    for (const { watcher, event } of s.watches.removeLocal(path, type, KeeperState.SyncConnected)) s.deliver([watcher], event);
+    for (const { watcher, event } of s.watches.removeLocal(path, type, StateCode.SyncConnected)) s.deliver([watcher], event);
   }
 
   /**

@@ -20,6 +20,7 @@ export {
 export { Acls } from "./acls.ts";
 export { MultiError, type Op, type OpResult, type ReadOp, type ReadResult } from "./multi.ts";
 export { isTransientError, retry, type RetryOptions } from "./retry.ts";
+export { ServerUnreachableError } from "./unreachable.ts";
 export { Transaction, type CreateOptions } from "./transaction.ts";
 export { parseConnectString, type ConnectString, type HostPort } from "./connect_string.ts";
 export {
@@ -42,13 +43,12 @@ export {
   AddWatchMode,
   CreateMode,
   ErrorCode,
-  EventType,
   type Id,
   KeeperError,
-  KeeperState,
   Perms,
-  type Stat,
   WatcherType,
 } from "../proto/mod.ts";
+export { EventType, KeeperState } from "./event_names.ts";
+export type { Stat } from "./stat.ts";
 export { raceAbort } from "./race_abort.ts";
 export * from "./http/mod.ts";

@@ -7,13 +7,12 @@ import {
   type ACL,
   type JuteReader,
   type JuteWriter,
-  type Stat,
   KeeperError,
   OpCode,
   readMultiHeader,
-  readStat,
   writeMultiHeader,
 } from "../proto/mod.ts";
+import { readClientStat as readStat, type Stat } from "./stat.ts";
 import { createOpCode, writeCreateBody, type StripChroot } from "./requests.ts";
 
 /** One operation of a transaction (paths are client paths). */

@@ -7,14 +7,13 @@ import {
   type ACL,
   type JuteReader,
   type JuteWriter,
-  type Stat,
   CreateMode,
   OpCode,
   readAcls,
-  readStat,
   writeAcls,
   writeCreateRequest,
 } from "../proto/mod.ts";
+import { readClientStat as readStat, type Stat } from "./stat.ts";
 import type { AclResult, ChildrenResult, ClientInfo, CreateResult, DataResult } from "./types.ts";
 
 /**

@@ -27,6 +27,8 @@ import { Fifo } from "./fifo.ts";
 import type { RequestSpec } from "./requests.ts";
 import { ConnectionState, type ClientStatus, type WatchedEvent, type Watcher } from "./types.ts";
 import { OneShotKind, WatchRegistry, type WatchLists } from "./watch_registry.ts";
+import { connectFailure, ServerUnreachableError } from "./unreachable.ts";
+import { watchedEvent } from "./event_names.ts";
 
 /** Everything the engine needs, already resolved to concrete values. */
 export interface SessionConfig {
@@ -84,6 +86,10 @@ export class Session {
   readonly #unsentAuthWaiters = new Map<AuthInfo, AuthWaiter>();
   readonly #authWaiters = new Fifo<AuthWaiter | null>();
   readonly #listeners = new Set<(state: ConnectionState) => void>();
+  readonly #unreachableListeners = new Set<(error: ServerUnreachableError) => void>();
+  /** Why each server failed since the last successful connection. */
+  readonly #failures = new Map<string, string>();
+  #unreachable: ServerUnreachableError | null = null;
   readonly #stop = new AbortController();
   readonly #loop: Promise<void>;
   readonly #pingFrame: Uint8Array;
@@ -100,6 +106,20 @@ export class Session {
 
   get terminal(): boolean {
     return TERMINAL.has(this.status);
+  }
+
+  /**
+   * Set once a whole round of the servers failed before the first session was established; null
+   * once one connects (the client keeps retrying either way).
+   */
+  get unreachable(): ServerUnreachableError | null {
+    return this.#unreachable;
+  }
+
+  /** Hears each failed round before the first session; returns the unsubscribe function. */
+  onUnreachable(listener: (error: ServerUnreachableError) => void): () => void {
+    this.#unreachableListeners.add(listener);
+    return () => this.#unreachableListeners.delete(listener);
   }
 
   /** Subscribes to state changes; returns the unsubscribe function. */
@@ -218,10 +238,23 @@ export class Session {
       if (this.terminal) break;
       const host = this.config.hosts[turn % hostCount]!;
       turn++;
-      const established = await this.#attempt(host);
+      const outcome = await this.#attempt(host);
+      const established = outcome === true;
       everConnected ||= established;
       failures = established ? 0 : failures + 1;
+      if (established) {
+        this.#failures.clear();
+        this.#unreachable = null;
+      } else if (!this.terminal) {
+        this.#failures.set(`${host.host}:${host.port}`, outcome);
+        if (!everConnected && failures % hostCount === 0) this.#reportUnreachable();
+      }
     }
+  }
+
+  #reportUnreachable(): void {
+    this.#unreachable = new ServerUnreachableError([...this.#failures.values()]);
+    for (const listener of [...this.#unreachableListeners]) listener(this.#unreachable);
   }
 
   #reconnectDelayMs(failures: number, hostCount: number, everConnected: boolean): number {
@@ -231,13 +264,17 @@ export class Session {
     return everConnected || failures > 0 ? Math.floor(this.config.random() * cap) : 0;
   }
 
-  /** One connection: open, handshake, serve until it closes. True when a session was attached. */
-  async #attempt(host: HostPort): Promise<boolean> {
-    const transportConn = await this.#open(host);
-    if (transportConn === null) {
+  /**
+   * One connection: open, handshake, serve until it closes. True when a session was attached,
+   * else why not (for the operator).
+   */
+  async #attempt(host: HostPort): Promise<true | string> {
+    const opened = await this.#open(host);
+    if (!("connection" in opened)) {
       this.#failQueue(this.#outgoing, ErrorCode.CONNECTIONLOSS);
-      return false;
+      return opened.failure;
     }
+    const transportConn = opened.connection;
     let established = false;
     let handshakeTimer: ReturnType<typeof setTimeout> | undefined;
     await new Promise<void>((ended) => {
@@ -259,18 +296,20 @@ export class Session {
       if (this.terminal) conn.close();
       else conn.send(this.#connectRequestFrame());
     });
-    return established;
+    return established || `${host.host}:${host.port} closed the connection before a session was established`;
   }
 
-  async #open(host: HostPort): Promise<TransportConnection | null> {
+  async #open(host: HostPort): Promise<{ connection: TransportConnection } | { failure: string }> {
     const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(new Error("connect timeout")), this.config.connectTimeoutMs);
+    const timeoutMs = this.config.connectTimeoutMs;
+    const timer = setTimeout(() => abort.abort(Object.assign(new Error("connect timeout"), { code: "ETIMEDOUT" })), timeoutMs);
     const onStop = () => abort.abort(new Error("client closed"));
     this.#stop.signal.addEventListener("abort", onStop, { once: true });
     try {
-      return await this.config.transport.connect(host.host, host.port, abort.signal);
-    } catch {
-      return null;
+      return { connection: await this.config.transport.connect(host.host, host.port, abort.signal) };
+    } catch (error) {
+      const failure = connectFailure(host, error);
+      return { failure: (error as { code?: unknown })?.code === "ETIMEDOUT" ? `${failure} within ${timeoutMs} ms` : failure };
     } finally {
       clearTimeout(timer);
       this.#stop.signal.removeEventListener("abort", onStop);
@@ -419,9 +458,9 @@ export class Session {
   #onNotification(r: JuteReader, zxid: bigint): void {
     let event: WatchedEvent;
     try {
-      event = { type: r.int(), state: r.int(), path: "" };
-      event.path = this.toClient(r.string());
-      if (zxid > 0n) event.zxid = zxid;
+      const typeCode = r.int();
+      const stateCode = r.int();
+      event = watchedEvent(typeCode, stateCode, this.toClient(r.string()), zxid > 0n ? zxid : undefined);
     } catch (err) {
       this.#conn?.close(err as Error);
       return;
@@ -455,7 +494,7 @@ export class Session {
     const conn = this.#conn ?? this.#connecting;
     this.#conn = null;
     conn?.close(new Error(`session ${status}`));
-    this.deliver(this.watches.drainAll(), { type: EventType.None, state: keeperState, path: "" });
+    this.deliver(this.watches.drainAll(), watchedEvent(EventType.None, keeperState, ""));
     this.#emit(status as ConnectionState);
     this.#listeners.clear();
   }
@@ -469,7 +508,7 @@ export class Session {
   }
 
   #deliverState(keeperState: number): void {
-    this.deliver(this.watches.persistentListeners(), { type: EventType.None, state: keeperState, path: "" });
+    this.deliver(this.watches.persistentListeners(), watchedEvent(EventType.None, keeperState, ""));
   }
 
   #emit(state: ConnectionState): void {

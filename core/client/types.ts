@@ -1,17 +1,23 @@
-import type { ACL, Stat } from "../proto/mod.ts";
+import type { ACL } from "../proto/mod.ts";
+import type { EventType, KeeperState } from "./event_names.ts";
+import type { Stat } from "./stat.ts";
 
 /** Bytes as stored in a znode; strings are sent as UTF-8. */
 export type Data = Uint8Array | string;
 
 /**
- * A watch notification as the Java client delivers it. `type` is an {@link EventType} value,
- * `state` a {@link KeeperState} value; `path` is relative to the chroot ("" for state events).
+ * A watch notification as the Java client delivers it, with names and numbers: `type` is an
+ * {@link EventType} name ("NodeDataChanged") and `typeCode` its number on the wire (3), `state` a
+ * {@link KeeperState} name and `stateCode` its number; `path` is relative to the chroot ("" for
+ * state events). `JSON.stringify(event)` works (the zxid becomes a decimal string).
  *
  * @example if (event.type === EventType.NodeDataChanged) reload(event.path);
  */
 export interface WatchedEvent {
-  type: number;
-  state: number;
+  type: EventType;
+  typeCode: number;
+  state: KeeperState;
+  stateCode: number;
   path: string;
   /**
    * The zxid of the change that fired the event, when the server says (Paddock and ZooKeeper 3.9

@@ -1,4 +1,5 @@
-import { EventType, WatcherType } from "../proto/mod.ts";
+import { EventType as EventCode, WatcherType } from "../proto/mod.ts";
+import { EventType, watchedEvent } from "./event_names.ts";
 import type { WatchedEvent, Watcher } from "./types.ts";
 
 /** Which table a one-shot watch lives in (as ZooKeeper's client: exists on a missing node is an "exist" watch). */
@@ -107,20 +108,20 @@ export class WatchRegistry {
   /** Removes all local watchers of a WatcherType on a path; each gets the matching *Removed event. */
   removeLocal(path: string, type: number, state: number): Delivery[] {
     const out: Delivery[] = [];
-    const removeFrom = (table: Table, eventType: number) => {
+    const removeFrom = (table: Table, eventCode: number) => {
       const set = table.get(path);
       if (set === undefined) return;
       table.delete(path);
-      for (const watcher of set) out.push({ watcher, event: { type: eventType, state, path } });
+      for (const watcher of set) out.push({ watcher, event: watchedEvent(eventCode, state, path) });
     };
-    if (type === WatcherType.Children || type === WatcherType.Any) removeFrom(this.#child, EventType.ChildWatchRemoved);
+    if (type === WatcherType.Children || type === WatcherType.Any) removeFrom(this.#child, EventCode.ChildWatchRemoved);
     if (type === WatcherType.Data || type === WatcherType.Any) {
-      removeFrom(this.#data, EventType.DataWatchRemoved);
-      removeFrom(this.#exist, EventType.DataWatchRemoved);
+      removeFrom(this.#data, EventCode.DataWatchRemoved);
+      removeFrom(this.#exist, EventCode.DataWatchRemoved);
     }
-    if (type === WatcherType.Persistent || type === WatcherType.Any) removeFrom(this.#persistent, EventType.PersistentWatchRemoved);
+    if (type === WatcherType.Persistent || type === WatcherType.Any) removeFrom(this.#persistent, EventCode.PersistentWatchRemoved);
     if (type === WatcherType.PersistentRecursive || type === WatcherType.Any) {
-      removeFrom(this.#recursive, EventType.PersistentWatchRemoved);
+      removeFrom(this.#recursive, EventCode.PersistentWatchRemoved);
     }
     return out;
   }

@@ -31,6 +31,11 @@ export type SnapshotJobMessage =
   | { readonly id: number; readonly end: true }
   | { readonly id: number; readonly error: string };
 
+/** Sent once the worker has loaded its modules and takes jobs. */
+export interface SnapshotWorkerReady {
+  readonly ready: true;
+}
+
 /** How long one wait for credits lasts before the cancel flag is looked at again. */
 const CREDIT_WAIT_MS = 1000;
 
@@ -84,4 +89,5 @@ if (port !== null) {
       port.postMessage({ id: job.id, error: (error as Error)?.stack ?? String(error) } satisfies SnapshotJobMessage);
     }
   });
+  port.postMessage({ ready: true } satisfies SnapshotWorkerReady);
 }

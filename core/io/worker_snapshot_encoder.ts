@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { TreeImage } from "../tree/tree_image.ts";
-import type { SnapshotJob, SnapshotJobMessage } from "./snapshot_worker_main.ts";
+import type { SnapshotJob, SnapshotJobMessage, SnapshotWorkerReady } from "./snapshot_worker_main.ts";
 
 /** A snapshot's bytes as the worker streams them (core/storage/txn_log.ts's SnapshotStream). */
 export interface StreamedSnapshot {
@@ -19,6 +19,8 @@ export interface StreamedSnapshot {
 /** What the server needs of an encoder (core/server/snapshot_encoder.ts's SnapshotEncoder). */
 export interface WorkerSnapshotEncoder {
   encode(image: TreeImage): Promise<StreamedSnapshot>;
+  /** False while the worker is still loading its modules (encode would wait for it). */
+  ready(): boolean;
   close(): void;
 }
 
@@ -70,6 +72,7 @@ export function workerSnapshotEncoder(log: (line: string) => void): WorkerSnapsh
     return null;
   }
   let worker: Worker | null = null;
+  let loaded = false;
   let nextId = 0;
   const jobs = new Map<number, Job>();
   const failAll = (error: Error) => {
@@ -79,8 +82,13 @@ export function workerSnapshotEncoder(log: (line: string) => void): WorkerSnapsh
   };
   const start = (): Worker => {
     const w = newWorker(entry);
+    loaded = false;
     w.unref();
-    w.on("message", (message: SnapshotJobMessage) => {
+    w.on("message", (message: SnapshotJobMessage | SnapshotWorkerReady) => {
+      if ("ready" in message) {
+        loaded = true;
+        return;
+      }
       const job = jobs.get(message.id);
       if (job === undefined) return;
       if ("size" in message) job.sized(message.size);
@@ -97,6 +105,15 @@ export function workerSnapshotEncoder(log: (line: string) => void): WorkerSnapsh
     w.on("exit", (code) => failAll(new Error(`snapshot worker exited with code ${code}`)));
     return w;
   };
+  // Started now, not at the first snapshot: a thread takes from tens of ms (a bundle) to over a
+  // second (sources through tsx, a loaded machine) to load its modules, and the first snapshot
+  // should not wait for that while the log grows. Idle, it does not keep the process alive.
+  try {
+    worker = start();
+  } catch (error) {
+    log(`snapshot worker: cannot start (${(error as Error)?.message ?? error}); snapshots are encoded on the event loop`);
+    return null;
+  }
   return {
     encode(image) {
       let w: Worker;
@@ -111,6 +128,10 @@ export function workerSnapshotEncoder(log: (line: string) => void): WorkerSnapsh
       w.ref();
       w.postMessage({ id, image, credits: job.credits.buffer } satisfies SnapshotJob);
       return job.size;
+    },
+    ready() {
+      // A worker that died is restarted by the next encode, which then waits for it.
+      return loaded || worker === null;
     },
     close() {
       const w = worker;

@@ -5,7 +5,7 @@ import { createModeInfo } from "../proto/create_mode.ts";
 import { ErrorCode } from "../proto/error_code.ts";
 import { Refusal } from "../proto/refusal.ts";
 import { JuteError, type JuteReader } from "../proto/jute_reader.ts";
-import { OpCode } from "../proto/op_code.ts";
+import { OpCode, opName } from "../proto/op_code.ts";
 import { pathProblem } from "../proto/path.ts";
 import { type ACL, readAcls, readAclsShared, readMultiHeader, type Id } from "../proto/records.ts";
 import { CONFIG_NODE, type DataTree, NO_SLOT, QUOTA_NODE, ROOT, ZOOKEEPER_NODE } from "../tree/data_tree.ts";
@@ -29,6 +29,8 @@ export interface PrepContext {
   tree: DataTree;
   outstanding: OutstandingChanges;
   extendedTypesEnabled: boolean;
+  /** zoo.cfg reconfigEnabled: decides whether a reconfig is refused as disabled or as unimplemented. */
+  reconfigEnabled?: boolean;
   /** Throws SessionExpired/SessionMoved when the session may not write. */
   checkSession(sessionId: bigint): void;
   /** Quota enforcement hook: throws QuotaExceeded when the change would break a hard limit. */
@@ -50,8 +52,11 @@ export function prepWrite(ctx: PrepContext, request: PrepRequest, zxid: bigint, 
   try {
     ops = request.type === OpCode.multi ? parseMulti(request.body) : [parseOp(request.type, request.body)];
   } catch (error) {
-    if (error instanceof JuteError || error instanceof MalformedOp) return { malformed: error.message };
-    throw error;
+    if (!(error instanceof JuteError || error instanceof MalformedOp)) throw error;
+    // ZooKeeper gives an unreadable multi its zxid before reading it: it is logged as an error txn.
+    if (request.type !== OpCode.multi) return { malformed: error.message };
+    header.type = OpCode.error;
+    return { header, txn: { type: OpCode.error, err: ErrorCode.MARSHALLINGERROR } };
   }
   if (request.type === OpCode.multi) return { header, txn: prepMulti(ctx, request, header, ops) };
   try {
@@ -134,15 +139,9 @@ function parseMulti(r: JuteReader): ParsedOp[] {
       case OpCode.create:
       case OpCode.create2:
       case OpCode.createContainer:
-      case OpCode.createTTL: {
-        // ZooKeeper rebuilds a multi's creates from their flags, so the requested opcode is lost:
-        // create2 answers like create, and container/TTL flags pick their own opcode.
-        const op = parseOp(h.type, r);
-        const mode = createModeInfo(op.flags);
-        op.type = mode?.ttl ? OpCode.createTTL : mode?.container ? OpCode.createContainer : OpCode.create;
-        ops.push(op);
+      case OpCode.createTTL:
+        ops.push(multiCreateOp(h.type, r));
         break;
-      }
       case OpCode.delete:
       case OpCode.setData:
       case OpCode.check:
@@ -153,6 +152,28 @@ function parseMulti(r: JuteReader): ParsedOp[] {
     }
   }
   throw new MalformedOp(`multi: more than ${MULTI_OPS_MAX} ops`);
+}
+
+/**
+ * A create inside a multi as ZooKeeper 3.9's MultiOperationRecord rebuilds it (ZOOKEEPER-4026):
+ * TTL and container flags pick their own op, any other keeps the requested one (create2 answers
+ * with a Stat). A flag no CreateMode has, or a TTL flag on an op that carries no TTL (ZooKeeper
+ * validates the missing TTL while reading), makes the whole multi unreadable. createTTL with a flag
+ * that is not TTL becomes a plain create (or container) and loses its TTL.
+ */
+function multiCreateOp(type: number, r: JuteReader): ParsedOp {
+  const op = parseOp(type, r);
+  const mode = createModeInfo(op.flags);
+  if (type === OpCode.createTTL) {
+    if (mode?.ttl === true) return op;
+    op.type = mode?.container === true ? OpCode.createContainer : OpCode.create;
+    op.ttl = -1n;
+    return op;
+  }
+  if (mode === undefined) throw new MalformedOp(`invalid flag ${op.flags} for create mode`);
+  if (mode.ttl) throw new MalformedOp(`flag ${op.flags} needs a TTL, which a ${opName(type)} op does not carry`);
+  if (mode.container) op.type = OpCode.createContainer;
+  return op;
 }
 
 function prepMulti(ctx: PrepContext, request: PrepRequest, header: TxnHeader, ops: ParsedOp[]): Txn {
@@ -202,8 +223,11 @@ function prepOp(ctx: PrepContext, request: PrepRequest, header: TxnHeader, op: P
     case OpCode.closeSession:
       return prepCloseSession(ctx, request, header);
     case OpCode.reconfig:
+      // ZooKeeper's order: disabled first, then the session; a standalone server (no leader to
+      // change the ensemble) cannot reconfigure, which ZooKeeper answers as UNIMPLEMENTED.
+      if (ctx.reconfigEnabled !== true) throw new Refusal(ErrorCode.RECONFIGDISABLED);
       ctx.checkSession(request.sessionId);
-      throw new Refusal(ErrorCode.RECONFIGDISABLED);
+      throw new Refusal(ErrorCode.UNIMPLEMENTED);
     default:
       throw new MalformedOp(`op ${op.type} is not a write`);
   }

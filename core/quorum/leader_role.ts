@@ -120,7 +120,7 @@ export class LeaderRole implements ServerRole {
   }
 
   #propose(prepared: PreparedTxn): void {
-    const bytes = encodeTxn(prepared.header, prepared.txn);
+    const bytes = encodeTxn(prepared.header, prepared.txn, prepared.digest);
     this.#proposed.set(prepared.header.zxid, prepared);
     this.zab.propose(prepared.header.zxid, bytes, this.#host.clock.monoMs());
     this.#run();
@@ -172,7 +172,7 @@ export class LeaderRole implements ServerRole {
     const logged = this.#store.lastLoggedZxid();
     for (const [zxid, prepared] of [...this.#proposed]) {
       if (zxid > logged) break;
-      this.#host.applyCommitted(prepared, encodeTxn(prepared.header, prepared.txn));
+      this.#host.applyCommitted(prepared, encodeTxn(prepared.header, prepared.txn, prepared.digest));
       this.#proposed.delete(zxid);
     }
   }
@@ -204,6 +204,7 @@ export class LeaderRole implements ServerRole {
       case "syncDone":
         return (effect.token as () => void)();
       case "established":
+        this.#renewSessions();
         return this.#events.established(effect.epoch);
       case "lost":
         this.#ended = true;
@@ -216,6 +217,16 @@ export class LeaderRole implements ServerRole {
   #logged(zxid: bigint): void {
     this.zab.logged(zxid);
     this.#run();
+  }
+
+  /**
+   * Every session gets a full timeout from now, as ZooKeeper's new leader builds its session
+   * tracker: clients of the old leader touched only the old leader, and need the time to move.
+   */
+  #renewSessions(): void {
+    const sessions = this.#host.db.sessions;
+    const nowMs = this.#host.clock.monoMs();
+    for (const session of [...sessions.all()]) sessions.touch(session.sessionId, nowMs);
   }
 
   #epochPersisted(which: "accepted" | "current"): void {

@@ -1,16 +1,23 @@
 import type { Clock } from "../io/clock.ts";
+import { LogLevel, type LogSink } from "../log_level.ts";
 import type { ServerConfig } from "../server/server_config.ts";
 import { ZkDatabase } from "../server/zk_database.ts";
 import { ZkServer, type ZkServerOptions } from "../server/zk_server.ts";
 import { DEFAULT_ELECTION_TIMING, type ElectionTiming, FastLeaderElection } from "../zab/election.ts";
 import { ServerState, serverStateName } from "../zab/vote.ts";
 import { hexZxid } from "../proto/zxid.ts";
-import type { LeaderStats, QuorumFacts } from "../server/quorum_facts.ts";
+import type { LeaderStats, QuorumCounters, QuorumFacts } from "../server/quorum_facts.ts";
 import { LeaderPhase } from "../zab/leader.ts";
+import { SyncMode } from "../zab/sync_plan.ts";
 import { LearnerPhase } from "../zab/learner.ts";
 import { votersOf } from "../zab/quorum_config.ts";
+import type { HistoryLimits } from "../zab/history.ts";
 import { LeaderRole } from "./leader_role.ts";
 import { LearnerRole } from "./learner_role.ts";
+import { ReadOnlyRole } from "./read_only_role.ts";
+
+/** ZooKeeper waits at least this long (or a tick) of looking before it serves read-only. */
+const READ_ONLY_GRACE_MS = 2_000;
 import type { Epochs, MemberStore } from "./member_store.ts";
 import type { PeerTransport } from "./quorum_transport.ts";
 import type { RoleSettings } from "./role_settings.ts";
@@ -23,15 +30,19 @@ export interface QuorumPeerOptions {
   readonly transport: PeerTransport;
   /** Opens the member's store (again after a TRUNC, which reloads the database from it). */
   readonly openStore: () => MemberStore;
-  readonly log: (line: string) => void;
+  readonly log: LogSink;
   readonly electionTiming?: ElectionTiming;
+  /** The committed history kept for DIFF (default DEFAULT_HISTORY_LIMITS). */
+  readonly historyLimits?: HistoryLimits;
+  /**
+   * readonlymode.enabled: while looking for a leader longer than max(2 s, tickTime), serve
+   * read-only clients from the last state (ZooKeeper's ReadOnlyZooKeeperServer).
+   */
+  readonly readOnlyMode?: boolean;
   /** How often to retry connecting to the leader while following. */
   readonly connectRetryMs?: number;
   readonly server?: Pick<ZkServerOptions, "host" | "yieldToIo" | "onFatal" | "snapshotEncoder">;
 }
-
-/** Notifications held before start(); the election resends, so dropping beyond this loses nothing. */
-const EARLY_NOTIFICATIONS_MAX = 1024;
 
 /** What `srvr`, `mntr` and the AdminServer report about the member's place in the ensemble. */
 export interface PeerStatus {
@@ -63,15 +74,17 @@ export class QuorumPeer {
   #nextConnectMs = 0;
   #connecting = false;
   #transitioning = false;
+  #readOnly: ReadOnlyRole | null = null;
+  #started = false;
   #stopped = false;
-  /** Notifications that arrived before start() loaded the store (null once it has). */
-  #early: { from: number; n: Parameters<FastLeaderElection["receive"]>[1] }[] | null = [];
+  /** Counts of leader roles that ended, and of elections. */
+  readonly #counted = { diff: 0, trunc: 0, snap: 0, elections: 0, electionSumMs: 0, electionMaxMs: 0, electionMinMs: 0 };
 
   constructor(options: QuorumPeerOptions) {
     this.#options = options;
     const { config, clock, settings } = options;
     this.#store = options.openStore();
-    this.db = new ZkDatabase({ tickMs: config.tickTime, serverId: settings.myId, extendedTypesEnabled: config.extendedTypesEnabled, wallMs: clock.wallMs() });
+    this.db = new ZkDatabase({ tickMs: config.tickTime, serverId: settings.myId, extendedTypesEnabled: config.extendedTypesEnabled, wallMs: clock.wallMs(), log: options.log, historyLimits: options.historyLimits });
     this.db.setConfig(settings.configText, settings.quorum.version, clock.wallMs());
     this.server = new ZkServer({ config, db: this.db, store: this.#store, clock, log: options.log, ...options.server });
     this.election = new FastLeaderElection({
@@ -82,13 +95,9 @@ export class QuorumPeer {
     });
     this.server.quorum = this.#facts();
     options.transport.onNotification((from, n) => {
-      if (this.#stopped) return;
-      // Before start() has loaded the store, a decision could not be acted on (a role reads the
-      // store): hold what arrives and take it once this member looks for a leader itself.
-      if (this.#early !== null) {
-        if (this.#early.length < EARLY_NOTIFICATIONS_MAX) this.#early.push({ from, n });
-        return;
-      }
+      // Before start() has read the log and the epochs there is no vote to compare with: what
+      // arrives now is dropped (peers resend, and answer the notifications start() sends).
+      if (this.#stopped || !this.#started) return;
       this.election.receive(from, n, clock.monoMs());
       this.#runElection();
     });
@@ -100,18 +109,12 @@ export class QuorumPeer {
 
   /** Loads the database and the epochs, then starts looking for a leader. */
   async start(): Promise<void> {
-    await this.db.recover(this.#store, this.#options.clock, this.#options.log);
+    this.server.metrics.started(await this.db.recover(this.#store, this.#options.clock, this.#options.log));
     this.#epochs = await this.#store.readEpochs();
     this.#log(`myid ${this.#options.settings.myId}: last zxid ${hexZxid(this.#store.lastLoggedZxid())}, ` +
       `currentEpoch ${this.#epochs.currentEpoch}, acceptedEpoch ${this.#epochs.acceptedEpoch}`);
-    const early = this.#early ?? [];
-    this.#early = null;
+    this.#started = true;
     this.#lookForLeader();
-    for (const { from, n } of early) {
-      if (this.#stopped) return;
-      this.election.receive(from, n, this.#options.clock.monoMs());
-      this.#runElection();
-    }
   }
 
   get status(): PeerStatus {
@@ -156,6 +159,21 @@ export class QuorumPeer {
       leaderId: () => this.#leaderId,
       electionTimeMs: () => this.#electionTimeMs,
       leaderStats: () => this.#leaderStats(),
+      counters: () => this.#counters(),
+    };
+  }
+
+  #counters(): QuorumCounters {
+    const c = this.#counted;
+    const live = this.#role instanceof LeaderRole && !this.#transitioning ? this.#role.zab.syncCounts : undefined;
+    return {
+      diffSyncs: c.diff + (live?.[SyncMode.diff] ?? 0),
+      truncSyncs: c.trunc + (live?.[SyncMode.trunc] ?? 0),
+      snapSyncs: c.snap + (live?.[SyncMode.snap] ?? 0),
+      elections: c.elections,
+      electionTimeSumMs: c.electionSumMs,
+      electionTimeMaxMs: c.electionMaxMs,
+      electionTimeMinMs: c.electionMinMs,
     };
   }
 
@@ -185,8 +203,8 @@ export class QuorumPeer {
     return this.#store;
   }
 
-  #log(line: string): void {
-    this.#options.log(line);
+  #log(line: string, level: LogLevel = LogLevel.info): void {
+    this.#options.log(line, level);
   }
 
   #lookForLeader(): void {
@@ -208,7 +226,15 @@ export class QuorumPeer {
     if (ready.decided === null || this.#role !== null) return;
     const nowMs = this.#options.clock.monoMs();
     this.#electionTimeMs = this.#lookingSinceMs === null ? null : Math.round(nowMs - this.#lookingSinceMs);
+    if (this.#electionTimeMs !== null) {
+      const c = this.#counted;
+      c.electionMinMs = c.elections === 0 ? this.#electionTimeMs : Math.min(c.electionMinMs, this.#electionTimeMs);
+      c.electionMaxMs = Math.max(c.electionMaxMs, this.#electionTimeMs);
+      c.elections++;
+      c.electionSumMs += this.#electionTimeMs;
+    }
     this.#leaderId = ready.decided.vote.leader;
+    this.#stopReadOnly("an election decided");
     this.#log(`${serverStateName(ready.decided.state)} - LEADER ELECTION TOOK - ${this.#electionTimeMs} MS (leader ${this.#leaderId}, ` +
       `round ${ready.decided.vote.electionEpoch})`);
     if (ready.decided.state === ServerState.leading) this.#lead();
@@ -249,7 +275,7 @@ export class QuorumPeer {
       else role.attach(link);
     }, (error: unknown) => {
       this.#connecting = false;
-      this.#log(`cannot connect to leader ${leader.sid} at ${leader.host}:${leader.quorumPort}: ${(error as Error).message}`);
+      this.#log(`cannot connect to leader ${leader.sid} at ${leader.host}:${leader.quorumPort}: ${(error as Error).message}`, LogLevel.warn);
       this.#nextConnectMs = this.#options.clock.monoMs() + (this.#options.connectRetryMs ?? 1000);
     });
   }
@@ -275,18 +301,25 @@ export class QuorumPeer {
     const role = this.#role;
     if (role === null || this.#transitioning) return;
     this.#transitioning = true;
-    this.#log(`${role.name} role ended: ${reason}`);
+    this.#log(`${role.name} role ended: ${reason}`, LogLevel.warn);
     this.server.setRole(null);
     role.stop(reason);
+    if (role instanceof LeaderRole) {
+      this.#counted.diff += role.zab.syncCounts[SyncMode.diff];
+      this.#counted.trunc += role.zab.syncCounts[SyncMode.trunc];
+      this.#counted.snap += role.zab.syncCounts[SyncMode.snap];
+    }
     role.settled().then(async () => {
       role.fastForward();
       this.#epochs = await this.#store.readEpochs();
     }).catch((error: unknown) => {
-      this.#log(`after the ${role.name} role ended: ${(error as Error).message}`);
+      this.#log(`after the ${role.name} role ended: ${(error as Error).message}`, LogLevel.warn);
     }).finally(() => {
       this.#role = null;
       this.#transitioning = false;
-      this.#lookForLeader();
+      // A member that cannot persist takes no further part (ZooKeeper halts the process).
+      if (this.server.failed) this.#log("storage failed: this member stops taking part in the ensemble", LogLevel.error);
+      else this.#lookForLeader();
     });
   }
 
@@ -307,9 +340,31 @@ export class QuorumPeer {
     this.election.tick(nowMs);
     this.#runElection();
     const role = this.#role;
+    if (role === null) this.#maybeServeReadOnly(nowMs);
     if (role === null || this.#transitioning) return;
     role.tick(nowMs);
     if (role instanceof LearnerRole && role.zab.phase === "connecting" && nowMs >= this.#nextConnectMs) this.#connectToLeader(role);
+  }
+
+  /** ZooKeeper's roZkMgr: after a grace period of looking, a read-only server until a leader is found. */
+  #maybeServeReadOnly(nowMs: number): void {
+    if (this.#options.readOnlyMode !== true || this.#transitioning || this.server.failed) return;
+    if (this.election.state !== ServerState.looking || this.#lookingSinceMs === null) return;
+    if (this.#readOnly !== null) {
+      this.#readOnly.tick(nowMs);
+      return;
+    }
+    if (nowMs - this.#lookingSinceMs < Math.max(READ_ONLY_GRACE_MS, this.#options.config.tickTime)) return;
+    this.#readOnly = new ReadOnlyRole(this.server, (sessionId) => this.server.dropSession(sessionId));
+    this.server.setRole(this.#readOnly);
+    this.#log(`Read-only server started at zxid ${hexZxid(this.db.lastProcessedZxid)}`);
+  }
+
+  #stopReadOnly(why: string): void {
+    if (this.#readOnly === null) return;
+    this.#readOnly = null;
+    this.server.setRole(null);
+    this.#log(`Read-only server stopped: ${why}`);
   }
 
   /** Stops everything: clients, the role, the transport, the store. */

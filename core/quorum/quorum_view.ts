@@ -54,6 +54,7 @@ export function quorumViewOf(peer: QuorumPeer): QuorumView {
     configExtras: () => ({}),
     proposalStats: () => {
       const stats = peer.server.quorum?.leaderStats();
+      if (stats === null || stats === undefined) return undefined;
       return { lastBufferSize: stats?.lastProposalSize ?? -1, minBufferSize: stats?.minProposalSize ?? -1, maxBufferSize: stats?.maxProposalSize ?? -1 };
     },
     resetObserverStats: () => {},

@@ -1,13 +1,10 @@
 import { javaHashCapacity, javaHashOrder } from "../tree/java_hash_order.ts";
-import type { TxnStoreSyncStats } from "../storage/txn_log.ts";
 import type { Watcher } from "../watch/watch_manager.ts";
-import { MNTR_PERCENTILE_SUMMARY_KEYS, MNTR_SUMMARY_KEYS, MNTR_VALUE_KEYS, PERCENTILE_PARTS, SUMMARY_PARTS } from "./monitor_keys.ts";
+import { averageOf, javaDouble, monitorText, nodeCount, serverState } from "./monitor.ts";
 import { ALL_FOUR_LETTER_WORDS } from "./server_config.ts";
 import type { ServerConnection } from "./server_connection.ts";
 import type { ZkServer } from "./zk_server.ts";
-
-/** The version string tools parse from `srvr`/`stat`/`mntr`/`envi`. */
-export const PADDOCK_VERSION = "3.9.0-paddock-0.1.0, built on 2026-11-22 00:00 UTC";
+import { PADDOCK_VERSION } from "../version.ts";
 
 const KNOWN = new Set(ALL_FOUR_LETTER_WORDS);
 /** AbstractFourLetterCommand.ZK_NOT_SERVING. */
@@ -16,10 +13,6 @@ export const ZK_NOT_SERVING = "This ZooKeeper instance is not currently serving 
 const NEED_SERVING = new Set(["srvr", "stat", "cons", "crst", "srst", "conf", "dirs", "dump", "mntr", "wchs", "wchc", "wchp", "hash"]);
 
 /** `Mode:` and `zk_server_state`: standalone, or the member's role (leader, follower, observer). */
-export function serverState(server: ZkServer): string {
-  if (server.quorum === null) return "standalone";
-  return server.role?.name ?? "unknown";
-}
 /** ZooKeeper's NIOServerCnxnFactory groups connections into 10 s expiry buckets (sessionlessCnxnTimeout). */
 const CONNECTION_EXPIRY_INTERVAL_MS = 10_000;
 /** ZooKeeper's watch tables are HashMaps of default capacity: their iteration order is printed. */
@@ -31,7 +24,7 @@ export function isFourLetterWord(word: string): boolean {
 }
 
 /**
- * The text a four-letter word answers with, line for line in ZooKeeper 3.8's format.
+ * The text a four-letter word answers with, line for line in ZooKeeper 3.9's format.
  * `self` is the connection that asked: ZooKeeper lists it too, not reading (`[0]`).
  *
  * @example fourLetterWordOutput(server, "ruok") // "imok"
@@ -45,7 +38,7 @@ export function fourLetterWordOutput(server: ZkServer, word: string, self?: Serv
     case "ruok":
       return "imok";
     case "isro":
-      return server.serving ? "rw" : "null";
+      return !server.serving ? "null" : server.role?.readOnly !== undefined ? "ro" : "rw";
     case "srvr":
       return `Zookeeper version: ${PADDOCK_VERSION}\n${serverStats(server)}`;
     case "stat":
@@ -59,7 +52,7 @@ export function fourLetterWordOutput(server: ZkServer, word: string, self?: Serv
       server.metrics.reset();
       return "Server stats reset.\n";
     case "mntr":
-      return monitor(server);
+      return monitorText(server);
     case "conf":
       return conf(server);
     case "envi":
@@ -74,19 +67,12 @@ export function fourLetterWordOutput(server: ZkServer, word: string, self?: Serv
       return watchesByPath(server);
     case "dump":
       return dump(server);
+    case "hash":
+      // DigestCommand: the digest log, one "<zxid hex>: <digest>" line per entry.
+      return server.db.digestLog.map((d) => `${d.zxid.toString(16)}: ${d.digest}\n`).join("");
     default:
       return "";
   }
-}
-
-/** Java's Double.toString for the plain-notation range the stats live in: 7 -> "7.0". */
-function javaDouble(value: number): string {
-  return Number.isInteger(value) ? value.toFixed(1) : String(value);
-}
-
-/** AvgMinMaxCounter.getAvg(): rounded half-up to 4 decimals. */
-function averageMs(totalMs: number, count: number): number {
-  return count === 0 ? 0 : Math.round((totalMs / count) * 10_000) / 10_000;
 }
 
 function hex(value: bigint): string {
@@ -98,7 +84,7 @@ function hex(value: bigint): string {
 function serverStats(server: ZkServer): string {
   const m = server.metrics;
   const lines = [
-    `Latency min/avg/max: ${minLatency(server)}/${javaDouble(averageMs(m.latency.totalMs, m.latency.count))}/${Math.round(m.latency.maxMs)}`,
+    `Latency min/avg/max: ${minLatency(server)}/${javaDouble(averageOf(m.latency.totalMs, m.latency.count))}/${Math.round(m.latency.maxMs)}`,
     `Received: ${m.packetsReceived}`,
     `Sent: ${m.packetsSent}`,
     `Connections: ${server.connections.size}`,
@@ -110,11 +96,6 @@ function serverStats(server: ZkServer): string {
   const leader = server.quorum?.leaderStats();
   if (leader) lines.push(`Proposal sizes last/min/max: ${leader.lastProposalSize}/${leader.minProposalSize}/${leader.maxProposalSize}`);
   return `${lines.join("\n")}\n`;
-}
-
-/** ZooKeeper files the root under both "/" and "" and counts it twice; so do its tools' baselines. */
-export function nodeCount(server: ZkServer): number {
-  return server.tree.nodeCount + 1;
 }
 
 function minLatency(server: ZkServer): number {
@@ -139,116 +120,6 @@ function connectionInfo(c: ServerConnection, brief: boolean, interestOps: number
       `,minlat=${s.latency.minMs},avglat=${s.avgLatency},maxlat=${s.latency.maxMs}`;
   }
   return `${line})`;
-}
-
-/** `mntr`: every key ZooKeeper prints, with Paddock's value or 0 for machinery it does not have. */
-export function monitor(server: ZkServer): string {
-  const values = monitorValues(server);
-  let out = "";
-  for (const key of MNTR_VALUE_KEYS) {
-    const value = values.get(key);
-    // ZooKeeper registers the descriptor gauges only where the OS reports them.
-    if (value === null) continue;
-    out += `zk_${key}\t${value ?? 0}\n`;
-  }
-  const sync = server.syncStats();
-  for (const key of MNTR_SUMMARY_KEYS) {
-    out += (key === "restore_time" ? restoreSummary(server) : null) ??
-      (sync === null ? null : syncSummary(key, sync)) ?? summaryLines(key, SUMMARY_PARTS);
-  }
-  for (const key of MNTR_PERCENTILE_SUMMARY_KEYS) out += summaryLines(key, [...SUMMARY_PARTS, ...PERCENTILE_PARTS]);
-  return out + quorumMonitorLines(server);
-}
-
-/** The keys an ensemble member adds (QuorumZooKeeperServer, LeaderZooKeeperServer gauges). */
-function quorumMonitorLines(server: ZkServer): string {
-  const quorum = server.quorum;
-  if (quorum === null) return "";
-  const values: [string, string | number][] = [["peer_state", quorum.peerState()], ["quorum_size", quorum.quorumSize]];
-  const leader = quorum.leaderStats();
-  if (leader !== null) {
-    values.push(
-      ["learners", leader.learners],
-      ["synced_followers", leader.syncedFollowers],
-      ["synced_non_voting_followers", leader.syncedNonVotingFollowers],
-      ["synced_observers", leader.syncedObservers],
-      ["pending_syncs", leader.pendingSyncs],
-      ["leader_uptime", leader.uptimeMs],
-      ["last_proposal_size", leader.lastProposalSize],
-      ["max_proposal_size", leader.maxProposalSize],
-      ["min_proposal_size", leader.minProposalSize],
-    );
-  } else if (server.role?.name === "follower") {
-    values.push(["synced_observers", 0]);
-  }
-  return values.map(([key, value]) => `zk_${key}\t${value}\n`).join("");
-}
-
-/**
- * The two summaries group commit fills, as ZooKeeper's SyncRequestProcessor does: one
- * `fsynctime` sample (ms of the write and its sync) and one `sync_processor_batch_size` sample
- * (txns flushed) per group commit. The batch size's min stays 0, as Paddock does not track it.
- */
-function syncSummary(key: string, sync: TxnStoreSyncStats): string | null {
-  if (key === "fsynctime") {
-    const total = sync.fsyncMsTotal ?? 0;
-    return `zk_avg_${key}\t${javaDouble(averageMs(total, sync.fsyncs))}\nzk_min_${key}\t${sync.fsyncMsMin ?? 0}\n` +
-      `zk_max_${key}\t${sync.fsyncMsMax ?? 0}\nzk_cnt_${key}\t${sync.fsyncs}\nzk_sum_${key}\t${total}\n`;
-  }
-  if (key !== "sync_processor_batch_size") return null;
-  const avg = javaDouble(averageMs(sync.txnsSynced, sync.fsyncs));
-  return `zk_avg_${key}\t${avg}\nzk_min_${key}\t0\nzk_max_${key}\t${sync.maxBatchSize}\n` +
-    `zk_cnt_${key}\t${sync.fsyncs}\nzk_sum_${key}\t${sync.txnsSynced}\n`;
-}
-
-/** ZooKeeper 3.9's RESTORE_TIME: one sample (ms) per admin restore. */
-function restoreSummary(server: ZkServer): string {
-  const t = server.paddockMetrics.restoreTime;
-  const ms = (value: number) => Math.round(value);
-  return `zk_avg_restore_time\t${javaDouble(averageMs(ms(t.sumMs), t.count))}\nzk_min_restore_time\t${ms(t.minMs)}\n` +
-    `zk_max_restore_time\t${ms(t.maxMs)}\nzk_cnt_restore_time\t${t.count}\nzk_sum_restore_time\t${ms(t.sumMs)}\n`;
-}
-
-/** An empty summary: avg is a double ("0.0"), the rest are longs. */
-function summaryLines(key: string, parts: readonly string[]): string {
-  return parts.map((part) => `zk_${part}_${key}\t${part === "avg" ? "0.0" : "0"}\n`).join("");
-}
-
-function monitorValues(server: ZkServer): Map<string, string | number | null> {
-  const m = server.metrics;
-  const tree = server.tree;
-  let ephemerals = 0;
-  for (const paths of tree.ephemerals.values()) ephemerals += paths.size;
-  const descriptors = server.host.fileDescriptors();
-  return new Map<string, string | number | null>([
-    ["version", PADDOCK_VERSION],
-    ["server_state", serverState(server)],
-    ["ephemerals_count", ephemerals],
-    ["num_alive_connections", server.connections.size],
-    ["avg_latency", javaDouble(averageMs(m.latency.totalMs, m.latency.count))],
-    ["outstanding_requests", m.outstandingWrites],
-    ["znode_count", nodeCount(server)],
-    ["global_sessions", server.sessions.size],
-    ["packets_sent", m.packetsSent],
-    ["packets_received", m.packetsReceived],
-    // Response sizes are not tracked: -1 is what ZooKeeper's BufferStats says before any response.
-    ["last_client_response_size", -1],
-    ["max_client_response_size", -1],
-    ["min_client_response_size", -1],
-    ["connection_drop_probability", "0.0"],
-    ["watch_count", tree.dataWatches.size + tree.childWatches.size],
-    ["min_latency", minLatency(server)],
-    ["max_latency", Math.round(m.latency.maxMs)],
-    ["max_file_descriptor_count", descriptors?.max ?? null],
-    ["open_file_descriptor_count", descriptors?.open ?? null],
-    ["approximate_data_size", tree.approximateDataSize],
-    ["uptime", Math.round(server.clock.monoMs() - server.startedAtMs)],
-    ["outstanding_changes_queued", server.outstandingChanges],
-    ["snapshot_error_count", server.paddockMetrics.snapshotErrors],
-    ["snapshot_rate_limited_count", server.paddockMetrics.snapshotRateLimited],
-    ["restore_error_count", server.paddockMetrics.restoreErrors],
-    ["restore_rate_limited_count", server.paddockMetrics.restoreRateLimited],
-  ]);
 }
 
 /** ZooKeeperServer.dumpConf, standalone. */

@@ -1,7 +1,8 @@
 /**
- * The keys ZooKeeper 3.8's `mntr` prints in standalone mode, in the order it prints them (its
+ * The keys ZooKeeper 3.9.3's `mntr` prints in standalone mode, in the order it prints them (its
  * metrics registry iterates a hash map, so the order is fixed for a given key set). Monitoring
- * scripts look keys up by name, but diffing tools and eyes compare orders too.
+ * scripts look keys up by name, but diffing tools and eyes compare orders too. Paddock prints the
+ * ones it measures, in this order, and leaves the rest out (monitor.ts).
  */
 
 /** Single-value keys (gauges and counters), after the `zk_` prefix. */
@@ -11,21 +12,20 @@ export const MNTR_VALUE_KEYS: readonly string[] = [
   "packets_received", "max_client_response_size", "connection_drop_probability", "watch_count", "auth_failed_count",
   "min_latency", "max_file_descriptor_count", "approximate_data_size", "open_file_descriptor_count",
   "local_sessions", "uptime", "max_latency", "outstanding_tls_handshake", "min_client_response_size",
-  "non_mtls_local_conn_count", "proposal_count", "watch_bytes", "outstanding_changes_removed", "throttled_ops",
-  "stale_requests_dropped", "large_requests_rejected", "insecure_admin_count", "connection_rejected",
-  "cnxn_closed_without_zk_server_running", "sessionless_connections_expired", "looking_count",
-  "dead_watchers_queued", "stale_requests", "connection_drop_count", "learner_proposal_received_count",
-  "digest_mismatches_count", "dead_watchers_cleared", "response_packet_cache_hits", "bytes_received_count",
-  "add_dead_watcher_stall_time", "request_throttle_wait_count", "requests_not_forwarded_to_commit_processor",
-  "response_packet_cache_misses", "ensemble_auth_success", "prep_processor_request_queued",
-  "learner_commit_received_count", "stale_replies", "connection_request_count", "response_bytes",
-  "ensemble_auth_fail", "diff_count", "response_packet_get_children_cache_misses", "connection_revalidate_count",
-  "quit_leading_due_to_disloyal_voter", "snap_count", "unrecoverable_error_count", "unsuccessful_handshake",
-  "commit_count", "stale_sessions_expired", "response_packet_get_children_cache_hits",
-  "sync_processor_request_queued", "outstanding_changes_queued", "request_commit_queued", "ensemble_auth_skip",
-  "skip_learner_request_to_next_processor_count", "tls_handshake_exceeded", "revalidate_count",
-  // ZooKeeper 3.9's admin snapshot/restore counters.
-  "snapshot_error_count", "snapshot_rate_limited_count", "restore_error_count", "restore_rate_limited_count",
+  "non_mtls_local_conn_count", "watch_bytes", "stale_requests_dropped", "throttled_ops", "insecure_admin_count",
+  "connection_rejected", "sessionless_connections_expired", "dead_watchers_queued", "stale_requests",
+  "connection_drop_count", "response_packet_cache_hits", "bytes_received_count", "add_dead_watcher_stall_time",
+  "request_throttle_wait_count", "requests_not_forwarded_to_commit_processor", "response_packet_cache_misses",
+  "prep_processor_request_queued", "stale_replies", "response_bytes", "ensemble_auth_fail", "diff_count",
+  "connection_revalidate_count", "quit_leading_due_to_disloyal_voter", "unrecoverable_error_count",
+  "unsuccessful_handshake", "commit_count", "outstanding_changes_queued", "request_commit_queued",
+  "ensemble_auth_skip", "skip_learner_request_to_next_processor_count", "proposal_count", "large_requests_rejected",
+  "outstanding_changes_removed", "restore_error_count", "cnxn_closed_without_zk_server_running", "looking_count",
+  "snapshot_rate_limited_count", "learner_proposal_received_count", "digest_mismatches_count",
+  "dead_watchers_cleared", "ensemble_auth_success", "learner_commit_received_count", "snapshot_error_count",
+  "connection_request_count", "response_packet_get_children_cache_misses", "snap_count", "stale_sessions_expired",
+  "restore_rate_limited_count", "response_packet_get_children_cache_hits", "sync_processor_request_queued",
+  "tls_handshake_exceeded", "revalidate_count",
 ];
 
 /** Summaries printed as `avg_`, `min_`, `max_`, `cnt_`, `sum_` + name. */
@@ -34,14 +34,14 @@ export const MNTR_SUMMARY_KEYS: readonly string[] = [
   "session_queues_drained", "write_commit_proc_req_queued", "connection_token_deficit",
   "read_commit_proc_req_queued", "node_deleted_watch_count", "startup_txns_load_time", "sync_processor_queue_size",
   "follower_sync_time", "prep_processor_queue_size", "fsynctime", "inflight_snap_count",
-  "reads_issued_from_session_queue", "learner_request_processor_queue_size", "snapshottime", "unavailable_time",
-  "startup_txns_loaded", "reads_after_write_in_session_queue", "requests_in_session_queue",
+  "reads_issued_from_session_queue", "restore_time", "learner_request_processor_queue_size", "snapshottime",
+  "unavailable_time", "startup_txns_loaded", "reads_after_write_in_session_queue", "requests_in_session_queue",
   "write_commit_proc_issued", "prep_process_time", "pending_session_queue_size",
   "time_waiting_empty_pool_in_commit_processor_read_ms", "commit_process_time", "dbinittime", "inflight_diff_count",
   "netty_queued_buffer_capacity", "election_time", "commit_commit_proc_req_queued", "sync_processor_batch_size",
   "node_children_watch_count", "write_batch_time_in_commit_processor", "read_commit_proc_issued",
   "concurrent_request_processing_in_commit_processor", "observer_sync_time", "node_changed_watch_count",
-  "sync_process_time", "startup_snap_load_time", "restore_time",
+  "sync_process_time", "startup_snap_load_time",
 ];
 
 /** Summaries that add `p50_`, `p95_`, `p99_`, `p999_` + name after the five above. */
@@ -55,7 +55,5 @@ export const MNTR_PERCENTILE_SUMMARY_KEYS: readonly string[] = [
   "write_commitproc_time_ms",
 ];
 
-/** Prefixes of one summary's lines, in ZooKeeper's order. */
-export const SUMMARY_PARTS = ["avg", "min", "max", "cnt", "sum"] as const;
 /** Prefixes a percentile summary adds. */
 export const PERCENTILE_PARTS = ["p50", "p95", "p99", "p999"] as const;

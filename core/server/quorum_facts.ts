@@ -16,6 +16,22 @@ export interface QuorumFacts {
   electionTimeMs(): number | null;
   /** The leader's figures; null on other members. */
   leaderStats(): LeaderStats | null;
+  /** Counters over the member's life, whatever its roles (ZooKeeper's ServerMetrics counters). */
+  counters(): QuorumCounters;
+}
+
+/** What a member counts across roles. */
+export interface QuorumCounters {
+  /** Learners this member synced while leading, by mode. */
+  readonly diffSyncs: number;
+  readonly truncSyncs: number;
+  readonly snapSyncs: number;
+  /** Elections this member finished. */
+  readonly elections: number;
+  /** Sum of their durations, ms. */
+  readonly electionTimeSumMs: number;
+  readonly electionTimeMaxMs: number;
+  readonly electionTimeMinMs: number;
 }
 
 /** The figures a leader adds to `mntr` and `srvr`. */

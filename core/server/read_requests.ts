@@ -8,7 +8,7 @@ import { OpCode, Xid } from "../proto/op_code.ts";
 import { type ACL, type Id, readMultiHeader, readSetWatches, writeAcls, writeMultiHeader } from "../proto/records.ts";
 import { AddWatchMode, EventType, WatcherType } from "../proto/watch_event.ts";
 import { type DataTree, NO_SLOT } from "../tree/data_tree.ts";
-import { WatchMode, type Watcher } from "../watch/watch_manager.ts";
+import { WatchMode, type Watcher, type WatchTable } from "../watch/watch_manager.ts";
 import { replyWriter } from "./replies.ts";
 
 /** What a read needs from the connection it came on. */
@@ -144,45 +144,38 @@ function watchesOp(ctx: ReadContext, type: number, path: string, watcherType: nu
 
 const ANY_MODE = WatchMode.standard | WatchMode.persistent | WatchMode.persistentRecursive;
 
-function hasWatch(ctx: ReadContext, path: string, watcherType: number): boolean {
+/**
+ * Which modes of which table a WatcherType names, as ZooKeeper 3.9 matches them (ZOOKEEPER-4471,
+ * ZOOKEEPER-4472): Children and Data name only one-shot watches, so removing them leaves a
+ * persistent watch on the same path whole; Persistent names both halves of an addWatch(PERSISTENT);
+ * Any names everything.
+ */
+function watchTargets(ctx: ReadContext, watcherType: number): [WatchTable, number][] {
   const { dataWatches, childWatches } = ctx.tree;
   switch (watcherType) {
-    // ZooKeeper 3.8 matches Children/Data against any mode in that table (persistent included).
     case WatcherType.Children:
-      return childWatches.has(path, ctx.watcher, ANY_MODE);
+      return [[childWatches, WatchMode.standard]];
     case WatcherType.Data:
-      return dataWatches.has(path, ctx.watcher, ANY_MODE);
+      return [[dataWatches, WatchMode.standard]];
     case WatcherType.Persistent:
-      return dataWatches.has(path, ctx.watcher, WatchMode.persistent);
+      return [[childWatches, WatchMode.persistent], [dataWatches, WatchMode.persistent]];
     case WatcherType.PersistentRecursive:
-      return dataWatches.has(path, ctx.watcher, WatchMode.persistentRecursive);
+      return [[dataWatches, WatchMode.persistentRecursive]];
     case WatcherType.Any:
-      return childWatches.has(path, ctx.watcher, ANY_MODE) || dataWatches.has(path, ctx.watcher, ANY_MODE);
+      return [[childWatches, ANY_MODE], [dataWatches, ANY_MODE]];
     default:
       throw new BadReadRequest(`unknown watcher type ${watcherType}`);
   }
 }
 
+function hasWatch(ctx: ReadContext, path: string, watcherType: number): boolean {
+  return watchTargets(ctx, watcherType).some(([table, modes]) => table.has(path, ctx.watcher, modes));
+}
+
 function removeWatch(ctx: ReadContext, path: string, watcherType: number): boolean {
-  const { dataWatches, childWatches } = ctx.tree;
-  switch (watcherType) {
-    case WatcherType.Children:
-      return childWatches.remove(path, ctx.watcher, ANY_MODE);
-    case WatcherType.Data:
-      return dataWatches.remove(path, ctx.watcher, ANY_MODE);
-    case WatcherType.Persistent: {
-      const fromChildren = childWatches.remove(path, ctx.watcher, WatchMode.persistent);
-      return dataWatches.remove(path, ctx.watcher, WatchMode.persistent) || fromChildren;
-    }
-    case WatcherType.PersistentRecursive:
-      return dataWatches.remove(path, ctx.watcher, WatchMode.persistentRecursive);
-    case WatcherType.Any: {
-      const fromChildren = childWatches.remove(path, ctx.watcher, ANY_MODE);
-      return dataWatches.remove(path, ctx.watcher, ANY_MODE) || fromChildren;
-    }
-    default:
-      throw new BadReadRequest(`unknown watcher type ${watcherType}`);
-  }
+  let removed = false;
+  for (const [table, modes] of watchTargets(ctx, watcherType)) removed = table.remove(path, ctx.watcher, modes) || removed;
+  return removed;
 }
 
 function addWatch(ctx: ReadContext, path: string, mode: number): void {
@@ -233,7 +226,7 @@ function whoAmI(ctx: ReadContext, w: JuteWriter): void {
 const MULTI_READ_OPS_MAX = 100_000;
 
 function multiRead(ctx: ReadContext, w: JuteWriter, body: JuteReader): void {
-  const ops: { type: number; path: string; watch: boolean }[] = [];
+  const ops: { type: number; path: string }[] = [];
   for (let i = 0; ; i++) {
     if (i > MULTI_READ_OPS_MAX) throw new BadReadRequest("multiRead: too many ops");
     const h = readMultiHeader(body);
@@ -241,13 +234,16 @@ function multiRead(ctx: ReadContext, w: JuteWriter, body: JuteReader): void {
     if (h.type !== OpCode.getData && h.type !== OpCode.getChildren) {
       throw new BadReadRequest(`multiRead: invalid op ${h.type}`);
     }
-    ops.push({ type: h.type, path: body.string(), watch: body.bool() });
+    // ZooKeeper rebuilds each op from its path alone (Op.getData(path)): the watch flag is read and dropped.
+    const path = body.string();
+    body.bool();
+    ops.push({ type: h.type, path });
   }
   for (const op of ops) multiReadOne(ctx, w, op);
   writeMultiHeader(w, { type: -1, done: true, err: -1 });
 }
 
-function multiReadOne(ctx: ReadContext, w: JuteWriter, op: { type: number; path: string; watch: boolean }): void {
+function multiReadOne(ctx: ReadContext, w: JuteWriter, op: { type: number; path: string }): void {
   let slot: number;
   try {
     slot = readableNode(ctx, op.path);
@@ -259,11 +255,9 @@ function multiReadOne(ctx: ReadContext, w: JuteWriter, op: { type: number; path:
   }
   writeMultiHeader(w, { type: op.type, done: false, err: 0 });
   if (op.type === OpCode.getData) {
-    if (op.watch) ctx.tree.watchData(op.path, ctx.watcher);
     ctx.tree.writeData(w, slot);
     ctx.tree.writeStat(w, slot);
   } else {
-    if (op.watch) ctx.tree.watchChildren(op.path, ctx.watcher);
     w.ustrings(ctx.tree.childrenOf(slot));
   }
 }

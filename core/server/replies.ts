@@ -14,6 +14,14 @@ export function errorReply(xid: number, zxid: bigint, err: number): Uint8Array {
   return replyWriter(xid, zxid, err, 20).finishFrame();
 }
 
+/**
+ * The answer to a SASL token from a server without SASL, as ZooKeeper gives it: OK with zxid 0 and
+ * no response token; the connection stays (the client then goes on without SASL).
+ */
+export function saslReply(xid: number): Uint8Array {
+  return replyWriter(xid, 0n, 0, 24).buffer(null).finishFrame();
+}
+
 /** The reply to an applied write, shaped by the request type (create vs create2 etc.). */
 export function writeReply(requestType: number, xid: number, zxid: bigint, result: ApplyResult): Uint8Array {
   if (result.err !== 0) return errorReply(xid, zxid, result.err);
@@ -46,16 +54,27 @@ function writeResultBody(w: JuteWriter, requestType: number, result: ApplyResult
   }
 }
 
+/**
+ * The op type a multi result is announced with. ZooKeeper's FinalRequestProcessor answers a
+ * container or TTL create with a CreateResult carrying a Stat, whose type is create2, and a
+ * container deletion with a DeleteResult: the Java client's MultiResponse knows no other types and
+ * would fail to decode the whole reply.
+ */
+function multiResultType(type: number): number {
+  if (type === OpCode.createContainer || type === OpCode.createTTL) return OpCode.create2;
+  if (type === OpCode.deleteContainer) return OpCode.delete;
+  return type;
+}
+
 function writeMultiResults(w: JuteWriter, results: readonly ApplyResult[]): void {
   for (const sub of results) {
-    writeMultiHeader(w, { type: sub.type, done: false, err: sub.type === OpCode.error ? sub.err : 0 });
-    switch (sub.type) {
+    const type = multiResultType(sub.type);
+    writeMultiHeader(w, { type, done: false, err: type === OpCode.error ? sub.err : 0 });
+    switch (type) {
       case OpCode.create:
         w.ustring(sub.path!);
         break;
       case OpCode.create2:
-      case OpCode.createContainer:
-      case OpCode.createTTL:
         w.ustring(sub.path!);
         writeNodeStat(w, sub.stat!);
         break;

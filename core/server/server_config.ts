@@ -19,6 +19,8 @@ export interface ServerConfig {
   containerCheckIntervalMs: number;
   containerMaxPerMinute: number;
   enforceQuota: boolean;
+  /** zoo.cfg reconfigEnabled (default false): a standalone server still cannot reconfigure. */
+  reconfigEnabled: boolean;
   /** Requests a connection may have outstanding before the server stops reading from it. */
   maxOutstandingPerConnection: number;
   serverId: number;
@@ -34,6 +36,7 @@ export interface ServerConfig {
 /** Every four-letter word Paddock answers. */
 export const ALL_FOUR_LETTER_WORDS: readonly string[] = [
   "ruok", "srvr", "stat", "mntr", "conf", "cons", "crst", "srst", "envi", "dump", "wchs", "wchc", "wchp", "dirs", "isro",
+  "hash",
 ];
 
 /** ZooKeeper's defaults, except the embedded-friendly address (127.0.0.1) and autopurge on. */
@@ -56,6 +59,7 @@ export function defaultServerConfig(overrides: Partial<ServerConfig> = {}): Serv
     containerCheckIntervalMs: 60_000,
     containerMaxPerMinute: 10_000,
     enforceQuota: false,
+    reconfigEnabled: false,
     maxOutstandingPerConnection: 1000,
     serverId: 0,
     snapCount: 100_000,

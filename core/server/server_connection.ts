@@ -70,6 +70,7 @@ export class ServerConnection implements SocketHandler, Watcher {
 
   data(bytes: Uint8Array): void {
     if (this.state === ConnectionState.closed) return;
+    this.server.metrics.bytesReceived += bytes.length;
     if (this.state === ConnectionState.fresh && this.#parser.pendingBytes === 0 && bytes.length >= 4) {
       const word = String.fromCharCode(bytes[0]!, bytes[1]!, bytes[2]!, bytes[3]!);
       if (isFourLetterWord(word)) {
@@ -171,6 +172,9 @@ export class ServerConnection implements SocketHandler, Watcher {
     if (this.state === ConnectionState.closed) return;
     this.stats.packetsSent++;
     this.server.metrics.packetsSent++;
+    // Replies and notifications of a session count, as ZooKeeper's BufferStats counts them; the
+    // handshake and four-letter-word answers (no session yet) do not.
+    if (this.sessionId !== 0n) this.server.metrics.responded(bytes.length - 4);
     this.socket.write(bytes);
   }
 

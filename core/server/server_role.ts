@@ -1,7 +1,8 @@
 import type { Clock } from "../io/clock.ts";
+import type { LogLevel } from "../log_level.ts";
 import type { Id } from "../proto/records.ts";
 import type { ApplyResult } from "../txn/apply_txn.ts";
-import type { Txn, TxnHeader } from "../txn/txn.ts";
+import type { Txn, TxnDigest, TxnHeader } from "../txn/txn.ts";
 import type { ServerConfig } from "./server_config.ts";
 import type { ZkDatabase } from "./zk_database.ts";
 
@@ -11,6 +12,8 @@ export const RoleName = {
   leader: "leader",
   follower: "follower",
   observer: "observer",
+  /** An ensemble member without a quorum serving read-only clients (readonlymode.enabled). */
+  readOnly: "read-only",
 } as const;
 /** One of {@link RoleName}. */
 export type RoleName = (typeof RoleName)[keyof typeof RoleName];
@@ -49,6 +52,18 @@ export interface ServerRole {
   tick(nowMs: number): void;
   /** Prepared changes not yet applied (mntr's outstanding_changes_queued). */
   readonly outstandingChanges: number;
+  /**
+   * Present on a read-only server only: its sessions are local to it (never logged, gone when
+   * it stops), and the connection layer refuses every state change with NOTREADONLY.
+   */
+  readonly readOnly?: LocalSessions;
+}
+
+/** The sessions a read-only server creates and keeps for itself (ZooKeeper's local sessions). */
+export interface LocalSessions {
+  create(timeoutMs: number): bigint;
+  has(sessionId: bigint): boolean;
+  close(sessionId: bigint): void;
 }
 
 /** What every role needs from the client-facing server it serves (a narrow view of ZkServer). */
@@ -56,9 +71,9 @@ export interface RoleHost {
   readonly db: ZkDatabase;
   readonly config: ServerConfig;
   readonly clock: Clock;
-  log(line: string): void;
+  log(line: string, level?: LogLevel): void;
   /** Applies a committed txn (its bytes as logged, for the history) and answers its local origin. */
-  applyCommitted(committed: { header: TxnHeader; txn: Txn }, bytes?: Uint8Array): ApplyResult;
+  applyCommitted(committed: { header: TxnHeader; txn: Txn; digest?: TxnDigest }, bytes?: Uint8Array): ApplyResult;
   /** The store failed: nothing more may be acknowledged. */
   fatal(error: unknown): void;
   /** A txn went to the store (for the group-commit batch-size histogram). */

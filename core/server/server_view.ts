@@ -33,6 +33,8 @@ export interface ServerView {
   lastSnapshot(): { zxid: bigint; wallMs: number } | null;
   /** Bytes in the data and log directories. */
   dirSizes(): { dataDirBytes: number; dataLogDirBytes: number };
+  /** The tree's digest at every 128th zxid applied, oldest first (`hash`). */
+  digestLog(): readonly { zxid: bigint; digestVersion: number; digest: bigint }[];
   /** Paddock's own histograms (per-op latency, snapshot durations, group-commit batch sizes). */
   histograms(): HistogramView[];
   /** Reads the applied tree. */
@@ -156,8 +158,8 @@ export interface QuorumView {
   observers(): { syncedObservers: number; observers: Record<string, unknown>[] };
   /** `conf` keys an ensemble member adds (ZooKeeper's QuorumPeerConfig dump), snake_case. */
   configExtras(): Record<string, unknown>;
-  /** Leader only: `srvr`'s proposal_stats. */
-  proposalStats?(): { lastBufferSize: number; minBufferSize: number; maxBufferSize: number };
+  /** Leader only (undefined otherwise): `srvr`'s proposal_stats. */
+  proposalStats?(): { lastBufferSize: number; minBufferSize: number; maxBufferSize: number } | undefined;
   /** `orst`: resets observer connection stats. */
   resetObserverStats(): void;
 }

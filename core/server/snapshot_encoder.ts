@@ -10,6 +10,11 @@ import { encodeSnapshotPieces } from "./snapshot_codec.ts";
  */
 export interface SnapshotEncoder {
   encode(image: TreeImage): Promise<SnapshotStream>;
+  /**
+   * False while it could not start encoding at once (a worker still loading its modules): the
+   * server then encodes that snapshot with its fallback rather than wait. Absent means ready.
+   */
+  ready?(): boolean;
   /** Releases threads it holds (the server is stopping). */
   close?(): void;
 }
@@ -44,6 +49,8 @@ async function* slicedChunks(pieces: Generator<unknown, void>, yieldToIo: () => 
 /**
  * `primary` while it works; after its first failure (a worker that cannot start, or died), says
  * why once and encodes with `fallback` from then on, starting with the image that failed to start.
+ * While `primary` is not ready yet (a worker loading), a snapshot goes to `fallback` instead of
+ * waiting: the log would grow meanwhile.
  */
 export function withFallback(primary: SnapshotEncoder, fallback: SnapshotEncoder, log: (line: string) => void): SnapshotEncoder {
   let failed = false;
@@ -55,7 +62,7 @@ export function withFallback(primary: SnapshotEncoder, fallback: SnapshotEncoder
   };
   return {
     async encode(image) {
-      if (!failed) {
+      if (!failed && primary.ready?.() !== false) {
         try {
           const stream = await primary.encode(image);
           return { length: stream.length, chunks: failingOver(stream.chunks, fail) };

@@ -99,7 +99,7 @@ export class StandaloneRole implements ServerRole {
    */
   #commit(prepared: PreparedTxn): void {
     this.#lastZxid = prepared.header.zxid;
-    const bytes = encodeTxn(prepared.header, prepared.txn);
+    const bytes = encodeTxn(prepared.header, prepared.txn, prepared.digest);
     const durable = this.#store.append({ zxid: prepared.header.zxid, bytes });
     this.#host.countAppend?.(durable);
     this.#unapplied.push({ prepared, bytes, durable });

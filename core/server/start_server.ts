@@ -7,6 +7,8 @@ import { FileStore } from "../storage/file_store.ts";
 import { STANDALONE_HISTORY_LIMITS } from "../zab/history.ts";
 import { MemoryStore } from "../storage/memory_store.ts";
 import type { TxnStore } from "../storage/txn_log.ts";
+import { configSummary } from "./config_summary.ts";
+import { LogLevel, type LogSink } from "../log_level.ts";
 import { defaultServerConfig, type ServerConfig } from "./server_config.ts";
 import type { SnapshotEncoder } from "./snapshot_encoder.ts";
 import { StandaloneRole } from "./standalone_role.ts";
@@ -28,8 +30,20 @@ export interface RunningServer {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/** How a started server reports, and what happens when it cannot go on. */
+export interface StartServerOptions {
+  /** Log lines with their level; default: none. */
+  log?: LogSink;
+  /**
+   * Called once if the server stops on its own because storage failed while serving. By then it
+   * has stopped listening and dropped every client (clients fail over to other servers). `paddock
+   * server` exits non-zero here, as ZooKeeper halts; an embedding application decides for itself.
+   */
+  onFatal?: (error: Error) => void;
+}
+
 /** The durable store a config asks for (null for `inMemory`), on real files. */
-export function fileStoreFor(config: ServerConfig, log: (line: string) => void): FileStore | null {
+export function fileStoreFor(config: ServerConfig, log: LogSink): FileStore | null {
   if (config.inMemory) return null;
   return new FileStore({
     disk: nodeDisk(),
@@ -42,8 +56,8 @@ export function fileStoreFor(config: ServerConfig, log: (line: string) => void):
     // autopurge.purgeInterval=0 turns purging off, as in ZooKeeper; otherwise also after each snapshot.
     autopurge: config.purgeIntervalHours > 0,
     random: Math.random,
-    monoMs: () => performance.now(),
     log,
+    monoMs: systemClock.monoMs,
   });
 }
 
@@ -52,16 +66,16 @@ export function fileStoreFor(config: ServerConfig, log: (line: string) => void):
  * PADDOCK_SNAPSHOT_WORKER=off (or no worker can start), in which case the server encodes
  * snapshots on its event loop in slices.
  */
-export function snapshotEncoderFor(log: (line: string) => void): SnapshotEncoder | undefined {
+export function snapshotEncoderFor(log: LogSink): SnapshotEncoder | undefined {
   if (process.env.PADDOCK_SNAPSHOT_WORKER === "off") return undefined;
   return workerSnapshotEncoder(log) ?? undefined;
 }
 
-/** Runs autopurge every purgeInterval hours; returns the timer to clear. */
-export function startPurgeTimer(fileStore: FileStore | null, config: ServerConfig, log: (line: string) => void): ReturnType<typeof setInterval> | null {
-  if (fileStore === null || config.purgeIntervalHours <= 0) return null;
+/** Runs autopurge every purgeInterval hours on the store `fileStore()` names then; returns the timer to clear. */
+export function startPurgeTimer(fileStore: () => FileStore | null, config: ServerConfig, log: LogSink): ReturnType<typeof setInterval> | null {
+  if (config.inMemory || config.purgeIntervalHours <= 0) return null;
   return setInterval(() => {
-    fileStore.purge().catch((error: unknown) => log(`autopurge failed: ${(error as Error).message}`));
+    fileStore()?.purge().catch((error: unknown) => log(`autopurge failed: ${(error as Error).message}`, LogLevel.error));
   }, Math.min(config.purgeIntervalHours * HOUR_MS, TIMER_MS_MAX));
 }
 
@@ -74,7 +88,7 @@ export function startPurgeTimer(fileStore: FileStore | null, config: ServerConfi
  */
 export async function startServer(
   overrides: Partial<ServerConfig> = {},
-  { log = () => {}, onFatal }: { log?: (line: string) => void; onFatal?: (error: unknown) => void } = {},
+  { log = () => {}, onFatal = () => {} }: StartServerOptions = {},
 ): Promise<RunningServer> {
   const config = defaultServerConfig(overrides);
   const fileStore = fileStoreFor(config, log);
@@ -86,8 +100,11 @@ export async function startServer(
     extendedTypesEnabled: config.extendedTypesEnabled,
     wallMs: clock.wallMs(),
     historyLimits: STANDALONE_HISTORY_LIMITS,
+    log,
   });
-  await db.recover(store, clock, log);
+  const startup = await db.recover(store, clock, log);
+  // The listener and timers exist only after start-up; a failure before then is start()'s error.
+  let stopServing: () => Promise<void> = () => Promise.resolve();
   const server = new ZkServer({
     config,
     db,
@@ -96,9 +113,12 @@ export async function startServer(
     log,
     host: nodeHostInfo(config),
     yieldToIo: () => new Promise((resolve) => setTimeout(resolve, 0)),
-    onFatal,
+    onFatal: (error) => {
+      void stopServing().finally(() => onFatal(error));
+    },
     snapshotEncoder: config.inMemory ? undefined : snapshotEncoderFor(log),
   });
+  server.metrics.started(startup);
   server.setRole(new StandaloneRole(server, store));
   let listener: Listener;
   try {
@@ -110,13 +130,19 @@ export async function startServer(
   }
   // Ticks drive session expiry; a fraction of tickTime keeps expiry within one tick of ZooKeeper's.
   const timer = setInterval(() => server.tick(), Math.max(10, Math.floor(config.tickTime / 2)));
-  const purgeTimer = startPurgeTimer(fileStore, config, log);
-  let closing: Promise<void> | null = null;
-  const close = () =>
-    closing ??= (async () => {
+  const purgeTimer = startPurgeTimer(() => fileStore, config, log);
+  let stopped: Promise<void> | null = null;
+  stopServing = () =>
+    stopped ??= (async () => {
       clearInterval(timer);
       if (purgeTimer !== null) clearInterval(purgeTimer);
       await listener.close();
+    })();
+  log(`serving on ${listener.host}:${listener.port}: ${configSummary(config)}`);
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    closing ??= (async () => {
+      await stopServing();
       await server.stop();
       await store.close();
     })();

@@ -1,4 +1,5 @@
 import type { Clock } from "../io/clock.ts";
+import { LogLevel, type LogSink } from "../log_level.ts";
 import { OutstandingChanges } from "../pipeline/change_record.ts";
 import { type PrepContext, type PrepOutcome, prepWrite } from "../pipeline/prep.ts";
 import { ErrorCode } from "../proto/error_code.ts";
@@ -6,15 +7,17 @@ import { JuteReader } from "../proto/jute_reader.ts";
 import { JuteWriter } from "../proto/jute_writer.ts";
 import { OpCode } from "../proto/op_code.ts";
 import { Refusal } from "../proto/refusal.ts";
-import type { Txn, TxnHeader } from "../txn/txn.ts";
+import type { Txn, TxnDigest, TxnHeader } from "../txn/txn.ts";
+import { DigestPredictor } from "../pipeline/digest_predictor.ts";
 import type { ServerConfig } from "./server_config.ts";
 import type { WriteRequest } from "./server_role.ts";
 import type { ZkDatabase } from "./zk_database.ts";
 
-/** A txn ready to be logged or proposed. */
+/** A txn ready to be logged or proposed, with the tree digest it will leave (when digests are on). */
 export interface PreparedTxn {
   readonly header: TxnHeader;
   readonly txn: Txn;
+  readonly digest?: TxnDigest;
 }
 
 /**
@@ -27,20 +30,24 @@ export interface PreparedTxn {
 export class TxnPreparer {
   readonly #db: ZkDatabase;
   readonly #clock: Clock;
-  readonly #log: (line: string) => void;
+  readonly #log: LogSink;
   readonly outstanding = new OutstandingChanges();
   readonly #context: PrepContext;
+  /** Null when the tree keeps no digest (zookeeper.digest.enabled=false): txns then carry none. */
+  readonly #digests: DigestPredictor | null;
 
-  constructor(options: { db: ZkDatabase; config: ServerConfig; clock: Clock; log: (line: string) => void }) {
+  constructor(options: { db: ZkDatabase; config: ServerConfig; clock: Clock; log: LogSink }) {
     this.#db = options.db;
     this.#clock = options.clock;
     this.#log = options.log;
+    this.#digests = options.db.tree.digestEnabled ? new DigestPredictor(() => options.db.tree) : null;
     this.#context = {
       get tree() {
         return options.db.tree;
       },
       outstanding: this.outstanding,
       extendedTypesEnabled: options.config.extendedTypesEnabled,
+      reconfigEnabled: options.config.reconfigEnabled,
       checkSession: (sessionId: bigint) => {
         const session = options.db.sessions.get(sessionId);
         if (session === undefined || session.closing) throw new Refusal(ErrorCode.SESSIONEXPIRED);
@@ -63,16 +70,22 @@ export class TxnPreparer {
   }
 
   /** A client's write as the txn with zxid `zxid`, or why it is malformed (no zxid consumed). */
-  prepare(request: WriteRequest, zxid: bigint): PrepOutcome {
+  prepare(request: WriteRequest, zxid: bigint): PreparedTxn | { malformed: string } {
     // From here on the session accepts no more writes (setSessionClosing).
     if (request.type === OpCode.closeSession) this.#markClosing(request.sessionId);
-    return prepWrite(this.#context, {
+    const outcome = prepWrite(this.#context, {
       sessionId: request.sessionId,
       cxid: request.cxid,
       type: request.type,
       body: new JuteReader(request.body),
       authIds: request.authIds,
     }, zxid, this.#time());
+    return "malformed" in outcome ? outcome : this.#withDigest(outcome);
+  }
+
+  #withDigest(prepared: PreparedTxn): PreparedTxn {
+    if (this.#digests === null) return prepared;
+    return { ...prepared, digest: this.#digests.predict(prepared.header, prepared.txn) };
   }
 
   #markClosing(sessionId: bigint): void {
@@ -83,7 +96,7 @@ export class TxnPreparer {
   /** A forwarded request ZooKeeper could not parse becomes a MARSHALLINGERROR txn (it must commit). */
   malformed(request: WriteRequest, zxid: bigint): PreparedTxn {
     const header: TxnHeader = { sessionId: request.sessionId, cxid: request.cxid, zxid, time: this.#time(), type: OpCode.error };
-    return { header, txn: { type: OpCode.error, err: ErrorCode.MARSHALLINGERROR } };
+    return this.#withDigest({ header, txn: { type: OpCode.error, err: ErrorCode.MARSHALLINGERROR } });
   }
 
   /** closeSession with the session's ephemerals as prep sees them (an expiry, or a client's close). */
@@ -103,13 +116,14 @@ export class TxnPreparer {
   /** Forgets change records up to an applied zxid. */
   applied(zxid: bigint): void {
     this.outstanding.applied(zxid);
+    this.#digests?.applied(zxid);
   }
 
   /** zookeeper.enforceQuota: refuse a create/setData passing a hard limit; log a passed soft one. */
   readonly #checkQuota = (path: string, oldDataLength: number, newDataLength: number, isCreate: boolean): void => {
     const bytesDiff = newDataLength - oldDataLength;
     for (const exceeded of this.#db.tree.quotas.check(path, isCreate ? 1 : 0, bytesDiff)) {
-      this.#log(`WARN ${exceeded.message}`);
+      this.#log(exceeded.message, LogLevel.warn);
       if (exceeded.hard) throw new Refusal(ErrorCode.QUOTAEXCEEDED, exceeded.quotaPath);
     }
   };

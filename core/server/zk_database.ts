@@ -1,12 +1,17 @@
 import { OpCode } from "../proto/op_code.ts";
 import { SessionTracker } from "../session/session_tracker.ts";
-import type { RecoveredState, TxnStore } from "../storage/txn_log.ts";
+import type { TxnStore } from "../storage/txn_log.ts";
 import { DataTree } from "../tree/data_tree.ts";
+import { DIGEST_VERSION } from "../tree/tree_digest.ts";
 import { type ApplyResult, applyTxn } from "../txn/apply_txn.ts";
-import type { Txn, TxnHeader } from "../txn/txn.ts";
+import type { Txn, TxnDigest, TxnHeader } from "../txn/txn.ts";
 import { decodeTxn } from "../txn/txn_codec.ts";
 import { CommittedHistory, type HistoryLimits } from "../zab/history.ts";
 import { decodeSnapshot } from "./snapshot_codec.ts";
+import type { Clock } from "../io/clock.ts";
+import { LogLevel, type LogSink } from "../log_level.ts";
+import { RecoveryProgress } from "./recovery_progress.ts";
+import type { StartupMetrics } from "./server_metrics.ts";
 
 /** What a database is built from. */
 export interface ZkDatabaseOptions {
@@ -16,7 +21,20 @@ export interface ZkDatabaseOptions {
   /** Wall-clock ms now (seeds session ids, as ZooKeeper's SessionTrackerImpl does). */
   readonly wallMs: number;
   readonly historyLimits?: HistoryLimits;
+  /** Where a digest mismatch is reported (the first in full, as ZooKeeper does). */
+  readonly log?: LogSink;
 }
+
+/** One entry of the digest log: the tree's digest right after the txn `zxid` applied. */
+export interface ZxidDigest {
+  readonly zxid: bigint;
+  readonly digestVersion: number;
+  readonly digest: bigint;
+}
+
+/** DataTree.DIGEST_LOG_INTERVAL and DIGEST_LOG_LIMIT: every 128th zxid, the last 1024 of them. */
+const DIGEST_LOG_INTERVAL = 128n;
+const DIGEST_LOG_LIMIT = 1024;
 
 /**
  * The replicated state of one server (ZooKeeper's ZKDatabase): the tree, the global sessions
@@ -32,6 +50,10 @@ export class ZkDatabase {
   recoveredSnapshotZxid: bigint | null = null;
   /** The ensemble's config, written into /zookeeper/config of every tree this database holds. */
   #config: { text: string; version: bigint } | null = null;
+  /** The tree's digest at every 128th zxid applied (the AdminServer's `hash`). */
+  readonly digestLog: ZxidDigest[] = [];
+  /** Txns whose logged digest differed from the tree's after applying them (`digest_mismatches_count`). */
+  digestMismatches = 0;
 
   constructor(options: ZkDatabaseOptions) {
     this.#options = options;
@@ -71,43 +93,76 @@ export class ZkDatabase {
    * Applies one committed txn: the tree, the session table, and (given the txn's bytes as the log
    * holds them) the committed history.
    */
-  apply(header: TxnHeader, txn: Txn, nowMs: number, bytes?: Uint8Array): ApplyResult {
+  apply(header: TxnHeader, txn: Txn, nowMs: number, bytes?: Uint8Array, digest?: TxnDigest): ApplyResult {
     const result = applyTxn(this.#tree, header, txn);
     if (txn.type === OpCode.createSession) this.#sessions.add(header.sessionId, txn.timeoutMs, nowMs);
     if (txn.type === OpCode.closeSession) this.#sessions.remove(header.sessionId);
     if (bytes !== undefined && header.zxid > (this.history.maxZxid ?? -1n)) this.history.append({ zxid: header.zxid, bytes });
+    if (this.#tree.digestEnabled) this.#checkDigest(header, digest);
     return result;
   }
 
-  /** Applies a txn given as its log bytes. */
+  /** Applies a txn given as its log bytes, checking the digest the leader logged beside it. */
   applyBytes(bytes: Uint8Array, nowMs: number): ApplyResult {
-    const { header, txn } = decodeTxn(bytes);
-    return this.apply(header, txn, nowMs, bytes);
+    const { header, txn, digest } = decodeTxn(bytes);
+    return this.apply(header, txn, nowMs, bytes, digest);
   }
 
   /**
-   * Replaces everything with what a store recovered (the newest snapshot, then the log after it);
-   * recovered sessions get a full timeout to reconnect, as ZooKeeper grants on start.
+   * DataTree.compareDigest and logZxidDigest: a txn logged with the digest its leader's tree had
+   * after it must leave ours with the same one (a different digest version is not compared);
+   * every 128th zxid's digest is kept for `hash`.
    */
-  restore(recovered: RecoveredState, nowMs: number, wallMs: number): void {
-    this.#tree = new DataTree({ extendedTypesEnabled: this.#options.extendedTypesEnabled });
-    this.#sessions = this.#newSessions(wallMs);
-    this.history.clear();
-    if (recovered.snapshot !== null) decodeSnapshot(recovered.snapshot, this.#tree, this.#sessions, nowMs);
-    for (const entry of recovered.txns) this.applyBytes(entry.bytes, nowMs);
-    for (const session of this.#sessions.all()) this.#sessions.touch(session.sessionId, nowMs);
-    this.#reapplyConfig(wallMs);
+  #checkDigest(header: TxnHeader, digest: TxnDigest | undefined): void {
+    const actual = this.#tree.digest;
+    if (digest !== undefined && digest.version === DIGEST_VERSION && digest.treeDigest !== actual) {
+      this.digestMismatches++;
+      if (this.digestMismatches === 1) {
+        this.#options.log?.(`First digest mismatch on txn 0x${header.zxid.toString(16)} (type ${header.type}): ` +
+          `expected digest ${digest.treeDigest}, actual ${actual}`, LogLevel.error);
+      }
+    }
+    if (header.zxid % DIGEST_LOG_INTERVAL === 0n) {
+      this.digestLog.push({ zxid: header.zxid, digestVersion: DIGEST_VERSION, digest: actual });
+      if (this.digestLog.length > DIGEST_LOG_LIMIT) this.digestLog.shift();
+    }
   }
 
-  /** Loads what a store holds (on start, and after a learner truncated its log); says what it found. */
-  async recover(store: TxnStore, clock: { monoMs(): number; wallMs(): number }, log: (line: string) => void): Promise<void> {
+  /**
+   * Loads what a store holds (on start, and after a learner truncated its log): the newest
+   * snapshot, then the log after it, saying how far it got every few seconds on a large dataDir.
+   * Returns the start-up figures `mntr` reports.
+   */
+  async recover(store: TxnStore, clock: Clock, log: LogSink): Promise<StartupMetrics> {
+    const startMs = clock.monoMs();
     const recovered = await store.recover();
-    this.restore(recovered, clock.monoMs(), clock.wallMs());
+    const progress = new RecoveryProgress({ clock, log, totalTxns: recovered.txns.length });
+    const nowMs = clock.monoMs();
+    this.#tree = new DataTree({ extendedTypesEnabled: this.#options.extendedTypesEnabled });
+    this.#sessions = this.#newSessions(clock.wallMs());
+    this.history.clear();
+    this.digestLog.length = 0;
+    if (recovered.snapshot !== null) {
+      log(`recovery: loading snapshot 0x${recovered.snapshotZxid.toString(16)} (${recovered.snapshot.length} bytes)`);
+      decodeSnapshot(recovered.snapshot, this.#tree, this.#sessions, nowMs);
+      log(`recovery: snapshot loaded, ${this.#tree.nodeCount} znodes (${progress.elapsedMs()} ms); replaying ${recovered.txns.length} txns`);
+    }
+    const snapLoadMs = progress.elapsedMs();
+    for (let i = 0; i < recovered.txns.length; i++) {
+      this.applyBytes(recovered.txns[i]!.bytes, nowMs);
+      progress.replayed(i + 1, () => this.#tree.nodeCount);
+    }
+    // Recovered sessions get a full timeout to reconnect, as ZooKeeper grants on start.
+    for (const session of this.#sessions.all()) this.#sessions.touch(session.sessionId, clock.monoMs());
+    this.#reapplyConfig(clock.wallMs());
     this.recoveredSnapshotZxid = recovered.snapshot === null ? null : recovered.snapshotZxid;
     if (recovered.txns.length > 0 || recovered.snapshot !== null) {
       log(`recovered to zxid 0x${this.lastProcessedZxid.toString(16)}: ${this.#tree.nodeCount} znodes, ` +
-        `${this.#sessions.size} sessions, ${recovered.txns.length} txns replayed`);
+        `${this.#sessions.size} sessions, ${recovered.txns.length} txns replayed in ${progress.elapsedMs()} ms`);
     }
+    return {
+      snapLoadMs, txnsLoadMs: progress.elapsedMs() - snapLoadMs, txnsLoaded: recovered.txns.length, dbInitMs: Math.round(clock.monoMs() - startMs),
+    };
   }
 
   /** Replaces everything with a tree and sessions received whole (a leader's SNAP). */
@@ -116,6 +171,7 @@ export class ZkDatabase {
     this.#sessions = this.#newSessions(wallMs);
     for (const session of sessions) this.#sessions.add(session.sessionId, session.timeoutMs, nowMs);
     this.history.clear();
+    this.digestLog.length = 0;
     // ZOOKEEPER-2819: a member keeps its own config over the one in the leader's snapshot.
     this.#reapplyConfig(wallMs);
   }

@@ -12,18 +12,19 @@ import { SessionTracker } from "../session/session_tracker.ts";
 import type { SnapshotChunk, TxnStore, TxnStoreSyncStats } from "../storage/txn_log.ts";
 import { DataTree } from "../tree/data_tree.ts";
 import type { ApplyResult } from "../txn/apply_txn.ts";
-import type { Txn, TxnHeader } from "../txn/txn.ts";
+import type { Txn, TxnDigest, TxnHeader } from "../txn/txn.ts";
 import { fourLetterWordOutput } from "./four_letter_words.ts";
 import { type HostInfo, staticHostInfo } from "./host_info.ts";
 import { PendingWrites } from "./pending_writes.ts";
 import { BadReadRequest, executeRead } from "./read_requests.ts";
-import { errorReply, writeReply } from "./replies.ts";
+import { errorReply, saslReply, writeReply } from "./replies.ts";
 import type { ServerConfig } from "./server_config.ts";
 import { ConnectionState, ServerConnection } from "./server_connection.ts";
 import { PaddockMetrics } from "./paddock_metrics.ts";
+import { LogLevel, type LogSink } from "../log_level.ts";
 import { ServerMetrics } from "./server_metrics.ts";
 import type { QuorumFacts } from "./quorum_facts.ts";
-import type { ServerRole } from "./server_role.ts";
+import type { LocalSessions, ServerRole } from "./server_role.ts";
 import type { CapturedImage } from "../tree/tree_image.ts";
 import { captureSnapshot, decodeSnapshot, encodeSnapshot } from "./snapshot_codec.ts";
 import { type SnapshotEncoder, slicedSnapshotEncoder, withFallback } from "./snapshot_encoder.ts";
@@ -36,7 +37,7 @@ export interface ZkServerOptions {
   db: ZkDatabase;
   store: TxnStore;
   clock: Clock;
-  log?: (line: string) => void;
+  log?: LogSink;
   /** Process and disk facts for the four-letter words; default: nothing measured. */
   host?: HostInfo;
   /**
@@ -44,8 +45,12 @@ export interface ZkServerOptions {
    * snapshot awaits it between slices; the default (a microtask) suits simulations.
    */
   yieldToIo?: () => Promise<void>;
-  /** The store failed: the process must stop (ZooKeeper halts); default: stop serving. */
-  onFatal?: (error: unknown) => void;
+  /**
+   * Called once when the server can no longer make writes durable (the txn log failed). The server
+   * has stopped serving by then; the composition root decides what else ends (ZooKeeper halts the
+   * process, so a supervisor restarts it and clients fail over). Core never exits the process.
+   */
+  onFatal?: (error: Error) => void;
   /**
    * Encodes snapshots (a worker thread where the runtime has one); default: on the event loop,
    * in slices between `yieldToIo`s.
@@ -61,6 +66,9 @@ const WRITE_OPS: ReadonlySet<number> = new Set([
   OpCode.create, OpCode.create2, OpCode.createContainer, OpCode.createTTL, OpCode.delete, OpCode.setData,
   OpCode.setACL, OpCode.multi, OpCode.reconfig,
 ]);
+
+/** What a read-only server refuses (ReadOnlyRequestProcessor): every change, sync and check. */
+const CHANGES_STATE: ReadonlySet<number> = new Set([...WRITE_OPS, OpCode.sync, OpCode.check, OpCode.closeSession]);
 
 const READ_OPS: ReadonlySet<number> = new Set([
   OpCode.getData, OpCode.exists, OpCode.getChildren, OpCode.getChildren2, OpCode.getACL, OpCode.getAllChildrenNumber,
@@ -87,9 +95,9 @@ export class ZkServer {
   readonly startedAtMs: number;
   readonly host: HostInfo;
   #store: TxnStore;
-  readonly #log: (line: string) => void;
+  readonly #log: LogSink;
   readonly #yieldToIo: () => Promise<void>;
-  readonly #onFatal: ((error: unknown) => void) | null;
+  readonly #onFatal: (error: Error) => void;
   readonly #snapshotEncoder: SnapshotEncoder;
   readonly #bySession = new Map<bigint, ServerConnection>();
   readonly #connectionsPerIp = new Map<string, number>();
@@ -109,6 +117,7 @@ export class ZkServer {
 
   constructor({ config, db, store, clock, log, host, yieldToIo, onFatal, snapshotEncoder }: ZkServerOptions) {
     this.#yieldToIo = yieldToIo ?? (() => Promise.resolve());
+    this.#onFatal = onFatal ?? (() => {});
     const sliced = slicedSnapshotEncoder(this.#yieldToIo);
     this.#snapshotEncoder = snapshotEncoder === undefined ? sliced : withFallback(snapshotEncoder, sliced, (line) => this.log(line));
     this.host = host ?? staticHostInfo(config);
@@ -117,7 +126,6 @@ export class ZkServer {
     this.clock = clock;
     this.#store = store;
     this.#log = log ?? (() => {});
-    this.#onFatal = onFatal ?? null;
     this.startedAtMs = clock.monoMs();
     if (db.recoveredSnapshotZxid !== null) this.#lastSnapshot = { zxid: db.recoveredSnapshotZxid, wallMs: clock.wallMs() };
   }
@@ -145,8 +153,8 @@ export class ZkServer {
     return this.#role?.outstandingChanges ?? 0;
   }
 
-  log(line: string): void {
-    this.#log(line);
+  log(line: string, level?: LogLevel): void {
+    this.#log(line, level);
   }
 
   /** A learner reopened its store after truncating it. */
@@ -171,6 +179,16 @@ export class ZkServer {
     this.#role = role;
   }
 
+  /** Closes the connection of a session that ended outside the txn stream (a read-only server's local expiry). */
+  dropSession(sessionId: bigint): void {
+    this.#bySession.get(sessionId)?.close();
+  }
+
+  /** The store failed: this server must not serve again (its process should exit). */
+  get failed(): boolean {
+    return this.#failed;
+  }
+
   get serving(): boolean {
     return this.#role !== null && !this.#failed;
   }
@@ -184,8 +202,16 @@ export class ZkServer {
   accept(socket: ServerSocket): SocketHandler {
     const perIp = (this.#connectionsPerIp.get(socket.remoteAddress) ?? 0) + 1;
     const connection = new ServerConnection(this, socket);
-    if (this.#restoring || (this.config.maxClientCnxns > 0 && perIp > this.config.maxClientCnxns)) {
-      this.#log(`too many connections from ${socket.remoteAddress} - max is ${this.config.maxClientCnxns}`);
+    const refusal = this.#failed
+      ? "the server stopped after a storage failure"
+      : this.#restoring
+      ? "a restore is in progress"
+      : this.config.maxClientCnxns > 0 && perIp > this.config.maxClientCnxns
+      ? `too many connections from that address (maxClientCnxns=${this.config.maxClientCnxns})`
+      : null;
+    if (refusal !== null) {
+      this.metrics.connectionsRejected++;
+      this.#log(`refusing connection from ${socket.remoteAddress}: ${refusal}`, LogLevel.warn);
       socket.close();
       connection.state = ConnectionState.closed;
       return connection;
@@ -211,25 +237,39 @@ export class ZkServer {
 
   /** The handshake (ZooKeeperServer.processConnectRequest). */
   connect(connection: ServerConnection, request: ConnectRequest, hasReadOnly: boolean): void {
+    this.metrics.connectionRequests++;
     const role = this.#role;
     if (role === null || this.#failed) {
-      this.#log(`refusing ${connection.describe()}: not currently serving requests`);
+      this.#log(`refusing ${connection.describe()}: not currently serving requests`, LogLevel.warn);
       connection.close();
       return;
     }
     if (request.lastZxidSeen > this.db.lastProcessedZxid) {
       this.#log(`refusing session 0x${request.sessionId.toString(16)} from ${connection.describe()}: it has seen zxid ` +
-        `0x${request.lastZxidSeen.toString(16)}, ours is 0x${this.db.lastProcessedZxid.toString(16)}`);
+        `0x${request.lastZxidSeen.toString(16)}, ours is 0x${this.db.lastProcessedZxid.toString(16)}`, LogLevel.warn);
+      connection.close();
+      return;
+    }
+    if (role.readOnly !== undefined && !request.readOnly) {
+      this.#log(`Refusing session request for not-read-only client ${connection.describe()}`);
       connection.close();
       return;
     }
     const timeoutMs = Math.min(Math.max(request.timeOut, this.config.minSessionTimeout), this.config.maxSessionTimeout);
     if (request.sessionId === 0n) {
-      this.#createSession(role, connection, timeoutMs, hasReadOnly);
+      if (role.readOnly !== undefined) this.#attach(connection, role.readOnly.create(timeoutMs), timeoutMs, hasReadOnly);
+      else this.#createSession(role, connection, timeoutMs, hasReadOnly);
       return;
     }
     const sessionId = request.sessionId;
+    if (role.readOnly !== undefined && !role.readOnly.has(sessionId)) {
+      // Only the leader can re-attach a global session: the client must find a read-write server.
+      this.#log(`Refusing global session reconnection in RO mode ${connection.describe()}`);
+      connection.close();
+      return;
+    }
     if (!equalBytes(request.passwd, sessionPassword(sessionId))) {
+      this.#log(`refusing to re-attach session 0x${sessionId.toString(16)} from ${connection.describe()}: wrong session password`);
       this.#sendConnectResponse(connection, 0n, 0, hasReadOnly);
       connection.close();
       return;
@@ -237,6 +277,7 @@ export class ZkServer {
     role.revalidate(sessionId, timeoutMs, (valid) => {
       if (connection.state === ConnectionState.closed) return;
       if (!valid) {
+        this.#log(`refusing to re-attach session 0x${sessionId.toString(16)} from ${connection.describe()}: it has expired or was closed`);
         this.#sendConnectResponse(connection, 0n, 0, hasReadOnly);
         connection.close();
         return;
@@ -267,7 +308,7 @@ export class ZkServer {
   #sendConnectResponse(connection: ServerConnection, sessionId: bigint, timeoutMs: number, hasReadOnly: boolean): void {
     const w = new JuteWriter(64, { framed: true });
     const passwd = sessionId === 0n ? new Uint8Array(16) : sessionPassword(sessionId);
-    writeConnectResponse(w, { protocolVersion: 0, timeOut: timeoutMs, sessionId, passwd, readOnly: false });
+    writeConnectResponse(w, { protocolVersion: 0, timeOut: timeoutMs, sessionId, passwd, readOnly: this.#role?.readOnly !== undefined });
     // Old clients (no readOnly byte in their request) get no readOnly byte back.
     const frame = w.finishFrame();
     connection.send(hasReadOnly ? frame : withLength(frame.subarray(0, frame.length - 1)));
@@ -290,15 +331,19 @@ export class ZkServer {
     const type = (frame[4]! << 24) | (frame[5]! << 16) | (frame[6]! << 8) | frame[7]!;
     role.touch(connection.sessionId, connection.timeoutMs);
     this.metrics.packetsReceived++;
+    // A read-only server refuses every change, sync and check (writes come first: the hot path).
+    if (role.readOnly !== undefined && CHANGES_STATE.has(type)) return this.#refuseReadOnly(role.readOnly, connection, type, xid);
     if (WRITE_OPS.has(type)) return this.#write(role, connection, type, xid, frame.subarray(8), startMs);
     const body = new JuteReader(frame, 8);
     if (type === OpCode.auth) return this.#auth(connection, xid, body);
     if (READ_OPS.has(type)) return this.#read(connection, type, xid, body, startMs);
     if (type === OpCode.sync) return this.#sync(role, connection, xid, body, startMs);
     if (type === OpCode.closeSession) return this.#closeSession(role, connection, xid, startMs);
-    // Unknown ops (and sasl, which Paddock does not offer) get UNIMPLEMENTED and a close, as in ZooKeeper.
-    this.#log(`unknown request type ${type} from ${connection.describe()}`);
-    connection.enqueueRead(() => errorReply(xid, this.db.lastProcessedZxid, ErrorCode.UNIMPLEMENTED));
+    if (type === OpCode.sasl) return connection.enqueueRead(() => saslReply(xid));
+    // Unknown ops get UNIMPLEMENTED and a close, as in ZooKeeper, whose
+    // UnimplementedRequestProcessor answers with the request's zxid: -1.
+    this.#log(`unknown request type ${type} from ${connection.describe()}`, LogLevel.warn);
+    connection.enqueueRead(() => errorReply(xid, -1n, ErrorCode.UNIMPLEMENTED));
     connection.complete(connection.enqueueWrite(true), new Uint8Array(0));
   }
 
@@ -322,6 +367,20 @@ export class ZkServer {
   }
 
   /** `sync`: answered, in the session's order, once every write committed before it is applied here. */
+  /**
+   * ReadOnlyRequestProcessor: every state change (and sync, which waits for the leader) is answered
+   * NOTREADONLY; closing a session of this read-only server just forgets it.
+   */
+  #refuseReadOnly(sessions: LocalSessions, connection: ServerConnection, type: number, xid: number): void {
+    if (type === OpCode.closeSession && sessions.has(connection.sessionId)) {
+      sessions.close(connection.sessionId);
+      connection.closingSession = true;
+      connection.complete(connection.enqueueWrite(true), errorReply(xid, this.db.lastProcessedZxid, 0));
+      return;
+    }
+    connection.enqueueRead(() => errorReply(xid, this.db.lastProcessedZxid, ErrorCode.NOTREADONLY));
+  }
+
   #sync(role: ServerRole, connection: ServerConnection, xid: number, body: JuteReader, startMs: number): void {
     const slot = connection.enqueueWrite();
     role.sync(connection.sessionId, () => {
@@ -332,7 +391,8 @@ export class ZkServer {
   #served(connection: ServerConnection, startMs: number, xid: number, type: number): void {
     const endMs = this.clock.monoMs();
     // Whole milliseconds, as ZooKeeper measures them, so min/avg/max read the same way.
-    this.metrics.latency.record(Math.max(0, Math.floor(endMs) - Math.floor(startMs)));
+    const isWrite = WRITE_OPS.has(type) || type === OpCode.closeSession;
+    this.metrics.answered(Math.max(0, Math.floor(endMs) - Math.floor(startMs)), isWrite);
     this.paddockMetrics.recordOp(type, Math.max(0, endMs - startMs));
     connection.stats.answered({ xid, zxid: this.db.lastProcessedZxid, type, startMs, endMs });
   }
@@ -352,6 +412,7 @@ export class ZkServer {
       connection.send(errorReply(Xid.auth, 0n, 0));
       return;
     }
+    this.metrics.authFailed++;
     connection.send(errorReply(Xid.auth, 0n, ErrorCode.AUTHFAILED));
     connection.close();
   }
@@ -361,7 +422,7 @@ export class ZkServer {
     const malformed = role.write({ sessionId: connection.sessionId, cxid: xid, type, body, authIds: connection.authIds });
     if (malformed !== null) {
       // It never becomes a txn: answered in its place in the session's order.
-      this.#log(`malformed ${opName(type)} from ${connection.describe()}: ${malformed}`);
+      this.#log(`malformed ${opName(type)} from ${connection.describe()}: ${malformed}`, LogLevel.warn);
       this.#served(connection, startMs, xid, type);
       connection.complete(slot, errorReply(xid, this.db.lastProcessedZxid, ErrorCode.MARSHALLINGERROR));
       return;
@@ -402,9 +463,9 @@ export class ZkServer {
    * Applies a committed txn to the database (in zxid order, on every member alike) and answers
    * the local client that asked for it, if any. `bytes` is the txn as logged (for the history).
    */
-  applyCommitted(committed: { header: TxnHeader; txn: Txn }, bytes?: Uint8Array): ApplyResult {
+  applyCommitted(committed: { header: TxnHeader; txn: Txn; digest?: TxnDigest }, bytes?: Uint8Array): ApplyResult {
     const { header, txn } = committed;
-    const result = this.db.apply(header, txn, this.clock.monoMs(), bytes);
+    const result = this.db.apply(header, txn, this.clock.monoMs(), bytes, committed.digest);
     for (const listener of this.#applyListeners) listener(header, txn, bytes);
     this.#pending.take(header.sessionId, header.cxid)?.complete(this.db.lastProcessedZxid, result);
     if (txn.type === OpCode.closeSession) {
@@ -436,14 +497,26 @@ export class ZkServer {
     this.#batchSize = 1;
   }
 
-  /** The store failed: acknowledging anything more could acknowledge writes that are not durable. */
+  /**
+   * The store failed: a txn we promised to log could not be, and answering anything more could
+   * acknowledge writes that are not durable. Stop serving, loudly, once.
+   */
   fatal(error: unknown): void {
-    if (this.#failed) return;
+    if (this.#fatalError !== null) return;
+    this.#fatalError = error instanceof Error ? error : new Error(String(error));
     this.#failed = true;
-    this.#log(`FATAL: txn log append failed: ${(error as Error)?.stack ?? error}`);
+    this.#log(`txn log append failed, the server stops: ${this.#fatalError.message}`, LogLevel.error);
+    if (this.#fatalError.stack !== undefined) this.#log(this.#fatalError.stack, LogLevel.debug);
     for (const connection of [...this.connections]) connection.close();
-    this.#onFatal?.(error);
+    this.#onFatal(this.#fatalError);
   }
+
+  /** Why the server stopped serving on its own (a storage failure), or null. */
+  get fatalError(): Error | null {
+    return this.#fatalError;
+  }
+
+  #fatalError: Error | null = null;
 
   /**
    * Takes a snapshot when the store asks for one: the capture freezes the tree's pages (cheap at
@@ -453,11 +526,15 @@ export class ZkServer {
   #maybeSnapshot(): void {
     if (this.#snapshotting || !this.#store.wantsSnapshot()) return;
     this.#snapshotting = true;
+    const startMs = this.clock.monoMs();
     const captured = captureSnapshot(this.db.tree, this.db.sessions);
-    const zxid = captured.image.zxid;
+    const { zxid, nodeCount } = captured.image;
     this.#writeSnapshot(captured).then(
-      ({ length }) => this.#log(`snapshot at zxid 0x${zxid.toString(16)} (${length} bytes)`),
-      (error: unknown) => this.#log(`snapshot at zxid 0x${zxid.toString(16)} failed: ${(error as Error).message}`),
+      ({ length }) => {
+        this.metrics.snapshotTime.record(Math.floor(this.clock.monoMs() - startMs));
+        this.#log(`snapshot taken at zxid 0x${zxid.toString(16)} (${length} bytes, ${nodeCount} znodes)`);
+      },
+      (error: unknown) => this.#log(`snapshot at zxid 0x${zxid.toString(16)} failed: ${(error as Error).message}`, LogLevel.error),
     ).finally(() => {
       this.#snapshotting = false;
     });

@@ -1,7 +1,8 @@
 import { NO_SLOT } from "../tree/data_tree.ts";
 import { NULL_DATA } from "../tree/znode.ts";
 import type { Watcher } from "../watch/watch_manager.ts";
-import { monitor, nodeCount, PADDOCK_VERSION, serverState } from "./four_letter_words.ts";
+import { monitorText, nodeCount, serverState } from "./monitor.ts";
+import { PADDOCK_VERSION } from "../version.ts";
 import type { Histogram } from "../metrics/histogram.ts";
 import type {
   AdminEvent,
@@ -56,13 +57,14 @@ export function zkServerView(server: ZkServer, options: ZkServerViewOptions = {}
     connections: () => [...server.connections].map(connectionView),
     sessions: () => sessions(server),
     watches: () => watches(server),
-    monitorText: () => monitor(server),
+    monitorText: () => monitorText(server),
     environment: () => server.host.environment(),
     lastSnapshot: () => server.lastSnapshot,
     dirSizes: () => {
       const s = server.host.storage();
       return { dataDirBytes: s.dataDirBytes, dataLogDirBytes: s.dataLogDirBytes };
     },
+    digestLog: () => [...server.db.digestLog],
     tree: treeView(server),
     ...(options.quorum === undefined ? {} : { quorum: options.quorum }),
     resetStats: () => server.metrics.reset(),

@@ -1,4 +1,5 @@
 import type { Disk } from "../io/disk.ts";
+import { LogLevel, type LogSink } from "../log_level.ts";
 import { joinPath } from "../io/disk.ts";
 import type { Epochs } from "./epoch_files.ts";
 import { EpochKeeper } from "./epoch_keeper.ts";
@@ -9,6 +10,7 @@ import { adoptSpareSegment, recoverLog } from "./log_recovery.ts";
 import { LogWriter, type LogWriterStats } from "./log_writer.ts";
 import { purge, type PurgeResult } from "./purge.ts";
 import { recordBytes } from "./record_codec.ts";
+import { prepareWritableDir } from "./writable_check.ts";
 import { listSnapshots, readSnapshotFile, removeTempSnapshots, writeSnapshotFile } from "./snapshot_files.ts";
 import { StorageError, StorageErrorCode } from "./storage_error.ts";
 import { checkSnapshotZxid } from "./zxid_order.ts";
@@ -36,12 +38,11 @@ export interface FileStoreOptions {
   readonly autopurge?: boolean;
   /** Uniform in [0, 1); injected so simulations are deterministic. */
   readonly random: () => number;
-  /** A monotonic clock in ms, to time group commits (mntr's fsynctime); untimed without. */
+  readonly log?: LogSink;
+  /** Monotonic milliseconds, to time group commits for `mntr`'s fsynctime; untimed without it. */
   readonly monoMs?: () => number;
   /** Make each next log segment ready ahead of its roll, off the write path. Default true. */
   readonly spareSegments?: boolean;
-
-  readonly log?: (message: string) => void;
 }
 
 /** {@link LogWriterStats} plus snapshot counters. */
@@ -80,7 +81,7 @@ export class FileStore implements TxnStore {
   readonly #snapRetainCount: number;
   readonly #autopurge: boolean;
   readonly #random: () => number;
-  readonly #log: (message: string) => void;
+  readonly #log: LogSink;
   readonly #monoMs: (() => number) | undefined;
   readonly #spareSegments: boolean;
   #writer: LogWriter | null = null;
@@ -139,8 +140,8 @@ export class FileStore implements TxnStore {
    */
   async recover(): Promise<RecoveredState> {
     if (this.#writer !== null) throw new Error("file store: recover() called twice");
-    await this.#disk.mkdir(this.#dataDir);
-    await this.#disk.mkdir(this.#dataLogDir);
+    await prepareWritableDir(this.#disk, this.#dataDir, "dataDir");
+    if (this.#dataLogDir !== this.#dataDir) await prepareWritableDir(this.#disk, this.#dataLogDir, "dataLogDir");
     await adoptSpareSegment({ disk: this.#disk, dataLogDir: this.#dataLogDir, forceSync: this.#forceSync, log: this.#log });
     await finishInstalls(this.#rewriteContext());
     await finishTruncations(this.#rewriteContext());
@@ -337,12 +338,7 @@ export class FileStore implements TxnStore {
 
   #newWriter(lastZxid: bigint): LogWriter {
     return new LogWriter({
-      disk: this.#disk,
-      dataLogDir: this.#dataLogDir,
-      forceSync: this.#forceSync,
-      preAllocBytes: this.#preAllocBytes,
-      dbid: 0n,
-      monoMs: this.#monoMs,
+      disk: this.#disk, dataLogDir: this.#dataLogDir, forceSync: this.#forceSync, preAllocBytes: this.#preAllocBytes, dbid: 0n, monoMs: this.#monoMs,
       spareSegments: this.#spareSegments,
     }, lastZxid);
   }
@@ -402,7 +398,7 @@ export class FileStore implements TxnStore {
     if (zxid > this.#durableSnapshotZxid) this.#durableSnapshotZxid = zxid;
     this.#lastSnapshotBytes = data.length;
     this.#snapshotsWritten += 1;
-    this.#log(`wrote ${fileName(SNAPSHOT_PREFIX, zxid)} (${data.length} bytes)`);
+    this.#log(`wrote ${fileName(SNAPSHOT_PREFIX, zxid)} (${data.length} bytes)`, LogLevel.debug);
     if (!this.#autopurge) return;
     await this.purge();
   }
@@ -415,7 +411,7 @@ export class FileStore implements TxnStore {
       const file = snapshots[i]!;
       const read = await readSnapshotFile(this.#disk, joinPath(this.#dataDir, file.name), file.zxid);
       if (read.ok) return { snapshot: read.data, snapshotZxid: file.zxid };
-      this.#log(`skipping ${file.name}: ${read.reason}; falling back to an older snapshot`);
+      this.#log(`skipping ${file.name}: ${read.reason}; falling back to an older snapshot`, LogLevel.warn);
     }
     return { snapshot: null, snapshotZxid: 0n };
   }
@@ -429,15 +425,7 @@ export class FileStore implements TxnStore {
 
 function emptyWriterStats(): LogWriterStats {
   return {
-    fsyncs: 0,
-    txnsSynced: 0,
-    averageBatchSize: 0,
-    maxBatchSize: 0,
-    fsyncMsTotal: 0,
-    fsyncMsMin: 0,
-    fsyncMsMax: 0,
-    txnsAppended: 0,
-    bytesAppended: 0,
-    segmentsCreated: 0,
+    fsyncs: 0, txnsSynced: 0, averageBatchSize: 0, maxBatchSize: 0, minBatchSize: 0, fsyncMsTotal: 0, fsyncMsMin: 0, fsyncMsMax: 0,
+    txnsAppended: 0, bytesAppended: 0, segmentsCreated: 0,
   };
 }

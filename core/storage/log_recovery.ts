@@ -1,5 +1,6 @@
 import { type Disk, joinPath, OpenMode } from "../io/disk.ts";
 import { fileName, lastIndexAtOrBefore, LOG_PREFIX, SPARE_LOG, zxidFiles, type ZxidFile, zxidFollows } from "./file_names.ts";
+import { LogLevel, type LogSink } from "../log_level.ts";
 import { readHeader, RecordCursor } from "./record_cursor.ts";
 import { WindowReader } from "./window_reader.ts";
 import { scanSegment, type SegmentScan } from "./log_scan.ts";
@@ -15,7 +16,7 @@ export interface LogRecoveryOptions {
   readonly snapshotZxid: bigint;
   /** Sync repairs (truncations, deletions) before returning. */
   readonly forceSync: boolean;
-  readonly log: (message: string) => void;
+  readonly log: LogSink;
 }
 
 /** The txns to replay and what the log writer needs to carry on. */
@@ -131,7 +132,7 @@ async function trimTail(disk: Disk, scan: SegmentScan, options: LogRecoveryOptio
     await file.close();
   }
   if (scan.tornEnd === null) return;
-  options.log(`truncated ${scan.tornEnd - scan.validEnd} bytes of torn tail at offset ${scan.validEnd} of ${scan.file.name}`);
+  options.log(`truncated ${scan.tornEnd - scan.validEnd} bytes of torn tail at offset ${scan.validEnd} of ${scan.file.name}`, LogLevel.warn);
 }
 
 /** Segments after the last record were created by a roll that crashed before its first txn. */

@@ -14,7 +14,7 @@ export interface LogWriterOptions {
   /** Segments grow in steps of this many bytes so that fdatasync rarely has to update the size. */
   readonly preAllocBytes: number;
   readonly dbid: bigint;
-  /** A monotonic clock in ms, to time each group commit's write and sync (mntr's fsynctime). */
+  /** Monotonic milliseconds, to time each group commit's write and sync (ZooKeeper's `fsynctime`); untimed without it. */
   readonly monoMs?: () => number;
   /** Make the next segment ready ahead of each roll (default true; see #startSegment). */
   readonly spareSegments?: boolean;
@@ -28,9 +28,10 @@ export interface LogWriterStats {
   readonly txnsSynced: number;
   /** txnsSynced / fsyncs: how well group commit batches (1 means no batching). */
   readonly averageBatchSize: number;
-  /** The largest batch one fsync covered. */
+  /** The largest and smallest batch one fsync covered (0 before any). */
   readonly maxBatchSize: number;
-  /** Time of the group commits' writes and syncs, whole ms (ZooKeeper's fsynctime), when timed. */
+  readonly minBatchSize: number;
+  /** Whole milliseconds the fsyncs took, in total, the shortest and the longest (0 before any). */
   readonly fsyncMsTotal: number;
   readonly fsyncMsMin: number;
   readonly fsyncMsMax: number;
@@ -93,15 +94,8 @@ export class LogWriter {
   #lastZxid: bigint;
   #durableZxid: bigint;
   #stats = {
-    fsyncs: 0,
-    txnsSynced: 0,
-    maxBatchSize: 0,
-    fsyncMsTotal: 0,
-    fsyncMsMin: 0,
-    fsyncMsMax: 0,
-    txnsAppended: 0,
-    bytesAppended: 0,
-    segmentsCreated: 0,
+    fsyncs: 0, txnsSynced: 0, maxBatchSize: 0, minBatchSize: 0, fsyncMsTotal: 0, fsyncMsMin: 0, fsyncMsMax: 0,
+    txnsAppended: 0, bytesAppended: 0, segmentsCreated: 0,
   };
 
   /** `lastZxid` is the last zxid already on disk (from recovery); appends must exceed it. */
@@ -262,15 +256,20 @@ export class LogWriter {
     if (!this.#options.forceSync) return;
     // A segment opened with syncWrites (O_DSYNC) made the write durable itself.
     if (!segment.file.syncsWrites) await segment.file.sync();
+    // Timed from before the write: with O_DSYNC the write is the sync.
+    this.#recordFsync(Math.floor((this.#options.monoMs?.() ?? 0) - startMs));
+    if (this.#stats.fsyncs === 0 || batch.count < this.#stats.minBatchSize) this.#stats.minBatchSize = batch.count;
+    this.#stats.fsyncs += 1;
+    this.#stats.txnsSynced += batch.count;
+    if (batch.count > this.#stats.maxBatchSize) this.#stats.maxBatchSize = batch.count;
+  }
+
+  /** One group commit's write and sync, as ZooKeeper counts fsynctime: whole milliseconds. */
+  #recordFsync(ms: number): void {
     const s = this.#stats;
-    // Whole milliseconds, as ZooKeeper's fsynctime summary keeps them.
-    const ms = Math.floor((this.#options.monoMs?.() ?? 0) - startMs);
     s.fsyncMsTotal += ms;
-    if (s.fsyncs === 0 || ms < s.fsyncMsMin) s.fsyncMsMin = ms;
-    if (ms > s.fsyncMsMax) s.fsyncMsMax = ms;
-    s.fsyncs += 1;
-    s.txnsSynced += batch.count;
-    if (batch.count > s.maxBatchSize) s.maxBatchSize = batch.count;
+    s.fsyncMsMin = s.fsyncs === 0 ? ms : Math.min(s.fsyncMsMin, ms);
+    s.fsyncMsMax = Math.max(s.fsyncMsMax, ms);
   }
 
   /**
@@ -341,7 +340,7 @@ export class LogWriter {
   #fail(batch: Batch, error: unknown): void {
     this.#failure ??= error instanceof StorageError
       ? error
-      : new StorageError(StorageErrorCode.writeFailed, `txn log write failed in ${this.#options.dataLogDir}: ${String(error)}; no further txns are accepted`, { cause: error });
+      : new StorageError(StorageErrorCode.writeFailed, `txn log write failed in ${this.#options.dataLogDir}: ${error instanceof Error ? error.message : String(error)}; no further txns are accepted`, { cause: error });
     batch.reject(this.#failure);
   }
 

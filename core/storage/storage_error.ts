@@ -27,6 +27,8 @@ export const StorageErrorCode = {
   badEpochFile: "bad_epoch_file",
   /** The epoch files contradict each other or the log (e.g. acceptedEpoch below currentEpoch). */
   epochMismatch: "epoch_mismatch",
+  /** dataDir or dataLogDir exists (or was created) but does not take new files. */
+  notWritable: "not_writable",
 } as const;
 
 /** One of the values of {@link StorageErrorCode}. */

@@ -46,7 +46,9 @@ export interface TxnStoreSyncStats {
   readonly txnsSynced: number;
   /** The largest batch one fsync covered. */
   readonly maxBatchSize: number;
-  /** Total, shortest and longest time of a group commit's write and sync, in whole ms (0 without a clock). */
+  /** The smallest batch one fsync covered (absent when not tracked). */
+  readonly minBatchSize?: number;
+  /** Whole milliseconds the fsyncs took: total, shortest, longest (absent when untimed). */
   readonly fsyncMsTotal?: number;
   readonly fsyncMsMin?: number;
   readonly fsyncMsMax?: number;

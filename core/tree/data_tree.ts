@@ -7,7 +7,7 @@ import { WatchMode, WatchTable, type Watcher } from "../watch/watch_manager.ts";
 import { AclTable } from "./acl_table.ts";
 import type { ArenaOptions } from "./byte_arena.ts";
 import { EphemeralKind, ephemeralKind } from "./ephemeral_type.ts";
-import { javaHashCapacity, javaHashOrderBy, javaStringHash } from "./java_hash_order.ts";
+import { javaHashCapacity, javaHashOrderBy, javaHashSetCloneOrder, javaStringHash } from "./java_hash_order.ts";
 import { F64, I32, I32_BASE, PAGE_MASK, PAGE_SLOTS } from "./node_pages.ts";
 import type { NodeReader } from "./node_reader.ts";
 import { NO_SLOT, NodeStore, ROOT_SLOT } from "./node_store.ts";
@@ -73,6 +73,8 @@ export interface CreateFields {
 export class DataTree {
   #nodes: NodeStore;
   readonly ephemerals = new Map<bigint, Set<string>>();
+  /** The most ephemerals each live session held at once: it sized ZooKeeper's HashSet, which orders them. */
+  readonly #ephemeralPeak = new Map<bigint, number>();
   readonly containers = new Set<string>();
   readonly ttls = new Set<string>();
   readonly dataWatches = new WatchTable();
@@ -307,9 +309,18 @@ export class DataTree {
     }
   }
 
-  /** The paths of a session's ephemerals (a copy). */
+  /**
+   * The paths of a session's ephemerals (a copy), in the order ZooKeeper lists and deletes them:
+   * that of a clone of its per-session HashSet, whose capacity followed the session's peak count.
+   */
   ephemeralsOf(sessionId: bigint): string[] {
-    return [...(this.ephemerals.get(sessionId) ?? [])];
+    const paths = [...(this.ephemerals.get(sessionId) ?? [])];
+    return paths.length < 2 ? paths : javaHashSetCloneOrder(paths, this.#ephemeralPeak.get(sessionId) ?? paths.length);
+  }
+
+  /** The session is gone: forget what its ephemeral set looked like (ZooKeeper drops the set). */
+  sessionClosed(sessionId: bigint): void {
+    this.#ephemeralPeak.delete(sessionId);
   }
 
   /** Number of descendants of a node (getAllChildrenNumber). */
@@ -400,6 +411,7 @@ export class DataTree {
         let paths = this.ephemerals.get(owner);
         if (paths === undefined) this.ephemerals.set(owner, (paths = new Set()));
         paths.add(path);
+        if (paths.size > (this.#ephemeralPeak.get(owner) ?? 0)) this.#ephemeralPeak.set(owner, paths.size);
         break;
       }
     }

@@ -73,3 +73,15 @@ export function javaHashMapCopyCapacity(size: number): number {
   while (capacity < target) capacity *= 2;
   return capacity;
 }
+
+/**
+ * The order of `new ArrayList<>(set.clone())` for a default `HashSet<String>` holding `names`
+ * (given in insertion order) that once held `peakSize` keys: the clone is a fresh table sized for
+ * the current size, filled in the original's iteration order. ZooKeeper answers getEphemerals and
+ * deletes a closed session's ephemerals in this order.
+ */
+export function javaHashSetCloneOrder(names: readonly string[], peakSize: number): string[] {
+  const live = javaHashOrder(names, javaHashCapacity(16, Math.max(peakSize, names.length)));
+  // putMapEntries sizes the clone as a HashMap copy of the current size.
+  return javaHashOrder(live, javaHashMapCopyCapacity(names.length));
+}

@@ -66,6 +66,7 @@ function applyOne(tree: DataTree, header: TxnHeader, txn: Txn): ApplyResult {
       // As ZooKeeper's killSession: ephemerals the txn does not name go too (a closeSession
       // logged without a record names none).
       for (const path of tree.ephemeralsOf(header.sessionId)) tree.deleteNode(path, header.zxid);
+      tree.sessionClosed(header.sessionId);
       return { type: txn.type, err: 0 };
     case OpCode.error:
       return { type: txn.type, err: txn.err };

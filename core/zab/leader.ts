@@ -127,6 +127,8 @@ export class LeaderZab {
   #establishedMs: number | null = null;
   /** Proposal sizes in bytes, ZooKeeper's BufferStats (-1: none yet). */
   readonly proposalSizes = { last: -1, min: -1, max: -1 };
+  /** How many learners this leader synced by each mode (ZooKeeper's DIFF_COUNT counts TRUNC too). */
+  readonly syncCounts: Record<SyncMode, number> = { [SyncMode.diff]: 0, [SyncMode.trunc]: 0, [SyncMode.snap]: 0 };
   /** The time of the latest event, for deadlines set where no time is passed in. */
   #nowMs: number;
 
@@ -326,6 +328,7 @@ export class LeaderZab {
   /** syncFollower + startForwarding + NEWLEADER for one learner. */
   #syncLearner(link: Link): void {
     const plan = planSync(this.#history, link.lastZxid, this.#lastCommitted);
+    this.syncCounts[plan.mode]++;
     this.#log(`sync of learner ${link.sid}: ${plan.mode} (its last zxid ${hexZxid(link.lastZxid)}, ours ${hexZxid(this.#lastCommitted)}, ` +
       `${plan.entries.length} txns)`);
     if (plan.mode === SyncMode.snap) this.#effects.push({ kind: "snapshot", link: link.id, zxid: this.#lastCommitted });

@@ -9,6 +9,7 @@ import { startChild } from "../cli/child_command.ts";
 import { KILL_GRACE_DEFAULT_MS } from "../cli/held_command.ts";
 import { intFlag, msFlag, parseWith, pathArgument } from "../cli/schemas.ts";
 import { UsageError } from "../cli/usage_error.ts";
+import { announceWait } from "../cli/waiting.ts";
 
 const usage = `Usage: paddock barrier PATH --members N [--id ID] [--timeout MS] [options] [-- CMD [ARGS...]]
 
@@ -52,7 +53,14 @@ export const barrierCommand = defineCommand({
     await using barrier = bounded(new DoubleBarrier(client, opts.path, { memberQty: opts.members, id }));
     await barrier.start();
     try {
-      await waitFor("enter", () => barrier.enter({ signal: waitSignal(interrupt.signal, opts.timeout) }), opts.timeout);
+      await waitFor("enter", () => {
+        const entering = barrier.enter({ signal: waitSignal(interrupt.signal, opts.timeout) });
+        announceWait(entering, "paddock barrier", async () => {
+          const { children } = await client.getChildren(opts.path);
+          return `waiting at ${opts.path} for ${opts.members} members (${children.filter((c) => c !== "ready").length} there)`;
+        });
+        return entering;
+      }, opts.timeout);
       process.stderr.write(`paddock barrier: entered ${opts.path} (${opts.members} members)\n`);
     } finally {
       interrupt.dispose();

@@ -15,7 +15,8 @@ const usage = `Usage: paddock counter get PATH [options]
 A 64-bit counter in one znode, changed optimistically with the znode version (Curator's
 DistributedAtomicLong layout: 8 bytes, big-endian). get prints the value (0 when the node does
 not exist yet), add adds N (may be negative) and prints the new value, set stores N and prints
-it. Exits 1 when contention outlasts the retries.
+it. Exits 1 when contention outlasts the retries, or when the sum would leave the signed 64-bit
+range (the counter never wraps around; it is left unchanged).
 
 ${connectionHelp}
 
@@ -53,7 +54,14 @@ export const counterCommand = defineCommand({
       process.stdout.write(`${await counter.get()}\n`);
       return 0;
     }
-    const result = action === "add" ? await counter.add(n) : await counter.set(n);
+    let result;
+    try {
+      result = action === "add" ? await counter.add(n) : await counter.set(n);
+    } catch (error) {
+      // A 64-bit counter does not wrap around silently: say so and change nothing.
+      if (error instanceof RangeError) throw new CommandFailure(`add ${path}: ${error.message}; the counter is unchanged`);
+      throw error;
+    }
     if (!result.succeeded) throw new CommandFailure(`${action} ${path}: gave up under contention`);
     process.stdout.write(`${result.postValue}\n`);
     return 0;

@@ -8,6 +8,8 @@ import { EXIT_OWNERSHIP_LOST, runWhileHeld } from "../cli/held_command.ts";
 import { holderFlags, holderHelp, holderOptions } from "../cli/holder_flags.ts";
 import { parseWith, pathArgument } from "../cli/schemas.ts";
 import { UsageError } from "../cli/usage_error.ts";
+import { participantsJson, participantsText } from "../cli/participant_list.ts";
+import { announceWait, sinceText } from "../cli/waiting.ts";
 
 const usage = `Usage: paddock elect PATH --id NAME [--timeout MS] [options] -- CMD [ARGS...]
        paddock elect PATH --list [--json]
@@ -21,7 +23,9 @@ PADDOCK_LEADER_ID (NAME), PADDOCK_ELECTION_PATH (PATH) and PADDOCK_FENCING_TOKEN
 czxid, larger for every later term).
 
 --list prints the participants in election order, the leader first ("NAME leader", "NAME"),
-or with --json {"leader":NAME|null,"participants":[{"id":NAME,"node":...,"isLeader":true},...]}.
+or with --json {"leader":NAME|null,"participants":[{"id":NAME,"node":...,"isLeader":true,
+"since":TIME},...]}. CMD never outlives paddock: if paddock is killed (SIGKILL included), the
+kernel kills CMD too (a parent-death signal). While it waits, paddock says who leads.
 
 Options:
   --id NAME                this participant's name (default: host name and pid)
@@ -50,7 +54,7 @@ export const electCommand = defineCommand({
       if (parsed.command.length > 0) throw new UsageError("--list takes no CMD");
       await using client = bounded(await openClient(conn));
       const participants = await electionParticipants(client, path, LATCH_NAME);
-      process.stdout.write(parsed.flags.json === true ? listJson(participants) : listText(participants));
+      process.stdout.write(parsed.flags.json === true ? participantsJson(participants, "leader") : participantsText(participants, "leader"));
       return 0;
     }
     if (parsed.command.length === 0) throw new UsageError("missing -- CMD to run while leader");
@@ -62,7 +66,12 @@ export const electCommand = defineCommand({
     latch.start();
     let term;
     try {
-      term = await latch.await({ signal: waitSignal(interrupt.signal, holder.timeoutMs) });
+      const electing = latch.await({ signal: waitSignal(interrupt.signal, holder.timeoutMs) });
+      announceWait(electing, "paddock elect", async () => {
+        const leader = (await electionParticipants(client, path, LATCH_NAME)).find((p) => p.isLeader && p.id !== id);
+        return leader === undefined ? null : `waiting to lead ${path}, led by ${leader.id} since ${sinceText(leader.sinceMs)}`;
+      });
+      term = await electing;
     } catch (error) {
       if (isTimeout(error)) throw new CommandFailure(`not elected at ${path} within ${holder.timeoutMs} ms`);
       throw error;
@@ -81,18 +90,3 @@ export const electCommand = defineCommand({
   },
 });
 
-interface Listed {
-  id: string;
-  name: string;
-  isLeader: boolean;
-}
-
-function listText(participants: readonly Listed[]): string {
-  return participants.map((p) => (p.isLeader ? `${p.id} leader\n` : `${p.id}\n`)).join("");
-}
-
-function listJson(participants: readonly Listed[]): string {
-  const leader = participants.find((p) => p.isLeader)?.id ?? null;
-  const list = participants.map((p) => ({ id: p.id, node: p.name, isLeader: p.isLeader }));
-  return JSON.stringify({ leader, participants: list }) + "\n";
-}

@@ -1,16 +1,19 @@
 import { hostname } from "node:os";
 import process from "node:process";
-import { Mutex } from "../../recipes/mod.ts";
+import { electionParticipants, Mutex, MUTEX_LOCK_NAME } from "../../recipes/mod.ts";
 import { bounded, settleWithin } from "../cli/bounded.ts";
-import { parseArgv } from "../cli/argv.ts";
+import { FlagKind, parseArgv } from "../cli/argv.ts";
 import { CommandFailure, defineCommand, interruptSignal, isTimeout, waitSignal } from "../cli/command.ts";
 import { connectionFlags, connectionHelp, connectionOptions, openClient } from "../cli/connection.ts";
 import { EXIT_OWNERSHIP_LOST, runWhileHeld } from "../cli/held_command.ts";
 import { holderFlags, holderHelp, holderOptions } from "../cli/holder_flags.ts";
 import { parseWith, pathArgument } from "../cli/schemas.ts";
 import { UsageError } from "../cli/usage_error.ts";
+import { participantsJson, participantsText } from "../cli/participant_list.ts";
+import { announceWait, sinceText } from "../cli/waiting.ts";
 
 const usage = `Usage: paddock lock PATH [--timeout MS] [options] -- CMD [ARGS...]
+       paddock lock PATH --list [--json]
 
 Acquires the distributed mutex at PATH (Curator's InterProcessMutex layout), runs CMD while it
 is held and releases it when CMD exits; paddock exits with CMD's exit code. CMD gets
@@ -20,7 +23,13 @@ is held and releases it when CMD exits; paddock exits with CMD's exit code. CMD 
   PADDOCK_LOCK_NODE      the lock node that represents this holder
 If the lock is lost while CMD runs (session disconnected beyond the safety margin, or
 expired), CMD gets SIGTERM, then SIGKILL after the grace period, and paddock exits ${EXIT_OWNERSHIP_LOST}.
-SIGINT/SIGTERM sent to paddock are passed on to CMD.
+SIGINT/SIGTERM sent to paddock are passed on to CMD. CMD never outlives paddock: if paddock
+itself is killed (SIGKILL included), the kernel kills CMD too (a parent-death signal), so two
+holders never run at once. While it waits, paddock says on stderr who holds the lock.
+
+--list prints the holder and the waiters in queue order, as elect --list does ("ID holder",
+"ID"; ID is host:pid), or with --json {"holder":ID|null,"participants":[{"id":ID,"node":...,
+"isHolder":true,"since":TIME},...]}.
 
 Options:
   --timeout MS             give up (exit 1) when the lock is not acquired within MS
@@ -30,7 +39,10 @@ ${connectionHelp}
 
 Examples:
   paddock lock /locks/nightly-report -- ./report.sh --date today
-  paddock lock /locks/db-migrate --timeout 30000 -server zk1:2181,zk2:2181/prod -- npm run migrate`;
+  paddock lock /locks/db-migrate --timeout 30000 -server zk1:2181,zk2:2181/prod -- npm run migrate
+  paddock lock /locks/nightly-report --list`;
+
+const flags = { ...connectionFlags, ...holderFlags, list: FlagKind.boolean, json: FlagKind.boolean };
 
 /** `paddock lock`: run a command under a distributed mutex with a fencing token. */
 export const lockCommand = defineCommand({
@@ -38,12 +50,19 @@ export const lockCommand = defineCommand({
   summary: "run a command while holding a distributed lock (fencing token in $PADDOCK_FENCING_TOKEN)",
   usage,
   async run(args) {
-    const parsed = parseArgv(args, { ...connectionFlags, ...holderFlags });
+    const parsed = parseArgv(args, flags);
     if (parsed.positionals.length !== 1) throw new UsageError("expects exactly one PATH");
-    if (parsed.command.length === 0) throw new UsageError("missing -- CMD to run while holding the lock");
     const path = parseWith(pathArgument(), parsed.positionals[0]);
-    const holder = holderOptions(parsed.flags);
     const conn = connectionOptions(parsed.flags);
+    if (parsed.flags.list === true) {
+      if (parsed.command.length > 0) throw new UsageError("--list takes no CMD");
+      await using client = bounded(await openClient(conn));
+      const participants = await electionParticipants(client, path, MUTEX_LOCK_NAME);
+      process.stdout.write(parsed.flags.json === true ? participantsJson(participants, "holder") : participantsText(participants, "holder"));
+      return 0;
+    }
+    if (parsed.command.length === 0) throw new UsageError("missing -- CMD to run while holding the lock");
+    const holder = holderOptions(parsed.flags);
     const interrupt = interruptSignal();
     await using client = bounded(await openClient(conn));
     await using mutex = bounded(new Mutex(client, path, {
@@ -52,7 +71,12 @@ export const lockCommand = defineCommand({
     }));
     let lease;
     try {
-      lease = await mutex.acquire({ signal: waitSignal(interrupt.signal, holder.timeoutMs) });
+      const acquiring = mutex.acquire({ signal: waitSignal(interrupt.signal, holder.timeoutMs) });
+      announceWait(acquiring, "paddock lock", async () => {
+        const [first] = await electionParticipants(client, path, MUTEX_LOCK_NAME);
+        return first === undefined ? null : `waiting for ${path}, held by ${first.id} since ${sinceText(first.sinceMs)}`;
+      });
+      lease = await acquiring;
     } catch (error) {
       if (isTimeout(error)) throw new CommandFailure(`lock ${path} not acquired within ${holder.timeoutMs} ms`);
       throw error;
@@ -77,3 +101,4 @@ export const lockCommand = defineCommand({
     }
   },
 });
+

@@ -10,7 +10,12 @@ const usage = `Usage: paddock purge [zoo.cfg | --data-dir DIR [--data-log-dir DI
 Deletes old snapshots and txn log segments, like ZooKeeper's zkCleanup.sh (PurgeTxnLog):
 keeps the newest COUNT snapshots (default 3) and every log segment recovery from them
 still needs, and prints each file it deleted. The directories come from a zoo.cfg
-(dataDir, dataLogDir) or from the flags. Safe while the server runs.`;
+(dataDir, dataLogDir) or from the flags. Safe while the server runs.
+
+Examples:
+  paddock purge /etc/zookeeper/conf/zoo.cfg
+  paddock purge --data-dir /var/lib/paddock -n 5
+  paddock purge --data-dir /data/snap --data-log-dir /data/log`;
 
 /** What the command line asked for. */
 interface PurgeArgs {

@@ -7,6 +7,7 @@ import { CommandFailure, defineCommand, interruptSignal, isTimeout, waitSignal }
 import { connectionFlags, connectionHelp, connectionOptions, openClient } from "../cli/connection.ts";
 import { msFlag, parseWith, pathArgument } from "../cli/schemas.ts";
 import { UsageError } from "../cli/usage_error.ts";
+import { announceWait } from "../cli/waiting.ts";
 import * as v from "valibot";
 
 const usage = `Usage: paddock queue put PATH DATA [options]
@@ -59,7 +60,7 @@ export const queueCommand = defineCommand({
       } else if (action === "size") {
         process.stdout.write(`${await queue.size()}\n`);
       } else {
-        const bytes = await take(queue, waitSignal(interrupt.signal, opts.timeout), opts.timeout);
+        const bytes = await take(queue, opts.path, waitSignal(interrupt.signal, opts.timeout), opts.timeout);
         process.stdout.write(Buffer.concat([bytes, Buffer.from("\n")]));
       }
       return 0;
@@ -69,9 +70,11 @@ export const queueCommand = defineCommand({
   },
 });
 
-async function take(queue: DistributedQueue, signal: AbortSignal, timeoutMs: number | undefined): Promise<Uint8Array> {
+async function take(queue: DistributedQueue, path: string, signal: AbortSignal, timeoutMs: number | undefined): Promise<Uint8Array> {
   try {
-    return await queue.take({ signal });
+    const taking = queue.take({ signal });
+    announceWait(taking, "paddock queue", () => Promise.resolve(`waiting for an item in ${path}`));
+    return await taking;
   } catch (error) {
     if (isTimeout(error)) throw new CommandFailure(`no item within ${timeoutMs} ms`);
     throw error;

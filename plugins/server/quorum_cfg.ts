@@ -12,6 +12,16 @@ export interface QuorumMemberConfig {
   readonly electionPortBindRetry: number;
   /** cnxTimeout: ms a connection to another member may take. */
   readonly connectTimeoutMs: number;
+  /**
+   * commitLogCount (zookeeper.commitLogCount): committed txns kept in memory to sync a lagging
+   * learner by DIFF; one further behind gets a SNAP. Undefined: Paddock's default window.
+   */
+  readonly commitLogCount: number | undefined;
+  /**
+   * readonlymode.enabled (a JVM system property for ZooKeeper, `-Dreadonlymode.enabled=true`;
+   * a zoo.cfg key here): serve read-only clients while there is no quorum.
+   */
+  readonly readOnlyMode: boolean;
   /** The client port given on this member's own server line, if any (it wins over clientPort). */
   readonly clientAddress: { host: string; port: number } | null;
   /** What ZooKeeper would warn about and carry on with. */
@@ -37,7 +47,7 @@ function booleanKey(properties: ReadonlyMap<string, string>, key: string, fallba
 /**
  * Reads the ensemble part of zoo.cfg as ZooKeeper does: the `server.N` lines, `myid` from the
  * data dir, initLimit/syncLimit, peerType, quorumListenOnAllIPs, electionPortBindRetry,
- * standaloneEnabled, cnxTimeout. Returns null for a standalone server: no server lines, or one
+ * standaloneEnabled, cnxTimeout, commitLogCount, readonlymode.enabled. Returns null for a standalone server: no server lines, or one
  * with standaloneEnabled (the default). Errors name the key, as ZooKeeper's ConfigException does.
  */
 export function quorumFromZooCfg(
@@ -91,6 +101,8 @@ export function quorumFromZooCfg(
     listenOnAllIps: booleanKey(properties, "quorumListenOnAllIPs", false),
     electionPortBindRetry: integerKey(properties, "electionPortBindRetry", 3, 0),
     connectTimeoutMs: integerKey(properties, "cnxTimeout", 5000, 1),
+    commitLogCount: properties.has("commitLogCount") ? integerKey(properties, "commitLogCount", 0, 1) : undefined,
+    readOnlyMode: booleanKey(properties, "readonlymode.enabled", false),
     clientAddress: me.clientPort === null ? null : { host: me.clientHost ?? "0.0.0.0", port: me.clientPort },
     warnings,
   };

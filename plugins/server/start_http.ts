@@ -10,6 +10,7 @@ import { metricsRoutes } from "../metrics/metrics_routes.ts";
 import { createGateway, type Gateway } from "../gateway/gateway_routes.ts";
 import { consoleRoutes } from "../console/console_routes.ts";
 import { RuntimeMetrics } from "../metrics/runtime_metrics.ts";
+import { type LogSink, LogLevel } from "../../core/log_level.ts";
 
 /** The HTTP listeners beside a running server. */
 export interface RunningHttp {
@@ -25,14 +26,16 @@ export interface RunningHttp {
 /**
  * Starts the HTTP side of a server: the AdminServer (with the gateway and web console when
  * enabled) and the Prometheus endpoint, each on its own listener as in ZooKeeper. A listener
- * that cannot start stops the others and throws, as ZooKeeper exits when its AdminServer fails.
+ * that cannot start stops the others and throws, as a standalone ZooKeeper exits when its
+ * AdminServer fails; with `adminOptional` (an ensemble member, as QuorumPeer does) an AdminServer
+ * that cannot bind is logged as a warning and the server goes on without it.
  *
  * @example await using http = await startHttp(running, httpConfigFromZooCfg(text), { initialConfig: text });
  */
 export async function startHttp(
   running: Pick<RunningServer, "server"> & { peer?: QuorumPeer },
   config: HttpConfig,
-  options: { initialConfig?: string; log?: (line: string) => void } = {},
+  options: { initialConfig?: string; log?: LogSink; adminOptional?: boolean } = {},
 ): Promise<RunningHttp & AsyncDisposable> {
   const view = zkServerView(running.server, {
     initialConfig: options.initialConfig ?? "",
@@ -63,14 +66,22 @@ export async function startHttp(
         app.route("/", g.app);
         app.route("/", consoleRoutes());
       }
-      admin = await serveHttp(app.fetch, {
-        host: config.admin.address,
-        port: config.admin.port,
-        requestTimeoutMs: config.admin.idleTimeoutMs,
-        headersTimeoutMs: Math.min(10_000, config.admin.idleTimeoutMs),
-      });
-      closers.push(() => admin!.close());
-      options.log?.(`AdminServer on http://${config.admin.address}:${admin.port}${config.admin.commandUrl}`);
+      try {
+        admin = await serveHttp(app.fetch, {
+          host: config.admin.address,
+          port: config.admin.port,
+          requestTimeoutMs: config.admin.idleTimeoutMs,
+          headersTimeoutMs: Math.min(10_000, config.admin.idleTimeoutMs),
+        });
+      } catch (error) {
+        if (!options.adminOptional) throw error;
+        options.log?.(`AdminServer not started on ${config.admin.address}:${config.admin.port}: ${(error as Error).message}; serving without it`, LogLevel.warn);
+      }
+      if (admin !== null) {
+        const listening = admin;
+        closers.push(() => listening.close());
+        options.log?.(`AdminServer on http://${config.admin.address}:${listening.port}${config.admin.commandUrl}`);
+      }
     }
     let metrics: HttpListener | null = null;
     if (config.metrics.enabled) {

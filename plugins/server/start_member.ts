@@ -3,11 +3,14 @@ import { nodeHostInfo } from "../../core/io/node_host_info.ts";
 import { type Listener, listen } from "../../core/io/node_listener.ts";
 import { nodePeerNetwork } from "../../core/io/node_peer_network.ts";
 import type { MemberStore } from "../../core/quorum/member_store.ts";
+import { DEFAULT_HISTORY_LIMITS } from "../../core/zab/history.ts";
 import { QuorumPeer } from "../../core/quorum/quorum_peer.ts";
 import { TcpPeerTransport } from "../../core/quorum/tcp_peer_transport.ts";
 import type { ServerConfig } from "../../core/server/server_config.ts";
 import { fileStoreFor, snapshotEncoderFor, startPurgeTimer } from "../../core/server/start_server.ts";
 import { MemoryStore } from "../../core/storage/memory_store.ts";
+import { FileStore } from "../../core/storage/file_store.ts";
+import { LogLevel, type LogSink } from "../../core/log_level.ts";
 import type { QuorumMemberConfig } from "./quorum_cfg.ts";
 
 /** A running ensemble member. */
@@ -31,7 +34,7 @@ const BIND_RETRY_DELAY_MS = 1000;
 export async function startMember(
   config: ServerConfig,
   member: QuorumMemberConfig,
-  { log, onFatal }: { log: (line: string) => void; onFatal?: (error: unknown) => void },
+  { log, onFatal }: { log: LogSink; onFatal?: (error: Error) => void },
 ): Promise<RunningMember> {
   const transport = new TcpPeerTransport({
     myId: member.settings.myId,
@@ -51,6 +54,8 @@ export async function startMember(
     transport,
     openStore,
     log,
+    readOnlyMode: member.readOnlyMode,
+    ...(member.commitLogCount === undefined ? {} : { historyLimits: { ...DEFAULT_HISTORY_LIMITS, maxEntries: member.commitLogCount } }),
     server: {
       host: nodeHostInfo(config),
       yieldToIo: () => new Promise((resolve) => setTimeout(resolve, 0)),
@@ -69,7 +74,8 @@ export async function startMember(
     throw error;
   }
   const timer = setInterval(() => peer.tick(), Math.min(TICK_MS_MAX, Math.max(5, Math.floor(config.tickTime / 4))));
-  const purgeTimer = startPurgeTimer(null, config, log);
+  // The store is reopened after a TRUNC: purge whichever the member holds now.
+  const purgeTimer = startPurgeTimer(() => (peer.store instanceof FileStore ? peer.store : null), config, log);
   let closing: Promise<void> | null = null;
   return {
     peer,
@@ -85,14 +91,14 @@ export async function startMember(
   };
 }
 
-async function bindWithRetry(bind: () => Promise<void>, attempts: number, log: (line: string) => void): Promise<void> {
+async function bindWithRetry(bind: () => Promise<void>, attempts: number, log: LogSink): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await bind();
       return;
     } catch (error) {
       if (attempts !== 0 && attempt >= attempts) throw error;
-      log(`cannot bind the election/quorum ports (${(error as Error).message}); retry ${attempt}${attempts === 0 ? "" : ` of ${attempts}`}`);
+      log(`cannot bind the election/quorum ports (${(error as Error).message}); retry ${attempt}${attempts === 0 ? "" : ` of ${attempts}`}`, LogLevel.warn);
       await new Promise((resolve) => setTimeout(resolve, BIND_RETRY_DELAY_MS));
     }
   }

@@ -1,13 +1,15 @@
 import { addAuthCommand, getAclCommand, setAclCommand, whoAmICommand } from "./acl_commands.ts";
 import { CliError } from "./cli_error.ts";
 import type { ShellCommand } from "./context.ts";
-import { closeCommand, getAllChildrenNumberCommand, getEphemeralsCommand, syncCommand } from "./info_commands.ts";
+import {
+  closeCommand, configCommand, getAllChildrenNumberCommand, getEphemeralsCommand, syncCommand, versionCommand,
+} from "./info_commands.ts";
 import { createCommand, deleteCommand, getCommand, setCommand, statCommand } from "./node_commands.ts";
 import { delQuotaCommand, listQuotaCommand, setQuotaCommand } from "./quota_commands.ts";
 import { deleteAllCommand, lsCommand } from "./tree_commands.ts";
 import { addWatchCommand, removeWatchesCommand } from "./watch_commands.ts";
 
-/** zkCli 3.8 commands Paddock's shell knows by name but does not run (cluster reconfiguration, versions). */
+/** zkCli commands Paddock's shell knows by name but does not run (cluster reconfiguration). */
 function unsupported(name: string, optionStr: string): ShellCommand {
   return {
     name,
@@ -23,10 +25,9 @@ export const SERVER_COMMANDS: readonly ShellCommand[] = [
   addAuthCommand, addWatchCommand, closeCommand, createCommand, deleteCommand, deleteAllCommand, delQuotaCommand,
   getCommand, getAclCommand, getAllChildrenNumberCommand, getEphemeralsCommand, listQuotaCommand, lsCommand,
   removeWatchesCommand, setCommand, setAclCommand, setQuotaCommand, statCommand, syncCommand, whoAmICommand,
-  unsupported("config", "[-c] [-w] [-s]"),
+  configCommand, versionCommand,
   unsupported("reconfig", "[-s] [-v version] [[-file path] | [-members serverID=host:port1:port2;port3[,...]*]] | " +
     "[-add serverId=host:port1:port2;port3[,...]]* [-remove serverId[,...]*]"),
-  unsupported("version", ""),
 ];
 
 /** The commands the shell itself handles (ZooKeeperMain's own), with their option strings. */

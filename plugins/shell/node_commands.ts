@@ -3,11 +3,13 @@ import { parseAcl } from "./acl_parser.ts";
 import { CliError, parseJavaInt, wrapped } from "./cli_error.ts";
 import { flag, optionValue, parseOptions, valued } from "./cli_options.ts";
 import { type ShellCommand, type ShellContext, usageOf } from "./context.ts";
+import { hexDump } from "./hex_dump.ts";
 import { formatStat } from "./stat_format.ts";
 
 /** Largest TTL ZooKeeper encodes in an ephemeralOwner (EphemeralType.TTL's 40 bits). */
 const TTL_MAX_MS = 0xff_ffff_ffffn;
 const decoder = new TextDecoder();
+const encoder = new TextEncoder();
 
 /** create [-s] [-e] [-c] [-t ttl] path [data] [acl] */
 export const createCommand: ShellCommand = {
@@ -76,34 +78,57 @@ function deprecatedWatch(ctx: ShellContext, args: string[], form: string, replac
   return true;
 }
 
-/** get [-s] [-w] path */
+/** get [-s] [-w] [-b] [-x] path: -b prints the data in base64, -x as a hex dump (zkCli 3.9). */
 export const getCommand: ShellCommand = {
   name: "get",
-  optionStr: "[-s] [-w] path",
+  optionStr: "[-s] [-w] [-b] [-x] path",
+  optionHelp: [
+    { name: "s", hasArg: false, description: "Print znode stats additionally" },
+    { name: "w", hasArg: false, description: "Watch for changes on the znode" },
+    { name: "b", hasArg: false, description: "Output data in base64 format" },
+    { name: "x", hasArg: false, description: "Output data in hexdump format" },
+  ],
   async run(ctx, tokens) {
-    const parsed = parseOptions(tokens, [flag("s"), flag("w")]);
+    const parsed = parseOptions(tokens, [flag("s"), flag("w"), flag("b"), flag("x")]);
     if (parsed.args.length < 2) throw new CliError(usageOf(this));
     const watch = deprecatedWatch(ctx, parsed.args, "get path [watch]", "get [-s] [-w] path") || parsed.options.has("w");
     const { data, stat } = await wrapped(() => ctx.client.getData(parsed.args[1]!, { watch: watch ? ctx.watcher : undefined }));
-    // zkCli prints "null" for null data and an empty line for empty data.
-    ctx.out(data === null ? "null" : decoder.decode(data));
+    // zkCli formats null data as the bytes of "null"; empty data prints an empty line.
+    const bytes = data ?? encoder.encode("null");
+    if (parsed.options.has("x")) ctx.out(hexDump(bytes));
+    else if (parsed.options.has("b")) ctx.out(Buffer.from(bytes).toString("base64"));
+    else ctx.out(decoder.decode(bytes));
     if (parsed.options.has("s")) formatStat(stat).forEach((l) => ctx.out(l));
   },
 };
 
-/** set [-s] [-v version] path data */
+/** set path data [-s] [-v version] [-b]: -b takes the data in base64 (zkCli 3.9). */
 export const setCommand: ShellCommand = {
   name: "set",
-  optionStr: "[-s] [-v version] path data",
+  optionStr: "path data [-s] [-v version] [-b]",
+  optionHelp: [
+    { name: "s", hasArg: false, description: "Print znode stats additionally" },
+    { name: "v", hasArg: true, description: "Set with an expected version" },
+    { name: "b", hasArg: false, description: "Supply data in base64 format" },
+  ],
   async run(ctx, tokens) {
-    const parsed = parseOptions(tokens, [flag("s"), valued("v")]);
+    const parsed = parseOptions(tokens, [flag("s"), valued("v"), flag("b")]);
     if (parsed.args.length < 3) throw new CliError(usageOf(this));
+    const data = parsed.options.has("b") ? decodeBase64(parsed.args[2]!) : parsed.args[2]!;
     const v = optionValue(parsed, "v");
     const version = v === undefined ? -1 : parseJavaInt(v);
-    const stat = await wrapped(() => ctx.client.setData(parsed.args[1]!, parsed.args[2]!, version));
+    const stat = await wrapped(() => ctx.client.setData(parsed.args[1]!, data, version));
     if (parsed.options.has("s")) formatStat(stat).forEach((l) => ctx.out(l));
   },
 };
+
+/** java.util.Base64's basic decoder: the standard alphabet, padding optional, nothing else allowed. */
+function decodeBase64(text: string): Uint8Array {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.replace(/=+$/, "").length % 4 === 1) {
+    throw new CliError(`Illegal base64 data: ${text}`);
+  }
+  return new Uint8Array(Buffer.from(text, "base64"));
+}
 
 /** stat [-w] path */
 export const statCommand: ShellCommand = {

@@ -34,7 +34,7 @@ function stateName(status: ClientStatus): string {
   return names[status];
 }
 
-const STATE_EVENTS: Partial<Record<ConnectionState, number>> = {
+const STATE_EVENTS: Partial<Record<ConnectionState, KeeperState>> = {
   connected: KeeperState.SyncConnected, reconnected: KeeperState.SyncConnected, disconnected: KeeperState.Disconnected,
   expired: KeeperState.Expired, closed: KeeperState.Closed, authFailed: KeeperState.AuthFailed,
 };
@@ -93,7 +93,7 @@ export class Shell {
   /** Waits for the session, as zkCli's -waitforconnection; false when it did not come up in time. */
   async waitForConnection(): Promise<boolean> {
     try {
-      await this.#client.ready({ signal: AbortSignal.timeout(this.#options.timeoutMs) });
+      await this.#client.ready({ signal: AbortSignal.timeout(this.#options.timeoutMs), wait: true });
       return true;
     } catch {
       return false;
@@ -203,7 +203,7 @@ export class Shell {
     });
   }
 
-  #printEvent(event: WatchedEvent): void {
+  #printEvent(event: Pick<WatchedEvent, "type" | "state" | "path" | "zxid">): void {
     if (!this.#printWatches || this.#duplicateRemoval(event)) return;
     this.#out("\nWATCHER::");
     this.#out(`\n${formatEvent(event)}`);
@@ -213,7 +213,7 @@ export class Shell {
    * The Java client reports a removed watcher once per event type even when it watched the path
    * several ways (persistent and recursive); our client reports each registration.
    */
-  #duplicateRemoval(event: WatchedEvent): boolean {
+  #duplicateRemoval(event: Pick<WatchedEvent, "type" | "path">): boolean {
     if (!isRemoval(event)) return false;
     const key = `${event.type} ${event.path}`;
     if (this.#removalsPrinted.has(key)) return true;
@@ -256,7 +256,7 @@ export class Shell {
   }
 }
 
-function isRemoval(event: WatchedEvent): boolean {
+function isRemoval(event: Pick<WatchedEvent, "type">): boolean {
   return event.type === EventType.DataWatchRemoved || event.type === EventType.ChildWatchRemoved ||
     event.type === EventType.PersistentWatchRemoved;
 }

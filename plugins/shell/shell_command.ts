@@ -9,7 +9,14 @@ ZooKeeper's zkCli.sh: the same commands, options, output and error texts (run 'h
 With a command it runs that one command and exits with its status (0, 1 on failure, 127 for an
 unknown command). Without one it reads commands: at a terminal with a prompt, history (up/down,
 'history', 'redo N') and tab completion of commands and znode paths; from a pipe one command per
-line, going on after a failure and exiting with the last command's status, as zkCli does.`;
+line, going on after a failure and exiting with the last command's status, as zkCli does.
+The server defaults to $PADDOCK_SERVER, else localhost:2181 (zkCli's default); --server works too.
+
+Examples:
+  paddock shell -server zk1:2181,zk2:2181
+  paddock shell ls -R /app
+  PADDOCK_SERVER=zk1:2181/app paddock shell get -s /config
+  printf 'create /a x\nget /a\n' | paddock shell -server 127.0.0.1:2181`;
 
 /** zkCli's command-line options (ZooKeeperMain.MyCommandOptions.parseOptions). */
 export interface MainOptions {
@@ -23,16 +30,18 @@ export interface MainOptions {
 /**
  * Parses `[-server s] [-timeout ms] [-r] [-waitforconnection] [-client-configuration f] [cmd args...]`;
  * the first word not starting with "-" begins the command. Unknown flags are ignored, as in zkCli.
+ * Without -server, $PADDOCK_SERVER names the servers (as for every paddock command).
  *
  * @example parseMainOptions(["-server", "h:2181", "ls", "/"]).command // ["ls", "/"]
  */
 export function parseMainOptions(args: readonly string[]): MainOptions | string {
-  const options: MainOptions = { server: "localhost:2181", timeoutMs: 30_000, waitForConnection: false, command: undefined };
+  const server = process.env.PADDOCK_SERVER || "localhost:2181";
+  const options: MainOptions = { server, timeoutMs: 30_000, waitForConnection: false, command: undefined };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    const takesValue = arg === "-server" || arg === "-timeout" || arg === "-client-configuration";
+    const takesValue = arg === "-server" || arg === "--server" || arg === "-timeout" || arg === "-client-configuration";
     if (takesValue && i + 1 >= args.length) return `Error: no argument found for option ${arg}`;
-    if (arg === "-server") options.server = args[++i]!;
+    if (arg === "-server" || arg === "--server") options.server = args[++i]!;
     else if (arg === "-timeout") {
       const ms = Number(args[++i]);
       if (!Number.isInteger(ms) || ms <= 0) return `Error: -timeout needs a number of milliseconds, not ${args[i]}`;

@@ -37,8 +37,6 @@ const schema = v.object({
   count: v.optional(intFlag("--count", { min: 1 })),
 });
 
-const eventNames = new Map<number, string>(Object.entries(EventType).map(([name, value]) => [value, name]));
-const stateNames = new Map<number, string>(Object.entries(KeeperState).map(([name, value]) => [value, name]));
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** One output line; `zxid` is a number (zxids stay far below 2^53 in practice) or null. */
@@ -52,8 +50,8 @@ interface EventLine {
 }
 
 async function describe(client: Client, event: WatchedEvent, withData: boolean): Promise<EventLine> {
-  const type = eventNames.get(event.type) ?? String(event.type);
-  if (event.type === EventType.None) return { type, state: stateNames.get(event.state) ?? String(event.state) };
+  const type = event.type;
+  if (event.type === EventType.None) return { type, state: event.state };
   // Paddock and ZooKeeper 3.9 send the change's zxid with the event; 3.8 does not.
   const line: EventLine = { type, path: event.path, zxid: event.zxid === undefined ? null : Number(event.zxid) };
   if (event.type === EventType.NodeDeleted) {

@@ -14,6 +14,9 @@ export interface RunRecord {
   readonly history: readonly HistoryEntry[];
   readonly trace: readonly MemberEvent[];
   readonly converged: boolean;
+  /** When which member answered each session (virtual ms). */
+  readonly answered: ReadonlyMap<bigint, readonly { atMs: number; sid: number }[]>;
+  readonly tickMs: number;
 }
 
 /** Every checker over one run; an empty list means the run was correct. */
@@ -27,7 +30,62 @@ export function checkRun(run: RunRecord): Violation[] {
     ...checkAcknowledgedWrites(run),
     ...checkReadsSawWrites(run),
     ...checkClientZxidsMonotonic(run),
+    ...checkSessionExpiry(run),
   ];
+}
+
+const EXPIRING = /expiring session 0x([0-9a-f]+), timeout of (\d+)ms exceeded/;
+const SERVING = /^(leader|follower|observer) of epoch (\d+) serving/;
+const ROLE_ENDED = /role ended/;
+
+/** When each member served in which epoch: [from, to) intervals from its log. */
+function servingIntervals(trace: readonly MemberEvent[]): Map<number, { epoch: bigint; fromMs: number; toMs: number }[]> {
+  const out = new Map<number, { epoch: bigint; fromMs: number; toMs: number }[]>();
+  for (const event of trace) {
+    const list = out.get(event.sid) ?? [];
+    out.set(event.sid, list);
+    const open = list.at(-1);
+    const serving = SERVING.exec(event.line);
+    if (serving !== null || ROLE_ENDED.test(event.line) || event.line.startsWith("myid ")) {
+      if (open !== undefined && open.toMs === Infinity) open.toMs = event.atMs;
+    }
+    if (serving !== null) list.push({ epoch: BigInt(serving[2]!), fromMs: event.atMs, toMs: Infinity });
+  }
+  return out;
+}
+
+/**
+ * No leader expires a session sooner than its timeout (less two ticks of slack) after it started
+ * serving (a new leader grants every session a full timeout: its clients' touches went to the old
+ * leader), nor after it answered a request of the session itself (the request touched the
+ * session when it arrived, no earlier than it was sent). Touches a learner forwards are not
+ * counted: a fault between learner and leader may rightly lose them.
+ */
+function checkSessionExpiry(run: RunRecord): Violation[] {
+  const violations: Violation[] = [];
+  const serving = servingIntervals(run.trace);
+  const servingAt = (sid: number, atMs: number) => serving.get(sid)?.find((i) => i.fromMs <= atMs && atMs < i.toMs);
+  for (const event of run.trace) {
+    const match = EXPIRING.exec(event.line);
+    if (match === null) continue;
+    const sessionId = BigInt(`0x${match[1]}`);
+    const timeoutMs = Number(match[2]);
+    const leading = servingAt(event.sid, event.atMs);
+    if (leading === undefined) continue;
+    let touched = leading.fromMs;
+    for (const answer of run.answered.get(sessionId) ?? []) {
+      if (answer.atMs > event.atMs || answer.atMs <= touched) continue;
+      if (answer.sid === event.sid && servingAt(answer.sid, answer.atMs) === leading) touched = answer.atMs;
+    }
+    if (event.atMs - touched < timeoutMs - 2 * run.tickMs) {
+      violations.push({
+        check: "session expiry",
+        detail: `member ${event.sid} (leading epoch ${leading.epoch}) expired session 0x${match[1]} at ${event.atMs.toFixed(1)} ms, ` +
+          `${(event.atMs - touched).toFixed(1)} ms after it was last touched (timeout ${timeoutMs} ms)`,
+      });
+    }
+  }
+  return violations;
 }
 
 /**

@@ -47,6 +47,13 @@ export const MUTANTS: readonly Mutant[] = [
       this.#persist("currentEpoch", newEpoch);
       this.#effects.push({ kind: "currentEpoch", epoch: newEpoch });`,
   },
+  {
+    name: "old-session-deadlines",
+    breaks: "a new leader gives every session a full timeout (its clients touched the old leader)",
+    file: "core/quorum/leader_role.ts",
+    find: `        this.#renewSessions();`,
+    replace: ``,
+  },
 ];
 
 /** Simulation settings that make crash-related mutants show within a few hundred seeds. */

@@ -127,6 +127,11 @@ class SimClientSocket implements ServerSocket {
 export class SimClient {
   readonly index: number;
   readonly history: HistoryEntry[] = [];
+  /**
+   * Requests a member answered, per session: when each was sent and to whom. The member touched
+   * the session when the request arrived, which is no earlier than it was sent.
+   */
+  readonly answered = new Map<bigint, { atMs: number; sid: number }[]>();
   readonly #scheduler: Scheduler;
   readonly #network: SimNetwork;
   readonly #members: readonly SimMember[];
@@ -143,6 +148,7 @@ export class SimClient {
   #parser = new FrameParser(16 * 1024 * 1024);
   #handshakeDone: ((ok: boolean) => void) | null = null;
   #stopped = false;
+  #connectSentMs = 0;
 
   constructor(options: { index: number; scheduler: Scheduler; network: SimNetwork; members: readonly SimMember[]; rng: SeededRandom; sessionTimeoutMs: number }) {
     this.index = options.index;
@@ -182,6 +188,7 @@ export class SimClient {
     this.#socket = socket;
     socket.handler = member.peer.server.accept(socket);
     this.#handshakeDone = then;
+    this.#connectSentMs = this.#scheduler.nowMs;
     const passwd = this.#sessionId === 0n ? new Uint8Array(16) : sessionPassword(this.#sessionId);
     socket.send(connectFrame({ timeOutMs: this.#timeoutMs, sessionId: this.#sessionId, passwd, lastZxidSeen: this.#lastZxidSeen }));
     // A handshake that gets no answer is abandoned like a real client's connect timeout.
@@ -210,7 +217,14 @@ export class SimClient {
     }
     this.#sessionId = response.sessionId;
     this.#connected = true;
+    this.#answered(this.#connectSentMs);
     done?.(true);
+  }
+
+  #answered(sentMs: number): void {
+    let times = this.answered.get(this.#sessionId);
+    if (times === undefined) this.answered.set(this.#sessionId, (times = []));
+    times.push({ atMs: sentMs, sid: this.#member });
   }
 
   #lost(socket: SimClientSocket): void {
@@ -256,6 +270,7 @@ export class SimClient {
     const inFlight = this.#inFlight;
     if (inFlight === null || header.xid !== inFlight.xid) return;
     this.#inFlight = null;
+    this.#answered(inFlight.entry.invokeMs);
     const entry = inFlight.entry;
     entry.completeMs = this.#scheduler.nowMs;
     entry.replyZxid = header.zxid;

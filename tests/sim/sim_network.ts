@@ -54,6 +54,8 @@ export class SimNetwork {
   readonly #blocked = new Set<string>();
   readonly #transports = new Map<number, SimTransport>();
   readonly #pausedUntil = new Map<number, number>();
+  /** Deliveries waiting for a paused member, in arrival order. */
+  readonly #deferred = new Map<Node, (() => void)[]>();
   /** Client connections per member: a dead process's clients see their connections drop. */
   readonly #clientSockets = new Map<number, Set<{ drop(): void }>>();
   readonly #links = new Set<SimLinkPair>();
@@ -123,6 +125,7 @@ export class SimNetwork {
   heal(): void {
     this.#blocked.clear();
     this.#pausedUntil.clear();
+    for (const node of [...this.#deferred.keys()]) this.#flush(node);
     for (const pair of this.#links) pair.release();
   }
 
@@ -145,8 +148,31 @@ export class SimNetwork {
    */
   deliverTo(node: Node, deliver: () => void): void {
     const until = typeof node === "number" ? this.#pausedUntil.get(node) ?? 0 : 0;
-    if (this.#scheduler.nowMs < until) this.#scheduler.after(until - this.#scheduler.nowMs, () => this.deliverTo(node, deliver));
-    else deliver();
+    const queue = this.#deferred.get(node);
+    if (queue !== undefined) {
+      // Behind what is already waiting, even if the pause has just been lifted.
+      queue.push(deliver);
+      return;
+    }
+    if (this.#scheduler.nowMs >= until) {
+      deliver();
+      return;
+    }
+    this.#deferred.set(node, [deliver]);
+    this.#scheduler.after(until - this.#scheduler.nowMs, () => this.#flush(node));
+  }
+
+  /** Delivers what waited for a pause, in arrival order, once the pause is over (it may have grown). */
+  #flush(node: Node): void {
+    const queue = this.#deferred.get(node);
+    if (queue === undefined) return;
+    const until = typeof node === "number" ? this.#pausedUntil.get(node) ?? 0 : 0;
+    if (this.#scheduler.nowMs < until) {
+      this.#scheduler.after(until - this.#scheduler.nowMs, () => this.#flush(node));
+      return;
+    }
+    for (let deliver = queue.shift(); deliver !== undefined; deliver = queue.shift()) deliver();
+    this.#deferred.delete(node);
   }
 
   get options(): NetworkOptions {

@@ -115,7 +115,9 @@ async function run(options: SimOptions, rejections: unknown[]): Promise<SimRepor
   await scheduler.runUntil(scheduler.nowMs + options.tickTime * 5);
 
   const history = clients.flatMap((c) => c.history);
-  const violations = checkRun({ members, history, trace, converged });
+  const answered = new Map<bigint, { atMs: number; sid: number }[]>();
+  for (const client of clients) for (const [sessionId, times] of client.answered) answered.set(sessionId, [...(answered.get(sessionId) ?? []), ...times]);
+  const violations = checkRun({ members, history, trace, converged, answered, tickMs: options.tickTime });
   for (const error of [...scheduler.errors, ...rejections]) {
     violations.push({ check: "no exceptions", detail: (error as Error)?.stack ?? String(error) });
   }

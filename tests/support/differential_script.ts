@@ -11,21 +11,21 @@ import {
   writeMultiHeader,
   errorName,
 } from "../../core/proto/mod.ts";
+import type { JavaMultiDecoder } from "./java_multi_decoder.ts";
 import { RawSession, type RawReply } from "./raw_session.ts";
 import { SeededRandom } from "./seeded_random.ts";
 
 const SESSIONS = 3;
-
-const WATCH_STYLES = ["standard", "persistent", "recursive"] as const;
-type WatchStyle = (typeof WATCH_STYLES)[number];
+const RUN_START_MS = Date.now() - 60_000;
+/** TTLs long enough never to expire during a run (the servers also never run their reaper). */
+const TTL_CHOICES_MS = [1n, 60_000n, 3_600_000n];
 
 /** Normalizes what differs between two servers by nature: zxid bases, session ids, clock times. */
 class Normalizer {
   baseZxid: bigint | null = null;
   readonly sessionNames = new Map<bigint, string>();
-  readonly startMs = Date.now() - 60_000;
-  /** Paths (a trailing * covers sequential names) whose ACL may deny READ to some session. */
-  readonly readRestricted = new Set<string>();
+  /** Earlier seeds' changes (e.g. to /zookeeper) are read back later: any time since the run began is plausible. */
+  readonly startMs = RUN_START_MS;
 
   zxid(z: bigint): string {
     if (z === -1n || z === 0n) return String(z);
@@ -62,47 +62,74 @@ const ACL_CHOICES: readonly (ACL[] | null)[] = [
   [{ perms: 31, id: { scheme: "digest", id: "broken" } }],
 ];
 
+/** One differential run against one server. */
+export interface DifferentialOptions {
+  host: string;
+  port: number;
+  seed: number;
+  steps: number;
+  /** Puts the Java client's reading of every multi/multiRead reply into the transcript. */
+  javaDecoder?: JavaMultiDecoder;
+}
+
+/** What a scenario step needs besides the session it runs on. */
+interface StepContext {
+  rnd: SeededRandom;
+  norm: Normalizer;
+  pathOf: () => string;
+  base: string;
+  javaDecoder: JavaMultiDecoder | undefined;
+}
+
 /**
- * One seeded scenario: several sessions doing random operations (creates of every mode,
- * deletes, sets with versions, watches, multi, ACLs, auth, session closes) against one server,
- * written down as a transcript with server-specific values normalized. The same seed against
- * ZooKeeper and Paddock must give the same transcript.
+ * One seeded scenario: several sessions doing random operations (creates of every mode including
+ * containers and TTL nodes, deletes, sets with versions, watches of every mode side by side, watch
+ * removal and checks, multi and multiRead, ACLs, auth, reconfig, session closes) against one
+ * server, written down as a transcript with server-specific values normalized. The same seed
+ * against ZooKeeper and Paddock must give the same transcript. The servers must be started with
+ * extended types (TTL) on and their container reaper effectively off, so no background deletion
+ * consumes a zxid in the middle of a scenario.
  */
-export async function runDifferentialScript(host: string, port: number, seed: number, steps: number): Promise<string[]> {
-  const rnd = new SeededRandom(seed);
+export async function runDifferentialScript(opts: DifferentialOptions): Promise<string[]> {
+  const { host, port } = opts;
+  const rnd = new SeededRandom(opts.seed);
   const norm = new Normalizer();
   const out: string[] = [];
-  const base = `/diff${seed}`;
+  const base = `/diff${opts.seed}`;
   const sessions: RawSession[] = [];
   const open = async (i: number) => {
     sessions[i] = await RawSession.connect(host, port, { timeoutMs: 4000 });
     norm.sessionNames.set(sessions[i]!.sessionId, `s${i}.${norm.sessionNames.size}`);
   };
   for (let i = 0; i < SESSIONS; i++) await open(i);
-  // ZooKeeper 3.8 keeps one watch mode per client and path (a later getData watch replaces a
-  // persistent watch); 3.9, and Paddock, keep both. Each session sticks to one style so the
-  // scenarios stay inside the behaviour both versions share.
-  const styles = Array.from({ length: SESSIONS }, () => rnd.pick(WATCH_STYLES));
   const setup = await sessions[0]!.request(OpCode.create, (w) => createBody(w, base, new Uint8Array(0), ACL_CHOICES[0]!, 0));
   norm.baseZxid = setup.zxid;
   out.push(`setup -> ${errorName(setup.err)}`);
   const names = ["a", "a", "b", "b", "c", "a/x", "a/x", "a/y", "b/x", "c/q", "a/x/z"];
   const badPaths = ["bad", `${base}/a/`, `${base}//a`, `${base}/a/../b`, `${base}/.`];
-  const pathOf = () => (rnd.chance(0.05) ? rnd.pick(badPaths) : `${base}/${rnd.pick(names)}`);
+  const systemPaths = ["/zookeeper", "/zookeeper/config", "/zookeeper/quota", base];
+  const pathOf = () => {
+    const roll = rnd.next();
+    if (roll < 0.04) return rnd.pick(badPaths);
+    if (roll < 0.07) return rnd.pick(systemPaths);
+    return `${base}/${rnd.pick(names)}`;
+  };
+  const ctx: StepContext = { rnd, norm, pathOf, base, javaDecoder: opts.javaDecoder };
   try {
-    for (let step = 0; step < steps; step++) {
+    for (let step = 0; step < opts.steps; step++) {
       const who = rnd.int(SESSIONS);
       const session = sessions[who]!;
       if (session.closed || rnd.chance(0.03)) {
-        // A connection the server closed (failed auth) leaves its session to expire at a random
-        // moment, which would consume a zxid mid-scenario: re-attach and close it now instead.
+        // A connection the server closed (failed auth, check outside multi) leaves its session to
+        // expire at a random moment, which would consume a zxid mid-scenario: re-attach and close
+        // it now instead.
         await closeForGood(host, port, session);
         out.push(`s${who} reopen`);
         await open(who);
         await flushEvents(sessions, norm, out);
         continue;
       }
-      const line = await randomOp(rnd, session, norm, pathOf, base, styles[who]!);
+      const line = await randomOp(ctx, session);
       out.push(`s${who} ${line}`);
       await flushEvents(sessions, norm, out);
     }
@@ -129,16 +156,34 @@ async function flushEvents(sessions: RawSession[], norm: Normalizer, out: string
     if (s.closed) continue;
     await s.request(OpCode.ping, () => {}, -2);
     if (s.events.length === 0) continue;
-    out.push(`  s${i} events ${s.events.map((e) => `${e.type}:${e.path}`).join(" ")}`);
+    out.push(`  s${i} events ${s.events.map((e) => `${e.type}:${e.path}@${norm.zxid(e.zxid)}`).join(" ")}`);
     s.events.length = 0;
   }
-  void norm;
 }
 
-function createBody(w: JuteWriter, path: string, data: Uint8Array | null, acl: ACL[] | null, flags: number): void {
+function createBody(w: JuteWriter, path: string, data: Uint8Array | null, acl: ACL[] | null, flags: number, ttlMs?: bigint): void {
   w.ustring(path).buffer(data);
   writeAcls(w, acl);
   w.int(flags);
+  if (ttlMs !== undefined) w.long(ttlMs);
+}
+
+/**
+ * A create of a random kind: mostly plain, sequential and ephemeral ones; sometimes a container or
+ * a TTL node through its own op (19, 21); rarely a mode the op does not allow (a TTL flag on a
+ * plain create, a container flag on createTTL), which both servers must refuse the same way.
+ */
+function randomCreate(rnd: SeededRandom): { type: number; flags: number; ttlMs?: bigint } {
+  const roll = rnd.next();
+  if (roll < 0.08) return { type: OpCode.createContainer, flags: 4 };
+  if (roll < 0.16) return { type: OpCode.createTTL, flags: rnd.pick([5, 6]), ttlMs: rnd.pick(TTL_CHOICES_MS) };
+  // Out-of-range TTLs only with TTL flags: ZooKeeper applies createTTL with a non-TTL flag and a
+  // negative TTL by throwing in its DataTree (a server crash, not a behaviour to compare).
+  if (roll < 0.18) return { type: OpCode.createTTL, flags: rnd.pick([5, 6]), ttlMs: rnd.pick([0n, -5n, 0x10000000000n]) };
+  if (roll < 0.19) return { type: OpCode.createTTL, flags: rnd.pick([0, 2, 4]), ttlMs: rnd.pick([0n, 60_000n]) };
+  if (roll < 0.20) return { type: OpCode.createContainer, flags: rnd.pick([0, 1, 2, 5]) };
+  if (roll < 0.22) return { type: rnd.pick([OpCode.create, OpCode.create2]), flags: rnd.pick([4, 5, 6, 7, 9]) };
+  return { type: rnd.pick([OpCode.create, OpCode.create2]), flags: rnd.pick([0, 0, 0, 1, 2, 3]) };
 }
 
 function randomData(rnd: SeededRandom): Uint8Array | null {
@@ -158,35 +203,23 @@ const text = (r: JuteReader) => {
 const strings = (r: JuteReader) => JSON.stringify(r.ustrings());
 const acls = (a: ACL[] | null) => JSON.stringify(a?.map((x) => `${x.id.scheme}:${x.id.id}:${x.perms}`) ?? null);
 
-function grantsWorldRead(acl: ACL[] | null): boolean {
-  return acl !== null && acl.some((a) => (a.perms & 1) !== 0 && (a.id.scheme === "world" || a.id.id === "127.0.0.0/8"));
-}
-
-async function randomOp(
-  rnd: SeededRandom,
-  s: RawSession,
-  norm: Normalizer,
-  pathOf: () => string,
-  base: string,
-  style: WatchStyle,
-): Promise<string> {
-  const path = pathOf();
+async function randomOp(ctx: StepContext, s: RawSession): Promise<string> {
+  const { rnd, norm, base } = ctx;
+  const path = ctx.pathOf();
   const version = rnd.pick([-1, -1, 0, 1, 2, 5]);
-  const watch = rnd.chance(0.5) && style === "standard";
-  const op = rnd.int(22);
+  const watch = rnd.chance(0.4);
+  const op = rnd.int(25);
   switch (op) {
     case 0:
     case 1:
     case 2:
     case 20:
     case 21: {
-      const flags = rnd.chance(0.04) ? 9 : rnd.pick([0, 0, 0, 1, 2, 3, 4]);
+      const { type, flags, ttlMs } = randomCreate(rnd);
       const acl = rnd.chance(0.7) ? ACL_CHOICES[0]! : rnd.pick(ACL_CHOICES);
-      const type = flags === 4 ? OpCode.createContainer : rnd.pick([OpCode.create, OpCode.create2]);
       const data = randomData(rnd);
-      const r = await s.request(type, (w) => createBody(w, path, data, acl, flags));
-      if (r.err === 0 && !grantsWorldRead(acl)) norm.readRestricted.add(flags & 2 ? `${path}*` : path);
-      return `create(${type},${path},flags=${flags},acl=${acls(acl)}) -> ` +
+      const r = await s.request(type, (w) => createBody(w, path, data, acl, flags, ttlMs));
+      return `create(${type},${path},flags=${flags},ttl=${ttlMs ?? "-"},acl=${acls(acl)}) -> ` +
         describe(r, norm, (b) => (type === OpCode.create ? b.string() : `${b.string()} ${norm.stat(readStat(b))}`));
     }
     case 3: {
@@ -205,11 +238,6 @@ async function randomOp(
       return `getData(${path},${watch}) -> ${describe(r, norm, (b) => `${text(b)} ${norm.stat(readStat(b))}`)}`;
     }
     case 8: {
-      // ZooKeeper 3.8.0 answers exists without a READ check; 3.9 and Paddock check it
-      // (ZOOKEEPER-2590). Nodes whose ACL may deny READ are left out of exists.
-      if ([...norm.readRestricted].some((p) => p === path || (p.endsWith("*") && path.startsWith(p.slice(0, -1))))) {
-        return `exists(${path}) skipped: READ may be denied`;
-      }
       const r = await s.request(OpCode.exists, (w) => w.ustring(path).bool(watch));
       return `exists(${path},${watch}) -> ${describe(r, norm, (b) => norm.stat(readStat(b)))}`;
     }
@@ -225,7 +253,6 @@ async function randomOp(
     }
     case 11: {
       const acl = rnd.pick(ACL_CHOICES);
-      if (!grantsWorldRead(acl)) norm.readRestricted.add(path);
       const r = await s.request(OpCode.setACL, (w) => {
         w.ustring(path);
         writeAcls(w, acl);
@@ -235,7 +262,7 @@ async function randomOp(
     }
     case 12:
     case 13:
-      return `multi ${await randomMulti(rnd, s, norm, pathOf)}`;
+      return `multi ${await randomMulti(ctx, s)}`;
     case 14: {
       const who = rnd.pick(["alice:secret", "bob:pw", "alice:wrong"]);
       const scheme = rnd.chance(0.9) ? "digest" : "nosuchscheme";
@@ -243,29 +270,29 @@ async function randomOp(
       return `auth(${scheme},${who}) -> ${errorName(r.err)}`;
     }
     case 15: {
-      if (style === "standard") return `no addWatch for a standard-watch session`;
-      const mode = style === "persistent" ? 0 : 1;
+      // ZooKeeper 3.9 keeps every watch mode of one client on one path side by side.
+      const mode = rnd.pick([0, 1]);
       const r = await s.request(OpCode.addWatch, (w) => w.ustring(path).int(mode));
-      return `addWatch(${path},${mode}) -> ${describe(r, norm, (b) => String(b.int()))}`;
+      return `addWatch(${path},${mode}) -> ${describe(r, norm, () => "")}`;
     }
     case 16: {
-      // Only removeWatches: ZooKeeper 3.8's checkWatches answers OK when any client watches the
-      // path (docs/compatibility.md); Paddock checks the caller's own watches.
-      // Persistent watches live in different tables in 3.8 and 3.9: remove only one-shot ones.
-      if (style !== "standard") return `no removeWatches for a ${style}-watch session`;
-      const type = OpCode.removeWatches;
-      const which = rnd.pick([1, 2, 3]);
+      const type = rnd.chance(0.7) ? OpCode.removeWatches : OpCode.checkWatches;
+      const which = rnd.pick([1, 2, 3, 4, 5]);
       const r = await s.request(type, (w) => w.ustring(path).int(which));
       return `watches(${type},${path},${which}) -> ${describe(r, norm, () => "")}`;
     }
     case 17: {
       const r = await s.request(OpCode.getEphemerals, (w) => w.ustring(base));
-      return `getEphemerals -> ${describe(r, norm, (b) => JSON.stringify((b.ustrings() ?? []).sort()))}`;
+      return `getEphemerals -> ${describe(r, norm, (b) => JSON.stringify(b.ustrings() ?? []))}`;
     }
     case 18: {
       const r = await s.request(OpCode.getAllChildrenNumber, (w) => w.ustring(path));
       return `getAllChildrenNumber(${path}) -> ${describe(r, norm, (b) => String(b.int()))}`;
     }
+    case 22:
+      return `multiRead ${await randomMultiRead(ctx, s)}`;
+    case 23:
+      return rareOp(ctx, s, path, version);
     default: {
       const r = await s.request(OpCode.sync, (w) => w.ustring(path));
       return `sync(${path}) -> ${describe(r, norm, (b) => b.string())}`;
@@ -273,17 +300,44 @@ async function randomOp(
   }
 }
 
-async function randomMulti(rnd: SeededRandom, s: RawSession, norm: Normalizer, pathOf: () => string): Promise<string> {
-  const count = 1 + rnd.int(4);
+/**
+ * Requests few clients send: reconfig (refused in standalone), check outside a multi (refused,
+ * connection closed), a SASL token to a server without SASL (answered OK, nothing more).
+ */
+async function rareOp(ctx: StepContext, s: RawSession, path: string, version: number): Promise<string> {
+  const { rnd, norm } = ctx;
+  const roll = rnd.next();
+  if (roll < 0.2) {
+    const r = await s.request(OpCode.sasl, (w) => w.buffer(new Uint8Array([1, 2, 3])), -8);
+    return `sasl -> ${errorName(r.err)} zxid=${r.zxid} ${r.body.remaining} bytes`;
+  }
+  if (roll < 0.7) {
+    const r = await s.request(OpCode.reconfig, (w) => w.ustring("server.9=127.0.0.1:2888:3888;2181").ustring(null).ustring(null).long(-1n));
+    return `reconfig -> ${describe(r, norm, () => "")}`;
+  }
+  const r = await s.request(OpCode.check, (w) => w.ustring(path).int(version));
+  return `check(${path},${version}) outside multi -> ${describe(r, norm, () => "")}`;
+}
+
+async function randomMulti(ctx: StepContext, s: RawSession): Promise<string> {
+  const { rnd, norm } = ctx;
+  const count = 1 + rnd.int(5);
   const ops: string[] = [];
   const r = await s.request(OpCode.multi, (w) => {
     for (let i = 0; i < count; i++) {
-      const path = pathOf();
+      const path = ctx.pathOf();
       const version = rnd.pick([-1, 0, 1]);
-      const kind = rnd.pick([OpCode.create, OpCode.create2, OpCode.delete, OpCode.setData, OpCode.check]);
+      const kind = rnd.pick([OpCode.create, OpCode.create2, OpCode.create, OpCode.delete, OpCode.setData, OpCode.check]);
+      if (kind === OpCode.create) {
+        const { type, flags, ttlMs } = randomCreate(rnd);
+        writeMultiHeader(w, { type, done: false, err: -1 });
+        ops.push(`${type}:${path}:${flags}`);
+        createBody(w, path, new Uint8Array([1]), ACL_CHOICES[0]!, flags, ttlMs);
+        continue;
+      }
       writeMultiHeader(w, { type: kind, done: false, err: -1 });
       ops.push(`${kind}:${path}`);
-      if (kind === OpCode.create || kind === OpCode.create2) {
+      if (kind === OpCode.create2) {
         createBody(w, path, new Uint8Array([1]), ACL_CHOICES[0]!, rnd.pick([0, 1, 2]));
       } else if (kind === OpCode.setData) {
         w.ustring(path).buffer(new Uint8Array([2])).int(version);
@@ -293,7 +347,30 @@ async function randomMulti(rnd: SeededRandom, s: RawSession, norm: Normalizer, p
     }
     writeMultiHeader(w, { type: -1, done: true, err: -1 });
   });
-  return `[${ops.join(" ")}] -> ${describe(r, norm, (b) => multiResults(b, norm))}`;
+  return `[${ops.join(" ")}] -> ${describe(r, norm, (b) => multiResults(b, norm))}${await javaReading(ctx, r)}`;
+}
+
+async function randomMultiRead(ctx: StepContext, s: RawSession): Promise<string> {
+  const { rnd, norm } = ctx;
+  const count = 1 + rnd.int(4);
+  const ops: string[] = [];
+  const r = await s.request(OpCode.multiRead, (w) => {
+    for (let i = 0; i < count; i++) {
+      const path = ctx.pathOf();
+      const kind = rnd.pick([OpCode.getData, OpCode.getChildren]);
+      writeMultiHeader(w, { type: kind, done: false, err: -1 });
+      ops.push(`${kind}:${path}`);
+      w.ustring(path).bool(rnd.chance(0.3));
+    }
+    writeMultiHeader(w, { type: -1, done: true, err: -1 });
+  });
+  return `[${ops.join(" ")}] -> ${describe(r, norm, (b) => multiResults(b, norm))}${await javaReading(ctx, r)}`;
+}
+
+/** How the Java client reads a successful multi/multiRead reply, when a decoder is attached. */
+async function javaReading(ctx: StepContext, r: RawReply): Promise<string> {
+  if (ctx.javaDecoder === undefined || r.err !== 0) return "";
+  return ` ${await ctx.javaDecoder.decode(r.bytes)}`;
 }
 
 function multiResults(b: JuteReader, norm: Normalizer): string {
@@ -310,6 +387,12 @@ function multiResults(b: JuteReader, norm: Normalizer): string {
         break;
       case OpCode.setData:
         parts.push(`set:${norm.stat(readStat(b))}`);
+        break;
+      case OpCode.getData:
+        parts.push(`get:${text(b)} ${norm.stat(readStat(b))}`);
+        break;
+      case OpCode.getChildren:
+        parts.push(`children:${strings(b)}`);
         break;
       case -1:
         parts.push(`err:${h.err}/${b.int()}`);

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { REPO_ROOT } from "./runtime.ts";
 import { assertExitedCleanly, runProcess } from "./run_process.ts";
+import { noteSkip } from "./skips.ts";
 import { findExecutable } from "./which.ts";
 import { spawnSync } from "node:child_process";
 
@@ -16,12 +17,12 @@ let cachedSkipReason: string | false | undefined;
  * @example test("kazoo", { skip: kazooProbeSkipReason() }, ...)
  */
 export function kazooProbeSkipReason(): string | false {
-  if (cachedSkipReason !== undefined) return cachedSkipReason;
+  if (cachedSkipReason !== undefined) return noteSkip(cachedSkipReason);
   const python = findExecutable("python3", [DEBIAN_PYTHON]);
-  if (python === undefined) return (cachedSkipReason = "python3 not installed");
+  if (python === undefined) return noteSkip(cachedSkipReason = "python3 not installed");
   const r = spawnSync(python, ["-c", "import kazoo"], { timeout: 20_000 });
   cachedSkipReason = r.status === 0 ? false : `kazoo not importable by ${python} (apt-get install python3-kazoo)`;
-  return cachedSkipReason;
+  return noteSkip(cachedSkipReason);
 }
 
 /**
@@ -29,13 +30,23 @@ export function kazooProbeSkipReason(): string | false {
  *
  * @example const lines = await runKazooProbe(zk.connectString);
  */
-export async function runKazooProbe(connectString: string): Promise<string[]> {
+export function runKazooProbe(connectString: string): Promise<string[]> {
+  return runKazooScript([SCRIPT, connectString], 180_000);
+}
+
+/**
+ * Runs python (the interpreter that has kazoo) with these arguments (a script file or `-c` code
+ * and its arguments) and returns its non-empty stdout lines; fails unless it exits 0.
+ *
+ * @example const lines = await runKazooScript(["-c", code, zk.connectString], 60_000);
+ */
+export async function runKazooScript(args: string[], timeoutMs: number): Promise<string[]> {
   const r = await runProcess({
     command: findExecutable("python3", [DEBIAN_PYTHON])!,
-    args: [SCRIPT, connectString],
+    args,
     env: { PYTHONDONTWRITEBYTECODE: "1" },
-    timeoutMs: 180_000,
+    timeoutMs,
   });
-  assertExitedCleanly(`kazoo_probe.py ${connectString}`, r);
+  assertExitedCleanly(`python3 ${args.join(" ").slice(0, 80)}`, r);
   return r.stdout.split("\n").filter((line) => line !== "");
 }

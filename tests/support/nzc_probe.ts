@@ -1,3 +1,4 @@
+import { noteSkip } from "./skips.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT, typeScriptCommand } from "./runtime.ts";
@@ -12,7 +13,7 @@ const SCRIPT = join(REPO_ROOT, "tests", "interop", "nzc_probe.ts");
  */
 export function nzcProbeSkipReason(): string | false {
   const installed = existsSync(join(REPO_ROOT, "node_modules", "node-zookeeper-client", "package.json"));
-  return installed ? false : "node-zookeeper-client not installed (npm ci)";
+  return noteSkip(installed ? false : "node-zookeeper-client not installed (npm ci)");
 }
 
 /**

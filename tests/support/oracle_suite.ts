@@ -1,5 +1,5 @@
 import { after, test } from "node:test";
-import { paddockAvailable, startPaddock, startZooKeeper, type ServerHandle, type ServerOptions } from "./servers.ts";
+import { paddockAvailable, startPaddock, startZooKeeper, type ServerHandle, type ServerOptions, zookeeperSkipReason } from "./servers.ts";
 import { assertHasLines, assertSameTranscript } from "./transcript.ts";
 
 /** A real-client probe and what the oracle must show. */
@@ -28,6 +28,8 @@ const TEST_TIMEOUT_MS = 300_000;
  * @example defineOracleSuite({ name: "kazoo", skipReason: false, probe: runKazooProbe, expectedLines: ["done"] });
  */
 export function defineOracleSuite(suite: OracleSuite): void {
+  // Both tests need the oracle's transcript: without ZooKeeper there is nothing to compare with.
+  const skipReason = suite.skipReason || zookeeperSkipReason();
   let oracle: Promise<string[]> | undefined;
   let zookeeper: ServerHandle | undefined;
   const zookeeperTranscript = (): Promise<string[]> => {
@@ -41,11 +43,11 @@ export function defineOracleSuite(suite: OracleSuite): void {
     await zookeeper?.stop();
   });
 
-  test(`${suite.name}: ZooKeeper transcript shows the expected results`, { skip: suite.skipReason, timeout: TEST_TIMEOUT_MS }, async () => {
+  test(`${suite.name}: ZooKeeper transcript shows the expected results`, { skip: skipReason, timeout: TEST_TIMEOUT_MS }, async () => {
     assertHasLines(await zookeeperTranscript(), suite.expectedLines, "zookeeper");
   });
 
-  const paddockSkip = suite.skipReason || (paddockAvailable() ? false : "Paddock server entry point plugins/main.ts does not exist yet");
+  const paddockSkip = skipReason || (paddockAvailable() ? false : "Paddock server entry point plugins/main.ts does not exist yet");
   test(`${suite.name}: Paddock transcript equals ZooKeeper's`, { skip: paddockSkip, timeout: TEST_TIMEOUT_MS }, async () => {
     const expected = await zookeeperTranscript();
     const paddock = await startPaddock(suite.serverOptions);

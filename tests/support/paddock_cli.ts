@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
 import { runProcess, type RunResult } from "./run_process.ts";
 import { type Command, REPO_ROOT, typeScriptCommand } from "./runtime.ts";
 
@@ -6,7 +7,7 @@ import { type Command, REPO_ROOT, typeScriptCommand } from "./runtime.ts";
 export type PaddockLauncher = (args: string[]) => Command;
 
 /** `plugins/main.ts` on the runtime running this test (Node via tsx, Deno, Bun). */
-export const sourceLauncher: PaddockLauncher = (args) => typeScriptCommand("plugins/main.ts", args);
+export const sourceLauncher: PaddockLauncher = (args) => typeScriptCommand(join(REPO_ROOT, "plugins", "main.ts"), args);
 
 /** A built executable such as dist/paddock. */
 export function executableLauncher(path: string): PaddockLauncher {
@@ -20,9 +21,20 @@ const RUN_TIMEOUT_MS = 60_000;
  *
  * @example const r = await runPaddock(sourceLauncher, ["counter", "get", "/c", "-server", cs]);
  */
-export function runPaddock(launch: PaddockLauncher, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export function runPaddock(
+  launch: PaddockLauncher,
+  args: string[],
+  opts: { input?: string; timeoutMs?: number; cwd?: string; env?: Record<string, string | undefined> } = {},
+): Promise<RunResult> {
   const { command, args: argv } = launch(args);
-  return runProcess({ command, args: argv, cwd: REPO_ROOT, input: opts.input, timeoutMs: opts.timeoutMs ?? RUN_TIMEOUT_MS });
+  return runProcess({
+    command,
+    args: argv,
+    cwd: opts.cwd ?? REPO_ROOT,
+    env: opts.env,
+    input: opts.input,
+    timeoutMs: opts.timeoutMs ?? RUN_TIMEOUT_MS,
+  });
 }
 
 /** A paddock process left running: its output so far, how it ended, and a way to stop it. */
@@ -52,9 +64,14 @@ const POLL_MS = 20;
  *
  * @example const w = startPaddock(sourceLauncher, ["watch", "/a", "-server", cs]); await w.waitForOutput("watching");
  */
-export function startPaddock(launch: PaddockLauncher, args: string[], env: Record<string, string> = {}): PaddockProcess {
+export function startPaddock(
+  launch: PaddockLauncher,
+  args: string[],
+  env: Record<string, string> = {},
+  cwd: string = REPO_ROOT,
+): PaddockProcess {
   const { command, args: argv } = launch(args);
-  const child = spawn(command, argv, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+  const child = spawn(command, argv, { cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   alive.add(child);
   let out = "";
   let err = "";

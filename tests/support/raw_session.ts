@@ -1,12 +1,17 @@
 import * as net from "node:net";
 import { FrameParser, JuteReader, JuteWriter, readConnectResponse, readReplyHeader } from "../../core/proto/mod.ts";
 
+/** xid (4 bytes), zxid (8), err (4). */
+const REPLY_HEADER_BYTES = 16;
+
 /** A reply as it came off the wire: header fields and a reader over the body. */
 export interface RawReply {
   xid: number;
   zxid: bigint;
   err: number;
   body: JuteReader;
+  /** The body as bytes (for decoders other than ours). */
+  bytes: Uint8Array;
 }
 
 /** A watch notification as it came off the wire. */
@@ -14,6 +19,8 @@ export interface RawEvent {
   type: number;
   state: number;
   path: string;
+  /** The notification header's zxid: the change that fired it (ZooKeeper 3.9), or -1. */
+  zxid: bigint;
 }
 
 /**
@@ -78,18 +85,18 @@ export class RawSession {
     const body = new JuteReader(frame);
     const header = readReplyHeader(body);
     if (header.xid === -1) {
-      this.events.push({ type: body.int(), state: body.int(), path: body.string() });
+      this.events.push({ type: body.int(), state: body.int(), path: body.string(), zxid: header.zxid });
       return;
     }
     const waiter = this.#waiting.get(header.xid);
     this.#waiting.delete(header.xid);
-    waiter?.({ ...header, body });
+    waiter?.({ ...header, body, bytes: frame.subarray(REPLY_HEADER_BYTES) });
   }
 
   #fail(): void {
     this.#closed = true;
     for (const [xid, waiter] of this.#waiting) {
-      waiter({ xid, zxid: -1n, err: -4, body: new JuteReader(new Uint8Array(0)) });
+      waiter({ xid, zxid: -1n, err: -4, body: new JuteReader(new Uint8Array(0)), bytes: new Uint8Array(0) });
     }
     this.#waiting.clear();
   }
@@ -106,7 +113,7 @@ export class RawSession {
     writeBody(w);
     return new Promise((resolve, reject) => {
       if (this.#closed) {
-        resolve({ xid: id, zxid: -1n, err: -4, body: new JuteReader(new Uint8Array(0)) });
+        resolve({ xid: id, zxid: -1n, err: -4, body: new JuteReader(new Uint8Array(0)), bytes: new Uint8Array(0) });
         return;
       }
       const timer = setTimeout(() => reject(new Error(`no reply to op ${type} xid ${id}`)), 10_000);

@@ -1,28 +1,25 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { compileJava, javaClientSkipReason, type JavaProgram, javaRunCommand, zookeeperClientJars } from "./java_tools.ts";
 import { REPO_ROOT, type Command, typeScriptCommand } from "./runtime.ts";
-import { assertExitedCleanly, runProcess } from "./run_process.ts";
-import { javaExecutable } from "./servers.ts";
-import { findExecutable } from "./which.ts";
+import { noteSkip } from "./skips.ts";
 
-/** Curator's recipes and what they pull in (each jar's manifest Class-Path names the rest). */
+/**
+ * Curator's recipes and what they pull in (each jar's manifest Class-Path names the rest); the
+ * ZooKeeper client under them is the oracle release's, as a Curator user would upgrade it.
+ */
 export const CURATOR_JARS = [
   "/usr/share/java/curator-recipes.jar",
   "/usr/share/java/curator-framework.jar",
   "/usr/share/java/curator-client.jar",
-  "/usr/share/java/zookeeper.jar",
   "/usr/share/java/slf4j-nop.jar",
 ] as const;
-const SOURCE = join(REPO_ROOT, "tests", "interop", "java", "CuratorRecipes.java");
-const CLASS_DIR = join(REPO_ROOT, ".cache", "java-recipes");
-const CLASS_FILE = join(CLASS_DIR, "CuratorRecipes.class");
+const CURATOR_PROGRAM: JavaProgram = {
+  source: join(REPO_ROOT, "tests", "interop", "java", "CuratorRecipes.java"),
+  classpath: [...zookeeperClientJars(), ...CURATOR_JARS],
+};
 const WORKER = join(REPO_ROOT, "tests", "support", "lock_election_worker.ts");
-
-function javacExecutable(): string | undefined {
-  const fromHome = process.env.JAVA_HOME ? [join(process.env.JAVA_HOME, "bin", "javac")] : [];
-  return findExecutable("javac", [...fromHome, "/usr/bin/javac"]);
-}
 
 /**
  * Why the Curator participant cannot run here, or false when it can.
@@ -30,31 +27,21 @@ function javacExecutable(): string | undefined {
  * @example test("interop", { skip: curatorSkipReason() }, ...)
  */
 export function curatorSkipReason(): string | false {
-  if (javaExecutable() === undefined) return "java not installed";
-  if (javacExecutable() === undefined) return "javac not installed";
+  const java = javaClientSkipReason();
+  if (java !== false) return java;
   const missing = CURATOR_JARS.filter((j) => !existsSync(j));
-  if (missing.length > 0) return `missing ${missing.join(", ")} (apt-get install libcurator-recipes-java zookeeper libslf4j-java)`;
+  if (missing.length > 0) return noteSkip(`missing ${missing.join(", ")} (apt-get install libcurator-recipes-java libslf4j-java)`);
   return false;
 }
 
-/** Compiles CuratorRecipes.java into .cache/java-recipes unless the class there is newer than the source. */
-export async function compileCuratorRecipes(): Promise<void> {
-  if (existsSync(CLASS_FILE) && statSync(CLASS_FILE).mtimeMs >= statSync(SOURCE).mtimeMs) return;
-  mkdirSync(CLASS_DIR, { recursive: true });
-  const r = await runProcess({
-    command: javacExecutable()!,
-    args: ["-nowarn", "-cp", CURATOR_JARS.join(":"), "-d", CLASS_DIR, SOURCE],
-    timeoutMs: 120_000,
-  });
-  assertExitedCleanly("javac CuratorRecipes.java", r);
+/** Compiles CuratorRecipes.java into the cache unless the class there is newer than the source. */
+export function compileCuratorRecipes(): Promise<void> {
+  return compileJava(CURATOR_PROGRAM);
 }
 
 /** The command running the Curator participant (compile first). */
 export function curatorCommand(args: string[]): Command {
-  return {
-    command: javaExecutable()!,
-    args: ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", [CLASS_DIR, ...CURATOR_JARS].join(":"), "CuratorRecipes", ...args],
-  };
+  return javaRunCommand(CURATOR_PROGRAM, args);
 }
 
 /** The command running a Paddock recipe worker on the runtime under test. */

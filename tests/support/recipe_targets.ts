@@ -2,9 +2,7 @@
 import { after, test } from "node:test";
 import { type Client, type ClientOptions, createClient } from "../../core/client/mod.ts";
 import { within } from "../client_helpers.ts";
-import {
-  paddockAvailable, type ServerHandle, type ServerOptions, startPaddock, startZooKeeper, zookeeperAvailable,
-} from "./servers.ts";
+import { paddockAvailable, type ServerHandle, type ServerOptions, startPaddock, startZooKeeper, zookeeperSkipReason } from "./servers.ts";
 
 /** One server kind the recipes are checked against. */
 export interface RecipeTarget {
@@ -20,7 +18,7 @@ export const RECIPE_TEST_TIMEOUT_MS = 60_000;
 /** Both targets; ZooKeeper is skipped where java or Debian's jar is missing. */
 export const RECIPE_TARGETS: readonly RecipeTarget[] = [
   { name: "paddock", skip: paddockAvailable() ? false : "no Paddock entry point", start: startPaddock },
-  { name: "zookeeper", skip: zookeeperAvailable() ? false : "java or Debian's zookeeper.jar is missing", start: startZooKeeper },
+  { name: "zookeeper", skip: zookeeperSkipReason(), start: startZooKeeper },
 ];
 
 /** A target's server, started on first use and stopped after the file's tests. */

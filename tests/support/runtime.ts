@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 /** The JavaScript runtimes the suite runs on. */
 export const Runtime = { node: "node", deno: "deno", bun: "bun" } as const;
@@ -23,6 +23,11 @@ export function currentRuntime(): Runtime {
   return Runtime.node;
 }
 
+/** tsx's loader (its package's "." export), by URL; the bare name where it is not installed. */
+const TSX_LOADER: string = existsSync(join(REPO_ROOT, "node_modules", "tsx", "dist", "loader.mjs"))
+  ? pathToFileURL(join(REPO_ROOT, "node_modules", "tsx", "dist", "loader.mjs")).href
+  : "tsx";
+
 /** A program and its arguments, ready for `spawn`. */
 export interface Command {
   command: string;
@@ -39,8 +44,9 @@ export function typeScriptCommand(script: string, scriptArgs: string[], runtime:
   const executable = runtimeExecutable(runtime);
   switch (runtime) {
     case Runtime.node:
-      // tsx 4 registers its loader with --import (Node >= 20.6); resolved from the repo root (the cwd).
-      return { command: executable, args: ["--import", "tsx", script, ...scriptArgs] };
+      // tsx 4 registers its loader with --import (Node >= 20.6); named by absolute URL so the
+      // child may run in any directory.
+      return { command: executable, args: ["--import", TSX_LOADER, script, ...scriptArgs] };
     case Runtime.deno:
       return { command: executable, args: ["run", "-A", "--no-check", script, ...scriptArgs] };
     case Runtime.bun:

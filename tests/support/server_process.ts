@@ -62,6 +62,7 @@ export async function launchServer(opts: LaunchOptions): Promise<ServerHandle> {
   child.stdout!.on("data", collect);
   child.stderr!.on("data", collect);
   let exited = false;
+  let exitStatus = "";
   let spawnError: Error | undefined;
   const exitPromise = new Promise<void>((resolve) => {
     child.on("error", (err) => {
@@ -70,7 +71,8 @@ export async function launchServer(opts: LaunchOptions): Promise<ServerHandle> {
       live.delete(child);
       resolve();
     });
-    child.on("exit", () => {
+    child.on("exit", (code, signal) => {
+      exitStatus = signal === null ? `exit code ${code}` : `signal ${signal}`;
       exited = true;
       live.delete(child);
       resolve();
@@ -95,7 +97,7 @@ export async function launchServer(opts: LaunchOptions): Promise<ServerHandle> {
     await waitReady(opts, () => exited || spawnError !== undefined);
   } catch (err) {
     await handle.stop();
-    const why = spawnError ? `${spawnError.message}; ` : "";
+    const why = spawnError ? `${spawnError.message}; ` : exitStatus === "" ? "" : `${exitStatus}; `;
     throw new Error(`${opts.kind} did not become ready: ${why}${(err as Error).message}\n--- ${opts.kind} output ---\n${output}`);
   }
   return handle;
@@ -129,7 +131,7 @@ async function terminate(child: ChildProcess, hasExited: () => boolean, exitProm
 }
 
 /** True when the promise settled before the timeout. The timer is cleared so it cannot keep the process alive. */
-async function within(promise: Promise<void>, timeoutMs: number): Promise<boolean> {
+export async function within(promise: Promise<void>, timeoutMs: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(false), timeoutMs);

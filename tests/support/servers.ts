@@ -1,12 +1,16 @@
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { freePort } from "./ports.ts";
 import { REPO_ROOT, typeScriptCommand } from "./runtime.ts";
 import { launchServer, ServerKind, type ServerHandle } from "./server_process.ts";
-import { findExecutable } from "./which.ts";
+import { javaExecutable } from "./java_tools.ts";
+import { noteSkip } from "./skips.ts";
 import { writeZooCfg, type CfgValue } from "./zoo_cfg.ts";
+import { ORACLE_VERSION, zookeeperClasspath, zookeeperMissing } from "./zookeeper_dist.ts";
 
 export { ServerKind, type ServerHandle } from "./server_process.ts";
+export { javaExecutable } from "./java_tools.ts";
+export { ORACLE_VERSION } from "./zookeeper_dist.ts";
 
 /** Options shared by both servers, so one call site can start either. */
 export interface ServerOptions {
@@ -22,27 +26,32 @@ export interface ServerOptions {
   readyTimeoutMs?: number;
 }
 
-/** Debian's ZooKeeper jar; its manifest Class-Path pulls in the dependencies from /usr/share/java. */
-export const ZOOKEEPER_JAR = "/usr/share/java/zookeeper.jar";
 /**
  * Paddock's entry point, relative to the repository root. PADDOCK_ENTRY overrides it, e.g. to
  * check the harness itself against a stand-in, or to test a built executable's sources elsewhere.
  */
 export const PADDOCK_ENTRY: string = process.env.PADDOCK_ENTRY ?? "plugins/main.ts";
 
-/** The java binary, preferring Debian's. */
-export function javaExecutable(): string | undefined {
-  const fromHome = process.env.JAVA_HOME ? [join(process.env.JAVA_HOME, "bin", "java")] : [];
-  return findExecutable("java", [...fromHome, "/usr/bin/java"]);
+
+/**
+ * Why the oracle (ZooKeeper {@link ORACLE_VERSION}, PADDOCK_ORACLE picks another) cannot run here,
+ * or false when it can.
+ *
+ * @example test("...", { skip: zookeeperSkipReason() }, ...)
+ */
+export function zookeeperSkipReason(): string | false {
+  if (javaExecutable() === undefined) return noteSkip("java not installed (apt-get install default-jdk-headless)");
+  const missing = zookeeperMissing(ORACLE_VERSION);
+  return noteSkip(missing === null ? false : `ZooKeeper ${ORACLE_VERSION}: ${missing}`);
 }
 
 /**
- * True when the real ZooKeeper can be started here (java and Debian's zookeeper.jar).
+ * True when the real ZooKeeper can be started here.
  *
- * @example test("...", { skip: zookeeperAvailable() ? false : "no ZooKeeper" }, ...)
+ * @example if (zookeeperAvailable()) servers.push({ name: "zookeeper", start: startZooKeeper });
  */
 export function zookeeperAvailable(): boolean {
-  return javaExecutable() !== undefined && existsSync(ZOOKEEPER_JAR);
+  return zookeeperSkipReason() === false;
 }
 
 /** True once the Paddock server entry point exists in the tree. */
@@ -51,14 +60,15 @@ export function paddockAvailable(): boolean {
 }
 
 /**
- * Starts Apache ZooKeeper standalone (`ZooKeeperServerMain <zoo.cfg>`) as the oracle.
+ * Starts Apache ZooKeeper {@link ORACLE_VERSION} standalone (`ZooKeeperServerMain <zoo.cfg>`) as the oracle.
  * Logging stays quiet because no SLF4J binding is on the classpath.
  *
  * @example const zk = await startZooKeeper({ extra: { "zookeeper.extendedTypesEnabled": true } });
  */
 export async function startZooKeeper(opts: ServerOptions = {}): Promise<ServerHandle> {
   const java = javaExecutable();
-  if (java === undefined || !existsSync(ZOOKEEPER_JAR)) throw new Error(`ZooKeeper needs java and ${ZOOKEEPER_JAR}`);
+  const skip = zookeeperSkipReason();
+  if (java === undefined || skip !== false) throw new Error(`ZooKeeper cannot start: ${skip}`);
   const cfg = writeZooCfg({ clientPort: opts.clientPort ?? (await freePort()), tickTimeMs: opts.tickTimeMs, extra: opts.extra, dir: opts.dir });
   const properties = Object.entries(cfg.javaSystemProperties).map(([k, v]) => `-D${k}=${v}`);
   const args = [
@@ -68,7 +78,7 @@ export async function startZooKeeper(opts: ServerOptions = {}): Promise<ServerHa
     `-Dzookeeper.log.dir=${cfg.dir}`,
     "-Dzookeeper.admin.enableServer=false",
     ...properties,
-    "-cp", ZOOKEEPER_JAR,
+    "-cp", zookeeperClasspath(ORACLE_VERSION),
     "org.apache.zookeeper.server.ZooKeeperServerMain", cfg.path,
   ];
   return launchServer({

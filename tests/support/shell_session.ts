@@ -2,10 +2,10 @@ import { resolve } from "node:path";
 import { REPO_ROOT, typeScriptCommand } from "./runtime.ts";
 import { runProcess, type RunResult } from "./run_process.ts";
 import { PADDOCK_ENTRY } from "./servers.ts";
-import { ZKCLI } from "./zkcli_probe.ts";
+import { zkCliCommand } from "./zkcli_probe.ts";
 import { ZkCliValueNormalizer } from "./zkcli_values.ts";
 
-/** Which shell runs a session: Debian's zkCli.sh or `paddock shell` on the runtime under test. */
+/** Which shell runs a session: the oracle's zkCli or `paddock shell` on the runtime under test. */
 export const ShellKind = { zkCli: "zkCli", paddock: "paddock" } as const;
 /** One of {@link ShellKind}. */
 export type ShellKind = (typeof ShellKind)[keyof typeof ShellKind];
@@ -25,14 +25,14 @@ const NOISE = [
 
 /** Runs a shell with these arguments and stdin, stderr merged into stdout in write order. */
 export function runShell(kind: ShellKind, args: string[], input: string): Promise<RunResult> {
-  const { command, args: full } = kind === ShellKind.zkCli
-    ? { command: ZKCLI, args }
-    : typeScriptCommand(resolve(REPO_ROOT, PADDOCK_ENTRY), ["shell", ...args]);
+  const { command, args: full, env } = kind === ShellKind.zkCli
+    ? zkCliCommand(args)
+    : { ...typeScriptCommand(resolve(REPO_ROOT, PADDOCK_ENTRY), ["shell", ...args]), env: {} };
   return runProcess({
     command: "/bin/sh",
     args: ["-c", 'exec "$0" "$@" 2>&1', command, ...full],
     cwd: REPO_ROOT,
-    env: { CLIENT_JVMFLAGS: "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC", NO_COLOR: "1", FORCE_COLOR: undefined },
+    env: { ...env, NO_COLOR: "1", FORCE_COLOR: undefined },
     input,
     timeoutMs: 120_000,
   });

@@ -16,6 +16,8 @@ export class ZkCliValueNormalizer {
     if (zxid) return `${zxid[1]} = ${this.zxid(BigInt("0x" + zxid[2]))}`;
     const time = /^(ctime|mtime) = (.+)$/.exec(line);
     if (time) return `${time[1]} = ${plausibleTime(time[2]!)}`;
+    // zkCli's `version` names the client's build; Paddock's shell names Paddock's.
+    if (line.startsWith("ZooKeeper CLI version: ")) return "ZooKeeper CLI version: V";
     const owner = /^ephemeralOwner = 0x([0-9a-f]+)$/.exec(line);
     if (owner && owner[1] !== "0") return `ephemeralOwner = ${this.session(owner[1]!)}`;
     return this.server === undefined ? line : line.replaceAll(this.server, "SERVER");

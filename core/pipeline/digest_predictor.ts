@@ -1,0 +1,154 @@
+import { OpCode } from "../proto/op_code.ts";
+import { type DataTree, NO_SLOT } from "../tree/data_tree.ts";
+import { type DigestFields, DIGEST_VERSION, fieldsDigest } from "../tree/tree_digest.ts";
+import type { Txn, TxnDigest, TxnHeader } from "../txn/txn.ts";
+
+/** A node as prepared txns leave it: the fields its digest covers. */
+type NodeImage = DigestFields;
+
+/**
+ * The tree digest each prepared txn will leave behind, known before the txn is logged or
+ * applied: what a leader sends beside every proposal (ZooKeeper's TxnDigest, which its
+ * PrepRequestProcessor precalculates) so that learners can compare it with their own tree after
+ * applying the txn and catch a divergence at the txn that caused it.
+ *
+ * Txns prepared but not yet applied are played onto copies of the nodes they touch (an overlay
+ * over the tree), exactly as DataTree changes the real ones: each txn's digest is the previous
+ * one minus the old digests of the nodes it touches plus their new ones. Once everything
+ * prepared is applied, the overlay is empty and the tree's own digest is the base again. The
+ * database compares the prediction with the tree after every apply, so a wrong prediction shows
+ * as a digest mismatch on the leader itself.
+ */
+export class DigestPredictor {
+  readonly #tree: () => DataTree;
+  /** Nodes as pending txns leave them; null where a pending txn deletes the node. */
+  readonly #overlay = new Map<string, NodeImage | null>();
+  /** The newest pending zxid that touched each overlaid path. */
+  readonly #touchedAt = new Map<string, bigint>();
+  /** Pending txns in zxid order, with the paths each touched. */
+  readonly #pending: { zxid: bigint; paths: string[] }[] = [];
+  #head = 0;
+  /** The digest after the last prepared txn (meaningful while something is pending). */
+  #digest = 0n;
+
+  constructor(tree: () => DataTree) {
+    this.#tree = tree;
+  }
+
+  /** The digest the tree will have right after `txn` applies (after every txn predicted before it). */
+  predict(header: TxnHeader, txn: Txn): TxnDigest {
+    if (this.#head === this.#pending.length) this.#digest = this.#tree().digest;
+    const paths: string[] = [];
+    this.#play(header, txn, paths);
+    this.#pending.push({ zxid: header.zxid, paths });
+    for (const path of paths) this.#touchedAt.set(path, header.zxid);
+    return { version: DIGEST_VERSION, treeDigest: this.#digest };
+  }
+
+  /** Txns up to `zxid` are applied to the tree: their overlay entries are no longer needed. */
+  applied(zxid: bigint): void {
+    while (this.#head < this.#pending.length && this.#pending[this.#head]!.zxid <= zxid) {
+      for (const path of this.#pending[this.#head]!.paths) {
+        if ((this.#touchedAt.get(path) ?? 0n) <= zxid) {
+          this.#overlay.delete(path);
+          this.#touchedAt.delete(path);
+        }
+      }
+      this.#head++;
+    }
+    if (this.#head === this.#pending.length) {
+      this.#pending.length = 0;
+      this.#head = 0;
+    } else if (this.#head > 1024) {
+      this.#pending.splice(0, this.#head);
+      this.#head = 0;
+    }
+  }
+
+  #play(header: TxnHeader, txn: Txn, paths: string[]): void {
+    switch (txn.type) {
+      case OpCode.create:
+      case OpCode.create2:
+      case OpCode.createContainer:
+      case OpCode.createTTL: {
+        const parentPath = parentOf(txn.path);
+        const parent = this.#node(parentPath);
+        if (parent !== undefined && txn.parentCVersion > parent.cversion) {
+          this.#put(parentPath, { ...parent, cversion: txn.parentCVersion, pzxid: header.zxid }, paths);
+        }
+        this.#put(txn.path, {
+          data: txn.data, czxid: header.zxid, mzxid: header.zxid, pzxid: header.zxid, ctime: header.time, mtime: header.time,
+          version: 0, cversion: 0, aversion: 0, ephemeralOwner: txn.ephemeralOwner,
+        }, paths);
+        return;
+      }
+      case OpCode.delete:
+      case OpCode.deleteContainer:
+        return this.#delete(txn.path, header.zxid, paths);
+      case OpCode.setData:
+      case OpCode.reconfig: {
+        const node = this.#node(txn.path);
+        if (node !== undefined) this.#put(txn.path, { ...node, data: txn.data, version: txn.version, mzxid: header.zxid, mtime: header.time }, paths);
+        return;
+      }
+      case OpCode.setACL: {
+        const node = this.#node(txn.path);
+        if (node !== undefined) this.#put(txn.path, { ...node, aversion: txn.version }, paths);
+        return;
+      }
+      case OpCode.closeSession: {
+        for (const path of txn.paths) this.#delete(path, header.zxid, paths);
+        // As the tree's killSession: the session's other ephemerals go too, applied or pending.
+        for (const path of this.#tree().ephemeralsOf(header.sessionId)) this.#delete(path, header.zxid, paths);
+        for (const [path, image] of [...this.#overlay]) {
+          if (image !== null && image.ephemeralOwner === header.sessionId) this.#delete(path, header.zxid, paths);
+        }
+        return;
+      }
+      case OpCode.multi:
+        if (txn.txns.some((t) => t.type === OpCode.error)) return;
+        for (const sub of txn.txns) this.#play(header, sub, paths);
+        return;
+      case OpCode.check:
+      case OpCode.createSession:
+      case OpCode.error:
+        return;
+    }
+  }
+
+  #delete(path: string, zxid: bigint, paths: string[]): void {
+    if (this.#node(path) === undefined) return;
+    this.#put(path, null, paths);
+    const parentPath = parentOf(path);
+    const parent = this.#node(parentPath);
+    if (parent !== undefined && zxid > parent.pzxid) this.#put(parentPath, { ...parent, pzxid: zxid }, paths);
+  }
+
+  /** The node as the txns prepared so far leave it. */
+  #node(path: string): NodeImage | undefined {
+    const overlaid = this.#overlay.get(path);
+    if (overlaid !== undefined) return overlaid ?? undefined;
+    return this.#tree().getNode(path);
+  }
+
+  #put(path: string, image: NodeImage | null, paths: string[]): void {
+    const overlaid = this.#overlay.get(path);
+    // A node of the tree carries its digest already (read from its slot: no view built).
+    const removed = overlaid === undefined ? storedDigest(this.#tree(), path) : overlaid === null ? 0 : fieldsDigest(path, overlaid);
+    const added = image === null ? 0 : fieldsDigest(path, image);
+    this.#digest = BigInt.asIntN(64, this.#digest - BigInt(removed) + BigInt(added));
+    this.#overlay.set(path, image);
+    paths.push(path);
+  }
+}
+
+/** The digest the tree keeps for the node at `path` (0 when there is none). */
+function storedDigest(tree: DataTree, path: string): number {
+  const slot = tree.find(path);
+  return slot === NO_SLOT ? 0 : tree.store.digest(slot);
+}
+
+function parentOf(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash === 0 ? "/" : path.slice(0, slash);
+}

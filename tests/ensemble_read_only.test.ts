@@ -1,0 +1,119 @@
+// readonlymode.enabled: an ensemble member cut off from its quorum serves read-only clients from
+// its last state, as ZooKeeper 3.9.3's ReadOnlyZooKeeperServer does; the same scenario runs on a
+// ZooKeeper ensemble (the oracle) and a Paddock one, driven by kazoo (a real client that asks for
+// read-only servers and pings `isro` to find a read-write one again). A session created on a
+// read-only server is local to it, so the client gets a new one from the read-write ensemble.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { after, test } from "node:test";
+import { createClient } from "../mod.ts";
+import { type Ensemble, ensembleMissing, MemberKind, ServingMode, startEnsemble } from "./support/ensemble.ts";
+import { fourLetterWord } from "./support/four_letter.ts";
+import { kazooProbeSkipReason } from "./support/kazoo_probe.ts";
+import { REPO_ROOT } from "./support/runtime.ts";
+
+const TIMEOUT_MS = 240_000;
+const DRIVER = join(REPO_ROOT, "tests", "interop", "kazoo_read_only.py");
+const kazooSkip = kazooProbeSkipReason() || false;
+const ensembles: Ensemble[] = [];
+
+after(async () => {
+  for (const ensemble of ensembles) await ensemble.stop();
+});
+
+/** The kazoo driver: one command line in, one answer line out. */
+class KazooDriver {
+  readonly #child: ChildProcess;
+  readonly #lines: string[] = [];
+  #waiting: ((line: string) => void) | null = null;
+
+  constructor() {
+    this.#child = spawn("/usr/bin/python3", [DRIVER], { stdio: ["pipe", "pipe", "inherit"] });
+    createInterface({ input: this.#child.stdout! }).on("line", (line) => {
+      const waiting = this.#waiting;
+      this.#waiting = null;
+      if (waiting !== null) waiting(line);
+      else this.#lines.push(line);
+    });
+  }
+
+  ask(command: string, timeoutMs = 90_000): Promise<string> {
+    this.#child.stdin!.write(`${command}\n`);
+    const queued = this.#lines.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`kazoo driver: no answer to "${command}" in ${timeoutMs} ms`)), timeoutMs);
+      this.#waiting = (line) => {
+        clearTimeout(timer);
+        resolve(line);
+      };
+    });
+  }
+
+  close(): void {
+    this.#child.kill();
+  }
+}
+
+async function modeOf(ensemble: Ensemble, id: number): Promise<string> {
+  const answer = await fourLetterWord({ host: "127.0.0.1", port: ensemble.member(id).ports.clientPort, word: "srvr", timeoutMs: 2_000 }).catch(() => "");
+  return /^Mode: (.+)$/m.exec(answer)?.[1] ?? answer.trim();
+}
+
+async function waitForMode(ensemble: Ensemble, id: number, mode: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  let last = "";
+  while (performance.now() < deadline) {
+    last = await modeOf(ensemble, id);
+    if (last === mode) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.fail(`member ${id} never reported Mode: ${mode} (last: ${last})`);
+}
+
+for (const kind of [MemberKind.zookeeper, MemberKind.paddock]) {
+  const skip = kazooSkip || ensembleMissing([kind]) || false;
+  test(`${kind}: a member without a quorum serves read-only clients, refuses their writes, and hands them back to read-write`, { skip, timeout: TIMEOUT_MS }, async () => {
+    const ensemble = await startEnsemble({
+      participants: [kind, kind, kind],
+      proxies: false,
+      // ZooKeeper 3.9.3 creates sessions on a read-only server only as local sessions: without
+      // localSessionsEnabled it answers the handshake with NOTREADONLY and the client hangs.
+      // Paddock's read-only sessions are always local to it (the key is ignored there).
+      extra: { "readonlymode.enabled": true, localSessionsEnabled: true },
+      zookeeperJvmFlags: ["-Dreadonlymode.enabled=true"],
+    });
+    ensembles.push(ensemble);
+    {
+      await using writer = createClient(ensemble.connectString(), { sessionTimeoutMs: 10_000 });
+      await writer.ready();
+      await writer.create("/ro", "before");
+      await writer.sync("/ro");
+    }
+    await Promise.all([ensemble.kill(2), ensemble.kill(3)]);
+    await waitForMode(ensemble, 1, "read-only");
+    assert.equal((await fourLetterWord({ host: "127.0.0.1", port: ensemble.member(1).ports.clientPort, word: "isro" })).trim(), "ro");
+
+    const kazoo = new KazooDriver();
+    try {
+      assert.equal(await kazoo.ask(`connect ${ensemble.connectString([1])}`), "CONNECTED_RO");
+      assert.equal(await kazoo.ask("get /ro"), "before", "reads are served from the last state");
+      assert.equal(await kazoo.ask("set /ro after"), "ERR NotReadOnlyCallError");
+      assert.equal(await kazoo.ask("create /ro2 x"), "ERR NotReadOnlyCallError");
+
+      await ensemble.restart(2);
+      await ensemble.restart(3);
+      await ensemble.waitForQuorum();
+      assert.notEqual(await modeOf(ensemble, 1), "read-only");
+      assert.equal(await kazoo.ask("wait CONNECTED 90"), "CONNECTED", "the client found a read-write server again");
+      assert.equal(await kazoo.ask("set /ro after"), "ok");
+      assert.equal(await kazoo.ask("get /ro"), "after");
+      assert.equal(await kazoo.ask("quit"), "bye");
+    } finally {
+      kazoo.close();
+    }
+    await ensemble.stop();
+  });
+}
