@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fourLetterWord } from "../tests/support/four_letter.ts";
 import { freePort } from "../tests/support/ports.ts";
-import { REPO_ROOT, typeScriptCommand } from "../tests/support/runtime.ts";
+import { type Command, REPO_ROOT, typeScriptCommand } from "../tests/support/runtime.ts";
 import { javaExecutable, PADDOCK_ENTRY } from "../tests/support/servers.ts";
 import { zookeeperClasspath, zookeeperMissing } from "../tests/support/zookeeper_dist.ts";
 
@@ -62,8 +62,11 @@ const HOST = "127.0.0.1";
 const READY_POLL_MS = 10;
 const READY_TIMEOUT_MS = 600_000;
 const STOP_GRACE_MS = 30_000;
-/** ZooKeeper's own scripts (zkEnv.sh) give the server 1000 MiB of heap by default. */
-const ZOOKEEPER_HEAP = "-Xmx1000m";
+/**
+ * The JVM flags ZooKeeper's own scripts start a server with: zkEnv.sh's heap (ZK_SERVER_HEAP,
+ * 1000 MiB) and zkServer.sh's out-of-memory handling; default GC and JIT.
+ */
+export const ZOOKEEPER_JVM_FLAGS: readonly string[] = ["-Xmx1000m", "-XX:+HeapDumpOnOutOfMemoryError", "-XX:OnOutOfMemoryError=kill -9 %p"];
 
 const live = new Set<ChildProcess>();
 process.on("exit", () => {
@@ -90,7 +93,7 @@ export async function startBenchServer(kind: BenchServerKind, options: BenchServ
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "paddock-bench-"));
   const port = await freePort();
   const cfgPath = writeCfg(dir, port, kind === BenchServerKind.paddockMemory ? { inMemory: true, ...options.extra } : { ...options.extra });
-  const command = kind === BenchServerKind.zookeeper ? zookeeperCommand(cfgPath, dir) : paddockCommand(cfgPath);
+  const command = kind === BenchServerKind.zookeeper ? zookeeperCommand(cfgPath, dir) : paddockServerCommand(cfgPath);
   const t0 = performance.now();
   const child = spawn(command.command, command.args, { cwd: kind === BenchServerKind.zookeeper ? dir : REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
   live.add(child);
@@ -146,8 +149,10 @@ let bundleBuilt = false;
  * function names, so every closure the server creates per request costs an
  * Object.defineProperty (durable setData: 18.9k ops/s under tsx, 68k from the bundle).
  * PADDOCK_BENCH_FROM_SOURCE=1 measures the sources on the current runtime instead.
+ *
+ * @example const { command, args } = paddockServerCommand("/tmp/zoo.cfg"); spawn(command, args);
  */
-function paddockCommand(cfgPath: string): { command: string; args: string[] } {
+export function paddockServerCommand(cfgPath: string): Command {
   if (process.env.PADDOCK_BENCH_FROM_SOURCE === "1") {
     return typeScriptCommand(resolve(REPO_ROOT, PADDOCK_ENTRY), ["server", cfgPath]);
   }
@@ -158,13 +163,13 @@ function paddockCommand(cfgPath: string): { command: string; args: string[] } {
   return { command: process.execPath, args: [resolve(REPO_ROOT, "dist", "paddock.mjs"), "server", cfgPath] };
 }
 
-function zookeeperCommand(cfgPath: string, dir: string): { command: string; args: string[] } {
+function zookeeperCommand(cfgPath: string, dir: string): Command {
   const java = javaExecutable();
   if (java === undefined) throw new Error("java not found");
   return {
     command: java,
     args: [
-      ZOOKEEPER_HEAP,
+      ...ZOOKEEPER_JVM_FLAGS,
       "-Djava.net.preferIPv4Stack=true",
       `-Dzookeeper.log.dir=${dir}`,
       "-cp", zookeeperClasspath(ZOOKEEPER_VERSION),

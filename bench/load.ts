@@ -5,7 +5,7 @@
  * percentiles, and the CPU the client (and, given its pid, the server) burnt meanwhile.
  *
  * Run: npx tsx bench/load.ts --port 2181 --workload mix --value 100 --sessions 8 --inflight 16 \
- *        [--duration 10] [--warmup 5] [--count N] [--workers 1] [--pid SERVER_PID]
+ *        [--duration 10] [--warmup 5] [--count N] [--workers 1] [--pid SERVER_PID[,PID...]]
  */
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -25,10 +25,21 @@ import {
   workloadPlan,
 } from "./workloads.ts";
 
+/** A server the load generator connects to. */
+export interface LoadTarget {
+  host: string;
+  port: number;
+}
+
 /** One load run. */
 export interface LoadSpec {
   host: string;
   port: number;
+  /**
+   * Spread the sessions round-robin over these servers (ensemble members) instead of
+   * `host:port`: session i of the run connects to `targets[i % targets.length]`.
+   */
+  targets?: readonly LoadTarget[];
   workload: Workload;
   valueBytes: number;
   sessions: number;
@@ -42,8 +53,8 @@ export interface LoadSpec {
   keyCount?: number;
   /** Makes create paths unique per run on a long-lived server. */
   runTag: string;
-  /** The server's pid, to report its CPU use over the measured window. */
-  serverPid?: number;
+  /** The server's pids (an ensemble's members), to report their CPU use over the measured window. */
+  serverPids?: readonly number[];
   /**
    * Count mode with a quota per session (one client process): e.g. a delete run that removes
    * exactly what each session of a create run made. `count` is ignored.
@@ -71,7 +82,7 @@ export interface LoadResult {
   errors: Record<string, number>;
   /** Client CPU over the window, in % of one core (all workers together). */
   clientCpuPct: number;
-  /** Server CPU over the window, in % of one core (all its threads), when its pid was given. */
+  /** Server CPU over the window, in % of one core (all its threads, all pids summed), when pids were given. */
   serverCpuPct: number | null;
   /** Requests each session sent (one client process), in session order. */
   sentPerSession?: number[];
@@ -126,7 +137,8 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const workers = Math.max(1, Math.min(spec.workers, spec.sessions));
   const cpu0 = { server: 0 };
   const cpu1 = { server: 0 };
-  const serverCpu = () => (spec.serverPid === undefined ? 0 : processCpuMs(spec.serverPid));
+  const pids = spec.serverPids ?? [];
+  const serverCpu = () => pids.reduce((sum, pid) => sum + processCpuMs(pid), 0);
   // The server's CPU is sampled on this process's clock, aligned with the workers' windows.
   const windowHooks = {
     onMeasureStart: () => (cpu0.server = serverCpu()),
@@ -135,7 +147,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const reports = workers === 1
     ? [await runWorker(spec, 0, spec.sessions, Promise.resolve(), windowHooks)]
     : await runForkedWorkers(spec, workers, windowHooks);
-  return summarize(spec, workers, reports, spec.serverPid === undefined ? null : cpu1.server - cpu0.server);
+  return summarize(spec, workers, reports, pids.length === 0 ? null : cpu1.server - cpu0.server);
 }
 
 interface WindowHooks {
@@ -150,15 +162,19 @@ async function runWorker(spec: LoadSpec, worker: number, sessions: number, go: P
   const keyCount = spec.keyCount ?? KEY_COUNT_DEFAULT;
   const total = spec.count ?? Infinity;
   const connections: LoadConnection[] = [];
+  // Sessions are numbered across workers (worker w's first is w * (S / W) plus the remainders
+  // before it), so spreading over targets is round-robin over the whole run.
+  const firstSession = worker * Math.floor(spec.sessions / spec.workers) + Math.min(worker, spec.sessions % spec.workers);
   try {
     for (let s = 0; s < sessions; s++) {
+      const target = spec.targets === undefined ? spec : spec.targets[(firstSession + s) % spec.targets.length]!;
       // Count mode splits the count evenly; the first workers and sessions take the remainders.
       const perWorker = Math.floor(total / spec.workers) + (worker < total % spec.workers ? 1 : 0);
       const quota = spec.sessionQuotas !== undefined
         ? spec.sessionQuotas[s]!
         : Number.isFinite(total) ? Math.floor(perWorker / sessions) + (s < perWorker % sessions ? 1 : 0) : Infinity;
       const plan = workloadPlan({ workload: spec.workload, valueBytes: spec.valueBytes, keyCount, paths, slot: { worker, session: s } });
-      connections.push(new LoadConnection({ host: spec.host, port: spec.port, inFlight: spec.inFlight, quota, sessionTimeoutMs: SESSION_TIMEOUT_MS }, plan, tally));
+      connections.push(new LoadConnection({ host: target.host, port: target.port, inFlight: spec.inFlight, quota, sessionTimeoutMs: SESSION_TIMEOUT_MS }, plan, tally));
     }
     await withTimeout(Promise.all(connections.map((c) => c.ready())), 10_000, "connect");
     await go;
@@ -363,7 +379,7 @@ async function cliMain(): Promise<void> {
     count: values.count === undefined ? undefined : Number(values.count),
     workers: Number(values.workers),
     runTag: `cli${Date.now().toString(36)}`,
-    serverPid: values.pid === undefined ? undefined : Number(values.pid),
+    serverPids: values.pid === undefined ? undefined : values.pid.split(",").map(Number),
   };
   await prepareKeys({ host: spec.host, port: spec.port, valueBytes: spec.valueBytes, runTag: spec.runTag });
   console.log(JSON.stringify(await runLoad(spec), null, 2));

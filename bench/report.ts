@@ -1,6 +1,7 @@
 /** The benchmark's result shape (what bench/results/*.json hold) and its markdown rendering. */
 import type { BenchServerKind } from "./bench_servers.ts";
 import type { LoadResult } from "./load.ts";
+import type { MachineFacts } from "./machine.ts";
 
 /** Start-up and memory facts of one server. */
 export interface ServerFacts {
@@ -19,7 +20,7 @@ export interface ServerFacts {
 export interface RunReport {
   date: string;
   mode: "quick" | "full";
-  machine: { cpus: number; cpuModel: string; memoryMiB: number; node: string; java: string };
+  machine: MachineFacts;
   load: { sessions: number; inFlight: number; workers: number; warmupMs: number; durationMs: number; globalWarmupMs: number };
   servers: ServerFacts[];
   /** `loadAverage`: the box's 1-minute load average before the row (the box is shared). */
@@ -66,11 +67,13 @@ export function formatReport(report: RunReport): string {
   return lines.join("\n");
 }
 
-function fmtInt(n: number): string {
-  return Math.round(n).toLocaleString("en-US");
+/** A whole number with thousands separators ("n/a" for NaN). */
+export function fmtInt(n: number): string {
+  return Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "n/a";
 }
 
-function fmtMs(ms: number): string {
+/** Milliseconds with 3 significant-ish digits. */
+export function fmtMs(ms: number): string {
   return ms < 1 ? ms.toFixed(3) : ms < 10 ? ms.toFixed(2) : ms.toFixed(1);
 }
 

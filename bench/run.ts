@@ -8,17 +8,16 @@
  *      npm run bench -- --quick (~2 min)
  *      options: --sessions 8 --inflight 16 --workers 1 --only zookeeper,paddock-memory
  */
-import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { javaExecutable, zookeeperAvailable, zookeeperSkipReason } from "../tests/support/servers.ts";
+import { zookeeperAvailable, zookeeperSkipReason } from "../tests/support/servers.ts";
 import { type BenchServer, BenchServerKind, killAllServers, startBenchServer } from "./bench_servers.ts";
 import { LoadConnection } from "./load_connection.ts";
 import { type LoadResult, prepareKeys, runLoad, withTimeout } from "./load.ts";
 import { LatencyHistogram } from "./histogram.ts";
+import { loadAverage1m, machineFacts } from "./machine.ts";
 import { vmKb } from "./proc_stats.ts";
 import { requestTemplate } from "./wire.ts";
 import { Workload } from "./workloads.ts";
@@ -160,7 +159,7 @@ async function startAndMeasure(kind: BenchServerKind, load: LoadShape): Promise<
 }
 
 function loadBase(server: BenchServer, load: LoadShape) {
-  return { host: server.host, port: server.port, workers: load.workers, serverPid: server.pid };
+  return { host: server.host, port: server.port, workers: load.workers, serverPids: [server.pid] };
 }
 
 /** Creates every key set the cases read, then warms the server up with the mixed workload. */
@@ -192,11 +191,6 @@ async function runCase(server: BenchServer, c: Case, i: number, mode: Mode, load
   return { ...result, loadAverage };
 }
 
-/** The 1-minute load average before a row: other work on this shared box shows up here. */
-function loadAverage1m(): number {
-  return Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
-}
-
 /** Time for one new session's handshake (and its close) against a serving server. */
 async function sessionHandshakeMs(server: BenchServer): Promise<number> {
   const tally = { measuring: false, stopping: false, completed: 0, histogram: new LatencyHistogram(), errors: new Map(), tolerated: new Set<number>() };
@@ -213,18 +207,6 @@ async function sessionHandshakeMs(server: BenchServer): Promise<number> {
 function versionOf(server: BenchServer): string {
   const line = server.srvr.split("\n").find((l) => l.toLowerCase().startsWith("zookeeper version"));
   return line?.split(":").slice(1).join(":").trim() ?? "?";
-}
-
-function machineFacts(): RunReport["machine"] {
-  let java = "?";
-  const executable = javaExecutable();
-  try {
-    // `java -version` writes to stderr.
-    if (executable) java = execFileSync("sh", ["-c", `"${executable}" -version 2>&1`], { encoding: "utf8" }).split("\n")[0] ?? "?";
-  } catch {
-    java = "?";
-  }
-  return { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "?", memoryMiB: Math.round(totalmem() / 2 ** 20), node: process.version, java };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -8,8 +8,7 @@
  * Run: npx tsx bench/storage_vs_zookeeper.ts [--znodes 1000000] [--seconds 10] [--sessions 32] [--inflight 32]
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, fdatasyncSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { fourLetterWord } from "../tests/support/four_letter.ts";
@@ -19,6 +18,7 @@ import { javaExecutable, PADDOCK_ENTRY } from "../tests/support/servers.ts";
 import { ORACLE_VERSION, zookeeperClasspath } from "../tests/support/zookeeper_dist.ts";
 import { writeZooCfg } from "../tests/support/zoo_cfg.ts";
 import { type LoadResult, prepareKeys, runLoad } from "./load.ts";
+import { rawFsyncsPerSecond } from "./machine.ts";
 
 const HOST = "127.0.0.1";
 const READY_TIMEOUT_MS = 600_000;
@@ -81,27 +81,6 @@ async function stop(server: Running): Promise<void> {
   clearTimeout(timer);
 }
 
-/** fdatasync()s per second of a 100-byte append loop in `dir`: the disk's physical limit for 1-in-flight writes. */
-function rawFsyncsPerSecond(dir: string, seconds: number): number {
-  const path = join(dir, "fsync-probe");
-  const fd = openSync(path, "w");
-  const record = new Uint8Array(100).fill(7);
-  let count = 0;
-  const end = performance.now() + seconds * 1000;
-  try {
-    // Bounded by the deadline.
-    while (performance.now() < end) {
-      writeSync(fd, record);
-      fdatasyncSync(fd);
-      count++;
-    }
-  } finally {
-    closeSync(fd);
-    rmSync(path, { force: true });
-  }
-  return count / seconds;
-}
-
 /** Paddock's group-commit counters from mntr (ZooKeeper's own keys; its values there are timings we do not compare). */
 async function syncCounters(port: number): Promise<{ fsyncs: number; txns: number }> {
   const mntr = await fourLetterWord({ host: HOST, port, word: "mntr", timeoutMs: 5000 });
@@ -141,7 +120,7 @@ async function measure(kind: Kind, opts: { seconds: number; sessions: number; in
   const server = await launch(kind, undefined);
   const dir = server.dir;
   try {
-    const base = { host: HOST, port: server.port, valueBytes: 100, workers: 1, serverPid: server.child.pid };
+    const base = { host: HOST, port: server.port, valueBytes: 100, workers: 1, serverPids: [server.child.pid!] };
     await prepareKeys({ host: HOST, port: server.port, valueBytes: 100, runTag: "seq" });
     const sequential = await runLoad({ ...base, workload: "setData", sessions: 1, inFlight: 1, warmupMs: 1000, durationMs: opts.seconds * 1000, runTag: "seq" });
     const before = kind === Kind.paddock ? await syncCounters(server.port) : null;
@@ -188,9 +167,7 @@ async function main(): Promise<void> {
     },
   });
   const opts = { znodes: Number(values.znodes), seconds: Number(values.seconds), sessions: Number(values.sessions), inFlight: Number(values.inflight) };
-  const probeDir = mkdtempSync(join(tmpdir(), "paddock-fsync-"));
-  const fsyncsPerSec = rawFsyncsPerSecond(probeDir, 3);
-  rmSync(probeDir, { recursive: true, force: true });
+  const fsyncsPerSec = rawFsyncsPerSecond(3);
   console.error(`disk: ${Math.round(fsyncsPerSec)} fdatasync/s`);
   const rows: Measured[] = [];
   for (const kind of [Kind.zookeeper, Kind.paddock]) {

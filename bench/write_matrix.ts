@@ -211,7 +211,7 @@ async function timedRow(server: BenchServer, mode: Mode, row: RowSpec, phase: st
   const result = await runLoad({
     host: server.host, port: server.port, workload: row.workload, valueBytes: row.valueBytes,
     sessions: row.shape.sessions, inFlight: row.shape.inFlight, warmupMs: mode.warmupMs, durationMs: mode.durationMs,
-    workers: 1, runTag: row.runTag, serverPid: server.pid,
+    workers: 1, runTag: row.runTag, serverPids: [server.pid],
   });
   record(server, result, phase, treeZnodes, "lean", loadAverage);
   return result;
@@ -222,7 +222,7 @@ async function countedRow(server: BenchServer, row: Omit<RowSpec, "shape"> & { s
   const result = await runLoad({
     host: server.host, port: server.port, workload: row.workload, valueBytes: row.valueBytes,
     sessions: row.shape.sessions, inFlight: row.shape.inFlight, warmupMs: 0, durationMs: 0,
-    workers: 1, runTag: row.runTag, serverPid: server.pid, sessionQuotas: row.sessionQuotas,
+    workers: 1, runTag: row.runTag, serverPids: [server.pid], sessionQuotas: row.sessionQuotas,
   });
   record(server, { ...result, sessions: row.shape.sessions }, phase, treeZnodes, "lean", loadAverage);
   return result;
@@ -247,7 +247,7 @@ async function fill(pair: Pair, count: number, runTag: string): Promise<Map<Benc
     const t0 = performance.now();
     const r = await runLoad({
       host: server.host, port: server.port, workload: Workload.create, valueBytes: 100, sessions: 8, inFlight: 16,
-      warmupMs: 0, durationMs: 0, count, workers: 1, runTag, serverPid: server.pid,
+      warmupMs: 0, durationMs: 0, count, workers: 1, runTag, serverPids: [server.pid],
     });
     log(`[${server.kind}] filled ${count} znodes in ${((performance.now() - t0) / 1000).toFixed(1)} s (${r.opsPerSec.toFixed(0)} creates/s, p99 ${r.p99Ms.toFixed(1)} ms)`);
     results.set(server, r);
@@ -398,7 +398,7 @@ async function snapshotUnderLoad(pair: Pair, mode: Mode): Promise<void> {
     const t0 = performance.now();
     const load = runLoad({
       host: server.host, port: server.port, workload: Workload.setData, valueBytes: 100, sessions: 8, inFlight: 16,
-      warmupMs: mode.warmupMs, durationMs: beforeMs + 30_000, workers: 1, runTag: "snap", serverPid: server.pid, timeline,
+      warmupMs: mode.warmupMs, durationMs: beforeMs + 30_000, workers: 1, runTag: "snap", serverPids: [server.pid], timeline,
     });
     await sleep(mode.warmupMs + beforeMs);
     window = await adminSnapshot(pair, server);

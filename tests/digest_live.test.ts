@@ -129,3 +129,21 @@ test("a txn whose logged digest differs from the tree after it is counted and re
   db.applyBytes(encodeTxn(header(4n), { ...create("/d"), parentCVersion: 4 }, { version: DIGEST_VERSION + 1, treeDigest: 1n }), 0);
   assert.equal(db.digestMismatches, 2);
 });
+
+test("a committed txn the tree cannot take is skipped, logged and counted, as ZooKeeper's DataTree does; applying goes on", () => {
+  // Seen in a mixed ensemble: ZooKeeper 3.9.3 leaves txns a follower took in a DIFF before NEWLEADER
+  // out of its committed log, and as leader later sends a DIFF with a hole in it.
+  const lines: string[] = [];
+  const db = new ZkDatabase({ tickMs: 100, serverId: 1, extendedTypesEnabled: false, wallMs: 0, log: (l) => lines.push(l) });
+  const header = (zxid: bigint, type: number) => ({ sessionId: 0n, cxid: 0, zxid, time: 1n, type });
+  const create = (path: string, parentCVersion: number) => ({ type: OpCode.create, path, data: new Uint8Array(0), acl: Acls.OPEN_ACL_UNSAFE, ephemeralOwner: 0n, parentCVersion }) as const;
+  db.apply(header(1n, OpCode.create), create("/a", 1), 0);
+  const missing = db.apply(header(2n, OpCode.multi), { type: OpCode.multi, txns: [{ type: OpCode.delete, path: "/gone" }, create("/b", 2)] }, 0);
+  assert.deepEqual(missing.multi!.map((r) => r.err), [-101, 0], "the delete reports NONODE, the create still applies");
+  const twice = db.apply(header(3n, OpCode.create), create("/a", 3), 0);
+  assert.equal(twice.err, -110);
+  assert.equal(db.inconsistentTxns, 2);
+  assert.equal(db.lastProcessedZxid, 3n);
+  assert.ok(db.tree.getNode("/b") !== undefined);
+  assert.equal(lines.filter((l) => /does not apply to this tree \(delete \/gone: missing\)/.test(l)).length, 1, lines.join("\n"));
+});

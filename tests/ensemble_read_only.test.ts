@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, test } from "node:test";
 import { createClient } from "../mod.ts";
-import { type Ensemble, ensembleMissing, MemberKind, ServingMode, startEnsemble } from "./support/ensemble.ts";
+import { type Ensemble, ensembleMissing, MemberKind, ServingMode, startEnsemble, TEST_JVM_FLAGS } from "./support/ensemble.ts";
 import { fourLetterWord } from "./support/four_letter.ts";
 import { kazooProbeSkipReason } from "./support/kazoo_probe.ts";
 import { REPO_ROOT } from "./support/runtime.ts";
@@ -83,7 +83,7 @@ for (const kind of [MemberKind.zookeeper, MemberKind.paddock]) {
       // localSessionsEnabled it answers the handshake with NOTREADONLY and the client hangs.
       // Paddock's read-only sessions are always local to it (the key is ignored there).
       extra: { "readonlymode.enabled": true, localSessionsEnabled: true },
-      zookeeperJvmFlags: ["-Dreadonlymode.enabled=true"],
+      zookeeperJvmFlags: [...TEST_JVM_FLAGS, "-Dreadonlymode.enabled=true"],
     });
     ensembles.push(ensemble);
     {

@@ -19,6 +19,21 @@ if [ -n "${PADDOCK_TEST_FILES:-}" ]; then
 else
   test_files=(tests/**/*.test.ts)
 fi
+# Long files whose subject is not the runtime (the simulator's mutation hunt, the differential
+# against ZooKeeper, chaos and failover of whole ensembles) run on Node only; Deno and Bun run every
+# other file, which starts Paddock servers, members and shells on their own runtime. To run every
+# file on every runtime: PADDOCK_EVERY_FILE_EVERY_RUNTIME=1 npm test (npm run test:every-runtime).
+NODE_ONLY=(tests/chaos_short.test.ts tests/differential.test.ts tests/ensemble_failover.test.ts tests/ensemble_mixed.test.ts tests/sim_mutants.test.ts)
+files_for() {
+  local runtime="$1" file skip
+  for file in "${test_files[@]}"; do
+    skip=0
+    if [ "$runtime" != node ] && [ "${PADDOCK_EVERY_FILE_EVERY_RUNTIME:-0}" != 1 ]; then
+      for heavy in "${NODE_ONLY[@]}"; do [ "$file" = "$heavy" ] && skip=1; done
+    fi
+    [ "$skip" -eq 0 ] && echo "$file"
+  done
+}
 log_dir="$(mktemp -d "${TMPDIR:-/tmp}/paddock-tests.XXXXXX")"
 trap 'rm -rf "$log_dir"' EXIT
 # Every test that skips writes its reason here (tests/support/skips.ts): the summary says why.
@@ -37,11 +52,18 @@ count() {
 
 run_node() {
   # --test-timeout is per test; the interop tests set their own, this only bounds a hang.
-  npx tsx --test --test-concurrency=1 --test-reporter=tap --test-timeout=600000 "${test_files[@]}"
+  mapfile -t files < <(files_for node)
+  npx tsx --test --test-concurrency=1 --test-reporter=tap --test-timeout=600000 "${files[@]}"
 }
-run_deno() { npx deno test -A --no-check "${test_files[@]}"; }
+run_deno() {
+  mapfile -t files < <(files_for deno)
+  npx deno test -A --no-check "${files[@]}"
+}
 # bun test takes paths only with a leading ./ (otherwise they are name filters).
-run_bun() { npx bun test --timeout 300000 "${test_files[@]/#/./}"; }
+run_bun() {
+  mapfile -t files < <(files_for bun)
+  npx bun test --timeout 300000 "${files[@]/#/./}"
+}
 
 for runtime in "${runtimes[@]}"; do
   log="$log_dir/$runtime.log"

@@ -35,6 +35,8 @@ export interface ZxidDigest {
 /** DataTree.DIGEST_LOG_INTERVAL and DIGEST_LOG_LIMIT: every 128th zxid, the last 1024 of them. */
 const DIGEST_LOG_INTERVAL = 128n;
 const DIGEST_LOG_LIMIT = 1024;
+/** How many inapplicable txns are logged one by one; the rest are only counted. */
+const INCONSISTENCIES_LOGGED = 5;
 
 /**
  * The replicated state of one server (ZooKeeper's ZKDatabase): the tree, the global sessions
@@ -54,6 +56,8 @@ export class ZkDatabase {
   readonly digestLog: ZxidDigest[] = [];
   /** Txns whose logged digest differed from the tree's after applying them (`digest_mismatches_count`). */
   digestMismatches = 0;
+  /** Committed txns with an operation the tree could not take (a node missing, or already there). */
+  inconsistentTxns = 0;
 
   constructor(options: ZkDatabaseOptions) {
     this.#options = options;
@@ -94,12 +98,21 @@ export class ZkDatabase {
    * holds them) the committed history.
    */
   apply(header: TxnHeader, txn: Txn, nowMs: number, bytes?: Uint8Array, digest?: TxnDigest): ApplyResult {
-    const result = applyTxn(this.#tree, header, txn);
+    const result = applyTxn(this.#tree, header, txn, (error) => this.#inconsistent(header, error));
     if (txn.type === OpCode.createSession) this.#sessions.add(header.sessionId, txn.timeoutMs, nowMs);
     if (txn.type === OpCode.closeSession) this.#sessions.remove(header.sessionId);
     if (bytes !== undefined && header.zxid > (this.history.maxZxid ?? -1n)) this.history.append({ zxid: header.zxid, bytes });
     if (this.#tree.digestEnabled) this.#checkDigest(header, digest);
     return result;
+  }
+
+  /** A committed txn this tree could not take: logged (the first few) and counted; applying goes on. */
+  #inconsistent(header: TxnHeader, error: Error): void {
+    this.inconsistentTxns++;
+    if (this.inconsistentTxns <= INCONSISTENCIES_LOGGED) {
+      this.#options.log?.(`txn 0x${header.zxid.toString(16)} does not apply to this tree (${error.message}): ` +
+        "its data has parted from the leader's; the operation is skipped, as ZooKeeper does", LogLevel.error);
+    }
   }
 
   /** Applies a txn given as its log bytes, checking the digest the leader logged beside it. */

@@ -1,6 +1,6 @@
 import { ErrorCode } from "../proto/error_code.ts";
 import { OpCode } from "../proto/op_code.ts";
-import { type DataTree, NO_SLOT } from "../tree/data_tree.ts";
+import { type DataTree, NO_SLOT, TreeInconsistency } from "../tree/data_tree.ts";
 import type { NodeStat } from "../tree/znode.ts";
 import type { Txn, TxnHeader } from "./txn.ts";
 
@@ -17,14 +17,33 @@ export interface ApplyResult {
 /**
  * Applies one txn to the tree. This is the only way the tree changes, on every server and in
  * recovery alike; it is deterministic (time comes from the header).
+ *
+ * A committed txn whose operation the tree cannot take (a node to delete that is not there, one
+ * to create that is) means this tree and the leader's parted; ZooKeeper's DataTree.processTxn
+ * records the error and moves on, and so does this: the operation reports its code, the txn
+ * still counts as applied, and `onInconsistency` hears of it (the digest check then counts the
+ * divergence). Serving on is what ZooKeeper does; refusing would leave a member that can never
+ * start again.
  */
-export function applyTxn(tree: DataTree, header: TxnHeader, txn: Txn): ApplyResult {
-  const result = applyOne(tree, header, txn);
+export function applyTxn(tree: DataTree, header: TxnHeader, txn: Txn, onInconsistency?: (error: TreeInconsistency) => void): ApplyResult {
+  const result = applyOne(tree, header, txn, onInconsistency);
   if (header.zxid > tree.lastProcessedZxid) tree.lastProcessedZxid = header.zxid;
   return result;
 }
 
-function applyOne(tree: DataTree, header: TxnHeader, txn: Txn): ApplyResult {
+function applyOne(tree: DataTree, header: TxnHeader, txn: Txn, onInconsistency?: (error: TreeInconsistency) => void): ApplyResult {
+  try {
+    return applyOp(tree, header, txn, onInconsistency);
+  } catch (error) {
+    if (!(error instanceof TreeInconsistency)) throw error;
+    onInconsistency?.(error);
+    const exists = txn.type === OpCode.create || txn.type === OpCode.create2 || txn.type === OpCode.createContainer || txn.type === OpCode.createTTL;
+    const err = exists && !/no parent/.test(error.message) ? ErrorCode.NODEEXISTS : ErrorCode.NONODE;
+    return { type: txn.type, err, ...("path" in txn ? { path: txn.path } : {}) };
+  }
+}
+
+function applyOp(tree: DataTree, header: TxnHeader, txn: Txn, onInconsistency?: (error: TreeInconsistency) => void): ApplyResult {
   switch (txn.type) {
     case OpCode.create:
     case OpCode.create2:
@@ -71,14 +90,14 @@ function applyOne(tree: DataTree, header: TxnHeader, txn: Txn): ApplyResult {
     case OpCode.error:
       return { type: txn.type, err: txn.err };
     case OpCode.multi:
-      return { type: txn.type, err: 0, multi: applyMulti(tree, header, txn.txns) };
+      return { type: txn.type, err: 0, multi: applyMulti(tree, header, txn.txns, onInconsistency) };
   }
 }
 
 /** A multi whose prep failed carries error txns: nothing applies, every op reports a code. */
-function applyMulti(tree: DataTree, header: TxnHeader, txns: readonly Txn[]): ApplyResult[] {
+function applyMulti(tree: DataTree, header: TxnHeader, txns: readonly Txn[], onInconsistency?: (error: TreeInconsistency) => void): ApplyResult[] {
   const failed = txns.some((t) => t.type === OpCode.error);
-  if (!failed) return txns.map((t) => applyOne(tree, header, t));
+  if (!failed) return txns.map((t) => applyOne(tree, header, t, onInconsistency));
   let pastFailure = false;
   return txns.map((t) => {
     if (t.type === OpCode.error) {

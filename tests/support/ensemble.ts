@@ -38,14 +38,23 @@ export interface EnsembleOptions {
   extra?: Record<string, CfgValue>;
   /** Extra zoo.cfg keys for one member (after `extra`), e.g. its own AdminServer port. */
   memberExtra?: (id: number) => Record<string, CfgValue>;
-  /** Extra JVM flags for zookeeper members (system properties such as `-Dreadonlymode.enabled=true`). */
-  zookeeperJvmFlags?: readonly string[];
   /** The ZooKeeper release for zookeeper members. Default 3.9.3. */
   zookeeperVersion?: ZooKeeperVersion;
   /** How long to wait for a leader and every member serving. Default 90 s. */
   readyTimeoutMs?: number;
   /** Parent directory for the members' directories; default a new temp dir, removed by stop(). */
   dir?: string;
+  /**
+   * How a Paddock member runs, given its zoo.cfg: default `paddock server zoo.cfg` from the
+   * sources on the current runtime; the benchmarks run the built bundle instead.
+   */
+  paddockCommand?: (cfgPath: string) => Command;
+  /**
+   * JVM flags of ZooKeeper members. Default {@link TEST_JVM_FLAGS}: small quick-starting JVMs for
+   * tests; the benchmarks give them what ZooKeeper's own scripts would. System properties such as
+   * `-Dreadonlymode.enabled=true` go here too.
+   */
+  zookeeperJvmFlags?: readonly string[];
 }
 
 /** One member: its spec, process and directory. */
@@ -71,6 +80,9 @@ export interface MemberStatus {
 export class EnsembleUnsupportedError extends Error {
   override name = "EnsembleUnsupportedError";
 }
+
+/** Small, quick-starting JVMs: three to five of them share two cores with the harness. */
+export const TEST_JVM_FLAGS: readonly string[] = ["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"];
 
 const POLL_INTERVAL_MS = 200;
 const STATUS_TIMEOUT_MS = 1_500;
@@ -177,8 +189,8 @@ function prepareMember(args: {
   const extra = { ...adminOff, ...args.opts.extra, ...args.opts.memberExtra?.(spec.id) };
   const cfg = writeMemberCfg({ self: spec, members: args.specs, addressing, timing: args.timing, dir: memberDir, extra });
   const command = kind === MemberKind.zookeeper
-    ? zookeeperCommand(cfg.path, memberDir, args.opts.zookeeperVersion ?? ZooKeeperVersion.v393, args.opts.zookeeperJvmFlags ?? [])
-    : typeScriptCommand(resolve(REPO_ROOT, PADDOCK_ENTRY), ["server", cfg.path]);
+    ? zookeeperCommand(cfg.path, memberDir, args.opts.zookeeperVersion ?? ZooKeeperVersion.v393, args.opts.zookeeperJvmFlags ?? TEST_JVM_FLAGS)
+    : args.opts.paddockCommand?.(cfg.path) ?? typeScriptCommand(resolve(REPO_ROOT, PADDOCK_ENTRY), ["server", cfg.path]);
   const cwd = kind === MemberKind.zookeeper ? memberDir : REPO_ROOT;
   const process = new MemberProcess({ command, cwd, logPath: join(memberDir, "member.log") });
   return { ...spec, kind, dir: memberDir, cfgPath: cfg.path, process };
@@ -190,14 +202,12 @@ function zookeeperCommand(cfgPath: string, dir: string, version: ZooKeeperVersio
   return {
     command: javaExecutable()!,
     args: [
-      // Small, quick-starting JVMs: three to five of them share two cores with the harness.
-      "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+      ...jvmFlags,
       "-Djava.net.preferIPv4Stack=true",
       `-Dzookeeper.log.dir=${dir}`,
       "-Dzookeeper.admin.enableServer=false",
       "-Dorg.slf4j.simpleLogger.showDateTime=true",
       "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
-      ...jvmFlags,
       "-cp", classpath,
       "org.apache.zookeeper.server.quorum.QuorumPeerMain", cfgPath,
     ],

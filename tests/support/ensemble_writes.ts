@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { type Client, ConnectionState, createClient, ErrorCode, KeeperError } from "../../mod.ts";
+import { type Client, type ClientOptions, ConnectionState, createClient, ErrorCode, KeeperError, type Stat } from "../../mod.ts";
 import type { Ensemble } from "./ensemble.ts";
 import { fourLetterWord } from "./four_letter.ts";
 
@@ -17,6 +17,20 @@ export interface WriterReport {
   states: ConnectionState[];
 }
 
+/** How a {@link PipelinedWriter} writes. */
+export interface PipelinedWriterOptions {
+  /** Creates in flight at once; default 32. */
+  window?: number;
+  /** Default 15000. */
+  sessionTimeoutMs?: number;
+  /** Names the znodes `<prefix><seq>`; default "w". */
+  prefix?: string;
+  /** Hears every acknowledged create, as it arrives. */
+  onAck?: (name: string, stat: Stat) => void;
+  /** Overrides the client's options. */
+  client?: ClientOptions;
+}
+
 /**
  * Keeps `window` creates in flight under `parent` through one Paddock client session (znodes
  * `<prefix><seq>` holding their own name), as an application that pipelines writes does. A create that
@@ -30,28 +44,34 @@ export class PipelinedWriter {
   readonly #parent: string;
   readonly #window: number;
   readonly #prefix: string;
+  readonly #onAck: ((name: string, stat: Stat) => void) | undefined;
   readonly #report: WriterReport = { acked: new Set(), unknown: new Set(), refused: [], states: [] };
   readonly #inFlight = new Set<Promise<void>>();
   #seq = 0;
   #stopping = false;
   #loop: Promise<void> = Promise.resolve();
 
-  private constructor(client: Client, parent: string, window: number, prefix: string) {
+  private constructor(client: Client, parent: string, window: number, prefix: string, onAck: ((name: string, stat: Stat) => void) | undefined) {
     this.#client = client;
+    this.#onAck = onAck;
     this.#parent = parent;
     this.#window = window;
     this.#prefix = prefix;
     client.on("state", (state) => this.#report.states.push(state));
   }
 
-  /** `prefix` names the znodes (`<prefix><seq>`, default "w"): writers sharing a parent need their own. */
-  static async start(connectString: string, parent: string, opts: { window?: number; sessionTimeoutMs?: number; prefix?: string } = {}): Promise<PipelinedWriter> {
-    const client = createClient(connectString, { sessionTimeoutMs: opts.sessionTimeoutMs ?? 15_000 });
+  /**
+   * `prefix` names the znodes (`<prefix><seq>`, default "w"): writers sharing a parent need their own.
+   * `onAck` hears every acknowledged create with its Stat as it arrives (the benchmarks time
+   * failovers by it); `client` overrides the client's options.
+   */
+  static async start(connectString: string, parent: string, opts: PipelinedWriterOptions = {}): Promise<PipelinedWriter> {
+    const client = createClient(connectString, { sessionTimeoutMs: opts.sessionTimeoutMs ?? 15_000, ...opts.client });
     await client.ready({ signal: AbortSignal.timeout(30_000) });
     await client.create(parent, null).catch((err: unknown) => {
       if (!(err instanceof KeeperError && err.code === ErrorCode.NODEEXISTS)) throw err;
     });
-    const writer = new PipelinedWriter(client, parent, opts.window ?? 32, opts.prefix ?? "w");
+    const writer = new PipelinedWriter(client, parent, opts.window ?? 32, opts.prefix ?? "w", opts.onAck);
     writer.#loop = writer.#run();
     return writer;
   }
@@ -89,8 +109,9 @@ export class PipelinedWriter {
 
   async #create(name: string): Promise<void> {
     try {
-      await this.#client.create(`${this.#parent}/${name}`, name);
+      const { stat } = await this.#client.create(`${this.#parent}/${name}`, name);
       this.#report.acked.add(name);
+      this.#onAck?.(name, stat);
     } catch (err) {
       if (err instanceof KeeperError && (err.code === ErrorCode.CONNECTIONLOSS || err.code === ErrorCode.OPERATIONTIMEOUT)) {
         this.#report.unknown.add(name);
