@@ -57,7 +57,10 @@ function workerEntry(): URL | null {
 function newWorker(entry: URL): Worker {
   const nodeFromSource = entry.pathname.endsWith(".ts") && !("Deno" in globalThis) && !("Bun" in globalThis);
   if (!nodeFromSource) return new Worker(entry);
-  const bootstrap = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`;
+  // Loading the sources through tsx takes CPU-seconds on a busy machine: the thread lowers its
+  // priority first (as the entry module does once loaded), so a server starting up keeps the CPU.
+  const lower = `try { (await import("node:os")).setPriority(Number((await import("node:fs")).readlinkSync("/proc/thread-self").split("/").pop()), 10); } catch {}`;
+  const bootstrap = `(async () => { ${lower} const tsx = await import("tsx/esm/api"); tsx.register(); await import(${JSON.stringify(entry.href)}); })();`;
   return new Worker(bootstrap, { eval: true });
 }
 
