@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, test } from "node:test";
-import { createClient } from "../mod.ts";
+import { createClient, ErrorCode, type KeeperError } from "../mod.ts";
 import { type Ensemble, ensembleMissing, MemberKind, ServingMode, startEnsemble, TEST_JVM_FLAGS } from "./support/ensemble.ts";
 import { fourLetterWord } from "./support/four_letter.ts";
 import { kazooProbeSkipReason } from "./support/kazoo_probe.ts";
@@ -62,6 +62,14 @@ async function modeOf(ensemble: Ensemble, id: number): Promise<string> {
   return /^Mode: (.+)$/m.exec(answer)?.[1] ?? answer.trim();
 }
 
+async function waitUntil(condition: () => boolean, what: string, timeoutMs = 90_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function waitForMode(ensemble: Ensemble, id: number, mode: string, timeoutMs = 60_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   let last = "";
@@ -97,11 +105,29 @@ for (const kind of [MemberKind.zookeeper, MemberKind.paddock]) {
     assert.equal((await fourLetterWord({ host: "127.0.0.1", port: ensemble.member(1).ports.clientPort, word: "isro" })).trim(), "ro");
 
     const kazoo = new KazooDriver();
+    // Paddock's client with canBeReadOnly, given every member (two of them down): it settles on
+    // the read-only one, then finds a read-write one by itself.
+    const paddockClient = createClient(ensemble.connectString(), { canBeReadOnly: true, sessionTimeoutMs: 10_000 });
+    const states: string[] = [];
+    paddockClient.on("state", (state) => states.push(state));
     try {
       assert.equal(await kazoo.ask(`connect ${ensemble.connectString([1])}`), "CONNECTED_RO");
       assert.equal(await kazoo.ask("get /ro"), "before", "reads are served from the last state");
       assert.equal(await kazoo.ask("set /ro after"), "ERR NotReadOnlyCallError");
       assert.equal(await kazoo.ask("create /ro2 x"), "ERR NotReadOnlyCallError");
+
+      await paddockClient.ready({ signal: AbortSignal.timeout(60_000) });
+      assert.equal(paddockClient.readOnly, true);
+      assert.deepEqual(states, ["connectedReadOnly"]);
+      const readOnlySession = paddockClient.sessionId;
+      // Connection-state events reach data watchers too (as in the Java client): wait for the change.
+      let onChange: (type: string) => void = () => {};
+      const changed = new Promise<string>((resolve) => (onChange = resolve));
+      const { data } = await paddockClient.getData("/ro", { watch: (event) => event.type !== "None" && onChange(event.type) });
+      assert.equal(new TextDecoder().decode(data!), "before");
+      // One request at a time here: ZooKeeper's read-only server answers a change (NOTREADONLY)
+      // ahead of a read still in its pipeline, which any client takes for a broken connection.
+      await assert.rejects(paddockClient.setData("/ro", "no"), (e: KeeperError) => e.code === ErrorCode.NOTREADONLY);
 
       await ensemble.restart(2);
       await ensemble.restart(3);
@@ -111,8 +137,16 @@ for (const kind of [MemberKind.zookeeper, MemberKind.paddock]) {
       assert.equal(await kazoo.ask("set /ro after"), "ok");
       assert.equal(await kazoo.ask("get /ro"), "after");
       assert.equal(await kazoo.ask("quit"), "bye");
+
+      // The watch set on the read-only server went along to the read-write one.
+      assert.equal(await changed, "NodeDataChanged");
+      await waitUntil(() => paddockClient.state === "connected" && !paddockClient.readOnly, "the Paddock client on a read-write server");
+      assert.notEqual(paddockClient.sessionId, readOnlySession, "a read-write server gives a session of its own");
+      await paddockClient.create("/ro-paddock", "x");
+      assert.ok(states.includes("connected"), states.join(","));
     } finally {
       kazoo.close();
+      await paddockClient.close();
     }
     await ensemble.stop();
   });

@@ -7,7 +7,7 @@ import { FORMAT_VERSION } from "../core/storage/file_header.ts";
 import { nodeDisk } from "../core/io/node_disk.ts";
 import { purge } from "../core/storage/purge.ts";
 import { StorageError } from "../core/storage/storage_error.ts";
-import { drive, filesIn, openStore, replay, tempDir, type ToyState } from "./support/storage_fixture.ts";
+import { drive, encodeState, filesIn, openStore, replay, tempDir, type ToyState, txnBytes } from "./support/storage_fixture.ts";
 
 /** A real dataDir with 2000 txns and many snapshots (autopurge as configured). */
 async function populated(autopurge: boolean): Promise<{ dir: { path: string; remove: () => void }; state: ToyState }> {
@@ -142,6 +142,70 @@ test("an unknown format version in a log or snapshot header is refused clearly",
     logBytes[4] = FORMAT_VERSION + 1;
     fs.writeFileSync(log, logBytes);
     await assert.rejects(recoverIn(dir.path), (e: unknown) => e instanceof StorageError && e.code === "unsupported_version" && e.message.includes(path.basename(log)));
+  } finally {
+    dir.remove();
+  }
+});
+
+test("a damaged snapshot that was the whole history (a leader's SNAP) is refused, not read as an empty dataDir", async () => {
+  const dir = tempDir("snap-only");
+  try {
+    const { store } = openStore(nodeDisk(), dir.path);
+    await store.recover();
+    await store.installSnapshot(0x500000002n, encodeState({ count: 7, sum: 99n, last: 0x500000002n }));
+    await store.close();
+    const [name] = filesIn(dir.path, "snapshot.");
+    flipByte(path.join(dir.path, name!), 40);
+    await assert.rejects(recoverIn(dir.path), (error: unknown) => {
+      assert.ok(error instanceof StorageError, String(error));
+      assert.equal(error.code, "corrupt_snapshot");
+      assert.match(error.message, /snapshot\.0000000500000002 does not verify, and neither an older snapshot nor the txn log reaches its zxid \(they end at 0x0\)/);
+      return true;
+    });
+  } finally {
+    dir.remove();
+  }
+});
+
+test("a damaged newest snapshot whose zxid the older snapshot and the log do not reach is refused", async () => {
+  const { dir } = await populated(true);
+  try {
+    const snapshots = filesIn(dir.path, "snapshot.");
+    const newest = snapshots[snapshots.length - 1]!;
+    const newestZxid = BigInt("0x" + newest.slice(9));
+    const newestBytes = fs.readFileSync(path.join(dir.path, newest));
+    // The log stops short of the newest snapshot (it ran ahead of the log), which then rots.
+    const { store } = openStore(nodeDisk(), dir.path);
+    await store.recover();
+    await store.truncateAfter(newestZxid - 1n);
+    await store.close();
+    fs.writeFileSync(path.join(dir.path, newest), newestBytes);
+    flipByte(path.join(dir.path, newest), 35);
+    await assert.rejects(recoverIn(dir.path), /does not verify, and neither an older snapshot nor the txn log reaches its zxid/);
+  } finally {
+    dir.remove();
+  }
+});
+
+test("a damaged SNAP with the next epoch logged after it is refused: the log starts after a gap its zxids cannot show", async () => {
+  // Found by the simulator (seed 290): a follower got a SNAP at 0x200000001, logged epoch 4's
+  // txns, and the SNAP rotted; recovery started from an empty tree and replayed 0x400000001 on,
+  // whose first create had no parent.
+  const dir = tempDir("snap-then-epoch");
+  try {
+    const { store } = openStore(nodeDisk(), dir.path);
+    await store.recover();
+    await store.installSnapshot(0x200000001n, encodeState({ count: 7, sum: 99n, last: 0x200000001n }));
+    for (let zxid = 0x400000001n; zxid <= 0x400000005n; zxid += 1n) await store.append({ zxid, bytes: txnBytes(zxid) });
+    await store.close();
+    const [name] = filesIn(dir.path, "snapshot.");
+    flipByte(path.join(dir.path, name!), 40);
+    await assert.rejects(recoverIn(dir.path), (error: unknown) => {
+      assert.ok(error instanceof StorageError, String(error));
+      assert.equal(error.code, "corrupt_snapshot");
+      assert.match(error.message, /snapshot\.0000000200000001 does not verify, and neither an older snapshot nor the txn log reaches its zxid \(they end at 0x400000005 without holding it\)/);
+      return true;
+    });
   } finally {
     dir.remove();
   }

@@ -53,6 +53,14 @@ export interface ClientOptions {
   shuffleHosts?: boolean;
   /** Credentials sent on every connection, before any request. */
   auth?: readonly { scheme: string; auth: Data }[];
+  /**
+   * Accept a server that lost its quorum and serves reads only (zoo.cfg `readonlymode.enabled`),
+   * as the Java client's canBeReadOnly: reads work there, changes fail with NotReadOnly, and the
+   * client keeps looking for a read-write server (asking the others `isro`) and moves to it. A
+   * session made on a read-only server is local to it: the first read-write server gives a new
+   * one. Default false.
+   */
+  canBeReadOnly?: boolean;
 }
 
 /** A persistent watch registered by addWatch. */
@@ -147,6 +155,7 @@ export class Client implements AsyncDisposable {
       maxPendingRequests: options.maxPendingRequests ?? 100_000,
       transport: options.transport ?? nodeTransport,
       random,
+      canBeReadOnly: options.canBeReadOnly ?? false,
     });
     for (const a of options.auth ?? []) void this.#session.addAuth(a.scheme, toBytes(a.auth)!).catch(() => undefined);
   }
@@ -156,6 +165,11 @@ export class Client implements AsyncDisposable {
   /** `connecting`, `connected`, `disconnected`, or a final `expired` / `closed` / `authFailed`. */
   get state(): ClientStatus {
     return this.#session.status;
+  }
+
+  /** True while connected to a read-only server (only with `canBeReadOnly`). */
+  get readOnly(): boolean {
+    return this.#session.readOnly;
   }
 
   /** The session id (0n until the first session is established). */
@@ -179,7 +193,7 @@ export class Client implements AsyncDisposable {
   }
 
   /**
-   * Resolves when the client is connected. Rejects with KeeperError when the session has ended
+   * Resolves when the client is connected (to a read-only server too, with canBeReadOnly). Rejects with KeeperError when the session has ended
    * (SessionExpired, AuthFailed), with the signal's reason on abort, and, unless `wait` is true,
    * with {@link ServerUnreachableError} as soon as every server was tried once and none answered
    * before the first session (about a second when they refuse: "connection refused by
@@ -199,7 +213,7 @@ export class Client implements AsyncDisposable {
       const signal = opts.signal;
       const onAbort = () => finish(() => reject(signal!.reason));
       const unsubscribe = session.onState((state) => {
-        if (state === ConnectionState.connected || state === ConnectionState.reconnected) finish(resolve);
+        if (state === ConnectionState.connected || state === ConnectionState.reconnected || state === ConnectionState.connectedReadOnly) finish(resolve);
         else if (session.terminal) finish(() => reject(terminalError(session.status)));
       });
       const stopUnreachable = failFast ? session.onUnreachable((error) => finish(() => reject(error))) : () => {};

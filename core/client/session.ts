@@ -42,6 +42,8 @@ export interface SessionConfig {
   maxPendingRequests: number;
   transport: Transport;
   random: () => number;
+  /** Accept read-only servers, and look for a read-write one while on one. */
+  canBeReadOnly: boolean;
 }
 
 /** What a request may carry besides its body. */
@@ -63,6 +65,10 @@ interface AuthWaiter {
   reject: (error: Error) => void;
 }
 
+/** How soon, then how rarely at most, a read-only client asks the other servers whether they are read-write (ZooKeeper's pingRwTimeout). */
+const RW_PROBE_FIRST_MS = 100;
+const RW_PROBE_MAX_MS = 60_000;
+
 /** ZooKeeper's limit on one SetWatches packet's path bytes. */
 const SET_WATCHES_MAX_BYTES = 128 * 1024;
 const XID_MAX = 0x7fffffff;
@@ -76,6 +82,13 @@ export class Session {
   negotiatedTimeoutMs = 0;
   /** The highest zxid any reply carried: sent on reconnect so no server can take us back in time. */
   lastZxid = 0n;
+  /** Connected to a read-only server (canBeReadOnly). */
+  readOnly = false;
+  /** A read-write server gave this session; until then its id is local to a read-only server. */
+  #seenReadWrite = false;
+  /** A read-write server found while read-only: the next connection goes there. */
+  #nextHost: HostPort | null = null;
+  #rwProbe: { timer: ReturnType<typeof setTimeout> | undefined; delayMs: number; turn: number } | null = null;
   #passwd: Uint8Array = new Uint8Array(16);
   #conn: Connection | null = null;
   #connecting: Connection | null = null;
@@ -234,9 +247,11 @@ export class Session {
     let turn = 0;
     let everConnected = false;
     while (!this.terminal) {
-      if (turn > 0) await this.#sleep(this.#reconnectDelayMs(failures, hostCount, everConnected));
+      const found = this.#nextHost;
+      this.#nextHost = null;
+      if (turn > 0 && found === null) await this.#sleep(this.#reconnectDelayMs(failures, hostCount, everConnected));
       if (this.terminal) break;
-      const host = this.config.hosts[turn % hostCount]!;
+      const host = found ?? this.config.hosts[turn % hostCount]!;
       turn++;
       const outcome = await this.#attempt(host);
       const established = outcome === true;
@@ -290,6 +305,7 @@ export class Session {
         },
       });
       this.#connecting = conn;
+      this.#connHosts.set(conn, host);
       handshakeTimer = setTimeout(() => {
         if (!established) conn.close(new Error("no ConnectResponse in time"));
       }, this.config.connectTimeoutMs);
@@ -318,13 +334,16 @@ export class Session {
 
   #connectRequestFrame(): Uint8Array {
     const w = new JuteWriter(64, { framed: true });
+    // A session from a read-only server is local to it: until a read-write server gave one, ask
+    // for a new session every time (as the Java client does), or a read-write server expires it.
+    const attach = this.#seenReadWrite;
     writeConnectRequest(w, {
       protocolVersion: 0,
       lastZxidSeen: this.lastZxid,
       timeOut: this.config.sessionTimeoutMs,
-      sessionId: this.sessionId,
-      passwd: this.#passwd,
-      readOnly: false,
+      sessionId: attach ? this.sessionId : 0n,
+      passwd: attach ? this.#passwd : new Uint8Array(16),
+      readOnly: this.config.canBeReadOnly,
     });
     return w.finishFrame();
   }
@@ -343,19 +362,86 @@ export class Session {
       this.#terminate("expired", ErrorCode.SESSIONEXPIRED, KeeperState.Expired);
       return false;
     }
-    const reattached = this.sessionId !== 0n;
+    const reattached = this.sessionId !== 0n && response.sessionId === this.sessionId;
     this.sessionId = response.sessionId;
+    this.readOnly = response.readOnly === true;
+    if (!this.readOnly) this.#seenReadWrite = true;
     this.#passwd = response.passwd;
     this.negotiatedTimeoutMs = response.timeOut;
     this.#conn = conn;
     this.status = "connected";
     conn.startLiveness(response.timeOut, this.#pingFrame);
-    if (reattached) this.#sendSetWatches(conn);
+    // Watches set on a read-only server go with the client to the read-write one.
+    if (reattached || this.#deliveredReadOnly) this.#sendSetWatches(conn);
     this.#sendAuths(conn);
     this.#sendOutgoing(conn);
-    this.#emit(reattached ? ConnectionState.reconnected : ConnectionState.connected);
-    if (reattached) this.#deliverState(KeeperState.SyncConnected);
+    if (this.readOnly) {
+      this.#emit(ConnectionState.connectedReadOnly);
+      this.#deliverState(KeeperState.ConnectedReadOnly);
+      this.#startRwProbe(conn);
+    } else {
+      this.#emit(reattached ? ConnectionState.reconnected : ConnectionState.connected);
+      if (reattached || this.#deliveredReadOnly) this.#deliverState(KeeperState.SyncConnected);
+    }
+    this.#deliveredReadOnly = this.readOnly;
     return true;
+  }
+
+  #deliveredReadOnly = false;
+
+  /**
+   * While on a read-only server: asks the other servers, one at a time with a growing pause,
+   * whether they serve read-write (`isro`); the first that says `rw` gets the next connection.
+   */
+  #startRwProbe(conn: Connection): void {
+    const others = this.config.hosts.filter((h) => h !== this.#hostOf(conn));
+    if (others.length === 0) return;
+    const probe = { timer: undefined as ReturnType<typeof setTimeout> | undefined, delayMs: RW_PROBE_FIRST_MS, turn: 0 };
+    this.#rwProbe = probe;
+    const next = () => {
+      probe.timer = setTimeout(async () => {
+        if (this.#rwProbe !== probe || this.#conn !== conn) return;
+        const host = others[probe.turn++ % others.length]!;
+        if ((await this.#askIsro(host)) === "rw" && this.#rwProbe === probe && this.#conn === conn) {
+          this.#nextHost = host;
+          conn.close();
+          return;
+        }
+        probe.delayMs = Math.min(RW_PROBE_MAX_MS, probe.delayMs * 2);
+        if (this.#rwProbe === probe) next();
+      }, probe.delayMs);
+    };
+    next();
+  }
+
+  #stopRwProbe(): void {
+    if (this.#rwProbe !== null) clearTimeout(this.#rwProbe.timer);
+    this.#rwProbe = null;
+  }
+
+  #hostOf(conn: Connection): HostPort | undefined {
+    return this.#connHosts.get(conn);
+  }
+
+  readonly #connHosts = new WeakMap<Connection, HostPort>();
+
+  /** The four-letter word `isro` on a fresh connection: "rw", "ro", or "" when it did not answer. */
+  async #askIsro(host: HostPort): Promise<string> {
+    const opened = await this.#open(host);
+    if (!("connection" in opened)) return "";
+    const connection = opened.connection;
+    return new Promise((resolve) => {
+      let answer = "";
+      const timer = setTimeout(() => connection.close(), this.config.connectTimeoutMs);
+      connection.onData((chunk) => {
+        answer += new TextDecoder().decode(chunk);
+      });
+      connection.onClose(() => {
+        clearTimeout(timer);
+        resolve(answer.trim());
+      });
+      connection.write(new TextEncoder().encode("isro"));
+    });
   }
 
   #sendSetWatches(conn: Connection): void {
@@ -392,6 +478,7 @@ export class Session {
       return;
     }
     this.#conn = null;
+    this.#stopRwProbe();
     // Whatever was in flight may or may not have been applied: the caller decides, never a replay.
     this.#failQueue(this.#pending, ErrorCode.CONNECTIONLOSS);
     this.#failQueue(this.#outgoing, ErrorCode.CONNECTIONLOSS);
@@ -485,6 +572,7 @@ export class Session {
   #terminate(status: ClientStatus, code: number, keeperState: number): void {
     if (this.terminal) return;
     this.status = status;
+    this.#stopRwProbe();
     this.#stop.abort();
     this.#failQueue(this.#pending, code);
     this.#failQueue(this.#outgoing, code);

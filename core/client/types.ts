@@ -72,6 +72,8 @@ export interface ClientInfo {
  */
 export const ConnectionState = {
   connected: "connected",
+  /** Connected to a server that lost its quorum and serves reads only (`canBeReadOnly`). */
+  connectedReadOnly: "connectedReadOnly",
   disconnected: "disconnected",
   reconnected: "reconnected",
   expired: "expired",

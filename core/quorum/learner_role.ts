@@ -104,6 +104,12 @@ export class LearnerRole implements ServerRole {
     this.#run();
   }
 
+  /** Connecting to the leader failed (the peer retries while the machine lets it). */
+  connectFailed(reason: string): void {
+    this.zab.connectFailed(reason);
+    this.#run();
+  }
+
   #receive(message: FromLeader): void {
     const nowMs = this.#host.clock.monoMs();
     if (message.kind === "snapshot") {

@@ -12,15 +12,22 @@ import { SyncMode } from "../zab/sync_plan.ts";
 import { LearnerPhase } from "../zab/learner.ts";
 import { votersOf } from "../zab/quorum_config.ts";
 import type { HistoryLimits } from "../zab/history.ts";
+import { EarlyLearners } from "./early_learners.ts";
 import { LeaderRole } from "./leader_role.ts";
 import { LearnerRole } from "./learner_role.ts";
 import { ReadOnlyRole } from "./read_only_role.ts";
-
-/** ZooKeeper waits at least this long (or a tick) of looking before it serves read-only. */
-const READ_ONLY_GRACE_MS = 2_000;
 import type { Epochs, MemberStore } from "./member_store.ts";
 import type { PeerTransport } from "./quorum_transport.ts";
 import type { RoleSettings } from "./role_settings.ts";
+
+/**
+ * ZooKeeper's leaderConnectDelayDuringRetryMs: a learner usually decides before its leader has
+ * bound the quorum port, and the first refusal is retried this soon.
+ */
+export const CONNECT_RETRY_MS = 100;
+
+/** ZooKeeper waits at least this long (or a tick) of looking before it serves read-only. */
+const READ_ONLY_GRACE_MS = 2_000;
 
 /** Everything an ensemble member is made of. */
 export interface QuorumPeerOptions {
@@ -39,7 +46,7 @@ export interface QuorumPeerOptions {
    * read-only clients from the last state (ZooKeeper's ReadOnlyZooKeeperServer).
    */
   readonly readOnlyMode?: boolean;
-  /** How often to retry connecting to the leader while following. */
+  /** How often to retry connecting to the leader while following (default {@link CONNECT_RETRY_MS}). */
   readonly connectRetryMs?: number;
   readonly server?: Pick<ZkServerOptions, "host" | "yieldToIo" | "onFatal" | "snapshotEncoder">;
 }
@@ -77,6 +84,8 @@ export class QuorumPeer {
   #readOnly: ReadOnlyRole | null = null;
   #started = false;
   #stopped = false;
+  /** Learners that dialed this member while it was still electing. */
+  readonly #earlyLearners: EarlyLearners;
   /** Counts of leader roles that ended, and of elections. */
   readonly #counted = { diff: 0, trunc: 0, snap: 0, elections: 0, electionSumMs: 0, electionMaxMs: 0, electionMinMs: 0 };
 
@@ -101,8 +110,14 @@ export class QuorumPeer {
       this.election.receive(from, n, clock.monoMs());
       this.#runElection();
     });
+    // Every other member may dial at once, twice over while an old connection closes.
+    this.#earlyLearners = new EarlyLearners(2 * settings.quorum.servers.size);
     options.transport.onLearner((link) => {
-      if (this.#role instanceof LeaderRole) this.#role.acceptLearner(link);
+      const role = this.#role;
+      if (this.#stopped) link.close();
+      else if (role instanceof LeaderRole && !this.#transitioning) role.acceptLearner(link);
+      // Electing (or about to): it may be for us; see EarlyLearners.
+      else if (role === null || this.#transitioning) this.#earlyLearners.hold(link, clock.monoMs());
       else link.close();
     });
   }
@@ -242,16 +257,19 @@ export class QuorumPeer {
   }
 
   #lead(): void {
-    this.#role = new LeaderRole({
+    const role = new LeaderRole({
       host: this.server,
       store: this.#store,
       settings: this.#options.settings,
       epochs: this.#epochs,
       events: this.#roleEvents(),
     });
+    this.#role = role;
+    this.#earlyLearners.handOver((link) => role.acceptLearner(link));
   }
 
   #learn(observer: boolean): void {
+    this.#earlyLearners.closeAll();
     const role = new LearnerRole({
       host: this.server,
       storage: { store: () => this.#store, truncateAndReload: (zxid) => this.#truncateAndReload(zxid) },
@@ -269,6 +287,8 @@ export class QuorumPeer {
     const leader = this.#options.settings.quorum.servers.get(this.#leaderId ?? -1);
     if (leader === undefined || this.#connecting || role !== this.#role) return;
     this.#connecting = true;
+    // Attempts are spaced, whether the last one was refused or closed before LEADERINFO.
+    this.#nextConnectMs = this.#options.clock.monoMs() + (this.#options.connectRetryMs ?? CONNECT_RETRY_MS);
     this.#options.transport.connectToLeader(leader).then((link) => {
       this.#connecting = false;
       if (role !== this.#role) link.close();
@@ -276,7 +296,8 @@ export class QuorumPeer {
     }, (error: unknown) => {
       this.#connecting = false;
       this.#log(`cannot connect to leader ${leader.sid} at ${leader.host}:${leader.quorumPort}: ${(error as Error).message}`, LogLevel.warn);
-      this.#nextConnectMs = this.#options.clock.monoMs() + (this.#options.connectRetryMs ?? 1000);
+      this.#nextConnectMs = this.#options.clock.monoMs() + (this.#options.connectRetryMs ?? CONNECT_RETRY_MS);
+      if (role === this.#role) role.connectFailed((error as Error).message);
     });
   }
 
@@ -337,6 +358,8 @@ export class QuorumPeer {
   tick(): void {
     if (this.#stopped) return;
     const nowMs = this.#options.clock.monoMs();
+    // A learner waits initLimit ticks for LEADERINFO (its socket's read timeout), no longer.
+    this.#earlyLearners.expire(nowMs, this.#options.settings.initLimit * this.#options.config.tickTime);
     this.election.tick(nowMs);
     this.#runElection();
     const role = this.#role;
@@ -371,6 +394,7 @@ export class QuorumPeer {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#earlyLearners.closeAll();
     this.server.setRole(null);
     const role = this.#role;
     if (role !== null) {

@@ -55,7 +55,7 @@ export interface PeerTransport {
   onNotification(handler: (from: number, notification: Notification) => void): void;
   /** Connects to a leader's quorum port; resolves with the link or rejects when it cannot. */
   connectToLeader(leader: QuorumServer): Promise<LeaderLink>;
-  /** Registers the acceptor of learners' links (only used while leading; others are closed). */
+  /** Registers the acceptor of learners' links (taken while leading, held while electing, else closed). */
   onLearner(handler: (link: LearnerLink) => void): void;
   /** Stops listening and drops every connection. */
   close(): Promise<void>;

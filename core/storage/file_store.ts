@@ -3,7 +3,7 @@ import { LogLevel, type LogSink } from "../log_level.ts";
 import { joinPath } from "../io/disk.ts";
 import type { Epochs } from "./epoch_files.ts";
 import { EpochKeeper } from "./epoch_keeper.ts";
-import { fileName, SNAPSHOT_PREFIX } from "./file_names.ts";
+import { fileName, SNAPSHOT_PREFIX, type ZxidFile } from "./file_names.ts";
 import { finishInstalls, installSnapshotFiles } from "./install_snapshot.ts";
 import { readLogFrom } from "./log_reader.ts";
 import { adoptSpareSegment, recoverLog } from "./log_recovery.ts";
@@ -146,8 +146,9 @@ export class FileStore implements TxnStore {
     await finishInstalls(this.#rewriteContext());
     await finishTruncations(this.#rewriteContext());
     for (const name of await removeTempSnapshots(this.#disk, this.#dataDir)) this.#log(`removed ${name} left by a crash mid-snapshot`);
-    const { snapshot, snapshotZxid } = await this.#loadNewestSnapshot();
+    const { snapshot, snapshotZxid, newestFile } = await this.#loadNewestSnapshot();
     const log = await recoverLog({ disk: this.#disk, dataLogDir: this.#dataLogDir, snapshotZxid, forceSync: this.#forceSync, log: this.#log });
+    checkReachesNewestSnapshot(newestFile, snapshotZxid, log);
     this.#writer = this.#newWriter(log.lastZxid);
     this.#txnsSinceSnapshot = log.txns.length;
     this.#bytesSinceSnapshot = log.bytesSinceSnapshot;
@@ -403,17 +404,18 @@ export class FileStore implements TxnStore {
     await this.purge();
   }
 
-  /** Newest snapshot that verifies; older ones are tried when a newer one is damaged. */
-  async #loadNewestSnapshot(): Promise<{ snapshot: Uint8Array | null; snapshotZxid: bigint }> {
+  /** Newest snapshot that verifies; older ones are tried when a newer one is damaged. Also names the newest file. */
+  async #loadNewestSnapshot(): Promise<{ snapshot: Uint8Array | null; snapshotZxid: bigint; newestFile: ZxidFile | null }> {
     const snapshots = await listSnapshots(this.#disk, this.#dataDir);
+    const newestFile = snapshots[snapshots.length - 1] ?? null;
     // Bounded by the number of snapshot files.
     for (let i = snapshots.length - 1; i >= 0; i -= 1) {
       const file = snapshots[i]!;
       const read = await readSnapshotFile(this.#disk, joinPath(this.#dataDir, file.name), file.zxid);
-      if (read.ok) return { snapshot: read.data, snapshotZxid: file.zxid };
+      if (read.ok) return { snapshot: read.data, snapshotZxid: file.zxid, newestFile };
       this.#log(`skipping ${file.name}: ${read.reason}; falling back to an older snapshot`, LogLevel.warn);
     }
-    return { snapshot: null, snapshotZxid: 0n };
+    return { snapshot: null, snapshotZxid: 0n, newestFile };
   }
 
   /** ZooKeeper's randomisation: snapCount/2 plus up to snapCount/2 more, so peers do not snapshot together. */
@@ -421,6 +423,28 @@ export class FileStore implements TxnStore {
     const half = Math.floor(this.#snapCount / 2);
     return half + Math.floor(this.#random() * half);
   }
+}
+
+/**
+ * A snapshot file is only ever named once its contents are durable (temp file, fsync, rename), so
+ * `snapshot.<zxid>` proves the member held that state durably. If it does not verify, the older
+ * snapshot and the log must replay through that very txn: a log that merely ends later may start
+ * after a gap the zxids cannot show (a leader's SNAP replaced the history before it, and the next
+ * epoch's first zxid looks like it follows anything older). Otherwise starting would silently go
+ * back in history or build a tree from a broken chain: refuse, as ZooKeeper refuses when no
+ * snapshot verifies ("Not able to find valid snapshots"), and stricter.
+ */
+function checkReachesNewestSnapshot(newestFile: ZxidFile | null, snapshotZxid: bigint, log: { txns: readonly { zxid: bigint }[]; lastZxid: bigint }): void {
+  if (newestFile === null || newestFile.zxid <= snapshotZxid) return;
+  if (log.txns.some((txn) => txn.zxid === newestFile.zxid)) return;
+  const recoveredZxid = log.lastZxid > snapshotZxid ? log.lastZxid : snapshotZxid;
+  throw new StorageError(
+    StorageErrorCode.corruptSnapshot,
+    `${newestFile.name} does not verify, and neither an older snapshot nor the txn log reaches its zxid ` +
+      `(they end at 0x${recoveredZxid.toString(16)}${recoveredZxid > newestFile.zxid ? " without holding it" : ""}); ` +
+      `refusing to start rather than lose state this member made durable ` +
+      `(restore the dataDir from a healthy replica, or empty it so the member syncs from the leader)`,
+  );
 }
 
 function emptyWriterStats(): LogWriterStats {

@@ -19,7 +19,10 @@ export const StorageErrorCode = {
    * cannot be rebuilt from what stays, so the member needs a snapshot from the leader instead.
    */
   truncateBelowSnapshot: "truncate_below_snapshot",
-  /** The snapshot being installed does not verify, and the history it replaces is already partly gone. */
+  /**
+   * The snapshot being installed does not verify, and the history it replaces is already partly
+   * gone; or the newest snapshot does not verify and nothing older reaches its zxid.
+   */
   corruptSnapshot: "corrupt_snapshot",
   /** A log read was overtaken by a truncation, a snapshot install or a purge of its segments. */
   logRewritten: "log_rewritten",

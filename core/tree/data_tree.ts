@@ -93,6 +93,16 @@ export class DataTree {
     replaceDataQuietly: (path, data) => this.#replaceDataQuietly(path, data),
   });
   lastProcessedZxid = 0n;
+  /**
+   * The highest zxid stamped on a node restored from a snapshot (czxid, mzxid, pzxid; not
+   * /zookeeper/config's, which is the config's version), -1 when none was. ZooKeeper takes its
+   * snapshots while txns apply (a leader's SNAP too: it reads the zxid first, then walks the live
+   * tree), so one can hold txns after its own zxid; replayed onto it, a txn up to this zxid may
+   * find its change made already (see applyTxn).
+   */
+  fuzzyUntil = -1n;
+  /** fuzzyUntil as a number, compared per restored node (a bigint only when it grows). */
+  #fuzzyMax = -1;
   /** Bytes of path + data over all nodes, as ZooKeeper's `approximate_data_size`. */
   approximateDataSize = 0;
   #acls = new AclTable(OPEN_ACL);
@@ -526,6 +536,8 @@ export class DataTree {
     this.containers.clear();
     this.ttls.clear();
     this.approximateDataSize = 0;
+    this.fuzzyUntil = -1n;
+    this.#fuzzyMax = -1;
     this.#digest.clear();
     this.#acls.clear();
     this.#childOrder.clear();
@@ -550,6 +562,13 @@ export class DataTree {
       slot = this.#nodes.add(parent, name, data);
     }
     this.#setRestoredFields(slot, node);
+    if (path !== CONFIG_NODE) {
+      const top = Math.max(node.czxid, node.mzxid, node.pzxid);
+      if (top > this.#fuzzyMax) {
+        this.#fuzzyMax = top;
+        this.fuzzyUntil = BigInt(top);
+      }
+    }
     this.approximateDataSize += path.length + node.data.length;
     this.#rehash(path, slot, true);
     this.#indexOwner(path, node.ephemeralOwner);
@@ -590,6 +609,8 @@ export class DataTree {
     this.ttls.clear();
     for (const path of other.ttls) this.ttls.add(path);
     this.approximateDataSize = other.approximateDataSize;
+    this.fuzzyUntil = other.fuzzyUntil;
+    this.#fuzzyMax = other.#fuzzyMax;
     this.lastProcessedZxid = zxid;
     this.quotas.rebuild();
     // The adopted nodes carry the digests the other tree computed for them.

@@ -18,15 +18,17 @@ export interface ApplyResult {
  * Applies one txn to the tree. This is the only way the tree changes, on every server and in
  * recovery alike; it is deterministic (time comes from the header).
  *
- * A committed txn whose operation the tree cannot take (a node to delete that is not there, one
- * to create that is) means this tree and the leader's parted; ZooKeeper's DataTree.processTxn
- * records the error and moves on, and so does this: the operation reports its code, the txn
- * still counts as applied, and `onInconsistency` hears of it (the digest check then counts the
- * divergence). Serving on is what ZooKeeper does; refusing would leave a member that can never
- * start again.
+ * A txn whose operation the tree cannot take (a create whose node exists or has no parent, a
+ * change to a node that is not there) is skipped with NODEEXISTS or NONODE, as ZooKeeper's
+ * DataTree.processTxn does, and the txn still counts as applied. Replayed onto a fuzzy snapshot
+ * (zxid up to `tree.fuzzyUntil`) that is expected: the snapshot may hold its change already.
+ * Past it, the tree and the leader's have parted: `onInconsistency` hears of it (and the digest
+ * check counts the divergence); serving on is what ZooKeeper does, and refusing would leave a
+ * member that can never start again.
  */
 export function applyTxn(tree: DataTree, header: TxnHeader, txn: Txn, onInconsistency?: (error: TreeInconsistency) => void): ApplyResult {
-  const result = applyOne(tree, header, txn, onInconsistency);
+  const replayedOntoFuzzy = header.zxid <= tree.fuzzyUntil;
+  const result = applyOne(tree, header, txn, replayedOntoFuzzy ? undefined : onInconsistency);
   if (header.zxid > tree.lastProcessedZxid) tree.lastProcessedZxid = header.zxid;
   return result;
 }

@@ -224,7 +224,7 @@ export class LeaderZab {
       case LinkPhase.ackEpoch:
         return this.#onAckEpoch(link, p);
       case LinkPhase.newLeaderAck:
-        return this.#onNewLeaderAck(link, p);
+        return this.#onNewLeaderAck(link, p, nowMs);
       case LinkPhase.start:
       case LinkPhase.active:
         return this.#onBroadcastPacket(link, p, nowMs);
@@ -345,8 +345,11 @@ export class LeaderZab {
     this.#send(link, newLeaderPacket(this.#epoch, this.#options.configBytes));
   }
 
-  #onNewLeaderAck(link: Link, p: QuorumPacket): void {
+  #onNewLeaderAck(link: Link, p: QuorumPacket, nowMs: number): void {
     if (p.type !== PacketType.ACK) return this.#drop(link, `${p.type} instead of the NEWLEADER ACK`);
+    // Proposals forwarded while it synced get syncLimit from now: the learner could not ack them
+    // before it had taken the whole sync in (ZooKeeper's SyncLimitCheck starts here too).
+    for (const unacked of link.unacked) unacked.sentMs = Math.max(unacked.sentMs, nowMs);
     if (p.zxid === makeZxid(this.#epoch, 0n)) {
       if (link.participant) this.#newLeaderAcked.add(link.sid);
     } else {
@@ -535,12 +538,12 @@ export class LeaderZab {
     this.#nowMs = nowMs;
     if (this.#phase !== LeaderPhase.broadcast) {
       if (nowMs >= this.#phaseDeadlineMs) this.stop(this.#timeoutReason());
-      this.#dropSilentLearners(nowMs, this.#initLimitMs());
+      this.#dropSilentLearners(nowMs);
       return;
     }
     if (nowMs - this.#lastPingMs < this.#options.tickMs / 2) return;
     this.#lastPingMs = nowMs;
-    this.#dropSilentLearners(nowMs, this.#syncLimitMs());
+    this.#dropSilentLearners(nowMs);
     const synced = [this.#options.myId];
     for (const link of this.#links.values()) if (link.participant && this.#synced(link, nowMs)) synced.push(link.sid);
     if (!containsQuorum(this.#options.config, synced)) {
@@ -562,8 +565,19 @@ export class LeaderZab {
     return link.phase !== LinkPhase.info && nowMs - link.lastHeardMs <= this.#syncLimitMs();
   }
 
-  #dropSilentLearners(nowMs: number, limitMs: number): void {
+  /**
+   * A learner has initLimit to answer until it acked NEWLEADER, syncLimit after (ZooKeeper's
+   * LearnerHandler socket timeouts): one that joins a running leader says nothing while a SNAP
+   * of the whole tree streams to it and is installed, which takes longer than syncLimit.
+   */
+  #silenceLimitMs(link: Link): number {
+    const synced = this.#phase === LeaderPhase.broadcast && (link.phase === LinkPhase.start || link.phase === LinkPhase.active);
+    return synced ? this.#syncLimitMs() : this.#initLimitMs();
+  }
+
+  #dropSilentLearners(nowMs: number): void {
     for (const link of [...this.#links.values()]) {
+      const limitMs = this.#silenceLimitMs(link);
       const quietMs = nowMs - link.lastHeardMs;
       const oldestUnacked = link.unacked[0];
       if (quietMs > limitMs) this.#drop(link, `learner ${link.sid} silent for ${Math.round(quietMs)} ms`);

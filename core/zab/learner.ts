@@ -54,6 +54,14 @@ export const LearnerPhase = {
 } as const;
 export type LearnerPhase = (typeof LearnerPhase)[keyof typeof LearnerPhase];
 
+/**
+ * Tries at reaching the leader before the learner gives up and elects again, as ZooKeeper's
+ * Learner.connectToLeader does (5, 100 ms apart). A member that followed a vote for a leader that
+ * is gone (an observer takes the voters' last vote while they still look) learns it in half a
+ * second instead of initLimit.
+ */
+export const CONNECT_ATTEMPTS_MAX = 5;
+
 type PersistKind = "append" | "truncate" | "installSnapshot" | "acceptedEpoch" | "currentEpoch";
 
 interface PendingTxn {
@@ -96,6 +104,9 @@ export class LearnerZab {
   readonly #pending: PendingTxn[] = [];
   #lastHeardMs: number;
   #startedMs: number;
+  #failedAttempts = 0;
+  /** The zxid of the leader's SNAP in this sync, if it sent one. */
+  #snapZxid: bigint | null = null;
 
   constructor(options: LearnerOptions, start: LearnerStart) {
     this.#options = options;
@@ -203,6 +214,7 @@ export class LearnerZab {
       case PacketType.SNAP:
         this.#log(`Getting a snapshot from leader ${hexZxid(p.zxid)}`);
         this.#lastQueued = p.zxid;
+        this.#snapZxid = p.zxid;
         this.#persist("installSnapshot", p.zxid);
         this.#effects.push({ kind: "installSnapshot", zxid: p.zxid });
         return;
@@ -213,6 +225,7 @@ export class LearnerZab {
 
   /** Everything after the sync opened: history, NEWLEADER, UPTODATE, then broadcast traffic. */
   #onStream(p: QuorumPacket): void {
+    if (this.#inSnapshot(p)) return;
     switch (p.type) {
       case PacketType.PROPOSAL:
         return this.#onProposal(p, false);
@@ -240,6 +253,18 @@ export class LearnerZab {
       default:
         this.#log(`Unknown packet type: ${p.type}`);
     }
+  }
+
+  /**
+   * A ZooKeeper leader queues the txns it has not applied yet for a learner it syncs by SNAP
+   * (Leader.startForwarding from its tree's last zxid), then reads the zxid the SNAP carries,
+   * later: the proposals and commits up to that zxid that follow a SNAP are in the snapshot
+   * already. ZooKeeper's learner logs "Got zxid ... expected ..." and applies them again; they
+   * are dropped here (our log starts after the snapshot).
+   */
+  #inSnapshot(p: QuorumPacket): boolean {
+    const replayed = p.type === PacketType.PROPOSAL || p.type === PacketType.INFORM || p.type === PacketType.COMMIT;
+    return replayed && this.#snapZxid !== null && p.zxid <= this.#snapZxid;
   }
 
   #onProposal(p: QuorumPacket, committed: boolean): void {
@@ -369,9 +394,21 @@ export class LearnerZab {
   linkLost(reason: string): void {
     if (this.#phase === LearnerPhase.leaderInfo) {
       this.#phase = LearnerPhase.connecting;
+      this.#attemptFailed(`connection closed before LEADERINFO: ${reason}`);
       return;
     }
     this.stop(`connection to the leader closed: ${reason}`);
+  }
+
+  /** The runtime could not connect to the leader (refused, timed out): it tries again unless this was the last try. */
+  connectFailed(reason: string): void {
+    if (this.#phase !== LearnerPhase.connecting) return;
+    this.#attemptFailed(reason);
+  }
+
+  #attemptFailed(reason: string): void {
+    this.#failedAttempts++;
+    if (this.#failedAttempts >= CONNECT_ATTEMPTS_MAX) this.stop(`could not connect to the leader in ${this.#failedAttempts} attempts: ${reason}`);
   }
 
   /** The connection to the leader is gone, or the peer shuts down: back to LOOKING. */

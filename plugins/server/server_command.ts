@@ -143,6 +143,9 @@ function configure(args: readonly string[]): ServerSetup {
   const member = quorumFromZooCfg(parseProperties(text), () => readOptional(join(dataDir, "myid")));
   if (member !== null) {
     config = { ...config, serverId: member.settings.myId };
+    // As ZooKeeper: a member that may serve read-only answers isro whatever the whitelist, since
+    // read-only clients ask it to find a read-write server.
+    if (member.readOnlyMode) config = { ...config, fourLetterWords: new Set([...config.fourLetterWords, "isro"]) };
     for (const warning of member.warnings) notes.push([`zoo.cfg: ${warning}`, LogLevel.warn]);
   }
   return { config, member, http: httpConfigFromZooCfg(text), text, log, notes, fromFlagsOnly: flags.cfgPath === null };

@@ -1,3 +1,4 @@
+import { setImmediate } from "node:timers";
 import { systemClock } from "../../core/io/clock.ts";
 import { nodeHostInfo } from "../../core/io/node_host_info.ts";
 import { type Listener, listen } from "../../core/io/node_listener.ts";
@@ -73,7 +74,12 @@ export async function startMember(
     await peer.stop();
     throw error;
   }
-  const timer = setInterval(() => peer.tick(), Math.min(TICK_MS_MAX, Math.max(5, Math.floor(config.tickTime / 4))));
+  // The tick runs after the I/O that is ready (setImmediate follows the event loop's poll phase):
+  // a process that did not run for a while (a loaded host, a pause) reads what its peers sent
+  // meanwhile before it judges their silence, as ZooKeeper's blocking reads do. Timers alone run
+  // first, and a leader back from a second's starvation dropped a follower whose PING answers
+  // were waiting in its socket (and lost its quorum).
+  const timer = setInterval(() => setImmediate(() => peer.tick()), Math.min(TICK_MS_MAX, Math.max(5, Math.floor(config.tickTime / 4))));
   // The store is reopened after a TRUNC: purge whichever the member holds now.
   const purgeTimer = startPurgeTimer(() => (peer.store instanceof FileStore ? peer.store : null), config, log);
   let closing: Promise<void> | null = null;

@@ -4,6 +4,7 @@ export * from "./history.ts";
 export * from "./anomaly.ts";
 export * from "./linearizability.ts";
 export * from "./register_model.ts";
+export * from "./ephemeral_model.ts";
 export * from "./check_registers.ts";
 export * from "./check_lost_writes.ts";
 export * from "./check_sequential.ts";

@@ -1,5 +1,10 @@
 import type { DataTree } from "../../core/tree/data_tree.ts";
-import type { HistoryEntry } from "./sim_client.ts";
+import { checkClientHistory } from "./check_client_history.ts";
+import { checkDigests } from "./check_digests.ts";
+import { checkEphemerals } from "./check_ephemerals.ts";
+import { checkWatches } from "./check_watches.ts";
+import { committedHistory } from "./committed_history.ts";
+import type { HistoryEntry, SimClient } from "./sim_client.ts";
 import type { MemberEvent, SimMember } from "./sim_member.ts";
 
 /** A broken invariant, named by the checker that found it. */
@@ -11,26 +16,43 @@ export interface Violation {
 /** What the checkers look at once a run is over. */
 export interface RunRecord {
   readonly members: readonly SimMember[];
+  readonly clients: readonly SimClient[];
   readonly history: readonly HistoryEntry[];
   readonly trace: readonly MemberEvent[];
   readonly converged: boolean;
   /** When which member answered each session (virtual ms). */
   readonly answered: ReadonlyMap<bigint, readonly { atMs: number; sid: number }[]>;
   readonly tickMs: number;
+  /** Clients that reconnected and answered a read after the run (their pending watches are judged). */
+  readonly settled: ReadonlySet<number>;
+  /** Virtual ms when the run ended. */
+  readonly endMs: number;
 }
 
 /** Every checker over one run; an empty list means the run was correct. */
 export function checkRun(run: RunRecord): Violation[] {
+  const committed = committedHistory(run.members);
+  const final = run.converged ? run.members[0]!.peer!.db : null;
   return [
     ...checkRecovery(run),
     ...checkLiveness(run),
     ...checkAgreement(run),
     ...checkOneLeaderPerEpoch(run),
     ...checkIdenticalTrees(run),
+    ...checkDigests(run.members),
     ...checkAcknowledgedWrites(run),
     ...checkReadsSawWrites(run),
     ...checkClientZxidsMonotonic(run),
     ...checkSessionExpiry(run),
+    ...checkClientHistory(run.history, final?.tree ?? null),
+    ...checkEphemerals({
+      entries: run.history,
+      sessions: run.clients.flatMap((c) => c.sessions),
+      committed,
+      final: final === null ? null : { tree: final.tree, liveSessions: new Set([...final.sessions.all()].map((s) => s.sessionId)), atMs: run.endMs },
+    }),
+    ...run.members.flatMap((m) => m.ephemeralsLeftAtClose.slice(0, 2).map((detail) => ({ check: "ephemerals", detail: `member ${m.sid}: ${detail}` }))),
+    ...checkWatches({ clients: run.clients, committed, finalTree: final?.tree ?? null, settled: run.settled }),
   ];
 }
 
@@ -89,14 +111,19 @@ function checkSessionExpiry(run: RunRecord): Violation[] {
 }
 
 /**
- * Every restart recovered its store (a crash never leaves a disk the member cannot start from),
- * and no member halted on a store failure (none is injected).
+ * Every store failure has an injected cause: a crash never leaves a disk the member cannot start
+ * from; a member halts, or fails to start, only while its disk is full; and one whose disk has a
+ * damaged sector refuses it with a typed storage error (or an EIO from the read), never with some
+ * other exception that would mean damaged bytes got past the checksums.
  */
 function checkRecovery(run: RunRecord): Violation[] {
-  return run.members.filter((m) => m.startFailures > 0 || m.halts > 0).map((m) => ({
-    check: "recovery",
-    detail: `member ${m.sid}: ${m.startFailures} failed start(s), ${m.halts} halt(s) on a store failure`,
-  }));
+  return run.members.flatMap((m) => [
+    ...m.unexplainedStoreFailures.slice(0, 3).map((f) => ({
+      check: "recovery",
+      detail: `member ${m.sid}: ${f.kind === "start" ? "start failed" : "halted on a store failure"} at ${f.atMs.toFixed(1)} ms with nothing injected to explain it: ${f.error}`,
+    })),
+    ...m.wentBack.map((why) => ({ check: "recovery", detail: `member ${m.sid} loaded less than its disk held: ${why}` })),
+  ]);
 }
 
 function checkLiveness(run: RunRecord): Violation[] {
@@ -180,8 +207,8 @@ function checkAcknowledgedWrites(run: RunRecord): Violation[] {
       if (node === undefined || node.version < entry.version!) {
         violations.push({ check: "acknowledged writes", detail: `client ${entry.client} set ${op.key} to version ${entry.version} (zxid 0x${entry.txnZxid?.toString(16)}); final version ${node?.version ?? "none"}` });
       }
-    } else if ((op.kind === "enqueue" || op.kind === "create") && tree.getNode(entry.value!) === undefined) {
-      violations.push({ check: "acknowledged writes", detail: `client ${entry.client} created ${entry.value}; it is gone` });
+    } else if ((op.kind === "enqueue" || op.kind === "create") && tree.getNode(entry.created!) === undefined) {
+      violations.push({ check: "acknowledged writes", detail: `client ${entry.client} created ${entry.created}; it is gone` });
     }
   }
   return violations.slice(0, 5);
@@ -197,7 +224,7 @@ function checkReadsSawWrites(run: RunRecord): Violation[] {
   const violations: Violation[] = [];
   for (const entry of run.history) {
     const op = entry.op;
-    if (entry.outcome !== "ok" || (op.kind !== "read" && op.kind !== "syncRead")) continue;
+    if (entry.outcome !== "ok" || (op.kind !== "read" && op.kind !== "syncRead" && op.kind !== "watchRead")) continue;
     const value = written.get(`${op.key}@${entry.version}`);
     if (value !== undefined && value !== entry.value) {
       violations.push({ check: "reads", detail: `client ${entry.client} read ${op.key}@${entry.version} = "${entry.value}", but that version was written as "${value}"` });

@@ -1,8 +1,4 @@
 import type { SeededRandom } from "../support/seeded_random.ts";
-import type { Scheduler } from "./scheduler.ts";
-import type { SimClient } from "./sim_client.ts";
-import type { SimMember } from "./sim_member.ts";
-import type { SimNetwork } from "./sim_network.ts";
 
 /** How often each fault strikes: mean virtual ms between two of its kind (0 turns it off). */
 export interface FaultRates {
@@ -15,6 +11,12 @@ export interface FaultRates {
   readonly clientPartitionEveryMs: number;
   /** Several members lose power at the same instant (a rack, a zone). */
   readonly powerLossEveryMs: number;
+  /** A member's disk fills up for a while (ENOSPC). */
+  readonly diskFullEveryMs: number;
+  /** A sector of one of a member's files rots or becomes unreadable (the member is then restarted on it). */
+  readonly sectorFaultEveryMs: number;
+  /** A client process stalls (a GC pause) for longer than its session timeout. */
+  readonly clientPauseEveryMs: number;
 }
 
 export const DEFAULT_FAULTS: FaultRates = {
@@ -26,6 +28,9 @@ export const DEFAULT_FAULTS: FaultRates = {
   pauseEveryMs: 9_000,
   clientPartitionEveryMs: 8_000,
   powerLossEveryMs: 12_000,
+  diskFullEveryMs: 15_000,
+  sectorFaultEveryMs: 25_000,
+  clientPauseEveryMs: 10_000,
 };
 
 /**
@@ -40,7 +45,10 @@ export type FaultEvent =
   | { readonly kind: "clog"; readonly atMs: number; readonly links: readonly (readonly [number, number])[]; readonly stepMs: number; readonly unclogAfterMs: number; readonly unclogOrder: readonly number[] }
   | { readonly kind: "reset"; readonly atMs: number; readonly pick: number }
   | { readonly kind: "pause"; readonly atMs: number; readonly sid: number; readonly durationMs: number }
-  | { readonly kind: "clientPartition"; readonly atMs: number; readonly client: number; readonly sid: number; readonly durationMs: number };
+  | { readonly kind: "clientPartition"; readonly atMs: number; readonly client: number; readonly sid: number; readonly durationMs: number }
+  | { readonly kind: "diskFull"; readonly atMs: number; readonly sid: number; readonly durationMs: number }
+  | { readonly kind: "sectorFault"; readonly atMs: number; readonly sid: number; readonly pick: number; readonly mode: "rot" | "unreadable"; readonly restartAfterMs: number }
+  | { readonly kind: "clientPause"; readonly atMs: number; readonly client: number; readonly durationMs: number };
 
 /** Faults injected, by kind (reported by every run). */
 export type FaultCounts = Record<string, number>;
@@ -69,7 +77,7 @@ export function planFaults(
   const sid = () => rng.pick(sids);
   every(r.crashEveryMs, (atMs) => ({ kind: "crash", atMs, sid: sid(), restartAfterMs: 200 + rng.int(3_000) }));
   every(r.powerLossEveryMs, (atMs) => {
-    const sids = [...sidsIn].sort(() => rng.next() - 0.5).slice(0, 2 + rng.int(Math.max(1, sidsIn.length - 1)));
+    const sids = shuffled(rng, sidsIn).slice(0, 2 + rng.int(Math.max(1, sidsIn.length - 1)));
     return { kind: "powerLoss", atMs, sids, restartAfterMs: sids.map(() => 200 + rng.int(6_000)) };
   });
   every(r.partitionEveryMs, (atMs) => ({ kind: "partition", atMs, sid: sid(), durationMs: 500 + rng.int(5_000) }));
@@ -82,7 +90,26 @@ export function planFaults(
   every(r.resetEveryMs, (atMs) => ({ kind: "reset", atMs, pick: rng.int(1 << 30) }));
   every(r.pauseEveryMs, (atMs) => ({ kind: "pause", atMs, sid: sid(), durationMs: 500 + rng.int(4_000) }));
   every(r.clientPartitionEveryMs, (atMs) => clients === 0 ? null : ({ kind: "clientPartition", atMs, client: rng.int(clients), sid: sid(), durationMs: 500 + rng.int(4_000) }));
+  every(r.diskFullEveryMs, (atMs) => ({ kind: "diskFull", atMs, sid: sid(), durationMs: 500 + rng.int(5_000) }));
+  every(r.sectorFaultEveryMs, (atMs) => ({
+    kind: "sectorFault", atMs, sid: sid(), pick: rng.int(1 << 30), mode: rng.chance(0.75) ? "rot" : "unreadable", restartAfterMs: 200 + rng.int(2_000),
+  }));
+  // Drawn last, so adding it left every other kind's draws as they were.
+  every(r.clientPauseEveryMs, (atMs) => clients === 0 ? null : ({ kind: "clientPause", atMs, client: rng.int(clients), durationMs: 3_500 + rng.int(3_000) }));
   return events.sort((a, b) => a.atMs - b.atMs);
+}
+
+/**
+ * A Fisher-Yates shuffle: the same draws on every runtime (a sort with a random comparator calls
+ * it as often as the engine's sort algorithm likes, so Node and Deno drew different schedules).
+ */
+function shuffled<T>(rng: SeededRandom, items: readonly T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
 }
 
 function gap(rng: SeededRandom, meanMs: number): number {
@@ -96,11 +123,7 @@ function clogEvent(rng: SeededRandom, atMs: number, sids: readonly number[]): Fa
   const links: [number, number][] = [];
   const count = 1 + rng.int(pairs.length);
   for (let i = 0; i < count; i++) links.push(pairs.splice(rng.int(pairs.length), 1)[0]!);
-  const unclogOrder = links.map((_, i) => i);
-  for (let i = unclogOrder.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [unclogOrder[i], unclogOrder[j]] = [unclogOrder[j]!, unclogOrder[i]!];
-  }
+  const unclogOrder = shuffled(rng, links.map((_, i) => i));
   return { kind: "clog", atMs, links, stepMs: 50 + rng.int(250), unclogAfterMs: 250 * links.length + rng.int(3_000), unclogOrder };
 }
 
@@ -124,122 +147,11 @@ export function describeFault(event: FaultEvent): string {
       return `${at}: pause member ${event.sid} for ${event.durationMs} ms`;
     case "clientPartition":
       return `${at}: cut client ${event.client} off member ${event.sid} for ${event.durationMs} ms`;
-  }
-}
-
-/**
- * Carries out a fault schedule during a simulation's safety phase: SIGKILL and restart of
- * members, symmetric and asymmetric partitions, swizzle-clogging, connection resets, GC-like
- * pauses longer than a session timeout, clients cut off from members.
- */
-export class FaultInjector {
-  readonly counts: FaultCounts = {};
-  readonly #scheduler: Scheduler;
-  readonly #network: SimNetwork;
-  readonly #members: ReadonlyMap<number, SimMember>;
-  readonly #clients: readonly SimClient[];
-
-  constructor(options: { scheduler: Scheduler; network: SimNetwork; members: readonly SimMember[]; clients: readonly SimClient[] }) {
-    this.#scheduler = options.scheduler;
-    this.#network = options.network;
-    this.#members = new Map(options.members.map((m) => [m.sid, m]));
-    this.#clients = options.clients;
-  }
-
-  /** Schedules every event of `schedule`, relative to now. */
-  start(schedule: readonly FaultEvent[]): void {
-    for (const event of schedule) this.#scheduler.after(event.atMs, () => this.#inject(event));
-  }
-
-  /** Ends every fault: partitions healed, pauses over, crashed members restarted. */
-  heal(): void {
-    this.#network.heal();
-    for (const member of this.#members.values()) {
-      member.pausedUntilMs = 0;
-      if (!member.up) member.start();
-    }
-  }
-
-  #count(kind: string): void {
-    this.counts[kind] = (this.counts[kind] ?? 0) + 1;
-  }
-
-  #inject(event: FaultEvent): void {
-    const net = this.#network;
-    const later = (ms: number, run: () => void) => this.#scheduler.after(ms, run);
-    switch (event.kind) {
-      case "crash": {
-        const member = this.#members.get(event.sid)!;
-        if (!member.up) return;
-        member.crash();
-        this.#count("crash");
-        later(event.restartAfterMs, () => {
-          if (member.up) return;
-          this.#count("restart");
-          member.start();
-        });
-        return;
-      }
-      case "powerLoss":
-        this.#count("powerLoss");
-        event.sids.forEach((sid, i) => {
-          const member = this.#members.get(sid)!;
-          if (!member.up) return;
-          member.crash();
-          later(event.restartAfterMs[i]!, () => member.start());
-        });
-        return;
-      case "partition": {
-        const others = [...this.#members.keys()].filter((s) => s !== event.sid);
-        for (const other of others) this.#blockBoth(event.sid, other);
-        this.#count("partition");
-        later(event.durationMs, () => {
-          for (const other of others) this.#unblockBoth(event.sid, other);
-        });
-        return;
-      }
-      case "asymmetric":
-        net.block(event.from, event.to);
-        this.#count("asymmetric");
-        later(event.durationMs, () => net.unblock(event.from, event.to));
-        return;
-      case "clog":
-        event.links.forEach(([a, b], i) => later(i * event.stepMs, () => net.block(a, b)));
-        event.unclogOrder.forEach((index, i) => {
-          const [a, b] = event.links[index]!;
-          later(event.unclogAfterMs + i * event.stepMs, () => net.unblock(a, b));
-        });
-        this.#count("clog");
-        return;
-      case "reset":
-        if (net.resetLink(event.pick)) this.#count("reset");
-        return;
-      case "pause": {
-        const member = this.#members.get(event.sid)!;
-        if (!member.up) return;
-        member.pausedUntilMs = this.#scheduler.nowMs + event.durationMs;
-        this.#network.pause(event.sid, member.pausedUntilMs);
-        this.#count("pause");
-        return;
-      }
-      case "clientPartition": {
-        const client = this.#clients[event.client];
-        if (client === undefined) return;
-        this.#blockBoth(client.node, event.sid);
-        this.#count("clientPartition");
-        later(event.durationMs, () => this.#unblockBoth(client.node, event.sid));
-        return;
-      }
-    }
-  }
-
-  #blockBoth(a: number | string, b: number | string): void {
-    this.#network.block(a, b);
-    this.#network.block(b, a);
-  }
-
-  #unblockBoth(a: number | string, b: number | string): void {
-    this.#network.unblock(a, b);
-    this.#network.unblock(b, a);
+    case "diskFull":
+      return `${at}: member ${event.sid}'s disk full for ${event.durationMs} ms`;
+    case "clientPause":
+      return `${at}: client ${event.client} stalls for ${event.durationMs} ms (its session may expire)`;
+    case "sectorFault":
+      return `${at}: SIGKILL member ${event.sid}, a sector of one of its files (#${event.pick}) ${event.mode === "rot" ? "rots" : "becomes unreadable"}, restart after ${event.restartAfterMs} ms`;
   }
 }

@@ -10,6 +10,8 @@ export interface Mutant {
   readonly file: string;
   readonly find: string;
   readonly replace: string;
+  /** The checker that must catch it (a prefix of the violation's check), when one is meant to. */
+  readonly caughtBy?: string;
 }
 
 export const MUTANTS: readonly Mutant[] = [
@@ -53,6 +55,36 @@ export const MUTANTS: readonly Mutant[] = [
     file: "core/quorum/leader_role.ts",
     find: `        this.#renewSessions();`,
     replace: ``,
+  },
+  {
+    name: "ephemerals-outlive-session",
+    breaks: "a closed or expired session's ephemerals are deleted with it",
+    file: "core/txn/apply_txn.ts",
+    find: `      for (const path of txn.paths) {
+        if (tree.getNode(path) !== undefined) tree.deleteNode(path, header.zxid);
+      }
+      // As ZooKeeper's killSession: ephemerals the txn does not name go too (a closeSession
+      // logged without a record names none).
+      for (const path of tree.ephemeralsOf(header.sessionId)) tree.deleteNode(path, header.zxid);`,
+    replace: ``,
+    caughtBy: "ephemerals",
+  },
+  {
+    name: "sync-not-a-barrier",
+    breaks: "a learner answers a sync only once it has applied what the leader committed before it",
+    file: "core/quorum/learner_role.ts",
+    find: `    this.#syncs.push(done);
+    this.#forward(sessionId, 0, OpCode.sync, new JuteWriter(4).ustring("/").bytes(), []);`,
+    replace: `    done();`,
+    caughtBy: "history",
+  },
+  {
+    name: "watch-fires-twice",
+    breaks: "a one-shot watch is used up by the event it fires",
+    file: "core/watch/watch_manager.ts",
+    find: `        if ((modes & WatchMode.standard) !== 0) this.#setModes(path, watcher, modes & ~WatchMode.standard);`,
+    replace: ``,
+    caughtBy: "watches",
   },
 ];
 

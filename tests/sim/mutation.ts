@@ -15,7 +15,8 @@ export interface MutantVerdict {
 
 /**
  * Builds the mutant (a copy of core/ and tests/ with one change) in a temporary directory,
- * loads the simulator from that copy, and runs seeds until a checker fails or `maxSeeds` pass.
+ * loads the simulator from that copy, and runs seeds until a checker fails (the one the mutant
+ * names, if it names one) or `maxSeeds` pass.
  */
 export async function huntMutant(mutant: Mutant, maxSeeds: number): Promise<MutantVerdict> {
   const dir = mkdtempSync(join(tmpdir(), `paddock-mutant-${mutant.name}-`));
@@ -32,8 +33,8 @@ export async function huntMutant(mutant: Mutant, maxSeeds: number): Promise<Muta
     };
     for (let seed = 1; seed <= maxSeeds; seed++) {
       const report = await simulate({ seed, ...MUTATION_SIM });
-      const first = report.violations[0];
-      if (first !== undefined) return { seed, violation: `${first.check}: ${first.detail}`, seedsRun: seed };
+      const caught = report.violations.find((v) => mutant.caughtBy === undefined || v.check.startsWith(mutant.caughtBy));
+      if (caught !== undefined) return { seed, violation: `${caught.check}: ${caught.detail}`, seedsRun: seed };
     }
     return { seed: null, violation: null, seedsRun: maxSeeds };
   } finally {

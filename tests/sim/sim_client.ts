@@ -1,132 +1,57 @@
-import type { ServerSocket, SocketHandler } from "../../core/io/socket.ts";
-import { ErrorCode } from "../../core/proto/error_code.ts";
 import { FrameParser } from "../../core/proto/frame_parser.ts";
 import { JuteReader } from "../../core/proto/jute_reader.ts";
-import { OpCode } from "../../core/proto/op_code.ts";
-import { readConnectResponse, readReplyHeader, readStat } from "../../core/proto/records.ts";
+import { JuteWriter } from "../../core/proto/jute_writer.ts";
+import { OpCode, Xid } from "../../core/proto/op_code.ts";
+import { readConnectResponse, readReplyHeader, writeSetWatches } from "../../core/proto/records.ts";
 import { sessionPassword } from "../../core/session/java_random.ts";
 import type { SeededRandom } from "../support/seeded_random.ts";
 import { connectFrame, requestFrame } from "../support/raw_zk.ts";
 import type { Scheduler } from "./scheduler.ts";
+import { SimClientSocket } from "./sim_client_socket.ts";
 import type { SimMember } from "./sim_member.ts";
 import type { SimNetwork } from "./sim_network.ts";
+import { decodeResult, encodeOp, type HistoryEntry, isWriteOp, type SimOp, syncPathOf } from "./sim_ops.ts";
 
-/** What a client asked for. */
-export type SimOp =
-  | { readonly kind: "write"; readonly key: string; readonly value: string }
-  | { readonly kind: "cas"; readonly key: string; readonly value: string; readonly version: number }
-  | { readonly kind: "read"; readonly key: string }
-  | { readonly kind: "syncRead"; readonly key: string }
-  | { readonly kind: "enqueue"; readonly queue: string }
-  | { readonly kind: "create"; readonly path: string };
+export type { HistoryEntry, SimOp } from "./sim_ops.ts";
 
-/** One operation as the client saw it: invoked, then ok, failed (definitely not applied) or unknown. */
-export interface HistoryEntry {
+/** One session of a client, from its handshake to its close or expiry (if the client learned of either). */
+export interface SessionLife {
   readonly client: number;
-  readonly op: SimOp;
-  readonly invokeMs: number;
-  completeMs: number | null;
-  outcome: "ok" | "fail" | "unknown" | "pending";
-  /** For reads: the value; for writes: the new version; for enqueue: the created path. */
-  value?: string;
-  version?: number;
-  /** The zxid the reply header carried, and for writes the txn's zxid (Stat.mzxid or czxid). */
-  replyZxid?: bigint;
-  txnZxid?: bigint;
-  err?: number;
-  member?: number;
+  readonly sessionId: bigint;
+  readonly startMs: number;
+  /** How it ended as far as the client knows: closed (closeSession answered), expired (a reconnect was refused). */
+  end: "closed" | "expired" | null;
+  endMs: number | null;
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/** Member `sid`'s client port on the simulated network: bytes both ways with latency, in order. */
-class SimClientSocket implements ServerSocket {
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  readonly #network: SimNetwork;
-  readonly #clientNode: string;
-  readonly #sid: number;
-  #toClient: (bytes: Uint8Array) => void;
-  #closedByServer: () => void;
-  #lastToClientMs = 0;
-  #lastToServerMs = 0;
-  handler: SocketHandler | null = null;
-  closed = false;
-  readonly #unregister: () => void;
-
-  constructor(network: SimNetwork, clientNode: string, clientIndex: number, sid: number, toClient: (bytes: Uint8Array) => void, closed: () => void) {
-    this.#network = network;
-    this.#clientNode = clientNode;
-    this.#sid = sid;
-    this.remoteAddress = "10.0.0.1";
-    this.remotePort = 10_000 + clientIndex;
-    this.#toClient = toClient;
-    this.#closedByServer = closed;
-    this.#unregister = network.clientConnected(sid, this);
-  }
-
-  /** The member's process died: the connection is gone at once, on both ends. */
-  drop(): void {
-    this.#breakLink();
-  }
-
-  #at(last: number): number {
-    const scheduler = this.#network.scheduler;
-    return Math.max(scheduler.nowMs + this.#network.latencyMs(), last) - scheduler.nowMs;
-  }
-
-  /** Server -> client. Blocked directions drop the connection (a client gives up and reconnects). */
-  write(bytes: Uint8Array): void {
-    if (this.closed) return;
-    if (this.#network.blocked(this.#sid, this.#clientNode)) return this.#breakLink();
-    const copy = bytes.slice();
-    const delay = this.#at(this.#lastToClientMs);
-    this.#lastToClientMs = this.#network.scheduler.nowMs + delay;
-    this.#network.scheduler.after(delay, () => {
-      if (!this.closed) this.#toClient(copy);
-    });
-  }
-
-  /** Client -> server. */
-  send(bytes: Uint8Array): void {
-    if (this.closed) return;
-    if (this.#network.blocked(this.#clientNode, this.#sid) || !this.#network.isUp(this.#sid)) return this.#breakLink();
-    const delay = this.#at(this.#lastToServerMs);
-    this.#lastToServerMs = this.#network.scheduler.nowMs + delay;
-    this.#network.scheduler.after(delay, () => this.#network.deliverTo(this.#sid, () => {
-      if (!this.closed && this.#network.isUp(this.#sid)) this.handler?.data(bytes);
-      else this.#breakLink();
-    }));
-  }
-
-  #breakLink(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.#unregister();
-    this.#network.scheduler.after(this.#network.latencyMs(), () => {
-      this.handler?.closed();
-      this.#closedByServer();
-    });
-  }
-
-  close(): void {
-    this.#breakLink();
-  }
-
-  pause(): void {}
-  resume(): void {}
+/** A watch event as the client received it. */
+export interface WatchEvent {
+  readonly client: number;
+  readonly sessionId: bigint;
+  readonly path: string;
+  readonly type: number;
+  /** The zxid of the change (-1 when a re-registration after a reconnect fired it). */
+  readonly zxid: bigint;
+  readonly atMs: number;
+  readonly member: number;
+  /** The zxid of the reply that set the watch this event used up; null when no watch was pending. */
+  readonly registeredZxid: bigint | null;
+  /** The highest reply zxid this connection had delivered before the event. */
+  readonly repliedZxidBefore: bigint;
 }
 
 /**
  * A simulated ZooKeeper client: one session, one request at a time, speaking the real client
  * protocol to a member's ZkServer over the simulated network. When its connection breaks, the
  * request in flight becomes "unknown" and the session moves to another member (with its
- * password and last zxid seen), as a real client does; an expired session is replaced.
+ * password, its last zxid seen and its pending watches, re-registered with setWatches), as a real
+ * client does; an expired or closed session is replaced by a new one.
  */
 export class SimClient {
   readonly index: number;
   readonly history: HistoryEntry[] = [];
+  readonly sessions: SessionLife[] = [];
+  readonly events: WatchEvent[] = [];
   /**
    * Requests a member answered, per session: when each was sent and to whom. The member touched
    * the session when the request arrived, which is no earlier than it was sent.
@@ -149,6 +74,11 @@ export class SimClient {
   #handshakeDone: ((ok: boolean) => void) | null = null;
   #stopped = false;
   #connectSentMs = 0;
+  #onDone: (() => void) | null = null;
+  /** Data watches the session holds: path -> zxid of the reply that set it. */
+  readonly #watches = new Map<string, bigint>();
+  /** The highest zxid in a reply on the current connection. */
+  #connectionZxid = -1n;
 
   constructor(options: { index: number; scheduler: Scheduler; network: SimNetwork; members: readonly SimMember[]; rng: SeededRandom; sessionTimeoutMs: number }) {
     this.index = options.index;
@@ -168,9 +98,24 @@ export class SimClient {
     return this.#connected;
   }
 
+  /** The workload stops issuing ops (the run is settling). */
+  draining = false;
+  /** The client process is stalled until then (a GC pause): it issues nothing, so its session may expire. */
+  pausedUntilMs = 0;
+
+  /** An op or a handshake is under way. */
+  get busy(): boolean {
+    return this.#onDone !== null || this.#handshakeDone !== null;
+  }
+
+  /** The watches still pending (path -> the zxid of the reply that set it). */
+  get pendingWatches(): ReadonlyMap<string, bigint> {
+    return this.#watches;
+  }
+
   stop(): void {
     this.#stopped = true;
-    this.#socket?.close();
+    this.#socket?.abort();
   }
 
   /** Connects (or reconnects) to some member; calls `then(true)` once the session is usable. */
@@ -184,6 +129,7 @@ export class SimClient {
     }
     this.#member = member.sid;
     this.#parser = new FrameParser(16 * 1024 * 1024);
+    this.#connectionZxid = -1n;
     const socket: SimClientSocket = new SimClientSocket(this.#network, this.#node, this.index, member.sid, (bytes) => this.#data(socket, bytes), () => this.#lost(socket));
     this.#socket = socket;
     socket.handler = member.peer.server.accept(socket);
@@ -193,7 +139,7 @@ export class SimClient {
     socket.send(connectFrame({ timeOutMs: this.#timeoutMs, sessionId: this.#sessionId, passwd, lastZxidSeen: this.#lastZxidSeen }));
     // A handshake that gets no answer is abandoned like a real client's connect timeout.
     this.#scheduler.after(this.#timeoutMs / 3, () => {
-      if (this.#socket === socket && !this.#connected) socket.close();
+      if (this.#socket === socket && !this.#connected) socket.abort();
     });
   }
 
@@ -201,7 +147,7 @@ export class SimClient {
     if (socket !== this.#socket) return;
     for (const frame of this.#parser.push(bytes)) {
       if (!this.#connected) this.#handshake(socket, frame);
-      else this.#reply(frame);
+      else this.#frame(frame);
     }
   }
 
@@ -211,14 +157,36 @@ export class SimClient {
     this.#handshakeDone = null;
     if (response.sessionId === 0n) {
       // Expired: a new session from scratch next time.
-      this.#sessionId = 0n;
-      socket.close();
+      this.#sessionEnded("expired");
+      socket.abort();
       return;
     }
+    const resumed = response.sessionId === this.#sessionId;
+    if (!resumed) this.sessions.push({ client: this.index, sessionId: response.sessionId, startMs: this.#scheduler.nowMs, end: null, endMs: null });
     this.#sessionId = response.sessionId;
     this.#connected = true;
     this.#answered(this.#connectSentMs);
+    if (resumed && this.#watches.size > 0) this.#resendWatches(socket);
     done?.(true);
+  }
+
+  /** ZooKeeper's client re-registers its watches first thing on a new connection (SetWatches). */
+  #resendWatches(socket: SimClientSocket): void {
+    const dataWatches = [...this.#watches.keys()].sort();
+    const w = new JuteWriter(64, { framed: true });
+    w.int(Xid.setWatches).int(OpCode.setWatches);
+    writeSetWatches(w, { relativeZxid: this.#lastZxidSeen, dataWatches, existWatches: [], childWatches: [], persistentWatches: [], persistentRecursiveWatches: [] }, false);
+    socket.send(w.finishFrame().slice());
+  }
+
+  #sessionEnded(how: "closed" | "expired"): void {
+    const life = this.sessions.findLast((s) => s.sessionId === this.#sessionId);
+    if (life !== undefined && life.end === null) {
+      life.end = how;
+      life.endMs = this.#scheduler.nowMs;
+    }
+    this.#sessionId = 0n;
+    this.#watches.clear();
   }
 
   #answered(sentMs: number): void {
@@ -234,20 +202,24 @@ export class SimClient {
     const inFlight = this.#inFlight;
     this.#inFlight = null;
     if (inFlight !== null) {
-      inFlight.entry.outcome = inFlight.entry.op.kind === "read" || inFlight.entry.op.kind === "syncRead" ? "fail" : "unknown";
+      inFlight.entry.outcome = isWriteOp(inFlight.entry.op) ? "unknown" : "fail";
       inFlight.entry.completeMs = this.#scheduler.nowMs;
-      this.#onDone?.();
+      this.#finish();
     }
     const done = this.#handshakeDone;
     this.#handshakeDone = null;
     done?.(false);
   }
 
-  #onDone: (() => void) | null = null;
+  #finish(): void {
+    const done = this.#onDone;
+    this.#onDone = null;
+    done?.();
+  }
 
   /** Runs one op; `then` once it completes (in whatever outcome). */
   run(op: SimOp, then: () => void): void {
-    const entry: HistoryEntry = { client: this.index, op, invokeMs: this.#scheduler.nowMs, completeMs: null, outcome: "pending", member: this.#member };
+    const entry: HistoryEntry = { client: this.index, op, sessionId: this.#sessionId, invokeMs: this.#scheduler.nowMs, completeMs: null, outcome: "pending", member: this.#member };
     this.history.push(entry);
     if (!this.#connected || this.#socket === null) {
       entry.outcome = "fail";
@@ -256,17 +228,20 @@ export class SimClient {
       return;
     }
     this.#onDone = then;
-    // sync+read: the sync's reply is skipped; the read after it answers the op.
-    if (op.kind === "syncRead") this.#socket.send(requestFrame(++this.#xid, OpCode.sync, (w) => w.ustring(op.key)));
+    // sync+read, sync+exists: the sync's reply is skipped; the request after it answers the op.
+    const syncPath = syncPathOf(op);
+    if (syncPath !== null) this.#socket.send(requestFrame(++this.#xid, OpCode.sync, (w) => w.ustring(syncPath)));
     const xid = ++this.#xid;
     this.#inFlight = { entry, xid };
     this.#socket.send(requestFrame(xid, ...encodeOp(op)));
   }
 
-  #reply(frame: Uint8Array): void {
+  #frame(frame: Uint8Array): void {
     const r = new JuteReader(frame);
     const header = readReplyHeader(r);
+    if (header.xid === Xid.notification) return this.#event(r, header.zxid);
     if (header.zxid > this.#lastZxidSeen) this.#lastZxidSeen = header.zxid;
+    if (header.zxid > this.#connectionZxid) this.#connectionZxid = header.zxid;
     const inFlight = this.#inFlight;
     if (inFlight === null || header.xid !== inFlight.xid) return;
     this.#inFlight = null;
@@ -274,69 +249,27 @@ export class SimClient {
     const entry = inFlight.entry;
     entry.completeMs = this.#scheduler.nowMs;
     entry.replyZxid = header.zxid;
-    entry.err = header.err;
     decodeResult(entry, header.err, r);
-    const done = this.#onDone;
-    this.#onDone = null;
-    done?.();
+    this.#afterReply(entry, header.zxid);
+    this.#finish();
   }
-}
 
-function encodeOp(op: SimOp): [number, (w: import("../../core/proto/jute_writer.ts").JuteWriter) => void] {
-  switch (op.kind) {
-    case "write":
-      return [OpCode.setData, (w) => w.ustring(op.key).buffer(encoder.encode(op.value)).int(-1)];
-    case "cas":
-      return [OpCode.setData, (w) => w.ustring(op.key).buffer(encoder.encode(op.value)).int(op.version)];
-    case "read":
-    case "syncRead":
-      return [OpCode.getData, (w) => w.ustring(op.key).bool(false)];
-    case "create":
-      return [OpCode.create, (w) => {
-        w.ustring(op.path).buffer(new Uint8Array(0));
-        w.int(1).int(31).ustring("world").ustring("anyone");
-        w.int(0);
-      }];
-    case "enqueue":
-      return [OpCode.create2, (w) => {
-        w.ustring(`${op.queue}/item-`).buffer(encoder.encode("x"));
-        w.int(1).int(31).ustring("world").ustring("anyone");
-        w.int(2); // PERSISTENT_SEQUENTIAL
-      }];
+  #afterReply(entry: HistoryEntry, zxid: bigint): void {
+    if (entry.outcome !== "ok") return;
+    if (entry.op.kind === "watchRead" && !this.#watches.has(entry.op.key)) this.#watches.set(entry.op.key, zxid);
+    if (entry.op.kind === "close") this.#sessionEnded("closed");
   }
-}
 
-function decodeResult(entry: HistoryEntry, err: number, r: JuteReader): void {
-  const op = entry.op;
-  if (err !== ErrorCode.OK) {
-    // A refused write never applied: BADVERSION, NONODE. Anything else (SESSIONEXPIRED...) is also definite.
-    entry.outcome = "fail";
-    return;
-  }
-  entry.outcome = "ok";
-  switch (op.kind) {
-    case "write":
-    case "cas": {
-      const stat = readStat(r);
-      entry.version = stat.version;
-      entry.txnZxid = stat.mzxid;
-      return;
-    }
-    case "read":
-    case "syncRead": {
-      entry.value = decoder.decode(r.buffer() ?? new Uint8Array(0));
-      const stat = readStat(r);
-      entry.version = stat.version;
-      entry.txnZxid = stat.mzxid;
-      return;
-    }
-    case "enqueue": {
-      entry.value = r.string();
-      entry.txnZxid = readStat(r).czxid;
-      return;
-    }
-    case "create":
-      entry.value = r.string();
-      return;
+  /** A watch event: it uses up the watch on its path (a one-shot data watch). */
+  #event(r: JuteReader, zxid: bigint): void {
+    const type = r.int();
+    r.int(); // keeper state
+    const path = r.string();
+    const registeredZxid = this.#watches.get(path) ?? null;
+    this.#watches.delete(path);
+    this.events.push({
+      client: this.index, sessionId: this.#sessionId, path, type, zxid, atMs: this.#scheduler.nowMs, member: this.#member,
+      registeredZxid, repliedZxidBefore: this.#connectionZxid,
+    });
   }
 }

@@ -59,6 +59,8 @@ export class SimNetwork {
   /** Client connections per member: a dead process's clients see their connections drop. */
   readonly #clientSockets = new Map<number, Set<{ drop(): void }>>();
   readonly #links = new Set<SimLinkPair>();
+  /** True while election notifications must arrive whole and in time (a quiet window of the fault injector). */
+  quiet: () => boolean = () => false;
   readonly stats: NetworkStats = {
     notificationsSent: 0, notificationsDropped: 0, notificationsDuplicated: 0, notificationsReordered: 0,
     packetsDelivered: 0, packetsHeld: 0, linksReset: 0, connectsRefused: 0,
@@ -110,6 +112,12 @@ export class SimNetwork {
 
   blocked(from: Node, to: Node): boolean {
     return this.#blocked.has(`${from}>${to}`);
+  }
+
+  /** Whether any link between two members is blocked (client links aside). */
+  membersBlocked(): boolean {
+    for (const key of this.#blocked) if (/^\d+>\d+$/.test(key)) return true;
+    return false;
   }
 
   block(from: Node, to: Node): void {
@@ -185,18 +193,20 @@ export class SimNetwork {
 
   deliverNotification(from: number, to: number, n: Notification): void {
     this.stats.notificationsSent++;
-    if (this.blocked(from, to) || this.#rng.chance(this.#options.dropRate)) {
+    const faulty = !this.quiet();
+    if (this.blocked(from, to)) return;
+    if (faulty && this.#rng.chance(this.#options.dropRate)) {
       this.stats.notificationsDropped++;
       return;
     }
     let delay = this.latencyMs();
-    if (this.#rng.chance(this.#options.reorderRate)) {
+    if (faulty && this.#rng.chance(this.#options.reorderRate)) {
       this.stats.notificationsReordered++;
       delay += this.latencyMs() * 20;
     }
     const deliver = () => this.deliverTo(to, () => this.#transports.get(to)?.notificationArrived(from, n));
     this.#scheduler.after(delay, deliver);
-    if (this.#rng.chance(this.#options.duplicateRate)) {
+    if (faulty && this.#rng.chance(this.#options.duplicateRate)) {
       this.stats.notificationsDuplicated++;
       this.#scheduler.after(delay + this.latencyMs(), deliver);
     }

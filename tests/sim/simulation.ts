@@ -2,11 +2,13 @@ import type { RoleSettings } from "../../core/quorum/role_settings.ts";
 import { quorumConfig, quorumConfigText, type QuorumServer } from "../../core/zab/quorum_config.ts";
 import { SeededRandom } from "../support/seeded_random.ts";
 import { checkRun, type Violation } from "./checks.ts";
-import { type FaultCounts, type FaultEvent, FaultInjector, type FaultRates, planFaults } from "./faults.ts";
+import { FaultInjector } from "./fault_injector.ts";
+import { type FaultCounts, type FaultEvent, type FaultRates, planFaults } from "./faults.ts";
 import { Scheduler } from "./scheduler.ts";
-import { SimClient, type SimOp } from "./sim_client.ts";
+import { SimClient } from "./sim_client.ts";
 import { type MemberEvent, SimMember } from "./sim_member.ts";
-import { SimNetwork } from "./sim_network.ts";
+import { type NetworkOptions, SimNetwork } from "./sim_network.ts";
+import { driveClient, settleClients, setUpKeys } from "./workload.ts";
 
 /** One simulated run's shape. */
 export interface SimOptions {
@@ -28,6 +30,8 @@ export interface SimOptions {
   readonly trace: boolean;
   /** Share of fsyncs that take 20-220 ms instead of about a millisecond (faults on only). */
   readonly slowFsyncRate: number;
+  /** Election notifications lost, duplicated or delayed past later ones (faults on only). */
+  readonly notificationFaults: Pick<NetworkOptions, "dropRate" | "duplicateRate" | "reorderRate">;
 }
 
 export const DEFAULT_SIM: SimOptions = {
@@ -42,6 +46,7 @@ export const DEFAULT_SIM: SimOptions = {
   tickTime: 200,
   trace: false,
   slowFsyncRate: 0.05,
+  notificationFaults: { dropRate: 0.02, duplicateRate: 0.02, reorderRate: 0.02 },
 };
 
 /** What a run did and found. */
@@ -49,6 +54,8 @@ export interface SimReport {
   readonly seed: number;
   readonly violations: Violation[];
   readonly ops: { ok: number; fail: number; unknown: number };
+  /** What the checkers had to look at: operations answered ok by kind, watch events, sessions ended. */
+  readonly exercised: Record<string, number>;
   readonly faults: FaultCounts;
   readonly schedule: readonly FaultEvent[];
   readonly leaders: { epoch: bigint; sid: number }[];
@@ -57,13 +64,12 @@ export interface SimReport {
   readonly trace: MemberEvent[];
 }
 
-const KEYS = ["/r0", "/r1", "/r2"];
-
 /**
  * Runs one seeded simulation of an ensemble: members and clients on virtual time, a safety
- * phase with injected faults while clients run register, CAS, sync+read and queue operations,
- * then a liveness phase (faults healed, crashed members restarted) in which the ensemble must
- * converge and serve; then every checker runs. The same seed always gives the same run.
+ * phase with injected faults while clients run register, CAS, sync+read, watch, queue,
+ * ephemeral and session-close operations, then a liveness phase (faults healed, crashed members
+ * restarted) in which the ensemble must converge and serve, and the clients settle (reconnect,
+ * re-register their watches); then every checker runs. The same seed always gives the same run.
  */
 export async function simulate(partial: Partial<SimOptions> = {}): Promise<SimReport> {
   const rejections: unknown[] = [];
@@ -79,9 +85,10 @@ export async function simulate(partial: Partial<SimOptions> = {}): Promise<SimRe
 async function run(options: SimOptions, rejections: unknown[]): Promise<SimReport> {
   const rng = new SeededRandom(options.seed);
   const scheduler = new Scheduler();
-  const network = new SimNetwork(scheduler, new SeededRandom(rng.int(2 ** 31)));
+  const network = new SimNetwork(scheduler, new SeededRandom(rng.int(2 ** 31)), options.faults === null ? {} : options.notificationFaults);
   const settings = settingsFor(options);
   const trace: MemberEvent[] = [];
+  const slowFsyncs = { count: 0 };
   const members = [...settings.quorum.servers.keys()].map((sid) => new SimMember({
     sid,
     scheduler,
@@ -92,7 +99,7 @@ async function run(options: SimOptions, rejections: unknown[]): Promise<SimRepor
     tickEveryMs: Math.max(5, Math.floor(options.tickTime / 10)),
     onLog: (event) => trace.push(event),
     rng: new SeededRandom(rng.int(2 ** 31)),
-    fsyncMs: fsyncTimes(new SeededRandom(rng.int(2 ** 31)), options.faults === null ? 0 : options.slowFsyncRate),
+    fsyncMs: fsyncTimes(new SeededRandom(rng.int(2 ** 31)), options.faults === null ? 0 : options.slowFsyncRate, slowFsyncs),
   }));
   for (const member of members) member.start();
   const clients = Array.from({ length: options.clients }, (_, i) => new SimClient({
@@ -106,18 +113,24 @@ async function run(options: SimOptions, rejections: unknown[]): Promise<SimRepor
   await scheduler.runUntil(scheduler.nowMs + options.tickTime * 20);
   await setUpKeys(scheduler, clients[0]!);
   const thinkMs = Math.max(1, Math.floor(options.safetyMs / options.opsPerClient));
-  for (const client of clients) driveClient(scheduler, client, new SeededRandom(rng.int(2 ** 31)), options.opsPerClient, thinkMs);
+  const ephemerals: string[] = [];
+  for (const client of clients) {
+    driveClient({ scheduler, client, rng: new SeededRandom(rng.int(2 ** 31)), ops: options.opsPerClient, thinkMs, ephemerals });
+  }
   faults.start(schedule);
   await scheduler.runUntil(scheduler.nowMs + options.safetyMs);
   faults.heal();
-  const converged = await waitConverged(scheduler, members, options.livenessMs);
+  let converged = await waitConverged(scheduler, members, options.livenessMs);
+  const settled = await settleClients(scheduler, clients, options.tickTime * 25);
   for (const client of clients) client.stop();
   await scheduler.runUntil(scheduler.nowMs + options.tickTime * 5);
+  // The checkers read the members' final state: they must still be converged (none went down).
+  converged &&= isConverged(members);
 
   const history = clients.flatMap((c) => c.history);
   const answered = new Map<bigint, { atMs: number; sid: number }[]>();
   for (const client of clients) for (const [sessionId, times] of client.answered) answered.set(sessionId, [...(answered.get(sessionId) ?? []), ...times]);
-  const violations = checkRun({ members, history, trace, converged, answered, tickMs: options.tickTime });
+  const violations = checkRun({ members, clients, history, trace, converged, answered, settled, tickMs: options.tickTime, endMs: scheduler.nowMs });
   for (const error of [...scheduler.errors, ...rejections]) {
     violations.push({ check: "no exceptions", detail: (error as Error)?.stack ?? String(error) });
   }
@@ -126,7 +139,8 @@ async function run(options: SimOptions, rejections: unknown[]): Promise<SimRepor
     seed: options.seed,
     violations,
     ops: { ok: count("ok"), fail: count("fail"), unknown: count("unknown") },
-    faults: faults.counts,
+    exercised: exercised(clients),
+    faults: faultCounts(faults.counts, network, members, slowFsyncs.count),
     schedule,
     leaders: leadersOf(trace),
     virtualMs: scheduler.nowMs,
@@ -135,9 +149,44 @@ async function run(options: SimOptions, rejections: unknown[]): Promise<SimRepor
   };
 }
 
-/** fsync latency: mostly about a millisecond, sometimes slow (tens to hundreds of ms). */
-function fsyncTimes(rng: SeededRandom, slowRate: number): () => number {
-  return () => (rng.chance(slowRate) ? 20 + rng.int(200) : 0.2 + rng.next() * 2);
+/** Per kind, the operations answered ok; the watch events (re-registration ones apart); sessions closed and expired; ephemerals seen by sync+exists. */
+function exercised(clients: readonly SimClient[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  const add = (kind: string, n = 1) => (counts[kind] = (counts[kind] ?? 0) + n);
+  for (const client of clients) {
+    for (const entry of client.history) add(entry.outcome === "ok" ? entry.op.kind : `${entry.op.kind}:${entry.outcome}`);
+    for (const entry of client.history) if (entry.op.kind === "checkEphemeral" && entry.exists === true) add("ephemeralSeen");
+    for (const event of client.events) add(event.zxid === -1n ? "watchEventOnReconnect" : "watchEvent");
+    for (const session of client.sessions) if (session.end !== null) add(`session${session.end === "closed" ? "Closed" : "Expired"}`);
+  }
+  return counts;
+}
+
+/** What the injector did, plus the faults the network and the disks added on their own. */
+function faultCounts(injected: FaultCounts, network: SimNetwork, members: readonly SimMember[], slowFsyncs: number): FaultCounts {
+  const counts: FaultCounts = { ...injected };
+  const add = (kind: string, n: number) => {
+    if (n > 0) counts[kind] = (counts[kind] ?? 0) + n;
+  };
+  add("notificationDropped", network.stats.notificationsDropped);
+  add("notificationDuplicated", network.stats.notificationsDuplicated);
+  add("notificationReordered", network.stats.notificationsReordered);
+  add("slowFsync", slowFsyncs);
+  for (const member of members) {
+    add("enospcRefusals", member.disk.refusals);
+    add("eioReads", member.disk.readErrors);
+    add("diskReplaced", member.replacements);
+  }
+  return counts;
+}
+
+/** fsync latency: mostly about a millisecond, sometimes slow (tens to hundreds of ms, counted). */
+function fsyncTimes(rng: SeededRandom, slowRate: number, slow: { count: number }): () => number {
+  return () => {
+    if (!rng.chance(slowRate)) return 0.2 + rng.next() * 2;
+    slow.count++;
+    return 20 + rng.int(200);
+  };
 }
 
 function settingsFor(options: SimOptions): RoleSettings {
@@ -155,53 +204,6 @@ function settingsFor(options: SimOptions): RoleSettings {
   }
   const quorum = quorumConfig(servers);
   return { myId: 1, quorum, configText: quorumConfigText(quorum), initLimit: 10, syncLimit: 5 };
-}
-
-/** The registers and the queue parent, created once a leader serves (retried until it does). */
-async function setUpKeys(scheduler: Scheduler, client: SimClient): Promise<void> {
-  for (let attempt = 0; attempt < 100 && !client.connected; attempt++) {
-    let done = false;
-    client.connect(() => (done = true));
-    await scheduler.runUntil(scheduler.nowMs + 2_000, { stop: () => done });
-    if (!client.connected) await scheduler.runUntil(scheduler.nowMs + 200);
-  }
-  for (const path of [...KEYS, "/q"]) {
-    let done = false;
-    client.run({ kind: "create", path }, () => (done = true));
-    await scheduler.runUntil(scheduler.nowMs + 10_000, { stop: () => done });
-  }
-}
-
-/** A client's loop: reconnect when needed, otherwise one random op at a time, spread over the phase. */
-function driveClient(scheduler: Scheduler, client: SimClient, rng: SeededRandom, ops: number, thinkMs: number): void {
-  let left = ops;
-  const next = () => {
-    if (left <= 0) return;
-    if (!client.connected) {
-      client.connect(() => scheduler.after(rng.int(50), next));
-      return;
-    }
-    left--;
-    client.run(randomOp(rng, client.index, left), () => scheduler.after(rng.int(2 * thinkMs), next));
-  };
-  scheduler.after(rng.int(thinkMs), next);
-}
-
-function randomOp(rng: SeededRandom, client: number, n: number): SimOp {
-  const key = rng.pick(KEYS);
-  const value = `c${client}-${n}`;
-  switch (rng.int(5)) {
-    case 0:
-      return { kind: "write", key, value };
-    case 1:
-      return { kind: "cas", key, value, version: rng.int(8) };
-    case 2:
-      return { kind: "read", key };
-    case 3:
-      return { kind: "syncRead", key };
-    default:
-      return { kind: "enqueue", queue: "/q" };
-  }
 }
 
 /** Liveness: a leader serving, every member up and serving, all at the same zxid. */

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { DEFAULT_TIMING, type EnsembleTiming, type MemberSpec, PeerType, writeMemberCfg } from "./ensemble_cfg.ts";
@@ -59,9 +59,13 @@ export interface EnsembleOptions {
 
 /** One member: its spec, process and directory. */
 export interface Member extends MemberSpec {
+  /** What the member runs now ({@link Ensemble.replace} swaps it). */
   kind: MemberKind;
   dir: string;
   cfgPath: string;
+  /** The zoo.cfg's dataDir (myid is there). */
+  dataDir: string;
+  /** The current process ({@link Ensemble.replace} puts a new one in). */
   process: MemberProcess;
 }
 
@@ -133,7 +137,7 @@ export async function startEnsemble(opts: EnsembleOptions): Promise<Ensemble> {
   await reservation.release();
   const timing = { ...DEFAULT_TIMING, ...opts.timing };
   const members = specs.map((spec, i) => prepareMember({ spec, specs, kind: kinds[i]!, dir, timing, proxies, opts }));
-  const ensemble = new Ensemble({ members, faults: opts.proxies === false ? undefined : faults, proxies, dir, ownDir, timing });
+  const ensemble = new Ensemble({ members, faults: opts.proxies === false ? undefined : faults, proxies, dir, ownDir, timing, launch: opts });
   try {
     for (const member of members) member.process.start();
     await ensemble.waitForQuorum({ timeoutMs: opts.readyTimeoutMs ?? 90_000 });
@@ -188,12 +192,20 @@ function prepareMember(args: {
   const adminOff: Record<string, CfgValue> = kind === MemberKind.paddock ? { "admin.enableServer": false } : {};
   const extra = { ...adminOff, ...args.opts.extra, ...args.opts.memberExtra?.(spec.id) };
   const cfg = writeMemberCfg({ self: spec, members: args.specs, addressing, timing: args.timing, dir: memberDir, extra });
+  const process = memberProcess(kind, cfg.path, memberDir, args.opts);
+  return { ...spec, kind, dir: memberDir, cfgPath: cfg.path, dataDir: cfg.dataDir, process };
+}
+
+/** How members are launched: the options of {@link EnsembleOptions} that say it. */
+type MemberLaunch = Pick<EnsembleOptions, "zookeeperVersion" | "zookeeperJvmFlags" | "paddockCommand">;
+
+/** The process that runs `kind` on a member's zoo.cfg, logging into `<dir>/member.log` (appended). */
+function memberProcess(kind: MemberKind, cfgPath: string, dir: string, launch: MemberLaunch): MemberProcess {
   const command = kind === MemberKind.zookeeper
-    ? zookeeperCommand(cfg.path, memberDir, args.opts.zookeeperVersion ?? ZooKeeperVersion.v393, args.opts.zookeeperJvmFlags ?? TEST_JVM_FLAGS)
-    : args.opts.paddockCommand?.(cfg.path) ?? typeScriptCommand(resolve(REPO_ROOT, PADDOCK_ENTRY), ["server", cfg.path]);
-  const cwd = kind === MemberKind.zookeeper ? memberDir : REPO_ROOT;
-  const process = new MemberProcess({ command, cwd, logPath: join(memberDir, "member.log") });
-  return { ...spec, kind, dir: memberDir, cfgPath: cfg.path, process };
+    ? zookeeperCommand(cfgPath, dir, launch.zookeeperVersion ?? ZooKeeperVersion.v393, launch.zookeeperJvmFlags ?? TEST_JVM_FLAGS)
+    : launch.paddockCommand?.(cfgPath) ?? typeScriptCommand(resolve(REPO_ROOT, PADDOCK_ENTRY), ["server", cfgPath]);
+  const cwd = kind === MemberKind.zookeeper ? dir : REPO_ROOT;
+  return new MemberProcess({ command, cwd, logPath: join(dir, "member.log") });
 }
 
 /** `java ... QuorumPeerMain zoo.cfg`, logging through slf4j-simple into the member's log when installed. */
@@ -226,15 +238,25 @@ export class Ensemble implements AsyncDisposable {
   readonly timing: EnsembleTiming;
   readonly #proxies: readonly LinkProxy[];
   readonly #ownDir: boolean;
+  readonly #launch: MemberLaunch;
   #stopped = false;
 
-  constructor(args: { members: Member[]; faults: LinkFaults | undefined; proxies: LinkProxy[]; dir: string; ownDir: boolean; timing: EnsembleTiming }) {
+  constructor(args: {
+    members: Member[];
+    faults: LinkFaults | undefined;
+    proxies: LinkProxy[];
+    dir: string;
+    ownDir: boolean;
+    timing: EnsembleTiming;
+    launch: MemberLaunch;
+  }) {
     this.members = args.members;
     this.faults = args.faults;
     this.dir = args.dir;
     this.timing = args.timing;
     this.#proxies = args.proxies;
     this.#ownDir = args.ownDir;
+    this.#launch = args.launch;
   }
 
   /** The member with this id. */
@@ -316,6 +338,26 @@ export class Ensemble implements AsyncDisposable {
   async restart(id: number): Promise<void> {
     const member = this.member(id);
     if (member.process.state !== ProcessState.dead) await member.process.kill();
+    member.process.start();
+  }
+
+  /**
+   * Swaps the server a member runs, as an operator migrating an ensemble does: SIGTERM (SIGKILL
+   * after a grace period), then the same id, ports and zoo.cfg run by `kind`, on a dataDir
+   * emptied except for myid. ZooKeeper's and Paddock's files differ, so the new server starts
+   * empty and catches up from the leader (a SNAP): no export or import. Its output goes on in
+   * the same member.log. Resolves once the new process is spawned, not once it serves.
+   *
+   * @example await ensemble.replace(2, MemberKind.paddock); await ensemble.waitForQuorum();
+   */
+  async replace(id: number, kind: MemberKind): Promise<void> {
+    const member = this.member(id);
+    await member.process.stop();
+    for (const entry of readdirSync(member.dataDir)) {
+      if (entry !== "myid") rmSync(join(member.dataDir, entry), { recursive: true, force: true });
+    }
+    member.kind = kind;
+    member.process = memberProcess(kind, member.cfgPath, member.dir, this.#launch);
     member.process.start();
   }
 

@@ -15,6 +15,8 @@ export interface WriterReport {
   refused: string[];
   /** Session states the client went through (an expiry would show here). */
   states: ConnectionState[];
+  /** The longest time without an acknowledgement while the writer ran (from start to stop). */
+  longestStallMs: number;
 }
 
 /** How a {@link PipelinedWriter} writes. */
@@ -27,6 +29,8 @@ export interface PipelinedWriterOptions {
   prefix?: string;
   /** Hears every acknowledged create, as it arrives. */
   onAck?: (name: string, stat: Stat) => void;
+  /** false: the first server of the connect string first (default: shuffled). */
+  shuffleHosts?: boolean;
   /** Overrides the client's options. */
   client?: ClientOptions;
 }
@@ -45,10 +49,12 @@ export class PipelinedWriter {
   readonly #window: number;
   readonly #prefix: string;
   readonly #onAck: ((name: string, stat: Stat) => void) | undefined;
-  readonly #report: WriterReport = { acked: new Set(), unknown: new Set(), refused: [], states: [] };
+  readonly #report: WriterReport = { acked: new Set(), unknown: new Set(), refused: [], states: [], longestStallMs: 0 };
   readonly #inFlight = new Set<Promise<void>>();
   #seq = 0;
+  #lastAckAt = performance.now();
   #stopping = false;
+  #stopped: Promise<WriterReport> | undefined;
   #loop: Promise<void> = Promise.resolve();
 
   private constructor(client: Client, parent: string, window: number, prefix: string, onAck: ((name: string, stat: Stat) => void) | undefined) {
@@ -63,10 +69,12 @@ export class PipelinedWriter {
   /**
    * `prefix` names the znodes (`<prefix><seq>`, default "w"): writers sharing a parent need their own.
    * `onAck` hears every acknowledged create with its Stat as it arrives (the benchmarks time
-   * failovers by it); `client` overrides the client's options.
+   * failovers by it); `shuffleHosts: false` connects to the first server of `connectString` first
+   * (writes through a chosen member), moving down the list when it fails; `client` overrides the
+   * client's options.
    */
   static async start(connectString: string, parent: string, opts: PipelinedWriterOptions = {}): Promise<PipelinedWriter> {
-    const client = createClient(connectString, { sessionTimeoutMs: opts.sessionTimeoutMs ?? 15_000, ...opts.client });
+    const client = createClient(connectString, { sessionTimeoutMs: opts.sessionTimeoutMs ?? 15_000, shuffleHosts: opts.shuffleHosts, ...opts.client });
     await client.ready({ signal: AbortSignal.timeout(30_000) });
     await client.create(parent, null).catch((err: unknown) => {
       if (!(err instanceof KeeperError && err.code === ErrorCode.NODEEXISTS)) throw err;
@@ -111,6 +119,7 @@ export class PipelinedWriter {
     try {
       const { stat } = await this.#client.create(`${this.#parent}/${name}`, name);
       this.#report.acked.add(name);
+      this.#noteAck();
       this.#onAck?.(name, stat);
     } catch (err) {
       if (err instanceof KeeperError && (err.code === ErrorCode.CONNECTIONLOSS || err.code === ErrorCode.OPERATIONTIMEOUT)) {
@@ -121,8 +130,24 @@ export class PipelinedWriter {
     }
   }
 
-  /** Stops sending, waits for every answer, closes the session. */
-  async stop(): Promise<WriterReport> {
+  /** The longest stall so far, including the one going on now. */
+  get longestStallMs(): number {
+    return Math.max(this.#report.longestStallMs, performance.now() - this.#lastAckAt);
+  }
+
+  #noteAck(): void {
+    const now = performance.now();
+    this.#report.longestStallMs = Math.max(this.#report.longestStallMs, now - this.#lastAckAt);
+    this.#lastAckAt = now;
+  }
+
+  /** Stops sending, waits for every answer, closes the session (once: later calls get the same report). */
+  stop(): Promise<WriterReport> {
+    return this.#stopped ??= this.#finish();
+  }
+
+  async #finish(): Promise<WriterReport> {
+    this.#report.longestStallMs = this.longestStallMs;
     this.#stopping = true;
     await this.#loop;
     await this.#client.close();
@@ -207,8 +232,10 @@ export async function monitor(port: number): Promise<Map<string, string>> {
 }
 
 /**
- * The ways Paddock leaders synced learners from now on, as their logs say ("sync of learner N:
- * DIFF|TRUNC|SNAP ..."): marks where every member's log ends, reads only what comes after.
+ * The ways leaders synced learners from now on, as their logs say: Paddock's "sync of learner N:
+ * DIFF|TRUNC|SNAP ...", ZooKeeper's LearnerHandler "Sending DIFF|TRUNC ... for peer sid: N" and
+ * "Sending snapshot ..." (that one names no sid: its thread's "Synchronizing with Learner sid: N"
+ * does). Marks where every member's log ends, reads only what comes after.
  *
  * @example const syncs = new SyncWatch(ensemble); await ensemble.restart(2); ...; syncs.modes(2) // ["DIFF"]
  */
@@ -226,10 +253,41 @@ export class SyncWatch {
     const found: string[] = [];
     for (const m of this.#ensemble.members) {
       const text = logText(m.process.logPath).slice(this.#offsets.get(m.id) ?? 0);
-      for (const match of text.matchAll(new RegExp(`sync of learner ${learnerId}: (DIFF|TRUNC|SNAP)`, "g"))) found.push(match[1]!);
+      found.push(...syncModesLogged(text, learnerId));
     }
     return found;
   }
+}
+
+/** ZooKeeper's LearnerHandler lines (slf4j-simple: `time [thread] LEVEL class - message`). */
+const ZK_SYNC_START = /^\S+ \[([^\]]+)\] INFO \S+LearnerHandler - Synchronizing with Learner sid: (\d+) /;
+const ZK_SYNC_SENT = /^\S+ \[([^\]]+)\] (?:INFO|DEBUG) \S+LearnerHandler - Sending (DIFF|TRUNC|snapshot)\b.*?(?:peer sid: ?(\d+))?$/;
+
+/** The sync modes one member's log text says it used for `learnerId`, in order, whichever server wrote it. */
+function syncModesLogged(text: string, learnerId: number): string[] {
+  const found: string[] = [];
+  const learnerOfThread = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const paddock = /sync of learner (\d+): (DIFF|TRUNC|SNAP)/.exec(line);
+    if (paddock !== null) {
+      if (Number(paddock[1]) === learnerId) found.push(paddock[2]!);
+      continue;
+    }
+    const start = ZK_SYNC_START.exec(line);
+    if (start !== null) {
+      learnerOfThread.set(start[1]!, Number(start[2]));
+      continue;
+    }
+    const sent = ZK_SYNC_SENT.exec(line);
+    if (sent === null) continue;
+    const sid = sent[4] === undefined ? learnerOfThread.get(sent[1]!) : Number(sent[4]);
+    // One sync logs one mode; the thread's next sync starts with its own "Synchronizing" line.
+    if (sid === learnerId && learnerOfThread.get(sent[1]!) === learnerId) {
+      found.push(sent[2] === "snapshot" ? "SNAP" : sent[2]!);
+      learnerOfThread.delete(sent[1]!);
+    }
+  }
+  return found;
 }
 
 function logText(path: string): string {

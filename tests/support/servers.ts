@@ -88,7 +88,7 @@ export async function startZooKeeper(opts: ServerOptions = {}): Promise<ServerHa
     port: cfg.clientPort,
     dir: cfg.dir,
     removeDirOnStop: opts.dir === undefined,
-    readyTimeoutMs: opts.readyTimeoutMs ?? 30_000,
+    readyTimeoutMs: opts.readyTimeoutMs ?? 60_000,
   });
 }
 
@@ -106,6 +106,6 @@ export async function startPaddock(opts: ServerOptions = {}): Promise<ServerHand
     port: cfg.clientPort,
     dir: cfg.dir,
     removeDirOnStop: opts.dir === undefined,
-    readyTimeoutMs: opts.readyTimeoutMs ?? 10_000,
+    readyTimeoutMs: opts.readyTimeoutMs ?? 60_000,
   });
 }

@@ -21,6 +21,9 @@ const NOISE = [
   /^SLF4J: /, /^Connecting to /, /^Welcome to ZooKeeper!/, /^JLine support is/, /^WATCHER::/,
   /^WatchedEvent state:\w+ type:None /, /^log4j:/, /^\s*$/, /^npm warn/,
   /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d.*\b(TRACE|DEBUG|INFO|WARN|ERROR)\b/,
+  // What a JVM may print on some machines before zkCli says anything.
+  /^OpenJDK .*VM warning:/, /^Picked up (_JAVA_OPTIONS|JAVA_TOOL_OPTIONS|JDK_JAVA_OPTIONS):/,
+  /^WARNING: (An illegal reflective|A terminally deprecated|System::|Please consider reporting|Use --illegal-access|All illegal access|.* will be removed in a future release)/,
 ];
 
 /** Runs a shell with these arguments and stdin, stderr merged into stdout in write order. */

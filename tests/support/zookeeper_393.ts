@@ -62,7 +62,7 @@ export async function startZooKeeper393(opts: ServerOptions = {}): Promise<Serve
     port: cfg.clientPort,
     dir: cfg.dir,
     removeDirOnStop: opts.dir === undefined,
-    readyTimeoutMs: opts.readyTimeoutMs ?? 30_000,
+    readyTimeoutMs: opts.readyTimeoutMs ?? 60_000,
   });
 }
 

@@ -12,7 +12,7 @@ import { quorumConfig, type QuorumServer } from "../../core/zab/quorum_config.ts
  * machine produced instead of the expected ones (ZAB_REWRITE=1 regenerates the files).
  *
  * Learner transcripts (first line `learner sid=N accepted=E current=C last=Z`):
- *   connected | recv TYPE ZXID | persisted | tick MS | linklost
+ *   connected | connectfailed | recv TYPE ZXID | persisted | tick MS | linklost
  * Leader transcripts (first line `leader sid=N members=1,2,3 accepted=E current=C last=Z history=Z1,Z2`):
  *   connect L | info L sid=N epoch=E | ackepoch L epoch=E last=Z | recv L TYPE ZXID |
  *   accepted | current | propose ZXID | logged ZXID | tick MS
@@ -90,6 +90,7 @@ function learnerDriver(f: Record<string, string>): Driver {
       else if (verb === "persisted") zab.persisted();
       else if (verb === "tick") zab.tick(nowMs);
       else if (verb === "linklost") zab.linkLost("test");
+      else if (verb === "connectfailed") zab.connectFailed("refused");
       else if (verb === "recv") zab.receive(packetOf(type!, zxid(z!)), nowMs);
       else throw new Error(`transcript: unknown learner command "${command}"`);
       return zab.drain().flatMap(formatLearnerEffect);
