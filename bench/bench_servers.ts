@@ -1,19 +1,20 @@
 /**
  * Starts the servers under test as real processes from one generated zoo.cfg, times spawn ->
- * serving, and keeps their pids so memory and CPU can be read from /proc. It reuses the test
- * harness's pieces (zoo.cfg writer, 4lw client, runtime command) but not its launcher: that one
- * hides the pid, polls every 100 ms (too coarse to time a start-up) and runs the JVM with C1 only
- * and a 256 MiB heap, which is right for quick tests and wrong for a throughput comparison.
+ * serving, and keeps their pids so memory and CPU can be read from /proc. ZooKeeper is 3.9.3 (the
+ * oracle's jars on this machine's Java, `-Xmx1000m` as its own zkEnv.sh gives it, default GC and
+ * JIT); Paddock runs as users run it, `node dist/paddock.mjs server` (the bundle `npm start` runs).
+ * Both fsync every write (forceSync=yes). A server can be stopped and started again on the same
+ * directory, to time a restart.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { rmSync } from "node:fs";
-import { resolve } from "node:path";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { fourLetterWord } from "../tests/support/four_letter.ts";
 import { freePort } from "../tests/support/ports.ts";
 import { type Command, REPO_ROOT, typeScriptCommand } from "../tests/support/runtime.ts";
 import { javaExecutable, PADDOCK_ENTRY } from "../tests/support/servers.ts";
-import { ORACLE_VERSION, zookeeperClasspath } from "../tests/support/zookeeper_dist.ts";
-import { type CfgValue, writeZooCfg } from "../tests/support/zoo_cfg.ts";
+import { zookeeperClasspath, zookeeperMissing } from "../tests/support/zookeeper_dist.ts";
 
 /** The servers a benchmark run compares. */
 export const BenchServerKind = {
@@ -24,23 +25,43 @@ export const BenchServerKind = {
 /** One of {@link BenchServerKind}. */
 export type BenchServerKind = (typeof BenchServerKind)[keyof typeof BenchServerKind];
 
+/** The ZooKeeper release every run compares with. */
+export const ZOOKEEPER_VERSION = "3.9.3";
+
+/** A zoo.cfg value. */
+export type CfgValue = string | number | boolean;
+
+/** How to start a server. */
+export interface BenchServerOptions {
+  /** zoo.cfg keys on top of the defaults (snapCount, admin.*, superDigest, ...). */
+  readonly extra?: Readonly<Record<string, CfgValue>>;
+  /** Start on this directory again (its data, a fresh zoo.cfg): a restart. Default: a new temp dir. */
+  readonly dir?: string;
+  /** Keep the directory when the server stops (to start it again). */
+  readonly keepDir?: boolean;
+}
+
 /** A started server. */
 export interface BenchServer {
   kind: BenchServerKind;
   pid: number;
   host: string;
   port: number;
+  /** Where its zoo.cfg and data live. */
+  dir: string;
   /** spawn -> first `imok` with `srvr` reporting it serves. */
   readyMs: number;
   /** `srvr` output at start (carries ZooKeeper's version). */
   srvr: string;
+  /** The server's output so far (the last 200 KB). */
+  output(): string;
   stop(): Promise<void>;
 }
 
 const HOST = "127.0.0.1";
 const READY_POLL_MS = 10;
-const READY_TIMEOUT_MS = 60_000;
-const STOP_GRACE_MS = 5_000;
+const READY_TIMEOUT_MS = 600_000;
+const STOP_GRACE_MS = 30_000;
 /**
  * The JVM flags ZooKeeper's own scripts start a server with: zkEnv.sh's heap (ZK_SERVER_HEAP,
  * 1000 MiB) and zkServer.sh's out-of-memory handling; default GC and JIT.
@@ -57,22 +78,27 @@ export function killAllServers(): void {
   for (const child of live) child.kill("SIGKILL");
 }
 
+/** Why ZooKeeper 3.9.3 cannot run here, or null. */
+export function zookeeperUnavailable(): string | null {
+  if (javaExecutable() === undefined) return "java not found";
+  return zookeeperMissing(ZOOKEEPER_VERSION);
+}
+
 /**
- * Starts one server kind on a fresh zoo.cfg and data dir (under the OS temp dir, the same disk
- * for all) and waits until it serves.
+ * Starts one server kind on a zoo.cfg (fresh, or on `options.dir` again) and waits until it serves.
  *
- * @example const zk = await startBenchServer(BenchServerKind.zookeeper);
+ * @example const zk = await startBenchServer(BenchServerKind.zookeeper, { extra: { snapCount: 1_000_000 } });
  */
-export async function startBenchServer(kind: BenchServerKind): Promise<BenchServer> {
-  const extra: Record<string, CfgValue> = kind === BenchServerKind.paddockMemory ? { inMemory: true } : {};
-  // tickTime 2000 is ZooKeeper's default; the tests' 200 ms only speeds up expiry scenarios.
-  const cfg = writeZooCfg({ clientPort: await freePort(), tickTimeMs: 2000, extra });
-  const command = kind === BenchServerKind.zookeeper ? zookeeperCommand(cfg.path, cfg.dir) : paddockServerCommand(cfg.path);
+export async function startBenchServer(kind: BenchServerKind, options: BenchServerOptions = {}): Promise<BenchServer> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), "paddock-bench-"));
+  const port = await freePort();
+  const cfgPath = writeCfg(dir, port, kind === BenchServerKind.paddockMemory ? { inMemory: true, ...options.extra } : { ...options.extra });
+  const command = kind === BenchServerKind.zookeeper ? zookeeperCommand(cfgPath, dir) : paddockServerCommand(cfgPath);
   const t0 = performance.now();
-  const child = spawn(command.command, command.args, { cwd: kind === BenchServerKind.zookeeper ? cfg.dir : REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command.command, command.args, { cwd: kind === BenchServerKind.zookeeper ? dir : REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
   live.add(child);
   let output = "";
-  const collect = (chunk: Buffer) => (output = (output + chunk.toString("utf8")).slice(-20_000));
+  const collect = (chunk: Buffer) => (output = (output + chunk.toString("utf8")).slice(-200_000));
   child.stdout!.on("data", collect);
   child.stderr!.on("data", collect);
   const exited = new Promise<void>((done) => child.once("exit", () => (live.delete(child), done())));
@@ -83,16 +109,36 @@ export async function startBenchServer(kind: BenchServerKind): Promise<BenchServ
       await exited;
       clearTimeout(timer);
     }
-    rmSync(cfg.dir, { recursive: true, force: true });
+    if (!options.keepDir) rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const srvr = await waitServing(cfg.clientPort, () => child.exitCode !== null);
+    const srvr = await waitServing(port, () => child.exitCode !== null);
     const readyMs = performance.now() - t0;
-    return { kind, pid: child.pid!, host: HOST, port: cfg.clientPort, readyMs, srvr, stop };
+    return { kind, pid: child.pid!, host: HOST, port, dir, readyMs, srvr, output: () => output, stop };
   } catch (error) {
     await stop();
     throw new Error(`${kind} did not start: ${(error as Error).message}\n${output}`);
   }
+}
+
+/** Writes `dir`/zoo.cfg (data in `dir`/data): ZooKeeper's defaults, fsync on, 4lw open, no AdminServer unless asked. */
+function writeCfg(dir: string, port: number, extra: Readonly<Record<string, CfgValue>>): string {
+  const dataDir = join(dir, "data");
+  mkdirSync(dataDir, { recursive: true });
+  const settings: Record<string, CfgValue> = {
+    // tickTime 2000 is ZooKeeper's default; the tests' 200 ms only speeds up expiry scenarios.
+    tickTime: 2000,
+    clientPort: port,
+    clientPortAddress: HOST,
+    dataDir,
+    "4lw.commands.whitelist": "*",
+    "admin.enableServer": false,
+    forceSync: "yes",
+    ...extra,
+  };
+  const path = join(dir, "zoo.cfg");
+  writeFileSync(path, Object.entries(settings).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
+  return path;
 }
 
 let bundleBuilt = false;
@@ -126,8 +172,7 @@ function zookeeperCommand(cfgPath: string, dir: string): Command {
       ...ZOOKEEPER_JVM_FLAGS,
       "-Djava.net.preferIPv4Stack=true",
       `-Dzookeeper.log.dir=${dir}`,
-      "-Dzookeeper.admin.enableServer=false",
-      "-cp", zookeeperClasspath(ORACLE_VERSION),
+      "-cp", zookeeperClasspath(ZOOKEEPER_VERSION),
       "org.apache.zookeeper.server.ZooKeeperServerMain", cfgPath,
     ],
   };

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { errorName } from "../core/proto/error_code.ts";
 import { LatencyHistogram } from "./histogram.ts";
-import { LoadConnection, type LoadTally } from "./load_connection.ts";
+import { LoadConnection, type LoadTally, type Timeline } from "./load_connection.ts";
 import { processCpuMs } from "./proc_stats.ts";
 import {
   KEY_COUNT_DEFAULT,
@@ -55,6 +55,13 @@ export interface LoadSpec {
   runTag: string;
   /** The server's pids (an ensemble's members), to report their CPU use over the measured window. */
   serverPids?: readonly number[];
+  /**
+   * Count mode with a quota per session (one client process): e.g. a delete run that removes
+   * exactly what each session of a create run made. `count` is ignored.
+   */
+  sessionQuotas?: readonly number[];
+  /** Keep every measured reply's arrival time and latency (one client process). */
+  timeline?: Timeline;
 }
 
 /** What a run measured. */
@@ -77,6 +84,8 @@ export interface LoadResult {
   clientCpuPct: number;
   /** Server CPU over the window, in % of one core (all its threads, all pids summed), when pids were given. */
   serverCpuPct: number | null;
+  /** Requests each session sent (one client process), in session order. */
+  sentPerSession?: number[];
 }
 
 /** What one worker sends back. */
@@ -87,6 +96,7 @@ interface WorkerReport {
   errors: [number, number][];
   cpuMs: number;
   seconds: number;
+  sentPerSession: number[];
 }
 
 const SESSION_TIMEOUT_MS = 30_000;
@@ -118,6 +128,12 @@ export async function prepareKeys(opts: { host: string; port: number; valueBytes
  * @example const r = await runLoad({ host, port, workload: "getData", valueBytes: 100, sessions: 8, inFlight: 16, warmupMs: 2000, durationMs: 10000, workers: 1, runTag: "r1" });
  */
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  if (spec.sessionQuotas !== undefined || spec.timeline !== undefined) {
+    if (spec.workers !== 1) throw new Error("sessionQuotas and timeline need one client process");
+    if (spec.sessionQuotas !== undefined) {
+      spec = { ...spec, sessions: spec.sessionQuotas.length, count: spec.sessionQuotas.reduce((a, b) => a + b, 0) };
+    }
+  }
   const workers = Math.max(1, Math.min(spec.workers, spec.sessions));
   const cpu0 = { server: 0 };
   const cpu1 = { server: 0 };
@@ -141,7 +157,7 @@ interface WindowHooks {
 
 /** Runs `sessions` sessions in this process; resolves with the tallies once all have closed. */
 async function runWorker(spec: LoadSpec, worker: number, sessions: number, go: Promise<void>, hooks: WindowHooks): Promise<WorkerReport> {
-  const tally = newTally(toleratedErrors(spec.workload));
+  const tally = newTally(toleratedErrors(spec.workload), spec.timeline);
   const paths = workloadPaths(spec.valueBytes, spec.runTag);
   const keyCount = spec.keyCount ?? KEY_COUNT_DEFAULT;
   const total = spec.count ?? Infinity;
@@ -154,7 +170,9 @@ async function runWorker(spec: LoadSpec, worker: number, sessions: number, go: P
       const target = spec.targets === undefined ? spec : spec.targets[(firstSession + s) % spec.targets.length]!;
       // Count mode splits the count evenly; the first workers and sessions take the remainders.
       const perWorker = Math.floor(total / spec.workers) + (worker < total % spec.workers ? 1 : 0);
-      const quota = Number.isFinite(total) ? Math.floor(perWorker / sessions) + (s < perWorker % sessions ? 1 : 0) : Infinity;
+      const quota = spec.sessionQuotas !== undefined
+        ? spec.sessionQuotas[s]!
+        : Number.isFinite(total) ? Math.floor(perWorker / sessions) + (s < perWorker % sessions ? 1 : 0) : Infinity;
       const plan = workloadPlan({ workload: spec.workload, valueBytes: spec.valueBytes, keyCount, paths, slot: { worker, session: s } });
       connections.push(new LoadConnection({ host: target.host, port: target.port, inFlight: spec.inFlight, quota, sessionTimeoutMs: SESSION_TIMEOUT_MS }, plan, tally));
     }
@@ -164,7 +182,7 @@ async function runWorker(spec: LoadSpec, worker: number, sessions: number, go: P
       ? await timedWindow(spec, tally, connections, hooks)
       : await countedWindow(tally, connections, hooks);
     await withTimeout(Promise.all(connections.map((c) => c.done)), DRAIN_TIMEOUT_MS, "drain");
-    return report(tally, window);
+    return report(tally, window, connections.map((c) => c.sent));
   } catch (error) {
     for (const c of connections) c.destroy();
     throw error;
@@ -205,8 +223,9 @@ async function countedWindow(tally: LoadTally, connections: LoadConnection[], ho
   return { seconds: (performance.now() - t0) / 1000, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
-function report(tally: LoadTally, window: MeasuredWindow): WorkerReport {
+function report(tally: LoadTally, window: MeasuredWindow, sentPerSession: number[]): WorkerReport {
   return {
+    sentPerSession,
     completed: tally.completed,
     counts: Array.from(tally.histogram.counts),
     maxUs: tally.histogram.maxUs,
@@ -302,11 +321,12 @@ function summarize(spec: LoadSpec, workers: number, reports: WorkerReport[], ser
     errors: Object.fromEntries([...errors].map(([code, n]) => [errorName(code), n])),
     clientCpuPct: (cpuMs / 1000 / seconds) * 100,
     serverCpuPct: serverCpuMs === null ? null : (serverCpuMs / 1000 / seconds) * 100,
+    sentPerSession: reports.flatMap((r) => r.sentPerSession),
   };
 }
 
-function newTally(tolerated: ReadonlySet<number>): LoadTally {
-  return { measuring: false, stopping: false, completed: 0, histogram: new LatencyHistogram(), errors: new Map(), tolerated };
+function newTally(tolerated: ReadonlySet<number>, timeline?: Timeline): LoadTally {
+  return { measuring: false, stopping: false, completed: 0, histogram: new LatencyHistogram(), errors: new Map(), tolerated, timeline };
 }
 
 function describeErrors(errors: Map<number, number>): string {

@@ -30,6 +30,38 @@ export interface LoadTally {
   readonly errors: Map<number, number>;
   /** Error codes that are expected and not counted (e.g. NODEEXISTS while pre-creating keys). */
   readonly tolerated: ReadonlySet<number>;
+  /** When set, every measured reply's arrival time and latency (ms, performance.now()) goes here too. */
+  readonly timeline?: Timeline;
+}
+
+/** Arrival times and latencies of replies, in growable typed arrays (millions cost megabytes). */
+export class Timeline {
+  #at = new Float64Array(1 << 16);
+  #latency = new Float32Array(1 << 16);
+  length = 0;
+
+  push(atMs: number, latencyMs: number): void {
+    if (this.length === this.#at.length) {
+      const at = new Float64Array(this.length * 2);
+      at.set(this.#at);
+      this.#at = at;
+      const latency = new Float32Array(this.length * 2);
+      latency.set(this.#latency);
+      this.#latency = latency;
+    }
+    this.#at[this.length] = atMs;
+    this.#latency[this.length++] = latencyMs;
+  }
+
+  /** Latencies of the replies that arrived in [fromMs, toMs). */
+  between(fromMs: number, toMs: number): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.length; i++) {
+      const at = this.#at[i]!;
+      if (at >= fromMs && at < toMs) out.push(this.#latency[i]!);
+    }
+    return out;
+  }
 }
 
 /** Where to connect and how hard to push. */
@@ -98,6 +130,11 @@ export class LoadConnection {
         this.#socket.destroy(error as Error);
       }
     });
+  }
+
+  /** Requests sent so far. */
+  get sent(): number {
+    return this.#sent;
   }
 
   /** Settles once the session is established. */
@@ -171,7 +208,9 @@ export class LoadConnection {
     if (err !== 0 && !tally.tolerated.has(err)) tally.errors.set(err, (tally.errors.get(err) ?? 0) + 1);
     if (tally.measuring) {
       tally.completed++;
-      tally.histogram.recordMs(now - this.#sentAt[xid & this.#ringMask]!);
+      const latency = now - this.#sentAt[xid & this.#ringMask]!;
+      tally.histogram.recordMs(latency);
+      tally.timeline?.push(now, latency);
     }
     return 1;
   }

@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { Bench } from "tinybench";
 import { encodeSnapshot } from "../core/server/snapshot_codec.ts";
 import { SessionTracker } from "../core/session/session_tracker.ts";
-import { DataTree, OPEN_ACL } from "../core/tree/data_tree.ts";
+import { DataTree, NO_SLOT, OPEN_ACL } from "../core/tree/data_tree.ts";
 import { microTable } from "./micro_table.ts";
 
 const NODES = 100_000;
@@ -56,32 +56,32 @@ async function main(): Promise<void> {
   let sink = 0;
   // A multiplicative stride visits the paths in a cache-unfriendly order, like real traffic.
   const next = () => (i = (i + 7919) % paths.length);
-  const parent0 = tree.getNode("/p0")!;
-  const flat = tree.getNode("/flat")!;
+  const parent0 = tree.find("/p0");
+  const flat = tree.find("/flat");
   bench
-    .add("getNode (hit)", () => {
+    .add("find (hit)", () => {
       for (let k = 0; k < BATCH; k++) {
-        sink += tree.getNode(paths[next()]!)!.version;
+        sink += tree.store.version(tree.find(paths[next()]!));
       }
     })
-    .add("getNode (miss)", () => {
+    .add("find (miss)", () => {
       for (let k = 0; k < BATCH; k++) {
-        sink += tree.getNode("/p1/missing") === undefined ? 1 : 0;
+        sink += tree.find("/p1/missing") === NO_SLOT ? 1 : 0;
       }
     })
     .add("setData 100 B", () => {
       for (let k = 0; k < BATCH; k++) {
-        sink += tree.setData(paths[next()]!, DATA, 1, zxid.next++, 0n).version;
+        sink += tree.store.version(tree.setData(paths[next()]!, DATA, 1, zxid.next++, 0n));
       }
     })
     .add("createNode 100 B (tree keeps growing)", () => {
       for (let k = 0; k < BATCH; k++) {
         const p = created % PARENTS;
-        const node = tree.createNode(`/g${p}/x-${created++}`, { data: DATA, acl: OPEN_ACL, ephemeralOwner: 0n, parentCVersion: 0, zxid: zxid.next++, time: 0n });
-        sink += node.version;
+        const slot = tree.createNode(`/g${p}/x-${created++}`, { data: DATA, acl: OPEN_ACL, ephemeralOwner: 0n, parentCVersion: 0, zxid: zxid.next++, time: 0n });
+        sink += tree.store.version(slot);
       }
     })
-    .add(`childrenOf (${parent0.children.size} children)`, () => {
+    .add(`childrenOf (${tree.store.numChildren(parent0)} children)`, () => {
       sink += tree.childrenOf(parent0).length;
     })
     .add(`childrenOf (${FLAT_CHILDREN} children)`, () => {

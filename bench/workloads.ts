@@ -6,7 +6,7 @@
 import { ErrorCode } from "../core/proto/error_code.ts";
 import { OpCode } from "../core/proto/op_code.ts";
 import type { ConnectionPlan } from "./load_connection.ts";
-import { requestTemplate } from "./wire.ts";
+import { multiCreateTemplate, requestTemplate } from "./wire.ts";
 
 /** Workload names, as the CLI and the result tables spell them. */
 export const Workload = {
@@ -18,7 +18,14 @@ export const Workload = {
   mix: "mix",
   /** exists on paths that are not there (how lock and barrier recipes wait): the NONODE path. */
   existsMissing: "existsMissing",
+  /** Deletes what a `create` run with the same run tag made, each session its own nodes in order. */
+  delete: "delete",
+  /** A multi of {@link MULTI_CREATES} creates per request. */
+  multiCreate: "multiCreate",
 } as const;
+
+/** Creates per request of the multiCreate workload. */
+export const MULTI_CREATES = 10;
 /** One of {@link Workload}. */
 export type Workload = (typeof Workload)[keyof typeof Workload];
 
@@ -70,10 +77,15 @@ export function workloadPlan(opts: {
   // Sessions start at different keys and stride through them, so load spreads over all keys.
   const start = (slot.worker * 7919 + slot.session * 104_729) % keyCount;
   const key = (seq: number) => (start + seq * 31) % keyCount;
+  const ownPrefix = `${paths.createParent}/w${slot.worker}-s${slot.session}-`;
   switch (workload) {
-    case Workload.create: {
-      const prefix = `${paths.createParent}/w${slot.worker}-s${slot.session}-`;
-      return { templates: [requestTemplate(prefix, { op: OpCode.create, data })], templateFor: () => 0, suffixFor: (seq) => seq };
+    case Workload.create:
+      return { templates: [requestTemplate(ownPrefix, { op: OpCode.create, data })], templateFor: () => 0, suffixFor: (seq) => seq };
+    case Workload.delete:
+      return { templates: [requestTemplate(ownPrefix, { op: OpCode.delete })], templateFor: () => 0, suffixFor: (seq) => seq };
+    case Workload.multiCreate: {
+      const prefix = `${paths.createParent}/m${slot.worker}-s${slot.session}-`;
+      return { templates: [multiCreateTemplate(prefix, MULTI_CREATES, data)], templateFor: () => 0, suffixFor: (seq) => seq };
     }
     case Workload.setData:
       return { templates: [requestTemplate(paths.keyPrefix, { op: OpCode.setData, data })], templateFor: () => 0, suffixFor: key };

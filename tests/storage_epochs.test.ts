@@ -98,6 +98,13 @@ test("a sync interrupted by a crash (txns of the accepted epoch logged, currentE
   const { store, lines } = await fileStoreWith({ currentEpoch: "2", acceptedEpoch: "3" }, [EPOCH3 + 1n]);
   assert.deepEqual(await store.readEpochs(), { currentEpoch: 2n, acceptedEpoch: 3n });
   assert.ok(lines.some((l) => /accepted but not yet current/.test(l)), lines.join(" | "));
+  // The same crash with the new currentEpoch's temp file named but not yet written (a directory
+  // sync by the log made its name durable): never synced, never renamed, so it counts as absent.
+  const torn = await fileStoreWith({ currentEpoch: "2", "currentEpoch.tmp": "", acceptedEpoch: "3" }, [EPOCH3 + 1n]);
+  assert.deepEqual(await torn.store.readEpochs(), { currentEpoch: 2n, acceptedEpoch: 3n });
+  // Needed and torn, with nothing else to go on: refused, naming the file.
+  const needed = await fileStoreWith({ currentEpoch: "2", "currentEpoch.tmp": "", acceptedEpoch: "2" }, [EPOCH3 + 1n]);
+  await assert.rejects(needed.store.readEpochs(), (e: unknown) => e instanceof StorageError && e.code === "bad_epoch_file" && /currentEpoch\.tmp/.test(e.message));
 });
 
 test("a currentEpoch.tmp left by a crash repairs a currentEpoch behind the log, as in ZooKeeper", async () => {

@@ -87,11 +87,13 @@ test("a crash that drops everything unsynced loses only unacknowledged txns", as
 
 test("a roll that crashed before its first txn was synced leaves a segment that recovery removes", async () => {
   const { disk, hold } = holdableDisk();
-  const { store } = openStore(disk, "/data");
+  // The segment is made on the write path here (no spare made ready ahead of the roll).
+  const { store } = openStore(disk, "/data", { spareSegments: false });
   await store.recover();
   for (let z = 1n; z <= 5n; z += 1n) await store.append({ zxid: z, bytes: txnBytes(z) });
   await store.writeSnapshot(5n, new TextEncoder().encode("5,15,5"));
-  hold(1); // the new segment's own sync completes; the sync of txn 6 never does
+  // The new segment's header (written O_DSYNC) and its own sync complete; the write of txn 6 never does.
+  hold(2);
   void store.append({ zxid: 6n, bytes: txnBytes(6n) });
   await settle();
   assert.ok((await disk.list("/data")).includes("log.0000000000000006"));
@@ -102,6 +104,46 @@ test("a roll that crashed before its first txn was synced leaves a segment that 
   await again.store.append({ zxid: 6n, bytes: txnBytes(6n) });
   await again.store.close();
   assert.equal(replay(await openStore(disk, "/data").store.recover()).count, 6);
+});
+
+test("a roll onto the spare segment whose first txn was never synced loses nothing acknowledged", async () => {
+  const { disk, hold } = holdableDisk();
+  const { store } = openStore(disk, "/data");
+  await store.recover();
+  for (let z = 1n; z <= 5n; z += 1n) await store.append({ zxid: z, bytes: txnBytes(z) });
+  await store.writeSnapshot(5n, new TextEncoder().encode("5,15,5"));
+  await settle();
+  assert.ok((await disk.list("/data")).includes("spare.log"), "a spare segment is ready");
+  hold(0);
+  void store.append({ zxid: 6n, bytes: txnBytes(6n) });
+  await settle();
+  assert.ok((await disk.list("/data")).includes("log.0000000000000006"), "the spare became log.6");
+  disk.crash();
+  const again = openStore(disk, "/data");
+  assert.equal(replay(await again.store.recover()).count, 5);
+  assert.ok(again.lines.some((l) => l.startsWith("removed spare.log")), again.lines.join(" | "));
+  await again.store.append({ zxid: 6n, bytes: txnBytes(6n) });
+  await again.store.close();
+  assert.equal(replay(await openStore(disk, "/data").store.recover()).count, 6);
+});
+
+test("a txn acknowledged from the spare segment survives a crash before its rename was durable", async () => {
+  const { disk, hold } = holdableDisk();
+  const { store } = openStore(disk, "/data");
+  await store.recover();
+  for (let z = 1n; z <= 5n; z += 1n) await store.append({ zxid: z, bytes: txnBytes(z) });
+  await store.writeSnapshot(5n, new TextEncoder().encode("5,15,5"));
+  await settle();
+  // The roll renames spare.log to log.6 without syncing the directory, and txn 6's write is
+  // durable; the next spare, whose directory sync would make the rename durable, never gets there.
+  hold(1);
+  await store.append({ zxid: 6n, bytes: txnBytes(6n) });
+  disk.crash();
+  assert.ok((await disk.list("/data")).includes("spare.log"), "the rename was lost with the crash");
+  const again = openStore(disk, "/data");
+  assert.equal(replay(await again.store.recover()).count, 6, "acknowledged txn 6 is there");
+  assert.ok(again.lines.some((l) => l.startsWith("renamed spare.log to log.0000000000000006")), again.lines.join(" | "));
+  assert.ok((await disk.list("/data")).includes("log.0000000000000006"));
 });
 
 interface Written {

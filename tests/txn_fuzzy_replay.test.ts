@@ -2,8 +2,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { OpCode } from "../core/proto/op_code.ts";
 import { ErrorCode } from "../core/proto/error_code.ts";
-import type { SnapshotImage } from "../core/server/snapshot_codec.ts";
-import { treeFromImage } from "../core/server/snapshot_codec.ts";
 import { DataTree } from "../core/tree/data_tree.ts";
 import { applyTxn } from "../core/txn/apply_txn.ts";
 import type { Txn, TxnHeader } from "../core/txn/txn.ts";
@@ -27,19 +25,33 @@ function workload(): [TxnHeader, Txn][] {
   return txns.map((txn, i) => [{ sessionId: 1n, cxid: i, zxid: 0x100000001n + BigInt(i), time: 1000n + BigInt(i), type: txn.type }, txn]);
 }
 
-/** The tree's image after the first `count` txns, claiming the zxid of the `claimed`-th (ZooKeeper's fuzzy SNAP). */
-function imageAfter(count: number, claimed: number): SnapshotImage {
+/**
+ * The tree after the first `count` txns, loaded node by node as a snapshot claiming the zxid of
+ * the `claimed`-th (ZooKeeper's fuzzy SNAP, as its leader's is read into a learner's tree).
+ */
+function loadedAfter(count: number, claimed: number): { tree: DataTree } {
+  const source = new DataTree();
+  for (const [header, txn] of workload().slice(0, count)) applyTxn(source, header, txn);
   const tree = new DataTree();
-  for (const [header, txn] of workload().slice(0, count)) applyTxn(tree, header, txn);
-  const nodes = [...tree.nodes].map(([path, n]) => ({ path, ...n }));
-  return { zxid: 0x100000000n + BigInt(claimed), sessions: [], nodes };
+  tree.clearForLoad();
+  tree.lastProcessedZxid = 0x100000000n + BigInt(claimed);
+  // Parents first, as a snapshot lists them.
+  const nodes = [...source.nodes].sort(([a], [b]) => a.split("/").length - b.split("/").length || (a < b ? -1 : 1));
+  for (const [path, n] of nodes) {
+    tree.restoreNode(path === "" ? "/" : path, {
+      data: n.data, acl: n.acl, czxid: Number(n.czxid), mzxid: Number(n.mzxid), ctime: Number(n.ctime), mtime: Number(n.mtime),
+      version: n.version, cversion: n.cversion, aversion: n.aversion, ephemeralOwner: n.ephemeralOwner, pzxid: Number(n.pzxid),
+      childrenPeak: n.childrenPeak,
+    });
+  }
+  return { tree };
 }
 
 test("txns replayed onto a fuzzy snapshot (one holding txns past its zxid, as a ZooKeeper leader's SNAP can) converge to the exact tree, digest included", () => {
   const exact = new DataTree();
   for (const [header, txn] of workload()) applyTxn(exact, header, txn);
   // The leader read zxid 2 for its SNAP, then serialized its tree after txn 7.
-  const { tree } = treeFromImage(imageAfter(7, 2), { extendedTypesEnabled: false });
+  const { tree } = loadedAfter(7, 2);
   assert.equal(tree.fuzzyUntil, 0x100000007n, "the highest zxid stamped in the snapshot");
   const results = workload().slice(2).map(([header, txn]) => applyTxn(tree, header, txn));
   // Replayed: /b/c's create finds no parent any more, its delete and /b's find nothing, /d exists.
@@ -54,7 +66,7 @@ test("txns replayed onto a fuzzy snapshot (one holding txns past its zxid, as a 
 });
 
 test("past the snapshot's highest stamp the tree is exact again: a txn that does not fit is a bug, not a replay", () => {
-  const { tree } = treeFromImage(imageAfter(7, 7), { extendedTypesEnabled: false });
+  const { tree } = loadedAfter(7, 7);
   const [header] = workload()[8]!;
   const again: Txn = { type: OpCode.create, path: "/d", data: bytes("d"), acl: ACL, ephemeralOwner: 0n, parentCVersion: 6 };
   assert.throws(() => applyTxn(tree, { ...header, type: OpCode.create }, again), /create \/d: exists/);

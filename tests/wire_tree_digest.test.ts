@@ -7,7 +7,7 @@ import { crc32, crc32Utf8 } from "../core/checksum/crc32.ts";
 import { adler32 } from "../core/checksum/adler32.ts";
 import { OpCode, type ACL } from "../core/proto/mod.ts";
 import { DataTree } from "../core/tree/data_tree.ts";
-import { DigestSum, nodeDigest } from "../core/tree/tree_digest.ts";
+import { DigestSum, fieldsDigest } from "../core/tree/tree_digest.ts";
 import { NULL_DATA } from "../core/tree/znode.ts";
 import { applyTxn } from "../core/txn/apply_txn.ts";
 import type { Txn } from "../core/txn/txn.ts";
@@ -18,7 +18,7 @@ const OPEN: ACL[] = [{ perms: 31, id: { scheme: "world", id: "anyone" } }];
 /** ZooKeeper's definition: the sum of every node's digest, modulo 2^64, as a signed long. */
 function recomputed(tree: DataTree): bigint {
   let sum = 0n;
-  for (const [path, node] of tree.nodes) sum += BigInt(nodeDigest(path, node));
+  for (const [path, node] of tree.nodes) sum += BigInt(fieldsDigest(path, node));
   return BigInt.asIntN(64, sum);
 }
 
@@ -77,9 +77,9 @@ test("the running digest equals the recomputed one after every kind of change", 
 
 test("nodes below /zookeeper/ are left out; / hashes as the empty path; /zookeeper itself counts", () => {
   const tree = new DataTree();
-  assert.equal(nodeDigest("/zookeeper/quota", tree.getNode("/zookeeper/quota")!), 0);
-  assert.notEqual(nodeDigest("/zookeeper", tree.getNode("/zookeeper")!), 0);
-  assert.equal(nodeDigest("/", tree.getNode("/")!), nodeDigest("", tree.getNode("/")!));
+  assert.equal(fieldsDigest("/zookeeper/quota", tree.getNode("/zookeeper/quota")!), 0);
+  assert.notEqual(fieldsDigest("/zookeeper", tree.getNode("/zookeeper")!), 0);
+  assert.equal(fieldsDigest("/", tree.getNode("/")!), fieldsDigest("", tree.getNode("/")!));
   const before = tree.digest;
   tree.createNode("/zookeeper/quota/x", { data: NULL_DATA, acl: OPEN, ephemeralOwner: 0n, parentCVersion: 1, zxid: 1n, time: 1n });
   assert.equal(tree.digest, before, "a quota node changes nothing");

@@ -66,7 +66,8 @@ function sampleTree(nodeCount = 400, { deletes = true } = {}): DataTree {
 function image(tree: DataTree): Map<string, unknown> {
   const out = new Map<string, unknown>();
   for (const [path, n] of tree.nodes) {
-    const { children, childOrder: _o, childrenPeak: _p, ...fields } = n;
+    const { childrenPeak: _p, ...fields } = n;
+    const children = n.children;
     out.set(path, { ...fields, data: [...n.data], isNull: n.data === NULL_DATA, acl: JSON.stringify(n.acl), children: [...children].sort() });
   }
   return out;

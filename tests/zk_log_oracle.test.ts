@@ -9,7 +9,7 @@ import { test } from "node:test";
 import { JuteWriter, OpCode, writeAcls, writeMultiHeader, type ACL } from "../core/proto/mod.ts";
 import { DataTree, ROOT } from "../core/tree/data_tree.ts";
 import { CONTAINER_OWNER } from "../core/tree/ephemeral_type.ts";
-import { nodeDigest } from "../core/tree/tree_digest.ts";
+import { fieldsDigest } from "../core/tree/tree_digest.ts";
 import { applyTxn } from "../core/txn/apply_txn.ts";
 import type { Txn } from "../core/txn/txn.ts";
 import { decodeTxn, encodeTxn } from "../core/txn/txn_codec.ts";
@@ -154,7 +154,7 @@ function prepOwnerQuirk(tree: DataTree, txn: Txn): bigint {
   if (prepOwner === undefined) return 0n;
   const node = tree.getNode(txn.path)!;
   assert.equal(node.ephemeralOwner, txn.type === OpCode.create ? 0n : CONTAINER_OWNER, `${txn.path}: the opcode decides the owner`);
-  return BigInt(nodeDigest(txn.path, { ...node, ephemeralOwner: prepOwner }) - node.digest);
+  return BigInt(fieldsDigest(txn.path, { ...node, ephemeralOwner: prepOwner }) - node.digest);
 }
 
 /** Txn type names, sub-txns of multis included, for the coverage check. */
@@ -245,8 +245,8 @@ function checkSnapshot(path: string, replayed: DataTree, sessions: Map<bigint, n
   for (const [p, node] of replayed.nodes) {
     const other = loaded.getNode(p);
     assert.ok(other !== undefined, `${p} is in the snapshot`);
-    const { children: _a, childOrder: _b, childrenPeak: _c, ...fields } = node;
-    const { children: _d, childOrder: _e, childrenPeak: _f, ...loadedFields } = other;
+    const { childrenPeak: _c, ...fields } = node;
+    const { childrenPeak: _f, ...loadedFields } = other;
     const plain = (f: typeof fields) => ({ ...f, data: [...f.data], acl: [...f.acl] });
     assert.deepEqual(plain(loadedFields), plain(fields), `${p}: every field`);
     assert.deepEqual([...other.children].sort(), [...node.children].sort(), `${p}: children`);

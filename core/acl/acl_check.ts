@@ -1,6 +1,6 @@
 import { ErrorCode } from "../proto/error_code.ts";
 import { Refusal } from "../proto/refusal.ts";
-import type { ACL, Id } from "../proto/records.ts";
+import { type ACL, type Id, isSharedWorldAcl } from "../proto/records.ts";
 import { ipMatches, isValidIpExpression } from "./ip_match.ts";
 
 /**
@@ -47,7 +47,9 @@ function isValidId(id: Id): boolean {
  * Checks an ACL a client asks for (create, setACL) and expands `auth` entries into the client's
  * authenticated ids, as ZooKeeper's fixupACL. Throws InvalidACL.
  */
-export function fixupAcl(path: string, authIds: readonly Id[], acl: readonly ACL[] | null): ACL[] {
+export function fixupAcl(path: string, authIds: readonly Id[], acl: readonly ACL[] | null): readonly ACL[] {
+  // world:anyone alone needs no checking, and the shared list needs no copy.
+  if (acl !== null && isSharedWorldAcl(acl)) return acl;
   const unique = dedupeAcl(acl ?? []);
   if (unique.length === 0) throw new Refusal(ErrorCode.INVALIDACL, path);
   const fixed: ACL[] = [];

@@ -15,10 +15,22 @@ export const OpenMode = {
 /** One of the values of {@link OpenMode}. */
 export type OpenMode = (typeof OpenMode)[keyof typeof OpenMode];
 
+/** How a file is opened, besides its mode. */
+export interface OpenOptions {
+  /**
+   * Every write is durable when it resolves, as after write + fdatasync (O_DSYNC): one call per
+   * group commit instead of two, which a txn log wants. A disk may ignore it (see
+   * {@link DiskFile.syncsWrites}).
+   */
+  readonly syncWrites?: boolean;
+}
+
 /** An open file. Offsets are byte positions; the layer above tracks where it appends. */
 export interface DiskFile {
   /** The path the file was opened with. */
   readonly path: string;
+  /** True when each write is durable once it resolves (opened with syncWrites, and honoured). */
+  readonly syncsWrites?: boolean;
   /** Reads up to `into.length` bytes at `position`; resolves to the count read (0 at end of file). */
   read(into: Uint8Array, position: number): Promise<number>;
   /** Writes all of `data` at `position` (appending is writing at the current size). */
@@ -36,7 +48,7 @@ export interface DiskFile {
 /** A file system. Paths use "/" and are joined with {@link joinPath}. */
 export interface Disk {
   /** Opens a file; rejects if it does not exist unless `mode` is `create`. */
-  open(path: string, mode: OpenMode): Promise<DiskFile>;
+  open(path: string, mode: OpenMode, options?: OpenOptions): Promise<DiskFile>;
   /** The names (not paths) in a directory, in no particular order. */
   list(dir: string): Promise<string[]>;
   /** Creates a directory and its parents; succeeds if it exists. */

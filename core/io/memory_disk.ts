@@ -1,4 +1,4 @@
-import { type Disk, type DiskFile, dirOf, OpenMode } from "./disk.ts";
+import { type Disk, type DiskFile, dirOf, OpenMode, type OpenOptions } from "./disk.ts";
 
 /**
  * An in-memory Disk that knows what has been made durable, so a test or the deterministic
@@ -99,7 +99,7 @@ export class MemoryDisk implements Disk {
     return this.#syncs;
   }
 
-  open(path: string, mode: OpenMode): Promise<DiskFile> {
+  open(path: string, mode: OpenMode, options: OpenOptions = {}): Promise<DiskFile> {
     const entries = this.#dir(dirOf(path));
     const name = baseOf(path);
     let inode = entries.get(name);
@@ -110,7 +110,7 @@ export class MemoryDisk implements Disk {
     } else if (mode === OpenMode.create) {
       inode.truncate(0);
     }
-    return Promise.resolve(new MemoryFile(this, path, inode, this.#generation));
+    return Promise.resolve(new MemoryFile(this, path, inode, this.#generation, options.syncWrites === true));
   }
 
   list(dir: string): Promise<string[]> {
@@ -221,15 +221,17 @@ function tearLast(inode: Inode, keepBytes: number): void {
 
 class MemoryFile implements DiskFile {
   readonly path: string;
+  readonly syncsWrites: boolean;
   readonly #disk: MemoryDisk;
   readonly #inode: Inode;
   readonly #generation: number;
 
-  constructor(disk: MemoryDisk, path: string, inode: Inode, generation: number) {
+  constructor(disk: MemoryDisk, path: string, inode: Inode, generation: number, syncsWrites: boolean) {
     this.#disk = disk;
     this.path = path;
     this.#inode = inode;
     this.#generation = generation;
+    this.syncsWrites = syncsWrites;
   }
 
   // async, so that use after a crash rejects like a failed syscall instead of throwing.
@@ -244,6 +246,8 @@ class MemoryFile implements DiskFile {
   async write(data: Uint8Array, position: number): Promise<void> {
     this.#check();
     this.#inode.write(data, position);
+    // O_DSYNC: durable once it resolves; a crash before then loses or tears it, as a real one can.
+    if (this.syncsWrites) await this.#disk.noteSync(this.#inode);
   }
 
   async sync(): Promise<void> {

@@ -10,7 +10,7 @@ export interface Listener {
 
 /**
  * Listens with node:net (works on Node, Deno and Bun) and adapts each socket to ServerSocket.
- * Writes made in one tick are corked into one syscall.
+ * Writes made in one tick leave in one write.
  */
 export function listen(acceptor: Acceptor, { host, port }: { host: string; port: number }): Promise<Listener> {
   const sockets = new Set<net.Socket>();
@@ -43,11 +43,35 @@ export function listen(acceptor: Acceptor, { host, port }: { host: string; port:
   });
 }
 
+/** Replies at most this large are copied into one buffer per turn; larger ones are written as they are. */
+const COALESCE_MAX_BYTES = 64 * 1024;
+
 function adapt(socket: net.Socket): ServerSocket {
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    socket.uncork();
+  // Replies made in one turn of the event loop leave in one write: one system call and one Buffer
+  // instead of a writev over a Buffer per reply (which Node makes of every Uint8Array it is given).
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    const chunks = pending;
+    const bytes = pendingBytes;
+    pending = [];
+    pendingBytes = 0;
+    if (chunks.length === 0 || socket.destroyed) return;
+    if (chunks.length === 1 || bytes > COALESCE_MAX_BYTES) {
+      if (chunks.length > 1) socket.cork();
+      for (const chunk of chunks) socket.write(chunk);
+      if (chunks.length > 1) socket.uncork();
+      return;
+    }
+    const out = Buffer.allocUnsafe(bytes);
+    let offset = 0;
+    for (const chunk of chunks) {
+      out.set(chunk, offset);
+      offset += chunk.length;
+    }
+    socket.write(out);
   };
   const address = socket.remoteAddress ?? "";
   return {
@@ -55,21 +79,21 @@ function adapt(socket: net.Socket): ServerSocket {
     remotePort: socket.remotePort ?? 0,
     write(bytes) {
       if (socket.destroyed) return;
-      if (!corked) {
-        corked = true;
-        socket.cork();
-        process.nextTick(uncork);
+      pending.push(bytes);
+      pendingBytes += bytes.length;
+      if (!scheduled) {
+        scheduled = true;
+        process.nextTick(flush);
       }
-      socket.write(bytes);
     },
     close() {
-      if (corked) uncork();
+      flush();
       socket.end();
       // A peer that never reads must not keep the socket half-open forever.
       setTimeout(() => socket.destroy(), 1000).unref?.();
     },
     pause: () => socket.pause(),
     resume: () => socket.resume(),
-    writeBacklogBytes: () => socket.writableLength,
+    writeBacklogBytes: () => socket.writableLength + pendingBytes,
   };
 }

@@ -1,5 +1,5 @@
 import type { ACL } from "../proto/records.ts";
-import type { ZNode } from "../tree/znode.ts";
+import type { DataTree } from "../tree/data_tree.ts";
 
 /**
  * What prep believes a node looks like once every txn prepared so far is applied (ZooKeeper's
@@ -17,21 +17,24 @@ export interface ChangeRecord {
   ephemeralOwner: bigint;
   childCount: number;
   acl: readonly ACL[];
-  data: Uint8Array;
+  /** Bytes of data (null counts as 0): all a quota check needs. */
+  dataLength: number;
 }
 
-export function recordOfNode(path: string, node: ZNode, zxid: bigint): ChangeRecord {
+/** The record of a node as the tree holds it now (`slot` is its slot in `tree`). */
+export function recordOfNode(path: string, tree: DataTree, slot: number, zxid: bigint): ChangeRecord {
+  const nodes = tree.store;
   return {
     zxid,
     path,
     exists: true,
-    version: node.version,
-    cversion: node.cversion,
-    aversion: node.aversion,
-    ephemeralOwner: node.ephemeralOwner,
-    childCount: node.children.size,
-    acl: node.acl,
-    data: node.data,
+    version: nodes.version(slot),
+    cversion: nodes.cversion(slot),
+    aversion: nodes.aversion(slot),
+    ephemeralOwner: nodes.owner(slot),
+    childCount: nodes.numChildren(slot),
+    acl: tree.aclOf(slot),
+    dataLength: tree.dataLengthOf(slot),
   };
 }
 

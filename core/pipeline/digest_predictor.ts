@@ -1,10 +1,10 @@
 import { OpCode } from "../proto/op_code.ts";
-import type { DataTree } from "../tree/data_tree.ts";
-import { type DigestedFields, DIGEST_VERSION, nodeDigest } from "../tree/tree_digest.ts";
+import { type DataTree, NO_SLOT } from "../tree/data_tree.ts";
+import { type DigestFields, DIGEST_VERSION, fieldsDigest } from "../tree/tree_digest.ts";
 import type { Txn, TxnDigest, TxnHeader } from "../txn/txn.ts";
 
 /** A node as prepared txns leave it: the fields its digest covers. */
-type NodeImage = DigestedFields;
+type NodeImage = DigestFields;
 
 /**
  * The tree digest each prepared txn will leave behind, known before the txn is logged or
@@ -133,13 +133,19 @@ export class DigestPredictor {
 
   #put(path: string, image: NodeImage | null, paths: string[]): void {
     const overlaid = this.#overlay.get(path);
-    // A node of the tree carries its digest already.
-    const removed = overlaid === undefined ? (this.#tree().getNode(path)?.digest ?? 0) : overlaid === null ? 0 : nodeDigest(path, overlaid);
-    const added = image === null ? 0 : nodeDigest(path, image);
+    // A node of the tree carries its digest already (read from its slot: no view built).
+    const removed = overlaid === undefined ? storedDigest(this.#tree(), path) : overlaid === null ? 0 : fieldsDigest(path, overlaid);
+    const added = image === null ? 0 : fieldsDigest(path, image);
     this.#digest = BigInt.asIntN(64, this.#digest - BigInt(removed) + BigInt(added));
     this.#overlay.set(path, image);
     paths.push(path);
   }
+}
+
+/** The digest the tree keeps for the node at `path` (0 when there is none). */
+function storedDigest(tree: DataTree, path: string): number {
+  const slot = tree.find(path);
+  return slot === NO_SLOT ? 0 : tree.store.digest(slot);
 }
 
 function parentOf(path: string): string {

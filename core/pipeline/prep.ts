@@ -7,8 +7,8 @@ import { Refusal } from "../proto/refusal.ts";
 import { JuteError, type JuteReader } from "../proto/jute_reader.ts";
 import { OpCode, opName } from "../proto/op_code.ts";
 import { pathProblem } from "../proto/path.ts";
-import { readAcls, readMultiHeader, type Id } from "../proto/records.ts";
-import { CONFIG_NODE, type DataTree, QUOTA_NODE, ROOT, ZOOKEEPER_NODE } from "../tree/data_tree.ts";
+import { type ACL, readAcls, readAclsShared, readMultiHeader, type Id } from "../proto/records.ts";
+import { CONFIG_NODE, type DataTree, NO_SLOT, QUOTA_NODE, ROOT, ZOOKEEPER_NODE } from "../tree/data_tree.ts";
 import { CONTAINER_OWNER, EphemeralKind, ephemeralKind, TTL_MAX_MS, ttlOwner } from "../tree/ephemeral_type.ts";
 import type { Txn, TxnHeader } from "../txn/txn.ts";
 import { type ChangeRecord, type OutstandingChanges, recordOfNode } from "./change_record.ts";
@@ -34,7 +34,7 @@ export interface PrepContext {
   /** Throws SessionExpired/SessionMoved when the session may not write. */
   checkSession(sessionId: bigint): void;
   /** Quota enforcement hook: throws QuotaExceeded when the change would break a hard limit. */
-  checkQuota?(path: string, oldData: Uint8Array | null, newData: Uint8Array, isCreate: boolean): void;
+  checkQuota?(path: string, oldDataLength: number, newDataLength: number, isCreate: boolean): void;
 }
 
 /** The outcome of prep: a txn to log (possibly an error txn), or a malformed request. */
@@ -74,7 +74,7 @@ interface ParsedOp {
   type: number;
   path: string;
   data: Uint8Array;
-  acl: ReturnType<typeof readAcls>;
+  acl: readonly ACL[] | null;
   flags: number;
   ttl: bigint;
   version: number;
@@ -93,8 +93,9 @@ function parseOp(type: number, r: JuteReader): ParsedOp {
     case OpCode.createContainer:
     case OpCode.createTTL:
       op.path = r.string();
-      op.data = r.buffer() ?? NULL_DATA;
-      op.acl = readAcls(r);
+      // Held only until the txn is applied (the tree copies it into its store).
+      op.data = r.bufferCarved() ?? NULL_DATA;
+      op.acl = readAclsShared(r);
       op.flags = r.int();
       if (type === OpCode.createTTL) op.ttl = r.long();
       return op;
@@ -108,7 +109,7 @@ function parseOp(type: number, r: JuteReader): ParsedOp {
       return op;
     case OpCode.setData:
       op.path = r.string();
-      op.data = r.buffer() ?? NULL_DATA;
+      op.data = r.bufferCarved() ?? NULL_DATA;
       op.version = r.int();
       return op;
     case OpCode.setACL:
@@ -240,9 +241,9 @@ function recordFor(ctx: PrepContext, path: string): ChangeRecord {
     if (!pending.exists) throw new Refusal(ErrorCode.NONODE, path);
     return pending;
   }
-  const node = ctx.tree.getNode(key);
-  if (node === undefined) throw new Refusal(ErrorCode.NONODE, path);
-  return recordOfNode(key, node, ctx.tree.lastProcessedZxid);
+  const slot = ctx.tree.find(key);
+  if (slot === NO_SLOT) throw new Refusal(ErrorCode.NONODE, path);
+  return recordOfNode(key, ctx.tree, slot, ctx.tree.lastProcessedZxid);
 }
 
 function validPath(path: string): void {
@@ -284,12 +285,12 @@ function prepCreate(ctx: PrepContext, request: PrepRequest, header: TxnHeader, o
   const path = mode.sequential ? op.path + sequenceSuffix(parent.cversion) : op.path;
   validPath(path);
   const pending = ctx.outstanding.get(path);
-  const exists = pending !== undefined ? pending.exists : ctx.tree.getNode(path) !== undefined;
+  const exists = pending !== undefined ? pending.exists : ctx.tree.has(path);
   if (exists) throw new Refusal(ErrorCode.NODEEXISTS, path);
   if (ephemeralKind(parent.ephemeralOwner, ctx.extendedTypesEnabled) === EphemeralKind.session) {
     throw new Refusal(ErrorCode.NOCHILDRENFOREPHEMERALS, path);
   }
-  ctx.checkQuota?.(path, null, op.data, true);
+  ctx.checkQuota?.(path, 0, op.data.length, true);
   const parentCVersion = parent.cversion + 1;
   // The owner follows the opcode, as ZooKeeper's txn records do: a plain create with the container
   // flag logs a CreateTxn, so ZooKeeper's tree holds an ordinary persistent node.
@@ -311,7 +312,7 @@ function prepCreate(ctx: PrepContext, request: PrepRequest, header: TxnHeader, o
     ephemeralOwner: owner,
     childCount: 0,
     acl,
-    data: op.data,
+    dataLength: op.data.length,
   }, remember);
   const type = op.type as typeof OpCode.create;
   return { type, path, data: op.data, acl, ephemeralOwner: owner, parentCVersion };
@@ -352,9 +353,9 @@ function prepSetData(ctx: PrepContext, request: PrepRequest, header: TxnHeader, 
   validPath(op.path);
   const node = recordFor(ctx, op.path);
   checkAcl(node.acl, Perms.WRITE, request.authIds, op.path);
-  ctx.checkQuota?.(op.path, node.data, op.data, false);
+  ctx.checkQuota?.(op.path, node.dataLength, op.data.length, false);
   const version = nextVersion(node.version, op.version, op.path);
-  change(ctx, { ...node, zxid: header.zxid, version, data: op.data }, remember);
+  change(ctx, { ...node, zxid: header.zxid, version, dataLength: op.data.length }, remember);
   return { type: OpCode.setData, path: op.path, data: op.data, version };
 }
 

@@ -1,3 +1,5 @@
+import { carveCopy } from "./jute_writer.ts";
+
 const decoder = new TextDecoder();
 
 /** A record did not fit its bytes: ZooKeeper answers such input with MARSHALLINGERROR or a close. */
@@ -49,6 +51,16 @@ export class JuteReader {
     return value;
   }
 
+  /** A jute `long` as a number; JuteError beyond 2^53 (zxids and times never get there). */
+  longNumber(): number {
+    this.#need(8, "long");
+    const high = this.#view.getInt32(this.#offset);
+    const low = this.#view.getUint32(this.#offset + 4);
+    if (high >= 0x200000 || high < -0x200000) throw new JuteError(`long at ${this.#offset} is beyond 2^53`);
+    this.#offset += 8;
+    return high * 0x1_0000_0000 + low;
+  }
+
   bool(): boolean {
     this.#need(1, "boolean");
     return this.#bytes[this.#offset++] !== 0;
@@ -67,6 +79,18 @@ export class JuteReader {
     if (length === -1) return null;
     // Uint8Array's slice copies; a Node Buffer's would be a view that pins the whole socket chunk.
     const value = Uint8Array.prototype.slice.call(this.#bytes, this.#offset, this.#offset + length);
+    this.#offset += length;
+    return value;
+  }
+
+  /**
+   * A jute buffer copied into a shared slab (small ones) instead of its own ArrayBuffer: for data a
+   * server holds only briefly (a write's until it is applied). Null when the length is -1.
+   */
+  bufferCarved(): Uint8Array | null {
+    const length = this.#length("buffer");
+    if (length === -1) return null;
+    const value = carveCopy(this.#bytes, this.#offset, length);
     this.#offset += length;
     return value;
   }

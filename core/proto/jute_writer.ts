@@ -7,8 +7,8 @@ const encoder = new TextEncoder();
  * slab is dropped when full and freed once no view into it is left, so a long-lived small frame
  * can pin at most one slab.
  */
-const SLAB_BYTES = 16 * 1024;
-const POOLED_MAX_BYTES = 1024;
+const SLAB_BYTES = 32 * 1024;
+const POOLED_MAX_BYTES = 2048;
 let slab = new ArrayBuffer(SLAB_BYTES);
 let slabView = new DataView(slab);
 let slabUsed = 0;
@@ -34,6 +34,17 @@ function allocate(capacityBytes: number): Region {
   // 8-byte alignment keeps every region's start aligned like a fresh buffer's.
   slabUsed += (capacityBytes + 7) & ~7;
   return { bytes: new Uint8Array(slab, base, capacityBytes), view: slabView, base };
+}
+
+/**
+ * A copy of `length` bytes of `source` at `offset`, carved from the shared slabs when small: what
+ * a server keeps of a request's data until the txn is applied (the tree then copies it into its
+ * own store), without an ArrayBuffer per request.
+ */
+export function carveCopy(source: Uint8Array, offset: number, length: number): Uint8Array {
+  const region = allocate(length);
+  region.bytes.set(source.subarray(offset, offset + length));
+  return region.bytes;
 }
 
 /**
@@ -82,6 +93,26 @@ export class JuteWriter {
   long(value: bigint): this {
     this.#reserve(8);
     this.#view.setBigInt64(this.#base + this.#length, value);
+    this.#length += 8;
+    return this;
+  }
+
+  /** A jute `long` given as an integer-valued number (exact below 2^53; see int64.ts). */
+  longNumber(value: number): this {
+    this.#reserve(8);
+    const at = this.#base + this.#length;
+    this.#view.setInt32(at, Math.floor(value / 0x1_0000_0000) | 0);
+    this.#view.setUint32(at + 4, value >>> 0);
+    this.#length += 8;
+    return this;
+  }
+
+  /** A jute `long` given as its two 32-bit halves. */
+  longHalves(high: number, low: number): this {
+    this.#reserve(8);
+    const at = this.#base + this.#length;
+    this.#view.setInt32(at, high);
+    this.#view.setUint32(at + 4, low >>> 0);
     this.#length += 8;
     return this;
   }

@@ -62,6 +62,28 @@ export function writeAcls(w: JuteWriter, acls: readonly ACL[] | null): void {
   for (const acl of acls) w.int(acl.perms).ustring(acl.id.scheme).ustring(acl.id.id);
 }
 
+/** world:anyone with each perms value, one frozen list each: most creates ask for one of these. */
+const WORLD_ACLS: readonly (readonly ACL[])[] = Array.from({ length: 32 }, (_, perms) =>
+  Object.freeze([Object.freeze({ perms, id: Object.freeze({ scheme: "world", id: "anyone" }) })])
+);
+
+/** True for a list {@link readAclsShared} hands out (never to be changed: it is shared). */
+export function isSharedWorldAcl(acl: readonly ACL[]): boolean {
+  return acl.length === 1 && WORLD_ACLS[acl[0]!.perms] === acl;
+}
+
+/**
+ * readAcls, except that a lone world:anyone entry comes back as a shared frozen list (the server's
+ * hot path: the tree's ACL table knows that list by identity, with no key to build per create).
+ */
+export function readAclsShared(r: JuteReader): readonly ACL[] | null {
+  const acls = readAcls(r);
+  if (acls === null || acls.length !== 1) return acls;
+  const { perms, id } = acls[0]!;
+  const shared = id.scheme === "world" && id.id === "anyone" ? WORLD_ACLS[perms] : undefined;
+  return shared ?? acls;
+}
+
 /** ACL vectors may be null on the wire (-1); callers decide what null means. */
 export function readAcls(r: JuteReader): ACL[] | null {
   // Smallest ACL: perms + two empty strings = 12 bytes.

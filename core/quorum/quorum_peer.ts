@@ -48,7 +48,7 @@ export interface QuorumPeerOptions {
   readonly readOnlyMode?: boolean;
   /** How often to retry connecting to the leader while following (default {@link CONNECT_RETRY_MS}). */
   readonly connectRetryMs?: number;
-  readonly server?: Pick<ZkServerOptions, "host" | "yieldToIo" | "onFatal">;
+  readonly server?: Pick<ZkServerOptions, "host" | "yieldToIo" | "onFatal" | "snapshotEncoder">;
 }
 
 /** What `srvr`, `mntr` and the AdminServer report about the member's place in the ensemble. */

@@ -1,7 +1,7 @@
 import type { QuorumServer } from "../zab/quorum_config.ts";
 import type { QuorumPacket } from "../zab/wire/quorum_packet.ts";
 import type { Notification } from "../zab/vote.ts";
-import type { SnapshotImage } from "../server/snapshot_codec.ts";
+import type { CapturedImage } from "../tree/tree_image.ts";
 import type { DataTree } from "../tree/data_tree.ts";
 
 /**
@@ -11,7 +11,8 @@ import type { DataTree } from "../tree/data_tree.ts";
  */
 export interface SnapshotTransfer {
   readonly zxid: bigint;
-  readonly image: SnapshotImage;
+  /** Frozen at capture; whoever sends it releases it once it has been read. */
+  readonly image: CapturedImage;
 }
 
 /** What a learner receives after a SNAP packet. */

@@ -1,4 +1,4 @@
-import { treeFromImage } from "../server/snapshot_codec.ts";
+import { imageSource } from "../tree/tree_image.ts";
 import { DataTree } from "../tree/data_tree.ts";
 import { encodeQuorumPacket, PacketType, type QuorumPacket, QuorumPacketParser } from "../zab/wire/quorum_packet.ts";
 import { encodeZkSnapshot, ZkSnapshotDecoder } from "../zab/wire/zk_snapshot.ts";
@@ -102,13 +102,13 @@ export class TcpLearnerLink extends TcpQuorumLink<QuorumPacket> implements Learn
     else this.stream.write(bytes);
   }
 
-  /** The image is frozen at capture; its tree copy is encoded while the live tree moves on. */
+  /** The image is frozen at capture: it is encoded as it was while the live tree moves on. */
   #streamSnapshot(transfer: SnapshotTransfer): void {
-    const { tree, sessions } = treeFromImage(transfer.image, { extendedTypesEnabled: this.#limits.extendedTypesEnabled, digestEnabled: false });
-    const chunks = encodeZkSnapshot(tree, sessions);
+    const { image, release } = transfer.image;
+    const chunks = encodeZkSnapshot(imageSource(image), image.sessions);
     this.#held = [];
     const pump = () => {
-      if (this.closed) return;
+      if (this.closed) return release();
       for (let step = chunks.next(); !step.done; step = chunks.next()) {
         this.stream.write(step.value);
         if (this.stream.backlogBytes() > SNAPSHOT_BACKLOG_MAX_BYTES) {
@@ -116,6 +116,7 @@ export class TcpLearnerLink extends TcpQuorumLink<QuorumPacket> implements Learn
           return;
         }
       }
+      release();
       const held = this.#held ?? [];
       this.#held = null;
       for (const bytes of held) this.stream.write(bytes);

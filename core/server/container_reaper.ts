@@ -1,4 +1,4 @@
-import type { DataTree } from "../tree/data_tree.ts";
+import { type DataTree, NO_SLOT } from "../tree/data_tree.ts";
 import { EphemeralKind, ephemeralKind, ttlOf } from "../tree/ephemeral_type.ts";
 
 /**
@@ -9,16 +9,17 @@ export function containerCandidates(tree: DataTree, nowWallMs: number, limit: nu
   const candidates: string[] = [];
   for (const path of tree.containers) {
     if (candidates.length >= limit) return candidates;
-    const node = tree.getNode(path);
-    if (node !== undefined && node.cversion > 0 && node.children.size === 0) candidates.push(path);
+    const slot = tree.find(path);
+    if (slot !== NO_SLOT && tree.store.cversion(slot) > 0 && tree.store.numChildren(slot) === 0) candidates.push(path);
   }
   for (const path of tree.ttls) {
     if (candidates.length >= limit) return candidates;
-    const node = tree.getNode(path);
-    if (node === undefined || node.children.size > 0) continue;
-    if (ephemeralKind(node.ephemeralOwner, tree.extendedTypesEnabled) !== EphemeralKind.ttl) continue;
-    const ttlMs = ttlOf(node.ephemeralOwner);
-    if (ttlMs !== 0n && BigInt(Math.floor(nowWallMs)) - node.mtime > ttlMs) candidates.push(path);
+    const slot = tree.find(path);
+    if (slot === NO_SLOT || tree.store.numChildren(slot) > 0) continue;
+    const owner = tree.ownerOf(slot);
+    if (ephemeralKind(owner, tree.extendedTypesEnabled) !== EphemeralKind.ttl) continue;
+    const ttlMs = ttlOf(owner);
+    if (ttlMs !== 0n && BigInt(Math.floor(nowWallMs)) - BigInt(tree.store.mtime(slot)) > ttlMs) candidates.push(path);
   }
   return candidates;
 }

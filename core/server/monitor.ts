@@ -30,7 +30,7 @@ export function averageOf(total: number, count: number): number {
 
 /** ZooKeeper files the root under both "/" and "" and counts it twice; so do its tools' baselines. */
 export function nodeCount(server: ZkServer): number {
-  return server.tree.nodes.has("") ? server.tree.nodeCount : server.tree.nodeCount + 1;
+  return server.tree.nodeCount + 1;
 }
 
 /** `zk_server_state`: "standalone", or an ensemble member's role ("leader", "follower", "observer"). */

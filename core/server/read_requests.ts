@@ -7,8 +7,7 @@ import type { JuteWriter } from "../proto/jute_writer.ts";
 import { OpCode, Xid } from "../proto/op_code.ts";
 import { type ACL, type Id, readMultiHeader, readSetWatches, writeAcls, writeMultiHeader } from "../proto/records.ts";
 import { AddWatchMode, EventType, WatcherType } from "../proto/watch_event.ts";
-import type { DataTree } from "../tree/data_tree.ts";
-import { writeData, writeNodeStat, type ZNode } from "../tree/znode.ts";
+import { type DataTree, NO_SLOT } from "../tree/data_tree.ts";
 import { WatchMode, type Watcher, type WatchTable } from "../watch/watch_manager.ts";
 import { replyWriter } from "./replies.ts";
 
@@ -82,50 +81,51 @@ export function executeRead(ctx: ReadContext, type: number, xid: number, body: J
   return w.finishFrame();
 }
 
-/** Looks a node up and checks READ. */
-function readableNode(ctx: ReadContext, path: string): ZNode {
-  const node = ctx.tree.getNode(path);
-  if (node === undefined) throw new Refusal(ErrorCode.NONODE, path);
-  checkAcl(node.acl, Perms.READ, ctx.authIds, path);
-  return node;
+/** Looks a node up and checks READ; returns its slot. */
+function readableNode(ctx: ReadContext, path: string): number {
+  const slot = ctx.tree.find(path);
+  if (slot === NO_SLOT) throw new Refusal(ErrorCode.NONODE, path);
+  checkAcl(ctx.tree.aclOf(slot), Perms.READ, ctx.authIds, path);
+  return slot;
 }
 
 function getData(ctx: ReadContext, w: JuteWriter, path: string, watch: boolean): void {
-  const node = readableNode(ctx, path);
+  const slot = readableNode(ctx, path);
   if (watch) ctx.tree.watchData(path, ctx.watcher);
-  writeData(w, node.data);
-  writeNodeStat(w, node);
+  ctx.tree.writeData(w, slot);
+  ctx.tree.writeStat(w, slot);
 }
 
 function exists(ctx: ReadContext, w: JuteWriter, path: string, watch: boolean): void {
   if (path.includes("\u0000")) throw new Refusal(ErrorCode.BADARGUMENTS, path);
-  const node = ctx.tree.getNode(path);
-  if (node !== undefined) checkAcl(node.acl, Perms.READ, ctx.authIds, path);
+  const slot = ctx.tree.find(path);
+  if (slot !== NO_SLOT) checkAcl(ctx.tree.aclOf(slot), Perms.READ, ctx.authIds, path);
   // An exists watch is set whether or not the node is there: it is how a client waits for a create.
   if (watch) ctx.tree.watchData(path, ctx.watcher);
-  if (node === undefined) throw new Refusal(ErrorCode.NONODE, path);
-  writeNodeStat(w, node);
+  if (slot === NO_SLOT) throw new Refusal(ErrorCode.NONODE, path);
+  ctx.tree.writeStat(w, slot);
 }
 
 function getChildren(ctx: ReadContext, w: JuteWriter, path: string, watch: boolean, withStat: boolean): void {
-  const node = readableNode(ctx, path);
+  const slot = readableNode(ctx, path);
   if (watch) ctx.tree.watchChildren(path, ctx.watcher);
-  w.ustrings(ctx.tree.childrenOf(node));
-  if (withStat) writeNodeStat(w, node);
+  w.ustrings(ctx.tree.childrenOf(slot));
+  if (withStat) ctx.tree.writeStat(w, slot);
 }
 
 function getAcl(ctx: ReadContext, w: JuteWriter, path: string): void {
-  const node = ctx.tree.getNode(path);
-  if (node === undefined) throw new Refusal(ErrorCode.NONODE, path);
-  checkAcl(node.acl, Perms.READ | Perms.ADMIN, ctx.authIds, path);
+  const slot = ctx.tree.find(path);
+  if (slot === NO_SLOT) throw new Refusal(ErrorCode.NONODE, path);
+  const nodeAcl = ctx.tree.aclOf(slot);
+  checkAcl(nodeAcl, Perms.READ | Perms.ADMIN, ctx.authIds, path);
   // Without ADMIN a client may see who has access but not the digests (they can be brute-forced).
-  const acl: readonly ACL[] = aclAllows(node.acl, Perms.ADMIN, ctx.authIds)
-    ? node.acl
-    : node.acl.map((a) =>
+  const acl: readonly ACL[] = aclAllows(nodeAcl, Perms.ADMIN, ctx.authIds)
+    ? nodeAcl
+    : nodeAcl.map((a) =>
       a.id.scheme === "digest" ? { perms: a.perms, id: { scheme: "digest", id: a.id.id.replace(/:.*/s, ":x") } } : a
     );
   writeAcls(w, acl);
-  writeNodeStat(w, node);
+  ctx.tree.writeStat(w, slot);
 }
 
 function ephemerals(ctx: ReadContext, prefix: string | null): string[] {
@@ -192,23 +192,23 @@ function addWatch(ctx: ReadContext, path: string, mode: number): void {
 function setWatches(ctx: ReadContext, body: JuteReader, withPersistent: boolean): void {
   const s = readSetWatches(body, withPersistent);
   const { tree, watcher } = ctx;
-  const fire = (type: number, path: string, node: ZNode | undefined) =>
-    watcher.notify(type, path, -1n, node?.acl ?? null);
+  const fire = (type: number, path: string, slot: number) =>
+    watcher.notify(type, path, -1n, slot === NO_SLOT ? null : tree.aclOf(slot));
   for (const path of s.dataWatches) {
-    const node = tree.getNode(path);
-    if (node === undefined) fire(EventType.NodeDeleted, path, node);
-    else if (node.mzxid > s.relativeZxid) fire(EventType.NodeDataChanged, path, node);
+    const slot = tree.find(path);
+    if (slot === NO_SLOT) fire(EventType.NodeDeleted, path, slot);
+    else if (BigInt(tree.store.mzxid(slot)) > s.relativeZxid) fire(EventType.NodeDataChanged, path, slot);
     else tree.watchData(path, watcher);
   }
   for (const path of s.existWatches) {
-    const node = tree.getNode(path);
-    if (node !== undefined) fire(EventType.NodeCreated, path, node);
+    const slot = tree.find(path);
+    if (slot !== NO_SLOT) fire(EventType.NodeCreated, path, slot);
     else tree.watchData(path, watcher);
   }
   for (const path of s.childWatches) {
-    const node = tree.getNode(path);
-    if (node === undefined) fire(EventType.NodeDeleted, path, node);
-    else if (node.pzxid > s.relativeZxid) fire(EventType.NodeChildrenChanged, path, node);
+    const slot = tree.find(path);
+    if (slot === NO_SLOT) fire(EventType.NodeDeleted, path, slot);
+    else if (BigInt(tree.store.pzxid(slot)) > s.relativeZxid) fire(EventType.NodeChildrenChanged, path, slot);
     else tree.watchChildren(path, watcher);
   }
   for (const path of s.persistentWatches) tree.addPersistentWatch(path, watcher, false);
@@ -244,9 +244,9 @@ function multiRead(ctx: ReadContext, w: JuteWriter, body: JuteReader): void {
 }
 
 function multiReadOne(ctx: ReadContext, w: JuteWriter, op: { type: number; path: string }): void {
-  let node: ZNode;
+  let slot: number;
   try {
-    node = readableNode(ctx, op.path);
+    slot = readableNode(ctx, op.path);
   } catch (error) {
     if (!(error instanceof Refusal)) throw error;
     writeMultiHeader(w, { type: OpCode.error, done: false, err: error.code });
@@ -255,9 +255,9 @@ function multiReadOne(ctx: ReadContext, w: JuteWriter, op: { type: number; path:
   }
   writeMultiHeader(w, { type: op.type, done: false, err: 0 });
   if (op.type === OpCode.getData) {
-    writeData(w, node.data);
-    writeNodeStat(w, node);
+    ctx.tree.writeData(w, slot);
+    ctx.tree.writeStat(w, slot);
   } else {
-    w.ustrings(ctx.tree.childrenOf(node));
+    w.ustrings(ctx.tree.childrenOf(slot));
   }
 }

@@ -1,6 +1,7 @@
 import { JuteWriter } from "../proto/jute_writer.ts";
 import { OpCode } from "../proto/op_code.ts";
-import { writeMultiHeader, writeStat } from "../proto/records.ts";
+import { writeMultiHeader } from "../proto/records.ts";
+import { writeNodeStat } from "../tree/znode.ts";
 import type { ApplyResult } from "../txn/apply_txn.ts";
 
 /** Starts a framed reply: the length is filled in by finishFrame(). */
@@ -38,11 +39,11 @@ function writeResultBody(w: JuteWriter, requestType: number, result: ApplyResult
     case OpCode.createContainer:
     case OpCode.createTTL:
       w.ustring(result.path!);
-      writeStat(w, result.stat!);
+      writeNodeStat(w, result.stat!);
       return;
     case OpCode.setData:
     case OpCode.setACL:
-      writeStat(w, result.stat!);
+      writeNodeStat(w, result.stat!);
       return;
     case OpCode.multi:
       writeMultiResults(w, result.multi ?? []);
@@ -75,10 +76,10 @@ function writeMultiResults(w: JuteWriter, results: readonly ApplyResult[]): void
         break;
       case OpCode.create2:
         w.ustring(sub.path!);
-        writeStat(w, sub.stat!);
+        writeNodeStat(w, sub.stat!);
         break;
       case OpCode.setData:
-        writeStat(w, sub.stat!);
+        writeNodeStat(w, sub.stat!);
         break;
       case OpCode.error:
         w.int(sub.err);

@@ -182,7 +182,7 @@ export interface ServerActions {
   /** `crst`. */
   resetConnectionStats(): void;
   /** `snapshot`: a consistent snapshot at one zxid, encoded; also persisted when it is new. */
-  takeSnapshot(): Promise<{ zxid: bigint; bytes: Uint8Array }>;
+  takeSnapshot(options?: { keepBytes?: boolean }): Promise<{ zxid: bigint; length: number; bytes: Uint8Array | null }>;
   /**
    * `restore`: replaces the tree and sessions with the snapshot's, durably. Clients are
    * disconnected and reattach (or learn their session is gone). Resolves to the zxid served next.

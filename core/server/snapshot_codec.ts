@@ -1,113 +1,370 @@
+/**
+ * Paddock's own snapshot format (the data part of a snapshot file; snapshot_files.ts frames it),
+ * version 2:
+ *
+ *   int 2 | long zxid | int flags (1: digests included)
+ *   int n, n x (long sessionId, int timeoutMs)
+ *   int n, n x (int aclId, vector<ACL>)              id 0 is the system OPEN_ACL and never listed
+ *   int nodeCount, nodeCount x node, pre-order (a parent before its children, children in insertion order):
+ *     int parent (index of its record; -1 for the root) | int nameLength | name | int dataLength (-1 null) | data
+ *     | int aclId | long czxid, mzxid, ctime, mtime | int version, cversion, aversion | long ephemeralOwner
+ *     | long pzxid | int childrenPeak | int digest
+ *
+ * Nodes name their parent by record number and carry their own name only, so loading needs no
+ * path lookup and no string; a loaded tree keeps each node's children in the order they were
+ * created. Version 1 (full paths, ACL table by position) is still read.
+ *
+ * Encoding reads a frozen image (tree_image.ts), so it can run in slices or in a worker while the
+ * tree moves on.
+ */
+import { crc32 } from "../checksum/crc32.ts";
 import { JuteReader } from "../proto/jute_reader.ts";
 import { JuteWriter } from "../proto/jute_writer.ts";
 import { type ACL, readAcls, writeAcls } from "../proto/records.ts";
 import type { SessionTracker } from "../session/session_tracker.ts";
-import { DataTree } from "../tree/data_tree.ts";
-import { NULL_DATA, writeData, type ZNode } from "../tree/znode.ts";
+import { REGION_HEADER_BYTES } from "../tree/byte_arena.ts";
+import { DataTree, OPEN_ACL, TreeInconsistency } from "../tree/data_tree.ts";
+import { F64, I32, I32_BASE, PAGE_MASK, PAGE_SLOTS } from "../tree/node_pages.ts";
+import { ImageReader, NO_SLOT, ROOT_SLOT } from "../tree/node_reader.ts";
+import { digestAfterPath } from "../tree/tree_digest.ts";
+import { captureImage, type ImageSession, type TreeImage } from "../tree/tree_image.ts";
+import { NULL_DATA } from "../tree/znode.ts";
 
-const FORMAT_VERSION = 1;
+const FORMAT_V1 = 1;
+const FORMAT_V2 = 2;
+const FLAG_DIGESTS = 1;
+/** A node record without its name and data. */
+const NODE_FIXED_BYTES = 4 + 4 + 4 + 4 + 8 * 4 + 4 * 3 + 8 + 8 + 4 + 4;
+/** Nodes encoded between two yields. */
+const NODES_PER_SLICE = 8192;
 
-/** One znode as a snapshot holds it: the node's fields copied at capture time. */
-type NodeImage = Omit<ZNode, "children" | "childOrder" | "digest"> & { path: string };
+/** Captures `tree` and `sessions` for a snapshot (see tree_image.ts); release the result once encoded. */
+export function captureSnapshot(tree: DataTree, sessions: SessionTracker) {
+  const live: ImageSession[] = [];
+  for (const s of sessions.all()) if (!s.closing) live.push({ sessionId: s.sessionId, timeoutMs: s.timeoutMs });
+  return captureImage(tree, live);
+}
 
-/** A frozen copy of what a snapshot holds, taken between two txns. */
-export interface SnapshotImage {
-  zxid: bigint;
-  sessions: { sessionId: bigint; timeoutMs: number }[];
-  nodes: NodeImage[];
+/** Bytes per chunk of an encoded snapshot (a record never straddles two). */
+export const SNAPSHOT_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * What {@link encodeSnapshotPieces} produces, in order: the total size (once, first), then the
+ * bytes in chunks; `null` marks a point where a caller on an event loop can let other work run.
+ */
+export type SnapshotPiece = { readonly size: number } | { readonly chunk: Uint8Array } | null;
+
+/**
+ * Encodes an image as chunks of about `chunkBytes`: a first pass finds the pre-order and the
+ * exact size (announced before any byte), the second writes the records. A writer streams the
+ * chunks to disk as they come, so a million znodes never need one 200 MB buffer. Yields `null`
+ * every few thousand nodes (a worker ignores those).
+ */
+export function* encodeSnapshotPieces(image: TreeImage, chunkBytes = SNAPSHOT_CHUNK_BYTES): Generator<SnapshotPiece, void> {
+  const nodes = new ImageReader(image.pages, image.chunks);
+  // Pass 1: the pre-order and the exact size.
+  const order = new Int32Array(image.nodeCount);
+  let count = 0;
+  const header = new JuteWriter(1024);
+  header.int(FORMAT_V2).long(image.zxid).int(image.digestEnabled ? FLAG_DIGESTS : 0);
+  header.int(image.sessions.length);
+  for (const s of image.sessions) header.long(s.sessionId).int(s.timeoutMs);
+  header.int(image.acls.filter((a, id) => id > 0 && a !== null).length);
+  for (let id = 1; id < image.acls.length; id++) {
+    const acl = image.acls[id] ?? null;
+    if (acl === null) continue;
+    header.int(id);
+    writeAcls(header, acl);
+  }
+  header.int(image.nodeCount);
+  let bytes = header.length;
+  const stack = [ROOT_SLOT];
+  // Bounded: each node is pushed once, and no more than the image's node count are taken.
+  while (stack.length > 0) {
+    if (count === image.nodeCount) throw new Error(`snapshot: more nodes than the ${image.nodeCount} captured`);
+    const slot = stack.pop()!;
+    order[count++] = slot;
+    bytes += NODE_FIXED_BYTES + nodes.nameLength(slot) + Math.max(0, nodes.dataLength(slot));
+    for (let c = nodes.lastChild(slot); c !== NO_SLOT; c = nodes.prevSibling(c)) stack.push(c);
+    if ((count & (NODES_PER_SLICE - 1)) === 0) yield null;
+  }
+  if (count !== image.nodeCount) throw new Error(`snapshot: ${count} nodes reachable, ${image.nodeCount} captured`);
+  yield { size: bytes };
+  // Pass 2: the records, a record referring to its parent by record number.
+  let out = new Uint8Array(Math.max(chunkBytes, header.length));
+  let view = new DataView(out.buffer);
+  out.set(header.bytes());
+  let used = header.length;
+  let emitted = 0;
+  const recordOf = new Int32Array(nodes.capacity);
+  for (let i = 0; i < count; i++) {
+    const slot = order[i]!;
+    recordOf[slot] = i;
+    const size = NODE_FIXED_BYTES + nodes.nameLength(slot) + Math.max(0, nodes.dataLength(slot));
+    if (used + size > out.length) {
+      yield { chunk: out.subarray(0, used) };
+      emitted += used;
+      out = new Uint8Array(Math.max(chunkBytes, size));
+      view = new DataView(out.buffer);
+      used = 0;
+    }
+    used = writeRecord(out, view, used, nodes, slot, slot === ROOT_SLOT ? -1 : recordOf[nodes.parent(slot)]!);
+    if ((i & (NODES_PER_SLICE - 1)) === NODES_PER_SLICE - 1) yield null;
+  }
+  yield { chunk: out.subarray(0, used) };
+  emitted += used;
+  if (emitted !== bytes) throw new Error(`snapshot: wrote ${emitted} bytes of ${bytes}`);
 }
 
 /**
- * Copies the state a snapshot needs, synchronously, so the snapshot is exact at one zxid. Copying
- * fields is several times cheaper than encoding them (data and ACLs are shared, never mutated
- * in place), and the encoding can then run in slices while the server keeps serving.
+ * The same as one buffer, yielding `undefined` where {@link encodeSnapshotPieces} yields `null`
+ * (tests, a restore, a learner installing what it received).
  */
-export function captureSnapshot(tree: DataTree, sessions: SessionTracker): SnapshotImage {
-  const nodes: NodeImage[] = [];
-  for (const [path, n] of tree.nodes) {
-    nodes.push({
-      path,
-      data: n.data,
-      acl: n.acl,
-      czxid: n.czxid,
-      mzxid: n.mzxid,
-      ctime: n.ctime,
-      mtime: n.mtime,
-      version: n.version,
-      cversion: n.cversion,
-      aversion: n.aversion,
-      ephemeralOwner: n.ephemeralOwner,
-      pzxid: n.pzxid,
-      childrenPeak: n.childrenPeak,
-    });
+export function* encodeSnapshotSlices(image: TreeImage): Generator<void, Uint8Array> {
+  let whole: Uint8Array | null = null;
+  let at = 0;
+  for (const piece of encodeSnapshotPieces(image)) {
+    if (piece === null) yield;
+    else if ("size" in piece) whole = new Uint8Array(piece.size);
+    else {
+      whole!.set(piece.chunk, at);
+      at += piece.chunk.length;
+    }
   }
-  const live = [...sessions.all()].filter((s) => !s.closing);
-  return { zxid: tree.lastProcessedZxid, sessions: live.map(({ sessionId, timeoutMs }) => ({ sessionId, timeoutMs })), nodes };
+  return whole!;
 }
 
-const NODES_PER_SLICE = 2048;
-
-/**
- * Encodes an image, yielding after every slice of nodes so the caller can let other work run;
- * returns the bytes. Layout: sessions with their timeouts, an ACL table (most nodes share a few
- * ACLs, as ZooKeeper's ACL cache exploits), and every znode, parents before children (the tree's
- * map keeps creation order, and a child can't outlive its parent).
- */
-export function* encodeSnapshotSlices(image: SnapshotImage): Generator<void, Uint8Array> {
-  const aclIndex = new Map<readonly ACL[], number>();
-  const aclTable: (readonly ACL[])[] = [];
-  for (const node of image.nodes) {
-    if (aclIndex.has(node.acl)) continue;
-    aclIndex.set(node.acl, aclTable.length);
-    aclTable.push(node.acl);
+function writeRecord(out: Uint8Array, view: DataView, at: number, nodes: ImageReader, slot: number, parentRecord: number): number {
+  const page = nodes.page(slot);
+  const f = slot & PAGE_MASK;
+  const i = I32_BASE + f;
+  const f64 = page.f64;
+  const i32 = page.i32;
+  const chunk = nodes.chunkBytes(i32[i + I32.regionChunk * PAGE_SLOTS]!);
+  const region = i32[i + I32.regionOffset * PAGE_SLOTS]!;
+  const nameLength = chunk.i32[(region >> 2) + 1]!;
+  const dataLength = i32[i + I32.dataLength * PAGE_SLOTS]!;
+  view.setInt32(at, parentRecord);
+  view.setInt32(at + 4, nameLength);
+  at += 8;
+  const nameAt = region + REGION_HEADER_BYTES;
+  out.set(chunk.u8.subarray(nameAt, nameAt + nameLength), at);
+  at += nameLength;
+  view.setInt32(at, dataLength);
+  at += 4;
+  if (dataLength > 0) {
+    out.set(chunk.u8.subarray(nameAt + nameLength, nameAt + nameLength + dataLength), at);
+    at += dataLength;
   }
-  // Sized up front: growing by doubling copies tens of MiB inside one slice.
-  const w = new JuteWriter(encodedSizeBound(image, aclTable));
-  w.int(FORMAT_VERSION).long(image.zxid);
-  w.int(image.sessions.length);
-  for (const session of image.sessions) w.long(session.sessionId).int(session.timeoutMs);
-  w.int(aclTable.length);
-  for (const acl of aclTable) writeAcls(w, acl);
-  w.int(image.nodes.length);
-  for (let i = 0; i < image.nodes.length; i++) {
-    const node = image.nodes[i]!;
-    writeNode(w, node, aclIndex.get(node.acl)!);
-    if (i % NODES_PER_SLICE === NODES_PER_SLICE - 1) yield;
-  }
-  return w.bytes();
+  view.setInt32(at, i32[i + I32.aclId * PAGE_SLOTS]!);
+  putLong(view, at + 4, f64[F64.czxid * PAGE_SLOTS + f]!);
+  putLong(view, at + 12, f64[F64.mzxid * PAGE_SLOTS + f]!);
+  putLong(view, at + 20, f64[F64.ctime * PAGE_SLOTS + f]!);
+  putLong(view, at + 28, f64[F64.mtime * PAGE_SLOTS + f]!);
+  view.setInt32(at + 36, i32[i + I32.version * PAGE_SLOTS]!);
+  view.setInt32(at + 40, i32[i + I32.cversion * PAGE_SLOTS]!);
+  view.setInt32(at + 44, i32[i + I32.aversion * PAGE_SLOTS]!);
+  view.setInt32(at + 48, i32[i + I32.ownerHigh * PAGE_SLOTS]!);
+  view.setInt32(at + 52, i32[i + I32.ownerLow * PAGE_SLOTS]!);
+  putLong(view, at + 56, f64[F64.pzxid * PAGE_SLOTS + f]!);
+  view.setInt32(at + 64, i32[i + I32.childrenPeak * PAGE_SLOTS]!);
+  view.setInt32(at + 68, i32[i + I32.digest * PAGE_SLOTS]!);
+  return at + 72;
 }
 
-/** An upper bound of the encoded size (paths counted at 3 UTF-8 bytes per UTF-16 unit). */
-function encodedSizeBound(image: SnapshotImage, aclTable: readonly (readonly ACL[])[]): number {
-  let bytes = 64 + image.sessions.length * 12;
-  for (const acl of aclTable) for (const a of acl) bytes += 12 + (a.id.scheme.length + a.id.id.length) * 3;
-  for (const node of image.nodes) bytes += NODE_FIXED_BYTES + node.path.length * 3 + node.data.length;
-  return bytes;
+function putLong(view: DataView, at: number, value: number): void {
+  view.setInt32(at, Math.floor(value / 0x1_0000_0000) | 0);
+  view.setUint32(at + 4, value >>> 0);
 }
 
-/** Everything of a node record but its path, data and ACL: lengths, ACL ref, Stat fields. */
-const NODE_FIXED_BYTES = 4 + 4 + 4 + 8 * 4 + 4 * 3 + 8 * 2 + 4;
-
-/** Captures and encodes in one go (tests, benchmarks). */
-export function encodeSnapshot(tree: DataTree, sessions: SessionTracker): Uint8Array {
-  const slices = encodeSnapshotSlices(captureSnapshot(tree, sessions));
+/** Runs an encoding generator to its end at once (tests, a worker, an admin snapshot). */
+export function finishSlices<T>(slices: Generator<void, T>): T {
+  // Bounded by the generator: it ends after its last slice.
   for (let step = slices.next(); ; step = slices.next()) if (step.done) return step.value;
 }
 
-function writeNode(w: JuteWriter, node: NodeImage, aclRef: number): void {
-  w.ustring(node.path);
-  writeData(w, node.data);
-  w.int(aclRef);
-  w.long(node.czxid).long(node.mzxid).long(node.ctime).long(node.mtime);
-  w.int(node.version).int(node.cversion).int(node.aversion).long(node.ephemeralOwner).long(node.pzxid);
-  w.int(node.childrenPeak);
+/** Captures and encodes in one go (tests, the admin `snapshot` command, a restore). */
+export function encodeSnapshot(tree: DataTree, sessions: SessionTracker): Uint8Array {
+  const captured = captureSnapshot(tree, sessions);
+  try {
+    return finishSlices(encodeSnapshotSlices(captured.image));
+  } finally {
+    captured.release();
+  }
+}
+
+/** Where a loaded snapshot's sessions go (a SessionTracker, or a plain list). */
+export interface SessionSink {
+  add(sessionId: bigint, timeoutMs: number, nowMs: number): unknown;
 }
 
 /** Loads a snapshot into an empty tree and session tracker. */
-export function decodeSnapshot(bytes: Uint8Array, tree: DataTree, sessions: SessionTracker, nowMs: number): void {
+export function decodeSnapshot(bytes: Uint8Array, tree: DataTree, sessions: SessionSink, nowMs: number): void {
   const r = new JuteReader(bytes);
   const version = r.int();
-  if (version !== FORMAT_VERSION) throw new Error(`snapshot: unknown format version ${version}`);
+  if (version === FORMAT_V1) return decodeV1(r, tree, sessions, nowMs);
+  if (version !== FORMAT_V2) throw new Error(`snapshot: unknown format version ${version}`);
+  tree.lastProcessedZxid = r.long();
+  const flags = r.int();
+  const sessionCount = r.vectorLength(12);
+  for (let i = 0; i < sessionCount; i++) sessions.add(r.long(), r.int(), nowMs);
+  tree.clearForLoad();
+  const aclCount = r.vectorLength(8);
+  const lists: (readonly ACL[] | null)[] = [OPEN_ACL];
+  for (let i = 0; i < aclCount; i++) {
+    const id = r.int();
+    if (id <= 0 || id > 1 << 24 || lists[id] !== undefined && lists[id] !== null) throw new Error(`snapshot: bad ACL id ${id}`);
+    for (let k = lists.length; k < id; k++) lists[k] = null;
+    lists[id] = readAcls(r) ?? [];
+  }
+  tree.acls.load(lists);
+  const nodeCount = r.vectorLength(NODE_FIXED_BYTES);
+  new RecordLoader(tree, bytes, nodeCount, (flags & FLAG_DIGESTS) !== 0).load(r.offset);
+  tree.acls.trim();
+  tree.rebuildQuotas();
+}
+
+/** Puts the node records of a version 2 snapshot into a tree. */
+class RecordLoader {
+  readonly #tree: DataTree;
+  readonly #bytes: Uint8Array;
+  readonly #view: DataView;
+  readonly #count: number;
+  readonly #trustDigests: boolean;
+  /** Per record: its slot, the CRC-32 of its path, the UTF-16 length of its path. */
+  readonly #slots: Int32Array;
+  readonly #pathCrcs: Int32Array;
+  readonly #pathLengths: Int32Array;
+  /** Per record: whether it is /zookeeper (1) or below it (2), which the digest leaves out. */
+  readonly #system: Uint8Array;
+
+  constructor(tree: DataTree, bytes: Uint8Array, count: number, digestsIncluded: boolean) {
+    this.#tree = tree;
+    this.#bytes = bytes;
+    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#count = count;
+    this.#trustDigests = digestsIncluded;
+    this.#slots = new Int32Array(count);
+    this.#pathCrcs = new Int32Array(count);
+    this.#pathLengths = new Int32Array(count);
+    this.#system = new Uint8Array(count);
+  }
+
+  load(start: number): void {
+    let at = start;
+    for (let i = 0; i < this.#count; i++) at = this.#record(i, at);
+    if (at !== this.#bytes.length) throw new Error(`snapshot: ${this.#bytes.length - at} bytes after the last node`);
+  }
+
+  #record(index: number, at: number): number {
+    const bytes = this.#bytes;
+    const view = this.#view;
+    const need = (n: number) => {
+      if (at + n > bytes.length) throw new Error(`snapshot: node ${index} is cut short`);
+    };
+    need(8);
+    const parentRecord = view.getInt32(at);
+    const nameLength = view.getInt32(at + 4);
+    if (index === 0 ? parentRecord !== -1 : parentRecord < 0 || parentRecord >= index) {
+      throw new TreeInconsistency(`snapshot: node ${index} names parent ${parentRecord}`);
+    }
+    if (nameLength < 0 || (index === 0) !== (nameLength === 0)) throw new Error(`snapshot: node ${index} has a name of ${nameLength} bytes`);
+    at += 8;
+    need(nameLength + 4);
+    const nameAt = at;
+    at += nameLength;
+    const dataLength = view.getInt32(at);
+    at += 4;
+    if (dataLength < -1) throw new Error(`snapshot: node ${index} has data of ${dataLength} bytes`);
+    need(Math.max(0, dataLength) + 72);
+    const dataAt = at;
+    at += Math.max(0, dataLength);
+    const tree = this.#tree;
+    const store = tree.store;
+    const parent = index === 0 ? NO_SLOT : this.#slots[parentRecord]!;
+    if (parent !== NO_SLOT && store.findChildBytes(parent, bytes, nameAt, nameLength) !== NO_SLOT) {
+      throw new TreeInconsistency(`snapshot: node ${index} appears twice under its parent`);
+    }
+    const slot = index === 0
+      ? store.addRoot(dataLength < 0 ? null : bytes.subarray(dataAt, dataAt + dataLength))
+      : store.addBytes(parent, bytes, nameAt, nameLength, dataLength < 0 ? null : bytes, dataAt, dataLength);
+    this.#slots[index] = slot;
+    const aclId = view.getInt32(at);
+    if (!tree.acls.has(aclId)) throw new Error(`snapshot: node ${index} names a missing ACL ${aclId}`);
+    tree.acls.retainId(aclId);
+    const page = store.pages.writable(slot);
+    const f = slot & PAGE_MASK;
+    const i = I32_BASE + f;
+    page.f64[F64.czxid * PAGE_SLOTS + f] = getLong(view, at + 4);
+    page.f64[F64.mzxid * PAGE_SLOTS + f] = getLong(view, at + 12);
+    page.f64[F64.ctime * PAGE_SLOTS + f] = getLong(view, at + 20);
+    page.f64[F64.mtime * PAGE_SLOTS + f] = getLong(view, at + 28);
+    page.i32[i + I32.version * PAGE_SLOTS] = view.getInt32(at + 36);
+    page.i32[i + I32.cversion * PAGE_SLOTS] = view.getInt32(at + 40);
+    page.i32[i + I32.aversion * PAGE_SLOTS] = view.getInt32(at + 44);
+    const ownerHigh = view.getInt32(at + 48);
+    const ownerLow = view.getInt32(at + 52);
+    page.i32[i + I32.ownerHigh * PAGE_SLOTS] = ownerHigh;
+    page.i32[i + I32.ownerLow * PAGE_SLOTS] = ownerLow;
+    page.f64[F64.pzxid * PAGE_SLOTS + f] = getLong(view, at + 56);
+    const peak = view.getInt32(at + 64);
+    if (peak > page.i32[i + I32.childrenPeak * PAGE_SLOTS]!) page.i32[i + I32.childrenPeak * PAGE_SLOTS] = peak;
+    page.i32[i + I32.aclId * PAGE_SLOTS] = aclId;
+    this.#placeInTree(index, slot, parentRecord, nameAt, nameLength, Math.max(0, dataLength), view.getInt32(at + 68));
+    if (ownerHigh !== 0 || ownerLow !== 0) tree.indexLoadedOwner(store.pathOf(slot), (BigInt(ownerHigh) << 32n) | BigInt(ownerLow >>> 0));
+    return at + 72;
+  }
+
+  /** Path length, path CRC and digest of the record, from its parent's. */
+  #placeInTree(index: number, slot: number, parentRecord: number, nameAt: number, nameLength: number, dataLength: number, storedDigest: number): void {
+    const tree = this.#tree;
+    let pathLength = 1;
+    let pathCrc = 0;
+    let system = 0;
+    if (index > 0) {
+      const parentLength = parentRecord === 0 ? 0 : this.#pathLengths[parentRecord]!;
+      pathLength = parentLength + 1 + utf16Length(this.#bytes, nameAt, nameLength);
+      system = this.#system[parentRecord]! > 0 ? 2 : parentRecord === 0 && isZookeeper(this.#bytes, nameAt, nameLength) ? 1 : 0;
+      pathCrc = crc32(crc32(this.#pathCrcs[parentRecord]! >>> 0, SLASH), this.#bytes, nameAt, nameAt + nameLength) | 0;
+    }
+    this.#pathLengths[index] = pathLength;
+    this.#pathCrcs[index] = pathCrc;
+    this.#system[index] = system;
+    tree.approximateDataSize += pathLength + dataLength;
+    if (!tree.digestEnabled) return;
+    const digest = this.#trustDigests ? storedDigest >>> 0 : system === 2 ? 0 : digestAfterPath(pathCrc >>> 0, tree.store, slot);
+    tree.store.setI32(slot, I32.digest, digest | 0);
+    tree.addLoadedDigest(digest);
+  }
+}
+
+const SLASH = new Uint8Array([0x2f]);
+const ZOOKEEPER = new TextEncoder().encode("zookeeper");
+
+function isZookeeper(bytes: Uint8Array, at: number, length: number): boolean {
+  if (length !== ZOOKEEPER.length) return false;
+  for (let i = 0; i < length; i++) if (bytes[at + i] !== ZOOKEEPER[i]) return false;
+  return true;
+}
+
+/** UTF-16 code units of UTF-8 bytes (what Java's String.length() counts). */
+function utf16Length(bytes: Uint8Array, at: number, length: number): number {
+  let units = 0;
+  for (let i = 0; i < length; i++) {
+    const b = bytes[at + i]!;
+    if ((b & 0xc0) !== 0x80) units += b >= 0xf0 ? 2 : 1;
+  }
+  return units;
+}
+
+function getLong(view: DataView, at: number): number {
+  const high = view.getInt32(at);
+  if (high >= 0x200000 || high < -0x200000) throw new Error(`snapshot: a 64-bit field at ${at} is beyond 2^53`);
+  return high * 0x1_0000_0000 + view.getUint32(at + 4);
+}
+
+/** Version 1: full paths, the ACL table by position. */
+function decodeV1(r: JuteReader, tree: DataTree, sessions: SessionSink, nowMs: number): void {
   tree.lastProcessedZxid = r.long();
   const sessionCount = r.vectorLength(12);
   for (let i = 0; i < sessionCount; i++) sessions.add(r.long(), r.int(), nowMs);
@@ -116,32 +373,27 @@ export function decodeSnapshot(bytes: Uint8Array, tree: DataTree, sessions: Sess
   for (let i = 0; i < aclCount; i++) aclTable.push(readAcls(r) ?? []);
   const nodeCount = r.vectorLength(20);
   tree.clearForLoad();
-  for (let i = 0; i < nodeCount; i++) readNode(r, tree, aclTable);
-}
-
-function readNode(r: JuteReader, tree: DataTree, aclTable: ACL[][]): void {
-  const path = r.string();
-  const data = r.buffer() ?? NULL_DATA;
-  const acl = aclTable[r.int()];
-  if (acl === undefined) throw new Error(`snapshot: ${path} names a missing ACL`);
-  const node: ZNode = {
-    data,
-    acl,
-    czxid: r.long(),
-    mzxid: r.long(),
-    ctime: r.long(),
-    mtime: r.long(),
-    version: r.int(),
-    cversion: r.int(),
-    aversion: r.int(),
-    ephemeralOwner: r.long(),
-    pzxid: r.long(),
-    children: new Set(),
-    childrenPeak: r.int(),
-    childOrder: null,
-    digest: 0,
-  };
-  tree.restoreNode(path, node);
+  for (let i = 0; i < nodeCount; i++) {
+    const path = r.string();
+    const data = r.buffer() ?? NULL_DATA;
+    const acl = aclTable[r.int()];
+    if (acl === undefined) throw new Error(`snapshot: ${path} names a missing ACL`);
+    const node = {
+      data,
+      acl,
+      czxid: r.longNumber(),
+      mzxid: r.longNumber(),
+      ctime: r.longNumber(),
+      mtime: r.longNumber(),
+      version: r.int(),
+      cversion: r.int(),
+      aversion: r.int(),
+      ephemeralOwner: r.long(),
+      pzxid: r.longNumber(),
+      childrenPeak: r.int(),
+    };
+    if (!tree.restoreNode(path, node)) throw new TreeInconsistency(`snapshot: ${path} appears twice`);
+  }
 }
 
 /**
@@ -150,14 +402,12 @@ function readNode(r: JuteReader, tree: DataTree, aclTable: ACL[][]): void {
  * learner): that hashing blocked a leader's event loop for most of a second per 6000 nodes.
  */
 export function treeFromImage(
-  image: SnapshotImage,
-  { extendedTypesEnabled, digestEnabled = true }: { extendedTypesEnabled: boolean; digestEnabled?: boolean },
+  image: TreeImage,
+  { extendedTypesEnabled, digestEnabled = image.digestEnabled }: { extendedTypesEnabled: boolean; digestEnabled?: boolean },
 ): { tree: DataTree; sessions: { sessionId: bigint; timeoutMs: number }[] } {
+  const bytes = finishSlices(encodeSnapshotSlices(image));
   const tree = new DataTree({ extendedTypesEnabled, digestEnabled });
-  tree.clearForLoad();
-  tree.lastProcessedZxid = image.zxid;
-  for (const { path, ...fields } of image.nodes) {
-    tree.restoreNode(path, { ...fields, children: new Set(), childOrder: null, digest: 0 });
-  }
-  return { tree, sessions: image.sessions.map((s) => ({ ...s })) };
+  const sessions: { sessionId: bigint; timeoutMs: number }[] = [];
+  decodeSnapshot(bytes, tree, { add: (sessionId, timeoutMs) => sessions.push({ sessionId, timeoutMs }) }, 0);
+  return { tree, sessions };
 }

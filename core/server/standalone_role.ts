@@ -17,6 +17,11 @@ export class StandaloneRole implements ServerRole {
   #lastZxid: bigint;
   /** Settles once every txn appended so far has been applied (a restore waits for it). */
   #applied: Promise<void> = Promise.resolve();
+  /** Txns logged and not yet applied, oldest first, with the promise of the group commit that covers them. */
+  #unapplied: { prepared: PreparedTxn; bytes: Uint8Array; durable: Promise<void> }[] = [];
+  #unappliedHead = 0;
+  /** The group commit whose completion is awaited last (one reaction per batch, not per txn). */
+  #awaited: Promise<void> | null = null;
 
   constructor(host: RoleHost, store: TxnStore) {
     this.#host = host;
@@ -88,15 +93,37 @@ export class StandaloneRole implements ServerRole {
     this.#housekeeping.tick(nowMs);
   }
 
-  /** Logs the txn; once durable, applies it (appends resolve in zxid order). */
+  /**
+   * Logs the txn; once durable, applies it. Appends resolve in zxid order, and every txn of one
+   * group commit shares its promise: one reaction applies the whole batch.
+   */
   #commit(prepared: PreparedTxn): void {
     this.#lastZxid = prepared.header.zxid;
     const bytes = encodeTxn(prepared.header, prepared.txn, prepared.digest);
     const durable = this.#store.append({ zxid: prepared.header.zxid, bytes });
     this.#host.countAppend?.(durable);
-    this.#applied = durable.then(() => {
+    this.#unapplied.push({ prepared, bytes, durable });
+    if (durable === this.#awaited) return;
+    this.#awaited = durable;
+    this.#applied = durable.then(() => this.#applyBatch(durable), (error: unknown) => this.#host.fatal(error));
+  }
+
+  /** Applies the txns the group commit `durable` made durable (they are the oldest unapplied). */
+  #applyBatch(durable: Promise<void>): void {
+    const queue = this.#unapplied;
+    // Bounded by the queue: each round applies one txn.
+    while (this.#unappliedHead < queue.length && queue[this.#unappliedHead]!.durable === durable) {
+      const { prepared, bytes } = queue[this.#unappliedHead]!;
+      queue[this.#unappliedHead++] = undefined!;
       this.#host.applyCommitted(prepared, bytes);
       this.#preparer.applied(prepared.header.zxid);
-    }, (error: unknown) => this.#host.fatal(error));
+    }
+    if (this.#unappliedHead === queue.length) {
+      this.#unapplied = [];
+      this.#unappliedHead = 0;
+    } else if (this.#unappliedHead > 1024 && this.#unappliedHead * 2 > queue.length) {
+      this.#unapplied = queue.slice(this.#unappliedHead);
+      this.#unappliedHead = 0;
+    }
   }
 }

@@ -2,12 +2,15 @@ import { systemClock } from "../io/clock.ts";
 import { nodeDisk } from "../io/node_disk.ts";
 import { nodeHostInfo } from "../io/node_host_info.ts";
 import { type Listener, listen } from "../io/node_listener.ts";
+import { workerSnapshotEncoder } from "../io/worker_snapshot_encoder.ts";
 import { FileStore } from "../storage/file_store.ts";
+import { STANDALONE_HISTORY_LIMITS } from "../zab/history.ts";
 import { MemoryStore } from "../storage/memory_store.ts";
 import type { TxnStore } from "../storage/txn_log.ts";
 import { configSummary } from "./config_summary.ts";
 import { LogLevel, type LogSink } from "../log_level.ts";
 import { defaultServerConfig, type ServerConfig } from "./server_config.ts";
+import type { SnapshotEncoder } from "./snapshot_encoder.ts";
 import { StandaloneRole } from "./standalone_role.ts";
 import { ZkDatabase } from "./zk_database.ts";
 import { ZkServer } from "./zk_server.ts";
@@ -58,6 +61,16 @@ export function fileStoreFor(config: ServerConfig, log: LogSink): FileStore | nu
   });
 }
 
+/**
+ * The snapshot encoder of a server on this runtime: a worker thread, unless
+ * PADDOCK_SNAPSHOT_WORKER=off (or no worker can start), in which case the server encodes
+ * snapshots on its event loop in slices.
+ */
+export function snapshotEncoderFor(log: LogSink): SnapshotEncoder | undefined {
+  if (process.env.PADDOCK_SNAPSHOT_WORKER === "off") return undefined;
+  return workerSnapshotEncoder(log) ?? undefined;
+}
+
 /** Runs autopurge every purgeInterval hours on the store `fileStore()` names then; returns the timer to clear. */
 export function startPurgeTimer(fileStore: () => FileStore | null, config: ServerConfig, log: LogSink): ReturnType<typeof setInterval> | null {
   if (config.inMemory || config.purgeIntervalHours <= 0) return null;
@@ -81,7 +94,14 @@ export async function startServer(
   const fileStore = fileStoreFor(config, log);
   const store: TxnStore = fileStore ?? new MemoryStore();
   const clock = systemClock;
-  const db = new ZkDatabase({ tickMs: config.tickTime, serverId: config.serverId, extendedTypesEnabled: config.extendedTypesEnabled, wallMs: clock.wallMs(), log });
+  const db = new ZkDatabase({
+    tickMs: config.tickTime,
+    serverId: config.serverId,
+    extendedTypesEnabled: config.extendedTypesEnabled,
+    wallMs: clock.wallMs(),
+    historyLimits: STANDALONE_HISTORY_LIMITS,
+    log,
+  });
   const startup = await db.recover(store, clock, log);
   // The listener and timers exist only after start-up; a failure before then is start()'s error.
   let stopServing: () => Promise<void> = () => Promise.resolve();
@@ -96,6 +116,7 @@ export async function startServer(
     onFatal: (error) => {
       void stopServing().finally(() => onFatal(error));
     },
+    snapshotEncoder: config.inMemory ? undefined : snapshotEncoderFor(log),
   });
   server.metrics.started(startup);
   server.setRole(new StandaloneRole(server, store));

@@ -56,8 +56,17 @@ export class TxnPreparer {
     };
   }
 
+  /** The last millisecond a txn was stamped with, and its bigint (one per ms, not per txn). */
+  #lastMs = -1;
+  #lastTime = 0n;
+
   #time(): bigint {
-    return BigInt(Math.floor(this.#clock.wallMs()));
+    const ms = Math.floor(this.#clock.wallMs());
+    if (ms !== this.#lastMs) {
+      this.#lastMs = ms;
+      this.#lastTime = BigInt(ms);
+    }
+    return this.#lastTime;
   }
 
   /** A client's write as the txn with zxid `zxid`, or why it is malformed (no zxid consumed). */
@@ -111,8 +120,8 @@ export class TxnPreparer {
   }
 
   /** zookeeper.enforceQuota: refuse a create/setData passing a hard limit; log a passed soft one. */
-  readonly #checkQuota = (path: string, oldData: Uint8Array | null, newData: Uint8Array, isCreate: boolean): void => {
-    const bytesDiff = newData.length - (oldData?.length ?? 0);
+  readonly #checkQuota = (path: string, oldDataLength: number, newDataLength: number, isCreate: boolean): void => {
+    const bytesDiff = newDataLength - oldDataLength;
     for (const exceeded of this.#db.tree.quotas.check(path, isCreate ? 1 : 0, bytesDiff)) {
       this.#log(exceeded.message, LogLevel.warn);
       if (exceeded.hard) throw new Refusal(ErrorCode.QUOTAEXCEEDED, exceeded.quotaPath);

@@ -9,7 +9,7 @@ import { OpCode, Xid, opName } from "../proto/op_code.ts";
 import { type ConnectRequest, readAuthPacket, writeConnectResponse } from "../proto/records.ts";
 import { sessionPassword } from "../session/java_random.ts";
 import { SessionTracker } from "../session/session_tracker.ts";
-import type { TxnStore, TxnStoreSyncStats } from "../storage/txn_log.ts";
+import type { SnapshotChunk, TxnStore, TxnStoreSyncStats } from "../storage/txn_log.ts";
 import { DataTree } from "../tree/data_tree.ts";
 import type { ApplyResult } from "../txn/apply_txn.ts";
 import type { Txn, TxnDigest, TxnHeader } from "../txn/txn.ts";
@@ -25,7 +25,9 @@ import { LogLevel, type LogSink } from "../log_level.ts";
 import { ServerMetrics } from "./server_metrics.ts";
 import type { QuorumFacts } from "./quorum_facts.ts";
 import type { LocalSessions, ServerRole } from "./server_role.ts";
-import { captureSnapshot, decodeSnapshot, encodeSnapshot, encodeSnapshotSlices, type SnapshotImage } from "./snapshot_codec.ts";
+import type { CapturedImage } from "../tree/tree_image.ts";
+import { captureSnapshot, decodeSnapshot, encodeSnapshot } from "./snapshot_codec.ts";
+import { type SnapshotEncoder, slicedSnapshotEncoder, withFallback } from "./snapshot_encoder.ts";
 import { StandaloneRole } from "./standalone_role.ts";
 import type { ZkDatabase } from "./zk_database.ts";
 
@@ -49,6 +51,11 @@ export interface ZkServerOptions {
    * process, so a supervisor restarts it and clients fail over). Core never exits the process.
    */
   onFatal?: (error: Error) => void;
+  /**
+   * Encodes snapshots (a worker thread where the runtime has one); default: on the event loop,
+   * in slices between `yieldToIo`s.
+   */
+  snapshotEncoder?: SnapshotEncoder;
 }
 
 /**
@@ -91,6 +98,7 @@ export class ZkServer {
   readonly #log: LogSink;
   readonly #yieldToIo: () => Promise<void>;
   readonly #onFatal: (error: Error) => void;
+  readonly #snapshotEncoder: SnapshotEncoder;
   readonly #bySession = new Map<bigint, ServerConnection>();
   readonly #connectionsPerIp = new Map<string, number>();
   readonly #pending = new PendingWrites();
@@ -107,9 +115,11 @@ export class ZkServer {
   #batchPromise: Promise<void> | null = null;
   #batchSize = 0;
 
-  constructor({ config, db, store, clock, log, host, yieldToIo, onFatal }: ZkServerOptions) {
+  constructor({ config, db, store, clock, log, host, yieldToIo, onFatal, snapshotEncoder }: ZkServerOptions) {
     this.#yieldToIo = yieldToIo ?? (() => Promise.resolve());
     this.#onFatal = onFatal ?? (() => {});
+    const sliced = slicedSnapshotEncoder(this.#yieldToIo);
+    this.#snapshotEncoder = snapshotEncoder === undefined ? sliced : withFallback(snapshotEncoder, sliced, (line) => this.log(line));
     this.host = host ?? staticHostInfo(config);
     this.config = config;
     this.db = db;
@@ -186,6 +196,7 @@ export class ZkServer {
   async stop(): Promise<void> {
     this.setRole(null);
     for (const connection of [...this.connections]) connection.close();
+    this.#snapshotEncoder.close?.();
   }
 
   accept(socket: ServerSocket): SocketHandler {
@@ -311,23 +322,22 @@ export class ZkServer {
       return;
     }
     const startMs = this.clock.monoMs();
-    const body = new JuteReader(frame);
-    let xid: number;
-    let type: number;
-    try {
-      xid = body.int();
-      type = body.int();
-    } catch {
+    if (frame.length < 8) {
       connection.close();
       return;
     }
+    // The header by hand: a write hands its body on as bytes, and needs no reader here.
+    const xid = (frame[0]! << 24) | (frame[1]! << 16) | (frame[2]! << 8) | frame[3]!;
+    const type = (frame[4]! << 24) | (frame[5]! << 16) | (frame[6]! << 8) | frame[7]!;
     role.touch(connection.sessionId, connection.timeoutMs);
     this.metrics.packetsReceived++;
+    // A read-only server refuses every change, sync and check (writes come first: the hot path).
+    if (role.readOnly !== undefined && CHANGES_STATE.has(type)) return this.#refuseReadOnly(role.readOnly, connection, type, xid);
+    if (WRITE_OPS.has(type)) return this.#write(role, connection, type, xid, frame.subarray(8), startMs);
+    const body = new JuteReader(frame, 8);
     if (type === OpCode.auth) return this.#auth(connection, xid, body);
     if (READ_OPS.has(type)) return this.#read(connection, type, xid, body, startMs);
-    if (role.readOnly !== undefined && CHANGES_STATE.has(type)) return this.#refuseReadOnly(role.readOnly, connection, type, xid);
     if (type === OpCode.sync) return this.#sync(role, connection, xid, body, startMs);
-    if (WRITE_OPS.has(type)) return this.#write(role, connection, type, xid, frame.subarray(8), startMs);
     if (type === OpCode.closeSession) return this.#closeSession(role, connection, xid, startMs);
     if (type === OpCode.sasl) return connection.enqueueRead(() => saslReply(xid));
     // Unknown ops get UNIMPLEMENTED and a close, as in ZooKeeper, whose
@@ -508,38 +518,52 @@ export class ZkServer {
 
   #fatalError: Error | null = null;
 
+  /**
+   * Takes a snapshot when the store asks for one: the capture freezes the tree's pages (cheap at
+   * any size, see tree_image.ts) and the encoding runs meanwhile, off the event loop where the
+   * encoder can, while the tree moves on.
+   */
   #maybeSnapshot(): void {
     if (this.#snapshotting || !this.#store.wantsSnapshot()) return;
     this.#snapshotting = true;
     const startMs = this.clock.monoMs();
-    const image = captureSnapshot(this.db.tree, this.db.sessions);
-    this.#writeSnapshot(image).then(
-      (bytes) => {
+    const captured = captureSnapshot(this.db.tree, this.db.sessions);
+    const { zxid, nodeCount } = captured.image;
+    this.#writeSnapshot(captured).then(
+      ({ length }) => {
         this.metrics.snapshotTime.record(Math.floor(this.clock.monoMs() - startMs));
-        this.#log(`snapshot taken at zxid 0x${image.zxid.toString(16)} (${bytes.length} bytes, ${image.nodes.length} znodes)`);
+        this.#log(`snapshot taken at zxid 0x${zxid.toString(16)} (${length} bytes, ${nodeCount} znodes)`);
       },
-      (error: unknown) => this.#log(`snapshot at zxid 0x${image.zxid.toString(16)} failed: ${(error as Error).message}`, LogLevel.error),
+      (error: unknown) => this.#log(`snapshot at zxid 0x${zxid.toString(16)} failed: ${(error as Error).message}`, LogLevel.error),
     ).finally(() => {
       this.#snapshotting = false;
     });
   }
 
   /**
-   * Encodes in slices, letting requests run between them, then hands the bytes to the store
-   * (unless a snapshot at that zxid exists already: the store takes each zxid once).
+   * Encodes the image as a stream into the store (unless a snapshot at that zxid exists already:
+   * the store takes each zxid once), then releases it. `keep` also gathers the bytes (the admin
+   * `snapshot` command answers with them).
    */
-  async #writeSnapshot(image: SnapshotImage): Promise<Uint8Array> {
+  async #writeSnapshot(captured: CapturedImage, keep = false): Promise<{ length: number; bytes: Uint8Array | null }> {
     const startMs = this.clock.monoMs();
-    const slices = encodeSnapshotSlices(image);
-    let step = slices.next();
-    for (; !step.done; step = slices.next()) await this.#yieldToIo();
-    // The store's first snapshot must be after zxid 0, and each later one after the last.
-    if (image.zxid > (this.#lastSnapshot?.zxid ?? 0n)) {
-      this.#lastSnapshot = { zxid: image.zxid, wallMs: this.clock.wallMs() };
-      await this.#store.writeSnapshot(image.zxid, step.value);
+    const zxid = captured.image.zxid;
+    try {
+      const stream = await this.#snapshotEncoder.encode(captured.image);
+      const kept: Uint8Array[] | null = keep ? [] : null;
+      const chunks = keepingChunks(stream.chunks, kept);
+      // The store's first snapshot must be after zxid 0, and each later one after the last.
+      if (zxid > (this.#lastSnapshot?.zxid ?? 0n)) {
+        this.#lastSnapshot = { zxid, wallMs: this.clock.wallMs() };
+        await this.#store.writeSnapshot(zxid, { length: stream.length, chunks });
+      } else {
+        for await (const _ of chunks) continue;
+      }
+      this.paddockMetrics.snapshotDurationMs.record(this.clock.monoMs() - startMs);
+      return { length: stream.length, bytes: kept === null ? null : concatChunks(kept, stream.length) };
+    } finally {
+      captured.release();
     }
-    this.paddockMetrics.snapshotDurationMs.record(this.clock.monoMs() - startMs);
-    return step.value;
   }
 
   /** The newest snapshot written or loaded at start (`last_snapshot`). */
@@ -547,10 +571,15 @@ export class ZkServer {
     return this.#lastSnapshot;
   }
 
-  /** A consistent snapshot at the applied zxid (the admin `snapshot` command), persisted when new. */
-  async takeSnapshot(): Promise<{ zxid: bigint; bytes: Uint8Array }> {
-    const image = captureSnapshot(this.db.tree, this.db.sessions);
-    return { zxid: image.zxid, bytes: await this.#writeSnapshot(image) };
+  /**
+   * A consistent snapshot at the applied zxid (the admin `snapshot` command), persisted when new;
+   * with its bytes unless `keepBytes` is false (`streaming=false` only wants it taken).
+   */
+  async takeSnapshot({ keepBytes = true }: { keepBytes?: boolean } = {}): Promise<{ zxid: bigint; length: number; bytes: Uint8Array | null }> {
+    const captured = captureSnapshot(this.db.tree, this.db.sessions);
+    const zxid = captured.image.zxid;
+    const { length, bytes } = await this.#writeSnapshot(captured, keepBytes);
+    return { zxid, length, bytes };
   }
 
   /**
@@ -627,6 +656,24 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** Passes a snapshot's chunks through, gathering their bytes in `kept` when given. */
+async function* keepingChunks(chunks: AsyncIterable<SnapshotChunk>, kept: Uint8Array[] | null): AsyncIterable<SnapshotChunk> {
+  for await (const chunk of chunks) {
+    kept?.push(chunk.bytes);
+    yield chunk;
+  }
+}
+
+function concatChunks(chunks: readonly Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
 }
 
 /** Re-frames bytes whose length prefix must shrink (the readOnly byte removed). */

@@ -1,4 +1,5 @@
-import { NULL_DATA, statOf } from "../tree/znode.ts";
+import { NO_SLOT } from "../tree/data_tree.ts";
+import { NULL_DATA } from "../tree/znode.ts";
 import type { Watcher } from "../watch/watch_manager.ts";
 import { monitorText, nodeCount, serverState } from "./monitor.ts";
 import { PADDOCK_VERSION } from "../version.ts";
@@ -70,7 +71,7 @@ export function zkServerView(server: ZkServer, options: ZkServerViewOptions = {}
     resetConnectionStats: () => {
       for (const connection of server.connections) connection.stats.reset();
     },
-    takeSnapshot: () => server.takeSnapshot(),
+    takeSnapshot: (options) => server.takeSnapshot(options),
     restoreSnapshot: (bytes) => server.restoreSnapshot(bytes),
     shedConnections: (percentage, random) => server.shedConnections(percentage, random),
     countAdmin: (event) => countAdmin(server, event),
@@ -162,13 +163,14 @@ function treeView(server: ZkServer): TreeView {
   const tree = server.tree;
   return {
     get(path) {
-      const node = tree.getNode(path);
-      if (node === undefined) return undefined;
-      return { data: node.data === NULL_DATA ? null : node.data, acl: node.acl, stat: statOf(node) };
+      const slot = tree.find(path);
+      if (slot === NO_SLOT) return undefined;
+      const data = tree.dataOf(slot);
+      return { data: data === NULL_DATA ? null : data.slice(), acl: tree.aclOf(slot), stat: tree.statOf(slot) };
     },
     children(path) {
-      const node = tree.getNode(path);
-      return node === undefined ? undefined : tree.childrenOf(node);
+      const slot = tree.find(path);
+      return slot === NO_SLOT ? undefined : tree.childrenOf(slot);
     },
     get lastZxid() {
       return tree.lastProcessedZxid;

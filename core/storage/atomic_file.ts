@@ -28,9 +28,13 @@ export async function replaceFile(replacement: FileReplacement): Promise<void> {
   try {
     await replacement.write(file);
     if (forceSync) await file.sync();
-  } finally {
-    await file.close();
+  } catch (error) {
+    await file.close().catch(() => {});
+    // A failed write leaves no half file behind (a crash's is removed at the next start).
+    await disk.unlink(tempPath).catch(() => {});
+    throw error;
   }
+  await file.close();
   await disk.rename(tempPath, path);
   if (forceSync) await disk.syncDir(dir);
 }

@@ -62,8 +62,11 @@ export function decideEpochs(found: FoundEpochs, lastZxid: bigint): EpochDecisio
     notes.push(`${CURRENT_EPOCH_FILE} not found: derived ${current} from the last zxid 0x${lastZxid.toString(16)}`);
   }
   if (epochOfZxid > current) {
-    const tmp = found.currentEpochTmp;
-    if (tmp instanceof StorageError) throw tmp;
+    // A torn temp file (empty, or cut short) was never synced, so it was never renamed into place
+    // and nothing was acknowledged on it: it counts as absent (another writer's directory sync,
+    // such as a new log segment's, can make its name durable before its contents).
+    const torn = found.currentEpochTmp instanceof StorageError ? found.currentEpochTmp : null;
+    const tmp = torn === null ? found.currentEpochTmp as bigint | null : null;
     // ZooKeeper trusts the temp file a crash left mid-replace; Paddock also checks that it helps.
     if (tmp !== null && tmp >= epochOfZxid) {
       notes.push(`${CURRENT_EPOCH_FILE}${TEMP_SUFFIX} found: current epoch set to ${tmp}`);
@@ -77,6 +80,7 @@ export function decideEpochs(found: FoundEpochs, lastZxid: bigint): EpochDecisio
       notes.push(`the last zxid 0x${lastZxid.toString(16)} is of epoch ${epochOfZxid}, accepted but not yet current ` +
         `(a sync was interrupted): current epoch stays ${current}`);
     } else {
+      if (torn !== null) throw torn;
       throw new StorageError(StorageErrorCode.epochMismatch, `the current epoch ${current} is older than the last zxid 0x${lastZxid.toString(16)} (epoch ${epochOfZxid})`);
     }
   }

@@ -16,6 +16,12 @@ export const TEMP_SUFFIX = ".tmp";
 export const TRUNCATE_PREFIX = "truncate.";
 /** Prefix of a snapshot being installed: once it exists, the install is decided. */
 export const INSTALL_PREFIX = "install.";
+/**
+ * A log segment made ready ahead of a roll (header written, space reserved, synced), renamed to
+ * `log.<zxid>` when the log moves on to it. Recovery names it by its first record if a crash came
+ * before the rename was durable, and removes it if it holds none.
+ */
+export const SPARE_LOG = "spare.log";
 
 const HEX_ZXID = /^[0-9a-f]{16}$/;
 

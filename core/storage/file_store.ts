@@ -6,7 +6,7 @@ import { EpochKeeper } from "./epoch_keeper.ts";
 import { fileName, SNAPSHOT_PREFIX, type ZxidFile } from "./file_names.ts";
 import { finishInstalls, installSnapshotFiles } from "./install_snapshot.ts";
 import { readLogFrom } from "./log_reader.ts";
-import { recoverLog } from "./log_recovery.ts";
+import { adoptSpareSegment, recoverLog } from "./log_recovery.ts";
 import { LogWriter, type LogWriterStats } from "./log_writer.ts";
 import { purge, type PurgeResult } from "./purge.ts";
 import { recordBytes } from "./record_codec.ts";
@@ -15,7 +15,7 @@ import { listSnapshots, readSnapshotFile, removeTempSnapshots, writeSnapshotFile
 import { StorageError, StorageErrorCode } from "./storage_error.ts";
 import { checkSnapshotZxid } from "./zxid_order.ts";
 import { finishTruncations, planTruncation, type RewriteContext, truncateWithIntent, truncationRefusal } from "./truncate_log.ts";
-import type { LogRead, ReadFromOptions, RecoveredState, TxnLogEntry, TxnStore } from "./txn_log.ts";
+import type { LogRead, ReadFromOptions, RecoveredState, SnapshotStream, TxnLogEntry, TxnStore } from "./txn_log.ts";
 
 /** Settings of a {@link FileStore}; names and defaults follow zoo.cfg. */
 export interface FileStoreOptions {
@@ -39,8 +39,10 @@ export interface FileStoreOptions {
   /** Uniform in [0, 1); injected so simulations are deterministic. */
   readonly random: () => number;
   readonly log?: LogSink;
-  /** Monotonic milliseconds, to time fsyncs for `mntr`; untimed without it. */
+  /** Monotonic milliseconds, to time group commits for `mntr`'s fsynctime; untimed without it. */
   readonly monoMs?: () => number;
+  /** Make each next log segment ready ahead of its roll, off the write path. Default true. */
+  readonly spareSegments?: boolean;
 }
 
 /** {@link LogWriterStats} plus snapshot counters. */
@@ -81,6 +83,7 @@ export class FileStore implements TxnStore {
   readonly #random: () => number;
   readonly #log: LogSink;
   readonly #monoMs: (() => number) | undefined;
+  readonly #spareSegments: boolean;
   #writer: LogWriter | null = null;
   #closed = false;
   #txnsSinceSnapshot = 0;
@@ -116,6 +119,7 @@ export class FileStore implements TxnStore {
     this.#random = options.random;
     this.#log = options.log ?? (() => {});
     this.#monoMs = options.monoMs;
+    this.#spareSegments = options.spareSegments ?? true;
     if (!(this.#snapCount >= 2)) throw new Error("file store: snapCount must be at least 2");
     if (!(this.#preAllocBytes > 0)) throw new Error("file store: preAllocSizeKb must be positive");
     if (!(this.#snapRetainCount >= 1)) throw new Error("file store: snapRetainCount must be at least 1");
@@ -138,6 +142,7 @@ export class FileStore implements TxnStore {
     if (this.#writer !== null) throw new Error("file store: recover() called twice");
     await prepareWritableDir(this.#disk, this.#dataDir, "dataDir");
     if (this.#dataLogDir !== this.#dataDir) await prepareWritableDir(this.#disk, this.#dataLogDir, "dataLogDir");
+    await adoptSpareSegment({ disk: this.#disk, dataLogDir: this.#dataLogDir, forceSync: this.#forceSync, log: this.#log });
     await finishInstalls(this.#rewriteContext());
     await finishTruncations(this.#rewriteContext());
     for (const name of await removeTempSnapshots(this.#disk, this.#dataDir)) this.#log(`removed ${name} left by a crash mid-snapshot`);
@@ -189,7 +194,7 @@ export class FileStore implements TxnStore {
    * snapshot covers logged txns only; a state from elsewhere (a leader's SNAP) goes through
    * installSnapshot, which also removes the history it replaces.
    */
-  writeSnapshot(zxid: bigint, data: Uint8Array): Promise<void> {
+  writeSnapshot(zxid: bigint, data: Uint8Array | SnapshotStream): Promise<void> {
     if (this.#failure !== null) return Promise.reject(this.#failure);
     const writer = this.#writerOutsideRewrite("writeSnapshot");
     checkSnapshotZxid(zxid, this.#lastSnapshotZxid, writer.lastZxid);
@@ -335,6 +340,7 @@ export class FileStore implements TxnStore {
   #newWriter(lastZxid: bigint): LogWriter {
     return new LogWriter({
       disk: this.#disk, dataLogDir: this.#dataLogDir, forceSync: this.#forceSync, preAllocBytes: this.#preAllocBytes, dbid: 0n, monoMs: this.#monoMs,
+      spareSegments: this.#spareSegments,
     }, lastZxid);
   }
 
@@ -388,7 +394,7 @@ export class FileStore implements TxnStore {
     return purge({ disk: this.#disk, dataDir: this.#dataDir, dataLogDir: this.#dataLogDir, snapRetainCount: this.#snapRetainCount, log: this.#log });
   }
 
-  async #persistSnapshot(zxid: bigint, data: Uint8Array): Promise<void> {
+  async #persistSnapshot(zxid: bigint, data: Uint8Array | SnapshotStream): Promise<void> {
     await writeSnapshotFile({ disk: this.#disk, dataDir: this.#dataDir, zxid, data, dbid: 0n, forceSync: this.#forceSync });
     if (zxid > this.#durableSnapshotZxid) this.#durableSnapshotZxid = zxid;
     this.#lastSnapshotBytes = data.length;

@@ -1,6 +1,8 @@
 import { type Disk, joinPath, OpenMode } from "../io/disk.ts";
-import { lastIndexAtOrBefore, LOG_PREFIX, zxidFiles, type ZxidFile, zxidFollows } from "./file_names.ts";
+import { fileName, lastIndexAtOrBefore, LOG_PREFIX, SPARE_LOG, zxidFiles, type ZxidFile, zxidFollows } from "./file_names.ts";
 import { LogLevel, type LogSink } from "../log_level.ts";
+import { readHeader, RecordCursor } from "./record_cursor.ts";
+import { WindowReader } from "./window_reader.ts";
 import { scanSegment, type SegmentScan } from "./log_scan.ts";
 import { recordBytes } from "./record_codec.ts";
 import { StorageError, StorageErrorCode } from "./storage_error.ts";
@@ -47,6 +49,41 @@ export async function recoverLog(options: LogRecoveryOptions): Promise<LogRecove
   let bytes = 0;
   for (const txn of txns) bytes += recordBytes(txn.bytes.length);
   return { txns, lastZxid: cursor, bytesSinceSnapshot: bytes };
+}
+
+/**
+ * A spare segment (file_names.ts SPARE_LOG) that holds records was being written when the process
+ * stopped, before its rename to `log.<zxid>` was durable: it gets that name now (from its first
+ * record). One without records was only made ready: it goes. Runs before anything else reads the
+ * log, so truncations and installs see every segment by its name.
+ */
+export async function adoptSpareSegment(options: Pick<LogRecoveryOptions, "disk" | "dataLogDir" | "forceSync" | "log">): Promise<void> {
+  const { disk, dataLogDir } = options;
+  if (!(await disk.list(dataLogDir)).includes(SPARE_LOG)) return;
+  const path = joinPath(dataLogDir, SPARE_LOG);
+  const first = await firstRecordZxid(disk, path);
+  if (first === null) {
+    await disk.unlink(path);
+    options.log(`removed ${SPARE_LOG}: a segment made ready that holds no txns`);
+  } else {
+    const name = fileName(LOG_PREFIX, first);
+    await disk.rename(path, joinPath(dataLogDir, name));
+    options.log(`renamed ${SPARE_LOG} to ${name}: the log had moved on to it`);
+  }
+  if (options.forceSync) await disk.syncDir(dataLogDir);
+}
+
+/** The zxid of a segment's first valid record, or null (no header, or no record). */
+async function firstRecordZxid(disk: Disk, path: string): Promise<bigint | null> {
+  const handle = await disk.open(path, OpenMode.read);
+  try {
+    const reader = new WindowReader(handle, await handle.size());
+    if (!(await readHeader(reader, path))) return null;
+    const cursor = new RecordCursor(reader);
+    return (await cursor.next()) ? cursor.zxid : null;
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Segments before the last one starting at or before snapshotZxid + 1 hold only older txns. */

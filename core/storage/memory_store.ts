@@ -4,7 +4,7 @@ import { recordBytes } from "./record_codec.ts";
 import { StorageError, StorageErrorCode } from "./storage_error.ts";
 import { truncationRefusal } from "./truncate_log.ts";
 import { checkAppendOrder, checkSnapshotZxid, readStart } from "./zxid_order.ts";
-import { type LogRead, LogReadKind, type ReadFromOptions, type RecoveredState, type TxnLogEntry, type TxnStore } from "./txn_log.ts";
+import { type LogRead, LogReadKind, type ReadFromOptions, type RecoveredState, type SnapshotStream, type TxnLogEntry, type TxnStore } from "./txn_log.ts";
 
 /** Settings of a {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -85,11 +85,23 @@ export class MemoryStore implements TxnStore {
     return false;
   }
 
-  writeSnapshot(zxid: bigint, data: Uint8Array): Promise<void> {
+  writeSnapshot(zxid: bigint, data: Uint8Array | SnapshotStream): Promise<void> {
     checkSnapshotZxid(zxid, this.#snapshots[this.#snapshots.length - 1]?.zxid ?? 0n, this.#lastZxid);
-    this.#snapshots.push({ zxid, data: data.slice() });
+    return this.#keepSnapshot(zxid, data);
+  }
+
+  async #keepSnapshot(zxid: bigint, data: Uint8Array | SnapshotStream): Promise<void> {
+    const bytes = new Uint8Array(data.length);
+    if (data instanceof Uint8Array) bytes.set(data);
+    else {
+      let at = 0;
+      for await (const chunk of data.chunks) {
+        bytes.set(chunk.bytes, at);
+        at += chunk.bytes.length;
+      }
+    }
+    this.#snapshots.push({ zxid, data: bytes });
     if (this.#snapshots.length > this.#snapRetainCount) this.#snapshots.splice(0, this.#snapshots.length - this.#snapRetainCount);
-    return Promise.resolve();
   }
 
   truncateAfter(zxid: bigint): Promise<void> {

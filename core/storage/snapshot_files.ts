@@ -1,8 +1,10 @@
 import { type Disk, type DiskFile, joinPath, OpenMode, readFully } from "../io/disk.ts";
 import { replaceFile } from "./atomic_file.ts";
-import { crc32c } from "./crc32c.ts";
+import { crcCombine } from "../checksum/crc_combine.ts";
+import { CRC32C_POLYNOMIAL, crc32c } from "./crc32c.ts";
 import { checkFileHeader, decodeFileHeader, encodeFileHeader, FILE_HEADER_BYTES, SNAPSHOT_MAGIC } from "./file_header.ts";
 import { fileName, SNAPSHOT_PREFIX, TEMP_SUFFIX, zxidFiles, type ZxidFile } from "./file_names.ts";
+import type { SnapshotChunk, SnapshotStream } from "./txn_log.ts";
 
 /**
  * A snapshot file:
@@ -28,7 +30,8 @@ export interface SnapshotWrite {
   readonly disk: Disk;
   readonly dataDir: string;
   readonly zxid: bigint;
-  readonly data: Uint8Array;
+  /** The bytes, whole or as they are encoded (chunks with their CRC-32C when the encoder computed it). */
+  readonly data: Uint8Array | SnapshotStream;
   readonly dbid: bigint;
   /** When false, skip fsyncs (tests and benchmarks only). */
   readonly forceSync: boolean;
@@ -50,16 +53,39 @@ async function writeSnapshotBytes(file: DiskFile, write: SnapshotWrite): Promise
   view.setBigUint64(FILE_HEADER_BYTES + 8, BigInt(write.data.length), true);
   await file.write(prefix, 0);
   let crc = crc32c(0, prefix);
-  // Bounded: one slice per round over a finite array. The data is written in place, never copied.
-  for (let offset = 0; offset < write.data.length; offset += SLICE_BYTES) {
-    const slice = write.data.subarray(offset, Math.min(write.data.length, offset + SLICE_BYTES));
-    crc = crc32c(crc, slice);
-    await file.write(slice, PREFIX_BYTES + offset);
+  let written = 0;
+  let syncedAt = 0;
+  // Bounded: one slice or chunk per round over data of a known length. Written in place, never copied.
+  for await (const chunk of chunksOf(write.data)) {
+    crc = chunk.crc32c === undefined ? crc32c(crc, chunk.bytes) : crcCombine(CRC32C_POLYNOMIAL, crc, chunk.crc32c, chunk.bytes.length);
+    await file.write(chunk.bytes, PREFIX_BYTES + written);
+    written += chunk.bytes.length;
+    if (written > write.data.length) throw new Error(`snapshot: more than the ${write.data.length} bytes announced`);
+    // Hundreds of megabytes flushed at once would stall the txn log's own syncs behind them.
+    if (write.forceSync && written - syncedAt >= SYNC_EVERY_BYTES) {
+      await file.sync();
+      syncedAt = written;
+    }
   }
+  if (written !== write.data.length) throw new Error(`snapshot: ${written} bytes of the ${write.data.length} announced`);
   const trailer = new Uint8Array(TRAILER_BYTES);
   new DataView(trailer.buffer).setUint32(0, crc, true);
   trailer.set(END_MAGIC, 4);
   await file.write(trailer, PREFIX_BYTES + write.data.length);
+}
+
+/** Flush a snapshot being written every this many bytes. */
+const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
+
+/** A whole buffer in slices, or a stream's chunks, as one sequence. */
+async function* chunksOf(data: Uint8Array | SnapshotStream): AsyncIterable<SnapshotChunk> {
+  if (!(data instanceof Uint8Array)) {
+    yield* data.chunks;
+    return;
+  }
+  for (let offset = 0; offset < data.length; offset += SLICE_BYTES) {
+    yield { bytes: data.subarray(offset, Math.min(data.length, offset + SLICE_BYTES)) };
+  }
 }
 
 /** A snapshot that read back whole, or why it did not. */

@@ -23,6 +23,21 @@ export interface RecoveredState {
   readonly txns: readonly TxnLogEntry[];
 }
 
+/** One piece of a streamed snapshot, with its CRC-32C when the encoder computed it on the way. */
+export interface SnapshotChunk {
+  readonly bytes: Uint8Array;
+  readonly crc32c?: number;
+}
+
+/**
+ * A snapshot as its encoder streams it (a worker, a chunk at a time): the exact length first, then
+ * the bytes in order. A store writes the chunks as they come, so no one buffer holds it all.
+ */
+export interface SnapshotStream {
+  readonly length: number;
+  readonly chunks: AsyncIterable<SnapshotChunk>;
+}
+
 /** Group-commit counters a durable store reports (mntr's fsynctime and sync_processor_batch_size). */
 export interface TxnStoreSyncStats {
   /** fsyncs that made txns durable. */
@@ -139,8 +154,9 @@ export interface TxnStore {
   /**
    * Persists a snapshot that covers every txn up to and including `zxid`, rolls the log, and may
    * purge old files per the retention policy. Must not block appends that arrive meanwhile.
+   * `data` may be a stream (its chunks are written as they arrive, and their CRCs used when given).
    */
-  writeSnapshot(zxid: bigint, data: Uint8Array): Promise<void>;
+  writeSnapshot(zxid: bigint, data: Uint8Array | SnapshotStream): Promise<void>;
   /**
    * Durably removes every txn after `zxid` and every snapshot after it (a learner told TRUNC);
    * appends then continue after the newest kept zxid. Atomic across crashes: recovery sees the

@@ -1,5 +1,3 @@
-import type { ZNode } from "./znode.ts";
-
 /**
  * Quotas as ZooKeeper keeps them: as znodes. `setquota` (a client command, not an op) creates
  * `/zookeeper/quota<path>/zookeeper_limits` holding the limits and `.../zookeeper_stats`; the
@@ -76,7 +74,10 @@ function statValue(stats: ReadonlyMap<string, number>, key: string): number {
 
 /** What the quota tracker needs from the tree: read nodes, rewrite data without a txn. */
 export interface QuotaTree {
-  getNode(path: string): ZNode | undefined;
+  /** The data of the node at `path` (undefined: no such node). */
+  dataAt(path: string): Uint8Array | undefined;
+  /** The child names of the node at `path` (undefined: no such node). */
+  childrenAt(path: string): readonly string[] | undefined;
   /** Replaces a node's data only: no version, zxid or watch change (ZooKeeper's updateQuotaStat). */
   replaceDataQuietly(path: string, data: Uint8Array): void;
 }
@@ -128,6 +129,8 @@ export class QuotaTracker {
 
   /** A node was created with `dataBytes` of data. */
   created(path: string, dataBytes: number): void {
+    // Most trees have no quota: nothing to split or look up for their writes.
+    if (this.#roots.size === 0 && !path.startsWith(QUOTA_ROOT)) return;
     const { parentPath, name } = splitPath(path);
     if (parentPath.startsWith(QUOTA_ROOT)) {
       if (name === QUOTA_LIMIT_NODE) this.#roots.add(parentPath.slice(QUOTA_ROOT.length));
@@ -139,6 +142,7 @@ export class QuotaTracker {
 
   /** A node holding `dataBytes` of data was deleted. */
   deleted(path: string, dataBytes: number): void {
+    if (this.#roots.size === 0 && !path.startsWith(QUOTA_ROOT)) return;
     const { parentPath, name } = splitPath(path);
     if (parentPath.startsWith(QUOTA_ROOT) && name === QUOTA_LIMIT_NODE) {
       this.#roots.delete(parentPath.slice(QUOTA_ROOT.length));
@@ -169,12 +173,12 @@ export class QuotaTracker {
   /** Sets the stats node of `quotaPath` to the subtree's real count and bytes (updateQuotaForPath). */
   recount(quotaPath: string): void {
     const statPath = quotaStatPath(quotaPath);
-    if (this.#tree.getNode(statPath) === undefined) return;
+    if (this.#tree.dataAt(statPath) === undefined) return;
     let count = 0;
     let bytes = 0;
     for (const path of this.#subtree(quotaPath)) {
       count++;
-      bytes += this.#tree.getNode(path)!.data.length;
+      bytes += this.#tree.dataAt(path)!.length;
     }
     const stats = new Map([[COUNT, count], [BYTES, bytes]]);
     this.#tree.replaceDataQuietly(statPath, encoder.encode(formatStatsTrack(stats)));
@@ -211,8 +215,8 @@ export class QuotaTracker {
   }
 
   #read(path: string): Map<string, number> | null {
-    const node = this.#tree.getNode(path);
-    return node === undefined ? null : parseStatsTrack(decoder.decode(node.data));
+    const data = this.#tree.dataAt(path);
+    return data === undefined ? null : parseStatsTrack(decoder.decode(data));
   }
 
   #addToStats(quotaPath: string, countDiff: number, bytesDiff: number): void {
@@ -230,10 +234,10 @@ export class QuotaTracker {
     const stack = [root];
     for (let visited = 0; stack.length > 0 && visited < SUBTREE_NODES_MAX; visited++) {
       const path = stack.pop()!;
-      const node = this.#tree.getNode(path);
-      if (node === undefined) continue;
+      const children = this.#tree.childrenAt(path);
+      if (children === undefined) continue;
       yield path;
-      for (const child of node.children) stack.push(path === "/" ? `/${child}` : `${path}/${child}`);
+      for (const child of children) stack.push(path === "/" ? `/${child}` : `${path}/${child}`);
     }
   }
 }

@@ -1,52 +1,5 @@
-import type { ACL, Stat } from "../proto/records.ts";
+import type { Stat } from "../proto/records.ts";
 import type { JuteWriter } from "../proto/jute_writer.ts";
-
-/** One znode: its data, ACL and the persisted part of its Stat, plus its children's names. */
-export interface ZNode {
-  data: Uint8Array;
-  acl: readonly ACL[];
-  czxid: bigint;
-  mzxid: bigint;
-  ctime: bigint;
-  mtime: bigint;
-  version: number;
-  cversion: number;
-  aversion: number;
-  ephemeralOwner: bigint;
-  pzxid: bigint;
-  /** Child names in insertion order. */
-  children: Set<string>;
-  /** The largest number of children the node ever held (drives the Java HashSet order). */
-  childrenPeak: number;
-  /** The children in ZooKeeper's order, computed on the first getChildren after a change. */
-  childOrder: readonly string[] | null;
-  /** This node's share of the tree digest (tree_digest.ts), kept by the DataTree that holds it. */
-  digest: number;
-}
-
-export function newZNode(
-  fields: { data: Uint8Array; acl: readonly ACL[]; zxid: bigint; time: bigint; ephemeralOwner: bigint },
-): ZNode {
-  return {
-    data: fields.data,
-    acl: fields.acl,
-    czxid: fields.zxid,
-    mzxid: fields.zxid,
-    ctime: fields.time,
-    mtime: fields.time,
-    version: 0,
-    cversion: 0,
-    aversion: 0,
-    ephemeralOwner: fields.ephemeralOwner,
-    pzxid: fields.zxid,
-    children: new Set(),
-    childrenPeak: 0,
-    childOrder: null,
-    // -0 is not a small integer: the field starts as a double, as every digest (up to 2^32) is,
-    // so V8 never has to migrate ZNode objects to a new field layout.
-    digest: -0,
-  };
-}
 
 /**
  * Znode data that a client set to null (-1 on the wire). ZooKeeper keeps null apart from empty
@@ -60,45 +13,60 @@ export function writeData(w: JuteWriter, data: Uint8Array): void {
 }
 
 /**
- * The cversion clients see. The stored cversion counts child creates (it also drives sequence
- * numbers); ZooKeeper reports creates plus deletes, i.e. twice the creates minus the children left.
+ * A znode's Stat as clients see it, with zxids and times as (exact) numbers: what applying a txn
+ * hands the reply. ephemeralOwner is kept as its two halves.
  */
-export function visibleCversion(node: ZNode): number {
-  return (node.cversion * 2 - node.children.size) | 0;
+export interface NodeStat {
+  czxid: number;
+  mzxid: number;
+  ctime: number;
+  mtime: number;
+  version: number;
+  cversion: number;
+  aversion: number;
+  ownerHigh: number;
+  ownerLow: number;
+  dataLength: number;
+  numChildren: number;
+  pzxid: number;
 }
 
-const EXTENDED_OWNER_MASK = -0x100000000000000n;
-
-/**
- * The ephemeralOwner clients see: the session for an ephemeral, 0 for everything else
- * (containers and TTL nodes keep their marker internally; ZooKeeper reports 0 for them).
- */
-export function visibleOwner(node: ZNode): bigint {
-  const owner = node.ephemeralOwner;
-  if (owner === -0x8000000000000000n || (owner & EXTENDED_OWNER_MASK) === EXTENDED_OWNER_MASK) return 0n;
-  return owner;
+/** Writes a {@link NodeStat} as a jute Stat. */
+export function writeNodeStat(w: JuteWriter, s: NodeStat): void {
+  w.longNumber(s.czxid).longNumber(s.mzxid).longNumber(s.ctime).longNumber(s.mtime);
+  w.int(s.version).int(s.cversion).int(s.aversion);
+  w.longHalves(s.ownerHigh, s.ownerLow).int(s.dataLength).int(s.numChildren).longNumber(s.pzxid);
 }
 
-/** A copy of the node's Stat as clients see it. */
-export function statOf(node: ZNode): Stat {
+/** A {@link NodeStat} as the protocol's Stat record (bigints). */
+export function statRecord(s: NodeStat): Stat {
   return {
-    czxid: node.czxid,
-    mzxid: node.mzxid,
-    ctime: node.ctime,
-    mtime: node.mtime,
-    version: node.version,
-    cversion: visibleCversion(node),
-    aversion: node.aversion,
-    ephemeralOwner: visibleOwner(node),
-    dataLength: node.data.length,
-    numChildren: node.children.size,
-    pzxid: node.pzxid,
+    czxid: BigInt(s.czxid),
+    mzxid: BigInt(s.mzxid),
+    ctime: BigInt(s.ctime),
+    mtime: BigInt(s.mtime),
+    version: s.version,
+    cversion: s.cversion,
+    aversion: s.aversion,
+    ephemeralOwner: (BigInt(s.ownerHigh) << 32n) | BigInt(s.ownerLow >>> 0),
+    dataLength: s.dataLength,
+    numChildren: s.numChildren,
+    pzxid: BigInt(s.pzxid),
   };
 }
 
-/** Writes the node's Stat straight from the node (no Stat object on the read hot path). */
-export function writeNodeStat(w: JuteWriter, node: ZNode): void {
-  w.long(node.czxid).long(node.mzxid).long(node.ctime).long(node.mtime);
-  w.int(node.version).int(visibleCversion(node)).int(node.aversion);
-  w.long(visibleOwner(node)).int(node.data.length).int(node.children.size).long(node.pzxid);
+/**
+ * The cversion clients see. The stored cversion counts child creates (it also drives sequence
+ * numbers); ZooKeeper reports creates plus deletes, i.e. twice the creates minus the children left.
+ */
+export function visibleCversion(cversion: number, numChildren: number): number {
+  return (cversion * 2 - numChildren) | 0;
+}
+
+/**
+ * Whether clients see the owner as 0: containers (0x8000000000000000) and TTL nodes (high byte
+ * 0xff) keep a marker internally, which ZooKeeper reports as 0; an ephemeral shows its session.
+ */
+export function ownerHidden(ownerHigh: number, ownerLow: number): boolean {
+  return (ownerHigh === (0x80000000 | 0) && ownerLow === 0) || ownerHigh >>> 24 === 0xff;
 }

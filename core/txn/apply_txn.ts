@@ -1,8 +1,7 @@
 import { ErrorCode } from "../proto/error_code.ts";
 import { OpCode } from "../proto/op_code.ts";
-import type { Stat } from "../proto/records.ts";
-import { type DataTree, TreeInconsistency } from "../tree/data_tree.ts";
-import { statOf } from "../tree/znode.ts";
+import { type DataTree, NO_SLOT, TreeInconsistency } from "../tree/data_tree.ts";
+import type { NodeStat } from "../tree/znode.ts";
 import type { Txn, TxnHeader } from "./txn.ts";
 
 /** What applying one txn produced: what the reply needs. */
@@ -10,7 +9,8 @@ export interface ApplyResult {
   type: number;
   err: number;
   path?: string;
-  stat?: Stat;
+  /** The node's Stat right after the op (a later op of the same multi does not change it). */
+  stat?: NodeStat;
   multi?: ApplyResult[];
 }
 
@@ -51,7 +51,7 @@ function applyOp(tree: DataTree, header: TxnHeader, txn: Txn, onInconsistency?: 
     case OpCode.create2:
     case OpCode.createContainer:
     case OpCode.createTTL: {
-      const node = tree.createNode(txn.path, {
+      const slot = tree.createNode(txn.path, {
         data: txn.data,
         acl: txn.acl,
         ephemeralOwner: txn.ephemeralOwner,
@@ -59,7 +59,7 @@ function applyOp(tree: DataTree, header: TxnHeader, txn: Txn, onInconsistency?: 
         zxid: header.zxid,
         time: header.time,
       });
-      return { type: txn.type, err: 0, path: txn.path, stat: statOf(node) };
+      return { type: txn.type, err: 0, path: txn.path, stat: tree.nodeStat(slot) };
     }
     case OpCode.delete:
     case OpCode.deleteContainer:
@@ -67,22 +67,22 @@ function applyOp(tree: DataTree, header: TxnHeader, txn: Txn, onInconsistency?: 
       return { type: txn.type, err: 0, path: txn.path };
     case OpCode.setData:
     case OpCode.reconfig: {
-      const node = tree.setData(txn.path, txn.data, txn.version, header.zxid, header.time);
-      return { type: txn.type, err: 0, path: txn.path, stat: statOf(node) };
+      const slot = tree.setData(txn.path, txn.data, txn.version, header.zxid, header.time);
+      return { type: txn.type, err: 0, path: txn.path, stat: tree.nodeStat(slot) };
     }
     case OpCode.setACL: {
-      const node = tree.setACL(txn.path, txn.acl, txn.version);
-      return { type: txn.type, err: 0, path: txn.path, stat: statOf(node) };
+      const slot = tree.setACL(txn.path, txn.acl, txn.version);
+      return { type: txn.type, err: 0, path: txn.path, stat: tree.nodeStat(slot) };
     }
     case OpCode.check: {
-      const node = tree.getNode(txn.path);
-      return { type: txn.type, err: 0, path: txn.path, ...(node ? { stat: statOf(node) } : {}) };
+      const slot = tree.find(txn.path);
+      return { type: txn.type, err: 0, path: txn.path, ...(slot === NO_SLOT ? {} : { stat: tree.nodeStat(slot) }) };
     }
     case OpCode.createSession:
       return { type: txn.type, err: 0 };
     case OpCode.closeSession:
       for (const path of txn.paths) {
-        if (tree.getNode(path) !== undefined) tree.deleteNode(path, header.zxid);
+        if (tree.has(path)) tree.deleteNode(path, header.zxid);
       }
       // As ZooKeeper's killSession: ephemerals the txn does not name go too (a closeSession
       // logged without a record names none).

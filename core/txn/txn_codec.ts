@@ -13,7 +13,7 @@ import { CONTAINER_OWNER, TTL_MAX_MS, ttlOf, ttlOwner } from "../tree/ephemeral_
 import { JuteError, JuteReader } from "../proto/jute_reader.ts";
 import { JuteWriter } from "../proto/jute_writer.ts";
 import { OpCode } from "../proto/op_code.ts";
-import { readAcls, writeAcls } from "../proto/records.ts";
+import { readAcls, readAclsShared, writeAcls } from "../proto/records.ts";
 import type { CreateTxn, Txn, TxnDigest, TxnHeader } from "./txn.ts";
 
 /** TxnHeader: clientId, cxid, zxid, time, type. */
@@ -171,7 +171,7 @@ function readRecord(r: JuteReader, type: number, sessionId: bigint, depth: numbe
       return { type, path: r.string() };
     case OpCode.setData:
     case OpCode.reconfig:
-      return { type, path: r.string(), data: r.buffer() ?? NULL_DATA, version: r.int() };
+      return { type, path: r.string(), data: r.bufferCarved() ?? NULL_DATA, version: r.int() };
     case OpCode.setACL:
       return { type, path: r.string(), acl: readAcls(r) ?? [], version: r.int() };
     case OpCode.check:
@@ -190,8 +190,9 @@ function readRecord(r: JuteReader, type: number, sessionId: bigint, depth: numbe
 
 function readCreate(r: JuteReader, type: CreateTxn["type"], sessionId: bigint): CreateTxn {
   const path = r.string();
-  const data = r.buffer() ?? NULL_DATA;
-  const acl = readAcls(r) ?? [];
+  // Held until applied (the tree copies it into its store): no ArrayBuffer of its own.
+  const data = r.bufferCarved() ?? NULL_DATA;
+  const acl = readAclsShared(r) ?? [];
   if (type === OpCode.createContainer) {
     return { type, path, data, acl, ephemeralOwner: CONTAINER_OWNER, parentCVersion: r.int() };
   }

@@ -14,6 +14,12 @@ export interface HistoryLimits {
 export const DEFAULT_HISTORY_LIMITS: HistoryLimits = { maxEntries: 100_000, maxBytes: 64 * 1024 * 1024 };
 
 /**
+ * A standalone server has no learners to bring up to date: ZooKeeper's own commitLogCount (500)
+ * is plenty, and a hundred thousand txns held for nobody cost tens of megabytes.
+ */
+export const STANDALONE_HISTORY_LIMITS: HistoryLimits = { maxEntries: 500, maxBytes: 1024 * 1024 };
+
+/**
  * The newest committed txns, in zxid order (ZKDatabase's committedLog): appended as txns are
  * applied, trimmed from the front to stay within its limits. A leader answers a learner whose
  * last zxid falls inside the window with a DIFF instead of a whole snapshot.

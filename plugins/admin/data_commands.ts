@@ -41,9 +41,9 @@ export function dataCommands(options: DataCommandOptions): AdminCommand[] {
         // Boolean.parseBoolean: only "true" (any case) is true; absent means stream.
         const streaming = !params.has("streaming") || params.get("streaming")!.toLowerCase() === "true";
         try {
-          const { zxid, bytes } = await actions.takeSnapshot();
-          const headers = { last_zxid: `0x${javaHex(zxid)}`, snapshot_size: String(bytes.length) };
-          return { status: 200, data: {}, headers, ...(streaming ? { stream: bytes } : {}) };
+          const { zxid, length, bytes } = await actions.takeSnapshot({ keepBytes: streaming });
+          const headers = { last_zxid: `0x${javaHex(zxid)}`, snapshot_size: String(length) };
+          return { status: 200, data: {}, headers, ...(streaming && bytes !== null ? { stream: bytes } : {}) };
         } catch (error) {
           actions.countAdmin("snapshot_error");
           return { status: 500, data: { error: `snapshot failed: ${(error as Error).message}` } };

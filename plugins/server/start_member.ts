@@ -8,7 +8,7 @@ import { DEFAULT_HISTORY_LIMITS } from "../../core/zab/history.ts";
 import { QuorumPeer } from "../../core/quorum/quorum_peer.ts";
 import { TcpPeerTransport } from "../../core/quorum/tcp_peer_transport.ts";
 import type { ServerConfig } from "../../core/server/server_config.ts";
-import { fileStoreFor, startPurgeTimer } from "../../core/server/start_server.ts";
+import { fileStoreFor, snapshotEncoderFor, startPurgeTimer } from "../../core/server/start_server.ts";
 import { MemoryStore } from "../../core/storage/memory_store.ts";
 import { FileStore } from "../../core/storage/file_store.ts";
 import { LogLevel, type LogSink } from "../../core/log_level.ts";
@@ -61,6 +61,7 @@ export async function startMember(
       host: nodeHostInfo(config),
       yieldToIo: () => new Promise((resolve) => setTimeout(resolve, 0)),
       onFatal,
+      snapshotEncoder: snapshotEncoderFor(log),
     },
   });
   await peer.start();

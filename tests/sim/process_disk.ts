@@ -1,4 +1,4 @@
-import type { Disk, DiskFile, OpenMode } from "../../core/io/disk.ts";
+import type { Disk, DiskFile, OpenMode, OpenOptions } from "../../core/io/disk.ts";
 
 /**
  * One process's view of its machine's disk: once the process is killed, every operation it
@@ -21,12 +21,13 @@ export class ProcessDisk implements Disk {
     return this.#alive ? Promise.resolve() : Promise.reject(new Error("process killed"));
   }
 
-  async open(path: string, mode: OpenMode): Promise<DiskFile> {
+  async open(path: string, mode: OpenMode, options?: OpenOptions): Promise<DiskFile> {
     await this.#check();
-    const file = await this.#disk.open(path, mode);
+    const file = await this.#disk.open(path, mode, options);
     const guard = <T>(run: () => Promise<T>) => this.#check().then(run);
     return {
       path: file.path,
+      syncsWrites: file.syncsWrites,
       read: (into, position) => guard(() => file.read(into, position)),
       write: (data, position) => guard(() => file.write(data, position)),
       sync: () => guard(() => file.sync()),

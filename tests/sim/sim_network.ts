@@ -242,7 +242,13 @@ export class SimNetwork {
 /** Turns what the leader sends into what the learner receives (a SNAP becomes a tree). */
 function toLearner(message: QuorumPacket | SnapshotTransfer): FromLeader {
   if ("image" in message) {
-    const { tree, sessions } = treeFromImage(message.image, { extendedTypesEnabled: false });
+    let received;
+    try {
+      received = treeFromImage(message.image.image, { extendedTypesEnabled: false });
+    } finally {
+      message.image.release();
+    }
+    const { tree, sessions } = received;
     return { kind: "snapshot", snapshot: { zxid: message.zxid, tree, sessions } };
   }
   return { kind: "packet", packet: message };

@@ -5,7 +5,7 @@
  * a process killed at that point never complete. The test then crashes the MemoryDisk (dropping
  * or tearing what was not synced) and recovers from it.
  */
-import { type Disk, type DiskFile, OpenMode } from "../../core/io/disk.ts";
+import { type Disk, type DiskFile, OpenMode, type OpenOptions } from "../../core/io/disk.ts";
 import type { MemoryDisk } from "../../core/io/memory_disk.ts";
 
 /** See the module comment. */
@@ -38,8 +38,8 @@ export class StepDisk implements Disk {
     return call();
   }
 
-  async open(path: string, mode: OpenMode): Promise<DiskFile> {
-    const open = () => this.memory.open(path, mode);
+  async open(path: string, mode: OpenMode, options?: OpenOptions): Promise<DiskFile> {
+    const open = () => this.memory.open(path, mode, options);
     const file = await (mode === OpenMode.create ? this.step(open) : open());
     return new StepFile(this, file);
   }
@@ -67,6 +67,7 @@ export class StepDisk implements Disk {
 
 class StepFile implements DiskFile {
   readonly path: string;
+  readonly syncsWrites: boolean;
   readonly #disk: StepDisk;
   readonly #file: DiskFile;
 
@@ -74,6 +75,7 @@ class StepFile implements DiskFile {
     this.#disk = disk;
     this.#file = file;
     this.path = file.path;
+    this.syncsWrites = file.syncsWrites === true;
   }
 
   read(into: Uint8Array, position: number): Promise<number> {

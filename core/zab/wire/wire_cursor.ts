@@ -47,6 +47,16 @@ export class WireCursor {
     return value;
   }
 
+  /** A jute long as a number; WireError beyond 2^53 (zxids and times never get there). */
+  longNumber(): number {
+    this.#need(8);
+    const high = this.#view.getInt32(this.offset);
+    if (high >= 0x200000 || high < -0x200000) throw new WireError(WireErrorCode.malformed, `long at ${this.offset} is beyond 2^53`);
+    const value = high * 0x1_0000_0000 + this.#view.getUint32(this.offset + 4);
+    this.offset += 8;
+    return value;
+  }
+
   bool(): boolean {
     this.#need(1);
     return this.#bytes[this.offset++] !== 0;

@@ -15,9 +15,12 @@
 import type { ACL } from "../../proto/records.ts";
 import { JuteWriter } from "../../proto/jute_writer.ts";
 import { writeAcls } from "../../proto/records.ts";
-import { type DataTree, OPEN_ACL, ROOT, TreeInconsistency } from "../../tree/data_tree.ts";
+import { aclKey } from "../../tree/acl_table.ts";
+import { type DataTree, NO_SLOT, OPEN_ACL, type RestoredNode, ROOT, ROOT_SLOT, TreeInconsistency } from "../../tree/data_tree.ts";
 import { javaHashMapCopyCapacity, javaHashOrderBy, javaLongHash } from "../../tree/java_hash_order.ts";
-import { NULL_DATA, writeData, type ZNode } from "../../tree/znode.ts";
+import type { NodeReader } from "../../tree/node_reader.ts";
+import { type TreeSource, treeSource } from "../../tree/tree_image.ts";
+import { NULL_DATA } from "../../tree/znode.ts";
 import { ByteQueue } from "./byte_queue.ts";
 import { INCOMPLETE, WireCursor } from "./wire_cursor.ts";
 import { WireError, WireErrorCode } from "./wire_error.ts";
@@ -46,52 +49,52 @@ export interface ZkSnapshotEncodeOptions {
   /**
    * The ref to write for an ACL list, when the caller knows the one ZooKeeper would use (ZooKeeper
    * numbers lists as it first meets them, over its whole history). Default: refs 1, 2, ... in the
-   * order the tree's nodes were created; the system nodes' OPEN_ACL is -1.
+   * order the encoder meets the lists; the system nodes' OPEN_ACL is -1.
    */
   aclRef?: (acl: readonly ACL[]) => bigint | undefined;
 }
 
 /**
- * Encodes a tree and its sessions as ZooKeeper serializes them, yielding chunks of about
- * `chunkBytes`, so a million-znode SNAP needs neither one giant buffer nor one long stall. The tree
- * must not change while the generator runs (a later chunk would contradict an earlier one):
- * applying a txn in between makes the next resume throw WireError `tree_changed`.
+ * Encodes a tree (or a frozen image's source, tree_image.ts) and its sessions as ZooKeeper serializes them, yielding
+ * chunks of about `chunkBytes`, so a million-znode SNAP needs neither one giant buffer nor one long
+ * stall. A live tree must not change while the generator runs (a later chunk would contradict an
+ * earlier one): applying a txn in between makes the next resume throw WireError `tree_changed`.
  *
  * @example for (const chunk of encodeZkSnapshot(tree, sessions)) socket.write(chunk);
  */
 export function* encodeZkSnapshot(
-  tree: DataTree,
+  from: DataTree | TreeSource,
   sessions: Iterable<SessionTimeout>,
   opts: ZkSnapshotEncodeOptions = {},
 ): Generator<Uint8Array, void, void> {
+  const source = "store" in from ? treeSource(from) : from;
+  const nodes = source.nodes;
   const chunkBytes = opts.chunkBytes ?? 64 * 1024;
-  const zxidAtStart = tree.lastProcessedZxid;
-  const refs = aclRefs(tree, opts.aclRef);
+  const zxidAtStart = source.zxid();
+  const refs = aclRefs(source, opts.aclRef);
   let w = new JuteWriter(chunkBytes + 1024);
   writeSessions(w, [...sessions]);
   writeAclMap(w, refs);
   // Pre-order with an explicit stack: no recursion however deep the tree.
-  const stack: { path: string; children: readonly string[]; next: number }[] = [];
-  const visit = (path: string, node: ZNode) => {
-    writeNode(w, path, node, refOf(refs, node.acl));
+  const stack: { path: string; children: readonly number[]; next: number }[] = [];
+  const visit = (path: string, slot: number) => {
+    writeNode(w, path, nodes, slot, refs.byId[nodes.aclId(slot)]!);
     // Most nodes are leaves: no frame, no ordering of an empty set.
-    if (node.children.size > 0) stack.push({ path: path === ROOT ? "" : path, children: tree.childrenOf(node), next: 0 });
+    if (nodes.numChildren(slot) > 0) stack.push({ path: path === ROOT ? "" : path, children: source.childSlotsInOrder(slot), next: 0 });
   };
-  visit(ROOT, tree.getNode(ROOT)!);
+  visit(ROOT, ROOT_SLOT);
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
     if (top.next === top.children.length) {
       stack.pop();
       continue;
     }
-    const path = `${top.path}/${top.children[top.next++]}`;
-    const node = tree.nodes.get(path);
-    if (node === undefined) throw new WireError(WireErrorCode.treeChanged, `snapshot: ${path} vanished while encoding`);
-    visit(path, node);
+    const child = top.children[top.next++]!;
+    visit(`${top.path}/${nodes.nameOf(child)}`, child);
     if (w.length < chunkBytes) continue;
     yield w.bytes();
-    if (tree.lastProcessedZxid !== zxidAtStart) {
-      throw new WireError(WireErrorCode.treeChanged, `snapshot: the tree moved from zxid 0x${zxidAtStart.toString(16)} to 0x${tree.lastProcessedZxid.toString(16)} while encoding`);
+    if (source.zxid() !== zxidAtStart) {
+      throw new WireError(WireErrorCode.treeChanged, `snapshot: the tree moved from zxid 0x${zxidAtStart.toString(16)} to 0x${source.zxid().toString(16)} while encoding`);
     }
     w = new JuteWriter(chunkBytes + 1024);
   }
@@ -100,43 +103,38 @@ export function* encodeZkSnapshot(
   yield w.bytes();
 }
 
-/** Every distinct ACL list of the tree with its ref (OPEN_ACL by identity is -1, not listed). */
+/** Every ACL list the tree uses with its ref (the system OPEN_ACL, id 0, is -1 and not listed). */
 interface AclRefs {
-  byList: Map<readonly ACL[], bigint>;
-  byKey: Map<string, bigint>;
+  /** By ACL id. */
+  byId: bigint[];
   lists: Map<bigint, readonly ACL[]>;
 }
 
-function aclKey(acl: readonly ACL[]): string {
-  return acl.map((a) => `${a.perms}\u0000${a.id.scheme}\u0000${a.id.id}`).join("\u0001");
-}
-
-function aclRefs(tree: DataTree, chosen: ZkSnapshotEncodeOptions["aclRef"]): AclRefs {
-  const refs: AclRefs = { byList: new Map(), byKey: new Map(), lists: new Map() };
+function aclRefs(source: TreeSource, chosen: ZkSnapshotEncodeOptions["aclRef"]): AclRefs {
+  const refs: AclRefs = { byId: [OPEN_ACL_REF], lists: new Map() };
+  const byKey = new Map<string, bigint>();
   let next = 1n;
-  for (const node of tree.nodes.values()) {
-    const acl = node.acl;
-    if (acl === OPEN_ACL || refs.byList.has(acl)) continue;
+  const nodes = source.nodes;
+  const stack = [ROOT_SLOT];
+  // Bounded: every node is pushed once (pre-order, the order the nodes are written in).
+  while (stack.length > 0) {
+    const slot = stack.pop()!;
+    for (let c = nodes.lastChild(slot); c !== NO_SLOT; c = nodes.prevSibling(c)) stack.push(c);
+    const id = nodes.aclId(slot);
+    if (refs.byId[id] !== undefined) continue;
+    const acl = source.acl(id);
     const key = aclKey(acl);
-    let ref = refs.byKey.get(key);
+    let ref = byKey.get(key);
     if (ref === undefined) {
       ref = chosen?.(acl) ?? next;
       while (refs.lists.has(next) || next === ref) next++;
       if (refs.lists.has(ref)) throw new Error(`snapshot: ACL ref ${ref} given to two lists`);
-      refs.byKey.set(key, ref);
+      byKey.set(key, ref);
       refs.lists.set(ref, acl);
     }
-    refs.byList.set(acl, ref);
+    refs.byId[id] = ref;
   }
   return refs;
-}
-
-function refOf(refs: AclRefs, acl: readonly ACL[]): bigint {
-  if (acl === OPEN_ACL) return OPEN_ACL_REF;
-  // A list that appeared after the ref table was built: the tree changed under the encoder.
-  const ref = refs.byList.get(acl) ?? refs.byKey.get(aclKey(acl));
-  if (ref === undefined) throw new WireError(WireErrorCode.treeChanged, "snapshot: a node has an ACL the snapshot's ACL map lacks");
-  return ref;
 }
 
 /** `new HashMap<>(map)` iteration: bucket order at the copy's capacity, ties in source order. */
@@ -157,12 +155,18 @@ function writeAclMap(w: JuteWriter, refs: AclRefs): void {
   }
 }
 
-function writeNode(w: JuteWriter, path: string, node: ZNode, aclRef: bigint): void {
+function writeNode(w: JuteWriter, path: string, nodes: NodeReader, slot: number, aclRef: bigint): void {
   w.ustring(path === ROOT ? "" : path);
-  writeData(w, node.data);
+  const length = nodes.dataLength(slot);
+  if (length < 0) w.int(-1);
+  else {
+    const at = nodes.dataOffset(slot);
+    w.int(length).raw(nodes.regionBytes(slot).subarray(at, at + length));
+  }
   w.long(aclRef);
-  w.long(node.czxid).long(node.mzxid).long(node.ctime).long(node.mtime);
-  w.int(node.version).int(node.cversion).int(node.aversion).long(node.ephemeralOwner).long(node.pzxid);
+  w.longNumber(nodes.czxid(slot)).longNumber(nodes.mzxid(slot)).longNumber(nodes.ctime(slot)).longNumber(nodes.mtime(slot));
+  w.int(nodes.version(slot)).int(nodes.cversion(slot)).int(nodes.aversion(slot));
+  w.longHalves(nodes.ownerHigh(slot), nodes.ownerLow(slot)).longNumber(nodes.pzxid(slot));
 }
 
 /** StatPersisted: 6 longs and 3 ints. */
@@ -326,42 +330,36 @@ export class ZkSnapshotDecoder {
     if (c.remaining < STAT_PERSISTED_BYTES) throw INCOMPLETE;
     const acl = ref === OPEN_ACL_REF ? OPEN_ACL : this.#acls.get(ref);
     if (acl === undefined) throw new WireError(WireErrorCode.malformed, `snapshot: ${path} refers to ACL ${ref}, which the ACL map lacks`);
-    const node: ZNode = {
+    const node: RestoredNode = {
       data,
       acl,
-      czxid: c.long(),
-      mzxid: c.long(),
-      ctime: c.long(),
-      mtime: c.long(),
+      czxid: c.longNumber(),
+      mzxid: c.longNumber(),
+      ctime: c.longNumber(),
+      mtime: c.longNumber(),
       version: c.int(),
       cversion: c.int(),
       aversion: c.int(),
       ephemeralOwner: c.long(),
-      pzxid: c.long(),
-      children: new Set(),
+      pzxid: c.longNumber(),
+      // A HashSet filled by n adds has the capacity for n: what ZooKeeper's loaded tree has.
       childrenPeak: 0,
-      childOrder: null,
-      digest: 0,
     };
     const treePath = path === "" ? ROOT : path;
     if (treePath[0] !== "/") throw new WireError(WireErrorCode.malformed, `snapshot: path ${JSON.stringify(path)} is not absolute`);
-    // No lookups of our own: on a million-node map each one is a cache miss. The tree is not to
-    // be used after a WireError anyway.
-    const sizeBefore = this.#tree.nodes.size;
+    let added: boolean;
     try {
-      this.#tree.restoreNode(treePath, node);
+      added = this.#tree.restoreNode(treePath, node);
     } catch (error) {
       if (error instanceof TreeInconsistency) throw new WireError(WireErrorCode.malformed, `snapshot: ${treePath} comes before its parent`);
       throw error;
     }
-    if (this.#tree.nodes.size === sizeBefore) throw new WireError(WireErrorCode.malformed, `snapshot: ${treePath} appears twice`);
+    if (!added) throw new WireError(WireErrorCode.malformed, `snapshot: ${treePath} appears twice`);
   }
 
   #finish(): void {
     const tree = this.#tree;
-    if (tree.getNode(ROOT) === undefined) throw new WireError(WireErrorCode.malformed, "snapshot: no root node");
-    // A HashSet filled by n adds has the capacity for n: what ZooKeeper's loaded tree has.
-    for (const node of tree.nodes.values()) node.childrenPeak = node.children.size;
+    if (tree.nodeCount === 0) throw new WireError(WireErrorCode.malformed, "snapshot: no root node");
     tree.rebuildQuotas();
   }
 }
