@@ -65,9 +65,17 @@ test("txns replayed onto a fuzzy snapshot (one holding txns past its zxid, as a 
   assert.equal(tree.lastProcessedZxid, 0x100000009n);
 });
 
-test("past the snapshot's highest stamp the tree is exact again: a txn that does not fit is a bug, not a replay", () => {
+test("past the snapshot's highest stamp the tree is exact again: a txn that does not fit is reported as a divergence, not taken for a replay", () => {
   const { tree } = loadedAfter(7, 7);
   const [header] = workload()[8]!;
   const again: Txn = { type: OpCode.create, path: "/d", data: bytes("d"), acl: ACL, ephemeralOwner: 0n, parentCVersion: 6 };
-  assert.throws(() => applyTxn(tree, { ...header, type: OpCode.create }, again), /create \/d: exists/);
+  const reported: string[] = [];
+  const result = applyTxn(tree, { ...header, type: OpCode.create }, again, (error) => reported.push(error.message));
+  assert.equal(result.err, ErrorCode.NODEEXISTS, "skipped with ZooKeeper's code");
+  assert.deepEqual(reported, ["create /d: exists"]);
+  // At or below the stamp the same misfit is a replay: skipped silently.
+  const replayed: string[] = [];
+  const [early] = workload()[1]!;
+  applyTxn(tree, { ...early, type: OpCode.create }, { ...again, path: "/a" }, (error) => replayed.push(error.message));
+  assert.deepEqual(replayed, []);
 });
