@@ -382,6 +382,9 @@ test(`spawned server process survives hostile clients with bounded memory (FUZZ_
   const paddock = await startPaddock({ extra: {
       "jute.maxbuffer": JUTE_MAX_BUFFER,
       maxClientCnxns: 0,
+      // The control connection sends no pings: its 30 s session must not be cut to 20 ticks,
+      // or a slow batch on a loaded machine expires it and the server rightly closes it.
+      maxSessionTimeout: 60_000,
       inMemory: true,
       "zookeeper.DigestAuthenticationProvider.superDigest": SUPER_DIGEST,
     }, });
