@@ -98,6 +98,13 @@ test("a sync interrupted by a crash (txns of the accepted epoch logged, currentE
   const { store, lines } = await fileStoreWith({ currentEpoch: "2", acceptedEpoch: "3" }, [EPOCH3 + 1n]);
   assert.deepEqual(await store.readEpochs(), { currentEpoch: 2n, acceptedEpoch: 3n });
   assert.ok(lines.some((l) => /accepted but not yet current/.test(l)), lines.join(" | "));
+  // Found by the simulator (seed 4028): the crash also left an empty currentEpoch.tmp (its name
+  // made durable by another file's directory sync, its bytes not): it proves nothing, so the same
+  // rule decides; a torn temp file is the reason given only when nothing else lets the member start.
+  const torn = await fileStoreWith({ currentEpoch: "2", "currentEpoch.tmp": "", acceptedEpoch: "3" }, [EPOCH3 + 1n]);
+  assert.deepEqual(await torn.store.readEpochs(), { currentEpoch: 2n, acceptedEpoch: 3n });
+  const tornAhead = await fileStoreWith({ currentEpoch: "2", "currentEpoch.tmp": "", acceptedEpoch: "2" }, [EPOCH3 + 1n]);
+  await assert.rejects(tornAhead.store.readEpochs(), (e: unknown) => e instanceof StorageError && e.code === "bad_epoch_file");
 });
 
 test("a currentEpoch.tmp left by a crash repairs a currentEpoch behind the log, as in ZooKeeper", async () => {

@@ -62,9 +62,12 @@ export function decideEpochs(found: FoundEpochs, lastZxid: bigint): EpochDecisio
     notes.push(`${CURRENT_EPOCH_FILE} not found: derived ${current} from the last zxid 0x${lastZxid.toString(16)}`);
   }
   if (epochOfZxid > current) {
-    const tmp = found.currentEpochTmp;
-    if (tmp instanceof StorageError) throw tmp;
+    const torn = found.currentEpochTmp instanceof StorageError ? found.currentEpochTmp : null;
+    const tmp = torn === null ? found.currentEpochTmp as bigint | null : null;
     // ZooKeeper trusts the temp file a crash left mid-replace; Paddock also checks that it helps.
+    // A torn one (empty: its write never reached the disk, though another file's directory sync
+    // made its name durable) proves nothing, as if the crash came before it: the rule below
+    // decides, and only if that one refuses too is the torn file the reason given.
     if (tmp !== null && tmp >= epochOfZxid) {
       notes.push(`${CURRENT_EPOCH_FILE}${TEMP_SUFFIX} found: current epoch set to ${tmp}`);
       current = tmp;
@@ -77,6 +80,7 @@ export function decideEpochs(found: FoundEpochs, lastZxid: bigint): EpochDecisio
       notes.push(`the last zxid 0x${lastZxid.toString(16)} is of epoch ${epochOfZxid}, accepted but not yet current ` +
         `(a sync was interrupted): current epoch stays ${current}`);
     } else {
+      if (torn !== null) throw torn;
       throw new StorageError(StorageErrorCode.epochMismatch, `the current epoch ${current} is older than the last zxid 0x${lastZxid.toString(16)} (epoch ${epochOfZxid})`);
     }
   }
