@@ -43,6 +43,7 @@ test(`simulation: ${SEEDS_5} seeds of 5 members and an observer under faults, ev
 const PINNED: readonly { seed: number; members: number; observers: number; bug: string }[] = [
   { seed: 290, members: 3, observers: 0, bug: "a rotted SNAP with the next epoch logged after it was replayed from an empty tree (FileStore.recover)" },
   { seed: 138, members: 3, observers: 0, bug: "the same, on a setData of a node the empty tree lacked" },
+  { seed: 4028, members: 3, observers: 0, bug: "an empty currentEpoch.tmp left by a crash stopped a member for good (decideEpochs)" },
 ];
 
 test(`simulation: ${PINNED.length} pinned seeds of bugs found stay clean`, { timeout: 300_000 }, async () => {

@@ -62,12 +62,12 @@ export function decideEpochs(found: FoundEpochs, lastZxid: bigint): EpochDecisio
     notes.push(`${CURRENT_EPOCH_FILE} not found: derived ${current} from the last zxid 0x${lastZxid.toString(16)}`);
   }
   if (epochOfZxid > current) {
-    // A torn temp file (empty, or cut short) was never synced, so it was never renamed into place
-    // and nothing was acknowledged on it: it counts as absent (another writer's directory sync,
-    // such as a new log segment's, can make its name durable before its contents).
     const torn = found.currentEpochTmp instanceof StorageError ? found.currentEpochTmp : null;
     const tmp = torn === null ? found.currentEpochTmp as bigint | null : null;
     // ZooKeeper trusts the temp file a crash left mid-replace; Paddock also checks that it helps.
+    // A torn one (empty: its write never reached the disk, though another file's directory sync
+    // made its name durable) proves nothing, as if the crash came before it: the rule below
+    // decides, and only if that one refuses too is the torn file the reason given.
     if (tmp !== null && tmp >= epochOfZxid) {
       notes.push(`${CURRENT_EPOCH_FILE}${TEMP_SUFFIX} found: current epoch set to ${tmp}`);
       current = tmp;

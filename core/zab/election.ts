@@ -166,20 +166,27 @@ export class FastLeaderElection {
 
   #handle(from: number, n: Notification, nowMs: number): void {
     if (!this.#isVoter(from)) {
-      // Observers (and strangers) get our standing vote at once and are not counted.
+      // Observers (and strangers) get our standing vote at once and are not counted. Only a
+      // looking one needs it: ZooKeeper also answers an observer's answer, and a looking
+      // participant and an observing observer then answer each other for as long as the
+      // election lasts (a duplicated notification starts a second such exchange, and so on).
+      if (n.state !== ServerState.looking) return;
       const v = this.#currentVote;
       this.#sendTo(from, { state: this.#state, leader: v.leader, zxid: v.zxid, electionEpoch: this.#logicalClock, peerEpoch: v.peerEpoch });
       return;
     }
     if (this.#state !== ServerState.looking) {
-      if (n.state !== ServerState.looking) return;
+      // Participants never count what an observer says, so an observer does not answer them.
+      if (n.state !== ServerState.looking || !this.#participant) return;
       // A member still looking learns the established leader from us.
       const v = this.#currentVote;
       this.#sendTo(from, { state: this.#state, leader: v.leader, zxid: v.zxid, electionEpoch: v.electionEpoch, peerEpoch: v.peerEpoch });
       return;
     }
-    if (n.state === ServerState.looking && n.electionEpoch < this.#logicalClock) {
-      // A member behind our round gets our proposal so it catches up.
+    if (n.state === ServerState.looking && n.electionEpoch < this.#logicalClock && this.#participant) {
+      // A member behind our round gets our proposal so it catches up (not from an observer,
+      // whose notifications participants answer but never count: the two would answer each
+      // other for as long as both look).
       const p = this.#proposal;
       this.#sendTo(from, { state: ServerState.looking, leader: p.leader, zxid: p.zxid, electionEpoch: this.#logicalClock, peerEpoch: p.peerEpoch });
     }

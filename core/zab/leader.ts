@@ -87,6 +87,22 @@ interface Link {
   lastHeardMs: number;
   /** Oldest proposal sent and not yet acked, for syncLimit (LearnerHandler.SyncLimitCheck). */
   unacked: { zxid: bigint; sentMs: number }[];
+  /** PINGs sent on this link since it became active, and PINGs it answered (one each, in order). */
+  pingsSent: number;
+  pingsAnswered: number;
+}
+
+/**
+ * A sync waiting to be answered: once every proposal made before it is committed, and once a
+ * quorum answered a PING sent after it (so this leader was still leading when it was asked).
+ */
+interface SyncWaiter {
+  readonly link: LinkId | null;
+  readonly token: unknown;
+  committed: boolean;
+  confirmed: boolean;
+  /** Per link pinged for it: the number of answered PINGs that proves the answer came after. */
+  readonly pingsNeeded: Map<LinkId, number>;
 }
 
 interface Proposal {
@@ -122,7 +138,10 @@ export class LeaderZab {
   #lastCommitted: bigint;
   #lastLogged: bigint;
   readonly #outstanding = new Map<bigint, Proposal>();
-  readonly #pendingSyncs = new Map<bigint, { link: LinkId | null; token: unknown }[]>();
+  /** Syncs waiting for proposals to commit, by the last zxid proposed when they came. */
+  readonly #pendingSyncs = new Map<bigint, SyncWaiter[]>();
+  /** Every sync not yet answered. */
+  readonly #syncWaiters = new Set<SyncWaiter>();
   #lastPingMs: number;
   #establishedMs: number | null = null;
   /** Proposal sizes in bytes, ZooKeeper's BufferStats (-1: none yet). */
@@ -195,7 +214,7 @@ export class LeaderZab {
     }
     this.#links.set(id, {
       id, phase: LinkPhase.info, sid: -1, participant: false, acceptedEpoch: -1n, lastZxid: -1n,
-      forwarding: false, lastHeardMs: nowMs, unacked: [],
+      forwarding: false, lastHeardMs: nowMs, unacked: [], pingsSent: 0, pingsAnswered: 0,
     });
   }
 
@@ -390,6 +409,10 @@ export class LeaderZab {
         this.#effects.push({ kind: "learnerPacket", link: link.id, sid: link.sid, packet: p });
         return;
       case PacketType.PING:
+        link.pingsAnswered++;
+        this.#effects.push({ kind: "learnerPacket", link: link.id, sid: link.sid, packet: p });
+        for (const waiter of [...this.#syncWaiters]) this.#maybeSyncDone(waiter);
+        return;
       case PacketType.REVALIDATE:
         this.#effects.push({ kind: "learnerPacket", link: link.id, sid: link.sid, packet: p });
         return;
@@ -438,11 +461,9 @@ export class LeaderZab {
     if (size > this.proposalSizes.max) this.proposalSizes.max = size;
   }
 
-  /** Local and learners' syncs waiting for proposals to commit (`zk_pending_syncs`). */
+  /** Local and learners' syncs not answered yet (`zk_pending_syncs`). */
   get pendingSyncs(): number {
-    let count = 0;
-    for (const list of this.#pendingSyncs.values()) count += list.length;
-    return count;
+    return this.#syncWaiters.size;
   }
 
   /** Ms since the epoch was established (`zk_leader_uptime`); 0 before. */
@@ -489,22 +510,55 @@ export class LeaderZab {
       else this.#send(link, txnPacket(PacketType.INFORM, proposal.zxid, proposal.bytes));
     }
     this.#effects.push({ kind: "apply", zxid: proposal.zxid, bytes: proposal.bytes });
-    for (const waiter of this.#pendingSyncs.get(proposal.zxid) ?? []) this.#syncDone(waiter);
+    for (const waiter of this.#pendingSyncs.get(proposal.zxid) ?? []) {
+      waiter.committed = true;
+      this.#maybeSyncDone(waiter);
+    }
     this.#pendingSyncs.delete(proposal.zxid);
   }
 
   /**
    * A sync (a learner's forwarded sync, or a local client's with `link` null): answered once every
-   * proposal made so far is committed (Leader.processSync).
+   * proposal made so far is committed (Leader.processSync), and once a quorum answered a PING sent
+   * after it. ZooKeeper answers from the leader's state alone, so a leader that was paused and
+   * deposed meanwhile answers from its old state until it notices (ZOOKEEPER-1675): a sync+read
+   * then misses writes acknowledged before it. A quorum that answers after the sync came cannot
+   * have joined a newer leader before (a member never follows an older epoch again), so no newer
+   * epoch committed anything this leader lacks (Raft's ReadIndex).
    */
-  requestSync(waiter: { link: LinkId | null; token: unknown }): void {
-    if (this.#outstanding.size === 0) {
-      this.#syncDone(waiter);
-      return;
+  requestSync(request: { link: LinkId | null; token: unknown }): void {
+    const waiter: SyncWaiter = { ...request, committed: this.#outstanding.size === 0, confirmed: false, pingsNeeded: new Map() };
+    this.#syncWaiters.add(waiter);
+    if (!waiter.committed) {
+      const list = this.#pendingSyncs.get(this.#lastProposed);
+      if (list === undefined) this.#pendingSyncs.set(this.#lastProposed, [waiter]);
+      else list.push(waiter);
     }
-    const list = this.#pendingSyncs.get(this.#lastProposed);
-    if (list === undefined) this.#pendingSyncs.set(this.#lastProposed, [waiter]);
-    else list.push(waiter);
+    for (const link of this.#links.values()) {
+      if (!link.participant || link.phase !== LinkPhase.active) continue;
+      this.#ping(link);
+      waiter.pingsNeeded.set(link.id, link.pingsSent);
+    }
+    this.#maybeSyncDone(waiter);
+  }
+
+  #ping(link: Link): void {
+    link.pingsSent++;
+    this.#send(link, bareQuorumPacket(PacketType.PING, this.#lastProposed));
+  }
+
+  #maybeSyncDone(waiter: SyncWaiter): void {
+    if (!waiter.confirmed) {
+      const answered = [this.#options.myId];
+      for (const [id, needed] of waiter.pingsNeeded) {
+        const link = this.#links.get(id);
+        if (link !== undefined && link.pingsAnswered >= needed) answered.push(link.sid);
+      }
+      waiter.confirmed = containsQuorum(this.#options.config, answered);
+    }
+    if (!waiter.committed || !waiter.confirmed) return;
+    this.#syncWaiters.delete(waiter);
+    this.#syncDone(waiter);
   }
 
   #syncDone(waiter: { link: LinkId | null; token: unknown }): void {
@@ -550,9 +604,7 @@ export class LeaderZab {
       this.stop(`Not sufficient followers synced, only synced with sids: [ ${synced.join(",")} ]`);
       return;
     }
-    for (const link of this.#links.values()) {
-      if (link.phase === LinkPhase.active) this.#send(link, bareQuorumPacket(PacketType.PING, this.#lastProposed));
-    }
+    for (const link of this.#links.values()) if (link.phase === LinkPhase.active) this.#ping(link);
   }
 
   #timeoutReason(): string {

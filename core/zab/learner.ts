@@ -102,6 +102,12 @@ export class LearnerZab {
   readonly #persisting: { kind: PersistKind; value: bigint }[] = [];
   /** Proposals logged or being logged, not yet applied, in zxid order. */
   readonly #pending: PendingTxn[] = [];
+  /**
+   * Proposals made durable before the NEWLEADER ACK could go out, to ACK right after it: one that
+   * also committed meanwhile is already applied and gone from #pending, yet the leader still
+   * waits for its ACK and drops a learner that leaves a proposal unacked past syncLimit.
+   */
+  #durableUnacked: bigint[] = [];
   #lastHeardMs: number;
   #startedMs: number;
   #failedAttempts = 0;
@@ -330,12 +336,13 @@ export class LearnerZab {
   #newLeaderDurable(): void {
     this.#phase = LearnerPhase.upToDate;
     this.#send(bareQuorumPacket(PacketType.ACK, makeZxid(this.#newEpoch, 0n)));
-    // Proposals received so far and now durable are acked after it, committed or not: a
-    // ZooKeeper leader times out a learner that leaves any proposal unacked (SyncLimitCheck),
-    // and both kinds of leader ignore an ACK for what they already committed.
+    // Proposals received so far and now durable are acked after it, committed (even applied)
+    // or not: a ZooKeeper leader times out a learner that leaves any proposal unacked
+    // (SyncLimitCheck), and both kinds of leader ignore an ACK for what they already committed.
     if (!this.#options.observer) {
-      for (const txn of this.#pending) if (txn.persisted && txn.proposal) this.#send(bareQuorumPacket(PacketType.ACK, txn.zxid));
+      for (const zxid of this.#durableUnacked) this.#send(bareQuorumPacket(PacketType.ACK, zxid));
     }
+    this.#durableUnacked = [];
   }
 
   #markPersisted(zxid: bigint): void {
@@ -348,6 +355,7 @@ export class LearnerZab {
     if (txn === undefined) return;
     const acking = this.#phase === LearnerPhase.upToDate || this.#phase === LearnerPhase.broadcast;
     if (acking && !this.#options.observer && txn.proposal) this.#send(bareQuorumPacket(PacketType.ACK, zxid));
+    else if (txn.proposal) this.#durableUnacked.push(zxid);
     this.#applyReady();
   }
 

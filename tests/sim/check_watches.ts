@@ -11,8 +11,8 @@ export interface WatchRecord {
   readonly committed: readonly CommittedTxn[];
   /** The converged ensemble's tree (null: it did not converge). */
   readonly finalTree: DataTree | null;
-  /** Clients that reconnected and answered a read after the run: their pending watches can be judged. */
-  readonly settled: ReadonlySet<number>;
+  /** Clients that reconnected and answered a read after the run, with that reply's zxid: their pending watches are judged up to it. */
+  readonly settled: ReadonlyMap<number, bigint>;
 }
 
 const hex = (n: bigint) => `0x${n.toString(16)}`;
@@ -25,18 +25,19 @@ const hex = (n: bigint) => `0x${n.toString(16)}`;
  * - it arrives before any reply on its connection that shows that zxid or a later one (the client
  *   learns of the change before it can see the new data);
  * - a watch still pending at the end, on a client that reconnected and re-registered it, has no
- *   change after it (else its event was lost).
+ *   change after it up to the zxid of the client's last reply (else its event was lost).
  */
 export function checkWatches(record: WatchRecord): Violation[] {
   const changes = dataChanges(record.committed);
   const violations: Violation[] = [];
   for (const client of record.clients) {
     for (const event of client.events) violations.push(...checkEvent(event, changes, record.finalTree));
-    if (!record.settled.has(client.index) || record.finalTree === null) continue;
+    const settledZxid = record.settled.get(client.index);
+    if (settledZxid === undefined) continue;
     for (const [path, registered] of client.pendingWatches) {
-      const node = record.finalTree.getNode(path);
-      if (node !== undefined && node.mzxid > registered) {
-        violations.push({ check: "watches", detail: `client ${client.index}: its watch on ${path} set at ${hex(registered)} never fired, though ${path} changed at ${hex(node.mzxid)}` });
+      const missed = (changes.get(path) ?? []).find((zxid) => zxid > registered && zxid <= settledZxid);
+      if (missed !== undefined) {
+        violations.push({ check: "watches", detail: `client ${client.index}: its watch on ${path} set at ${hex(registered)} never fired, though ${path} changed at ${hex(missed)} (its last read answered at ${hex(settledZxid)})` });
       }
     }
   }

@@ -23,8 +23,8 @@ export interface RunRecord {
   /** When which member answered each session (virtual ms). */
   readonly answered: ReadonlyMap<bigint, readonly { atMs: number; sid: number }[]>;
   readonly tickMs: number;
-  /** Clients that reconnected and answered a read after the run (their pending watches are judged). */
-  readonly settled: ReadonlySet<number>;
+  /** Clients that reconnected and answered a read after the run, with that reply's zxid (their pending watches are judged up to it). */
+  readonly settled: ReadonlyMap<number, bigint>;
   /** Virtual ms when the run ended. */
   readonly endMs: number;
 }

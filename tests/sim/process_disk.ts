@@ -21,10 +21,18 @@ export class ProcessDisk implements Disk {
     return this.#alive ? Promise.resolve() : Promise.reject(new Error("process killed"));
   }
 
+  /**
+   * Runs `op` for a live process; if the process was killed meanwhile, the result never arrives
+   * (a killed process runs no more code). Otherwise an fsync that was slow when the kill came
+   * finished afterwards, and the dead leader counted its own ACK for a write the crash had undone.
+   */
+  #run<T>(op: () => Promise<T>): Promise<T> {
+    return this.#check().then(op).then((value) => (this.#alive ? value : new Promise<T>(() => {})));
+  }
+
   async open(path: string, mode: OpenMode, options?: OpenOptions): Promise<DiskFile> {
-    await this.#check();
-    const file = await this.#disk.open(path, mode, options);
-    const guard = <T>(run: () => Promise<T>) => this.#check().then(run);
+    const file = await this.#run(() => this.#disk.open(path, mode, options));
+    const guard = <T>(run: () => Promise<T>) => this.#run(run);
     return {
       path: file.path,
       syncsWrites: file.syncsWrites,
@@ -38,22 +46,22 @@ export class ProcessDisk implements Disk {
   }
 
   list(dir: string): Promise<string[]> {
-    return this.#check().then(() => this.#disk.list(dir));
+    return this.#run(() => this.#disk.list(dir));
   }
 
   mkdir(dir: string): Promise<void> {
-    return this.#check().then(() => this.#disk.mkdir(dir));
+    return this.#run(() => this.#disk.mkdir(dir));
   }
 
   rename(from: string, to: string): Promise<void> {
-    return this.#check().then(() => this.#disk.rename(from, to));
+    return this.#run(() => this.#disk.rename(from, to));
   }
 
   unlink(path: string): Promise<void> {
-    return this.#check().then(() => this.#disk.unlink(path));
+    return this.#run(() => this.#disk.unlink(path));
   }
 
   syncDir(dir: string): Promise<void> {
-    return this.#check().then(() => this.#disk.syncDir(dir));
+    return this.#run(() => this.#disk.syncDir(dir));
   }
 }

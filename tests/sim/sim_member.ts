@@ -237,6 +237,8 @@ export class SimMember {
     });
     this.#peer = peer;
     peer.server.onApplied((header, txn, bytes) => {
+      // A killed process applies nothing more (its disk never answers it again).
+      if (this.#peer !== peer) return;
       this.applied.push({ zxid: header.zxid, bytes: bytes ?? null, incarnation, serving: peer.server.role !== null });
       this.digests.push({ zxid: header.zxid, digest: peer.db.tree.digest, atMs: this.#scheduler.nowMs, how: "applied" });
       const left = txn.type === OpCode.closeSession ? peer.db.tree.ephemerals.get(header.sessionId) : undefined;

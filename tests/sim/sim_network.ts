@@ -43,7 +43,9 @@ type Node = number | string;
 
 /**
  * The network of a simulated ensemble: election notifications between members (datagram-like:
- * they may be lost, duplicated or reordered, as a QuorumCnxManager reconnect can do), ordered
+ * they may be lost, duplicated or reordered, as a QuorumCnxManager reconnect can do; as there, a
+ * lost one breaks the pair's election connection, and the next notification that gets through
+ * opens a new one, on which the other side sends its latest notification again), ordered
  * reliable quorum links (TCP-like: a partition holds their bytes until it heals or a side gives
  * up; a reset drops them), and client connections. Partitions are per direction.
  */
@@ -59,6 +61,10 @@ export class SimNetwork {
   /** Client connections per member: a dead process's clients see their connections drop. */
   readonly #clientSockets = new Map<number, Set<{ drop(): void }>>();
   readonly #links = new Set<SimLinkPair>();
+  /** The latest notification each member process sent each peer ("from>to"): QuorumCnxManager's lastMessageSent. */
+  readonly #lastSent = new Map<string, Notification>();
+  /** Member pairs ("a-b", a < b) whose election connection is up. */
+  readonly #electionConnected = new Set<string>();
   /** True while election notifications must arrive whole and in time (a quiet window of the fault injector). */
   quiet: () => boolean = () => false;
   readonly stats: NetworkStats = {
@@ -91,6 +97,8 @@ export class SimNetwork {
 
   /** The member process died: its transport stops and every link it had is reset. */
   crash(sid: number): void {
+    for (const key of [...this.#lastSent.keys()]) if (key.startsWith(`${sid}>`)) this.#lastSent.delete(key);
+    for (const key of [...this.#electionConnected]) if (key.split("-").includes(String(sid))) this.#electionConnected.delete(key);
     this.#transports.get(sid)?.kill();
     this.#transports.delete(sid);
     for (const socket of [...(this.#clientSockets.get(sid) ?? [])]) socket.drop();
@@ -193,11 +201,21 @@ export class SimNetwork {
 
   deliverNotification(from: number, to: number, n: Notification): void {
     this.stats.notificationsSent++;
+    this.#lastSent.set(`${from}>${to}`, n);
+    const pair = from < to ? `${from}-${to}` : `${to}-${from}`;
     const faulty = !this.quiet();
-    if (this.blocked(from, to)) return;
+    if (this.blocked(from, to) || !this.isUp(to)) {
+      this.#electionConnected.delete(pair);
+      return;
+    }
     if (faulty && this.#rng.chance(this.#options.dropRate)) {
       this.stats.notificationsDropped++;
+      this.#electionConnected.delete(pair);
       return;
+    }
+    if (!this.#electionConnected.has(pair)) {
+      this.#electionConnected.add(pair);
+      this.#resendLatest(to, from);
     }
     let delay = this.latencyMs();
     if (faulty && this.#rng.chance(this.#options.reorderRate)) {
@@ -210,6 +228,13 @@ export class SimNetwork {
       this.stats.notificationsDuplicated++;
       this.#scheduler.after(delay + this.latencyMs(), deliver);
     }
+  }
+
+  /** A new election connection: `sender`'s side sends its latest notification to `peer` again (QuorumCnxManager's SendWorker). */
+  #resendLatest(sender: number, peer: number): void {
+    const latest = this.#lastSent.get(`${sender}>${peer}`);
+    if (latest === undefined || this.blocked(sender, peer)) return;
+    this.#scheduler.after(this.latencyMs(), () => this.deliverTo(peer, () => this.#transports.get(peer)?.notificationArrived(sender, latest)));
   }
 
   /** A learner dials the leader's quorum port. */

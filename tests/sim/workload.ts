@@ -94,17 +94,20 @@ function randomOp(rng: SeededRandom, client: number, n: number, ephemerals: read
 /**
  * After the run: every client stops its workload, connects (re-registering its watches) and
  * answers one read, so whatever its watches still owe it has arrived before the checkers look.
- * Returns the clients whose read succeeded (their pending watches can be judged).
+ * Returns the clients whose read succeeded, with the zxid that read's reply carried: their pending
+ * watches can be judged against every change up to it (a write still in the pipeline may commit
+ * later, and its event is then not owed yet).
  */
-export async function settleClients(scheduler: Scheduler, clients: readonly SimClient[], limitMs: number): Promise<Set<number>> {
+export async function settleClients(scheduler: Scheduler, clients: readonly SimClient[], limitMs: number): Promise<Map<number, bigint>> {
   const deadline = scheduler.nowMs + limitMs;
   for (const client of clients) client.draining = true;
   await scheduler.runUntil(deadline, { stop: () => clients.every((c) => !c.busy) });
-  const settled = new Set<number>();
+  const settled = new Map<number, bigint>();
   let finished = 0;
   for (const client of clients) {
     const read = () => client.run({ kind: "read", key: REGISTERS[0] }, () => {
-      if (client.history.at(-1)?.outcome === "ok") settled.add(client.index);
+      const read = client.history.at(-1);
+      if (read?.outcome === "ok" && read.replyZxid !== undefined) settled.set(client.index, read.replyZxid);
       finished++;
     });
     const attempt = () => client.connect((ok) => (ok ? read() : scheduler.after(100, attempt)));

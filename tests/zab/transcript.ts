@@ -175,6 +175,9 @@ function leaderDriver(f: Record<string, string>): Driver {
         case "tick":
           zab.tick(nowMs);
           break;
+        case "sync":
+          zab.requestSync({ link: null, token: "local" });
+          break;
         default:
           throw new Error(`transcript: unknown leader command "${command}"`);
       }
