@@ -21,13 +21,11 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { digestId } from "../core/acl/digest.ts";
 import { REPO_ROOT } from "../tests/support/runtime.ts";
-import { javaExecutable } from "../tests/support/servers.ts";
 import { freePort } from "../tests/support/ports.ts";
 import { type BenchServer, BenchServerKind, type CfgValue, killAllServers, startBenchServer, ZOOKEEPER_VERSION, zookeeperUnavailable } from "./bench_servers.ts";
 import { LatencyHistogram } from "./histogram.ts";
@@ -37,6 +35,7 @@ import type { NzcLoadResult, NzcLoadSpec } from "./nzc_load.ts";
 import { vmKb } from "./proc_stats.ts";
 import { formatMatrix, type MatrixReport, type MatrixRow } from "./matrix_report.ts";
 import { Workload } from "./workloads.ts";
+import { machineFacts } from "./machine.ts";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const SUPER = "super:bench";
@@ -445,17 +444,6 @@ function processCpu(pid: number): number {
   } catch {
     return Number.NaN;
   }
-}
-
-function machineFacts(): MatrixReport["machine"] {
-  let java = "?";
-  const executable = javaExecutable();
-  try {
-    if (executable) java = execFileSync("sh", ["-c", `"${executable}" -version 2>&1`], { encoding: "utf8" }).split("\n")[0] ?? "?";
-  } catch {
-    java = "?";
-  }
-  return { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "?", memoryMiB: Math.round(totalmem() / 2 ** 20), node: process.version, java };
 }
 
 function log(line: string): void {
