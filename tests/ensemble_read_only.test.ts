@@ -4,58 +4,20 @@
 // read-only servers and pings `isro` to find a read-write one again). A session created on a
 // read-only server is local to it, so the client gets a new one from the read-write ensemble.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { after, test } from "node:test";
 import { createClient, ErrorCode, type KeeperError } from "../mod.ts";
 import { type Ensemble, ensembleMissing, MemberKind, ServingMode, startEnsemble, TEST_JVM_FLAGS } from "./support/ensemble.ts";
 import { fourLetterWord } from "./support/four_letter.ts";
 import { kazooProbeSkipReason } from "./support/kazoo_probe.ts";
-import { REPO_ROOT } from "./support/runtime.ts";
+import { KazooDriver } from "./support/kazoo_driver.ts";
 
 const TIMEOUT_MS = 240_000;
-const DRIVER = join(REPO_ROOT, "tests", "interop", "kazoo_read_only.py");
 const kazooSkip = kazooProbeSkipReason() || false;
 const ensembles: Ensemble[] = [];
 
 after(async () => {
   for (const ensemble of ensembles) await ensemble.stop();
 });
-
-/** The kazoo driver: one command line in, one answer line out. */
-class KazooDriver {
-  readonly #child: ChildProcess;
-  readonly #lines: string[] = [];
-  #waiting: ((line: string) => void) | null = null;
-
-  constructor() {
-    this.#child = spawn("/usr/bin/python3", [DRIVER], { stdio: ["pipe", "pipe", "inherit"] });
-    createInterface({ input: this.#child.stdout! }).on("line", (line) => {
-      const waiting = this.#waiting;
-      this.#waiting = null;
-      if (waiting !== null) waiting(line);
-      else this.#lines.push(line);
-    });
-  }
-
-  ask(command: string, timeoutMs = 90_000): Promise<string> {
-    this.#child.stdin!.write(`${command}\n`);
-    const queued = this.#lines.shift();
-    if (queued !== undefined) return Promise.resolve(queued);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`kazoo driver: no answer to "${command}" in ${timeoutMs} ms`)), timeoutMs);
-      this.#waiting = (line) => {
-        clearTimeout(timer);
-        resolve(line);
-      };
-    });
-  }
-
-  close(): void {
-    this.#child.kill();
-  }
-}
 
 async function modeOf(ensemble: Ensemble, id: number): Promise<string> {
   const answer = await fourLetterWord({ host: "127.0.0.1", port: ensemble.member(id).ports.clientPort, word: "srvr", timeoutMs: 2_000 }).catch(() => "");

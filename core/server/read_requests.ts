@@ -66,7 +66,9 @@ export function executeRead(ctx: ReadContext, type: number, xid: number, body: J
     case OpCode.setWatches:
     case OpCode.setWatches2:
       setWatches(ctx, body, type === OpCode.setWatches2);
-      return replyWriter(Xid.setWatches, zxid, 0, 20).finishFrame();
+      // The reply carries the request's xid, as ZooKeeper's does: clients send -8, but the Java
+      // client's NIO socket replaces it with its next xid and then expects that one back.
+      return replyWriter(xid, zxid, 0, 20).finishFrame();
     case OpCode.whoAmI:
       whoAmI(ctx, w);
       break;
