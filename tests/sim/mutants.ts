@@ -61,7 +61,7 @@ export const MUTANTS: readonly Mutant[] = [
     breaks: "a closed or expired session's ephemerals are deleted with it",
     file: "core/txn/apply_txn.ts",
     find: `      for (const path of txn.paths) {
-        if (tree.getNode(path) !== undefined) tree.deleteNode(path, header.zxid);
+        if (tree.has(path)) tree.deleteNode(path, header.zxid);
       }
       // As ZooKeeper's killSession: ephemerals the txn does not name go too (a closeSession
       // logged without a record names none).
