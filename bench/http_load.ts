@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { REPO_ROOT, typeScriptCommand } from "../tests/support/runtime.ts";
+import { REPO_ROOT, Runtime, typeScriptCommand } from "../tests/support/runtime.ts";
 import { type Client, createClient } from "../core/client/mod.ts";
 import { freePort } from "../tests/support/ports.ts";
 import { startPaddock, type ServerHandle } from "../tests/support/servers.ts";
@@ -111,7 +111,9 @@ export async function runPhase(
 
 /** The watchers run in their own process, so their parsing does not slow the load generator. */
 async function startWatchers(base: string, count: number): Promise<{ stop(): Promise<number> }> {
-  const { command, args } = typeScriptCommand(join(REPO_ROOT, "bench", "http_load_watchers.ts"), [base, String(count), "/load"]);
+  // The watchers are the load, not the subject: always on Node, so the server under test (on
+  // whatever runtime) meets the same consumer.
+  const { command, args } = typeScriptCommand(join(REPO_ROOT, "bench", "http_load_watchers.ts"), [base, String(count), "/load"], Runtime.node);
   const child = spawn(command, args, { stdio: ["pipe", "pipe", "inherit"] });
   let output = "";
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
