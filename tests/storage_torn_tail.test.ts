@@ -146,6 +146,56 @@ test("a txn acknowledged from the spare segment survives a crash before its rena
   assert.ok((await disk.list("/data")).includes("log.0000000000000006"));
 });
 
+/**
+ * Txns 1..5 durable in log.1, a restart (the writer rolls), txn 6's segment made but its write
+ * never durable, a crash: log.1 is closed and log.6 holds no record. Then the last `rotBytes`
+ * bytes of log.1's records rot (sim seed 6325 at 3 members).
+ */
+async function closedSegmentRotted(rotBytes: number): Promise<MemoryDisk> {
+  const { disk, hold } = holdableDisk();
+  const first = openStore(disk, "/data");
+  await first.store.recover();
+  for (let z = 1n; z <= 5n; z += 1n) await first.store.append({ zxid: z, bytes: txnBytes(z) });
+  await first.store.close();
+  const { store } = openStore(disk, "/data", { spareSegments: false });
+  await store.recover();
+  // The new segment's header and its sync complete; the write of txn 6 never does.
+  hold(2);
+  void store.append({ zxid: 6n, bytes: txnBytes(6n) });
+  await settle();
+  disk.crash();
+  assert.deepEqual((await disk.list("/data")).filter((n) => n.startsWith("log.")).sort(), [SEGMENT.slice(6), "log.0000000000000006"]);
+  let end = HEADER_BYTES;
+  for (let z = 1n; z <= 5n; z += 1n) end += recordSize(z);
+  const garbage = new Uint8Array(rotBytes);
+  for (let i = 0; i < rotBytes; i += 1) garbage[i] = (i * 73 + 41) & 0xff;
+  disk.poke(SEGMENT, end - rotBytes, garbage);
+  return disk;
+}
+
+test("rot at the end of a closed segment refuses to start: a later segment proves those records were durable", async () => {
+  for (const rotBytes of [1, recordSize(5n), recordSize(5n) + recordSize(4n) + 3]) {
+    const disk = await closedSegmentRotted(rotBytes);
+    const before = disk.bytesOf(SEGMENT).slice();
+    const { store } = openStore(disk, "/data");
+    await assert.rejects(store.recover(), (e: unknown) => {
+      assert.ok(e instanceof StorageError, `expected a StorageError, got ${String(e)}`);
+      assert.equal(e.code, "corrupt_log");
+      assert.match(e.message, /log\.0000000000000001 is damaged at offset \d+, but the later segment log\.0000000000000006 exists/);
+      return true;
+    }, `${rotBytes} bytes rotted`);
+    assert.deepEqual(disk.bytesOf(SEGMENT), before, "a refused log must not be modified");
+    assert.ok((await disk.list("/data")).includes("log.0000000000000006"), "nor the later segment removed");
+  }
+});
+
+test("a store run without forceSync promised nothing durable: it cuts the same damage as a torn tail", async () => {
+  const disk = await closedSegmentRotted(recordSize(5n));
+  const { store, lines } = openStore(disk, "/data", { forceSync: false });
+  assert.equal(replay(await store.recover()).count, 4);
+  assert.ok(lines.some((l) => l.includes("torn tail")), lines.join(" | "));
+});
+
 interface Written {
   dir: { path: string; remove: () => void };
   file: string;

@@ -41,7 +41,14 @@ export async function recoverLog(options: LogRecoveryOptions): Promise<LogRecove
     scans.push(await scanSegment(disk, joinPath(dataLogDir, file.name), file, snapshotZxid));
   }
   const lastWithRecords = findLastIndex(scans, (s) => s.lastZxid !== null);
-  checkOnlyTailDamaged(scans, lastWithRecords);
+  // With forceSync the writer starts a segment (renames the spare or creates the file) only once
+  // every write to the one before was durable (log_writer.ts #flushLoop: one batch at a time, each
+  // synced before the next). A later segment's name on disk, even one whose first txn never came,
+  // so proves every segment before it complete: damage at the end of one is a rotted sector of
+  // acknowledged txns, not a torn write (sim seed 6325: a closed segment's last records rotted,
+  // and the empty segment after it let recovery cut them as a torn tail). Without forceSync
+  // nothing was ordered, and nothing acknowledged was promised durable.
+  checkOnlyTailDamaged(scans, options.forceSync ? scans.length - 1 : lastWithRecords);
   const cursor = checkContinuity(scans, snapshotZxid);
   if (lastWithRecords >= 0) await trimTail(disk, scans[lastWithRecords]!, options);
   await removeEmptySegments(scans.slice(lastWithRecords + 1), options);
@@ -91,13 +98,19 @@ function firstNeeded(segments: readonly ZxidFile[], snapshotZxid: bigint): numbe
   return Math.max(0, lastIndexAtOrBefore(segments, snapshotZxid + 1n));
 }
 
-/** Damage is only a torn tail if no later segment holds records; otherwise txns would be lost. */
-function checkOnlyTailDamaged(scans: readonly SegmentScan[], lastWithRecords: number): void {
-  for (let i = 0; i < lastWithRecords; i += 1) {
+/**
+ * Damage is only a torn tail in the segment the writer was last writing: in any segment before
+ * `last` (the newest file, or the newest with records when writes were not synced) it is damage
+ * to txns that were durable, and ZooKeeper's FileTxnLog refuses a record whose CRC fails too.
+ */
+function checkOnlyTailDamaged(scans: readonly SegmentScan[], last: number): void {
+  for (let i = 0; i < last; i += 1) {
     const scan = scans[i]!;
     if (scan.headerless || scan.tornEnd !== null) {
       const where = scan.headerless ? "has no valid header" : `is damaged at offset ${scan.validEnd}`;
-      throw new StorageError(StorageErrorCode.corruptLog, `${scan.path} ${where}, but the later segment ${scans[lastWithRecords]!.file.name} holds txns; refusing to start rather than drop committed txns`);
+      const later = scans[last]!;
+      const why = later.lastZxid === null ? "exists, so every record before it had been made durable" : "holds txns";
+      throw new StorageError(StorageErrorCode.corruptLog, `${scan.path} ${where}, but the later segment ${later.file.name} ${why}; refusing to start rather than drop committed txns (restore the member from a healthy replica, or start it on an empty dataDir to resync)`);
     }
   }
 }
