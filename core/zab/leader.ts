@@ -273,7 +273,8 @@ export class LeaderZab {
     link.participant = p.type === PacketType.FOLLOWERINFO && isVoter(this.#options.config, sid);
     link.acceptedEpoch = info.acceptedEpoch;
     link.phase = LinkPhase.epoch;
-    this.#log(`learner ${sid} (${link.participant ? "participant" : "observer"}) connected, accepted epoch ${link.acceptedEpoch}`);
+    const unknown = this.#options.config.servers.has(sid) ? "" : ", not in the current config";
+    this.#log(`learner ${sid} (${link.participant ? "participant" : "observer"}${unknown}) connected, accepted epoch ${link.acceptedEpoch}`);
     if (this.#epoch < 0n) {
       if (link.participant) this.#connecting.set(link.sid, link.acceptedEpoch);
       this.#maybeDecideEpoch();
@@ -632,7 +633,10 @@ export class LeaderZab {
       const limitMs = this.#silenceLimitMs(link);
       const quietMs = nowMs - link.lastHeardMs;
       const oldestUnacked = link.unacked[0];
-      if (quietMs > limitMs) this.#drop(link, `learner ${link.sid} silent for ${Math.round(quietMs)} ms`);
+      if (quietMs > limitMs) {
+        const who = link.phase === LinkPhase.info ? "a quorum connection that sent no FOLLOWERINFO or OBSERVERINFO" : `learner ${link.sid}`;
+        this.#drop(link, `${who} silent for ${Math.round(quietMs)} ms`);
+      }
       else if (oldestUnacked !== undefined && nowMs - oldestUnacked.sentMs > limitMs && link.phase === LinkPhase.active) {
         this.#drop(link, `learner ${link.sid} has not acked ${hexZxid(oldestUnacked.zxid)} for ${Math.round(nowMs - oldestUnacked.sentMs)} ms`);
       }
