@@ -23,7 +23,7 @@ fi
 # against ZooKeeper, chaos and failover of whole ensembles) run on Node only; Deno and Bun run every
 # other file, which starts Paddock servers, members and shells on their own runtime. To run every
 # file on every runtime: PADDOCK_EVERY_FILE_EVERY_RUNTIME=1 npm test (npm run test:every-runtime).
-NODE_ONLY=(tests/chaos_short.test.ts tests/differential.test.ts tests/ensemble_clients.test.ts tests/ensemble_failover.test.ts tests/ensemble_mixed.test.ts tests/sim_mutants.test.ts)
+NODE_ONLY=(tests/chaos_short.test.ts tests/differential.test.ts tests/ensemble_clients.test.ts tests/ensemble_failover.test.ts tests/ensemble_mixed.test.ts tests/kazoo_suite.test.ts tests/sim_mutants.test.ts)
 files_for() {
   local runtime="$1" file skip
   for file in "${test_files[@]}"; do
