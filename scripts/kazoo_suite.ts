@@ -15,6 +15,7 @@ import {
   KazooTarget,
   runKazooSuite,
 } from "../tests/support/kazoo_suite.ts";
+import { ensureNodeBundle } from "../tests/support/paddock_executable.ts";
 
 /** The whole suite takes ~5 minutes on ZooKeeper on a quiet machine; this only bounds a hang. */
 const RUN_TIMEOUT_MS = 40 * 60_000;
@@ -23,7 +24,10 @@ async function run(target: KazooTarget, tests: string[]): Promise<KazooSuiteRun>
   const missing = kazooSuiteMissing(target);
   if (missing !== null) throw new Error(`cannot run kazoo's suite on ${target}: ${missing}`);
   console.log(`running kazoo's suite on ${target} ...`);
-  const result = await runKazooSuite({ target, tests, timeoutMs: RUN_TIMEOUT_MS, logDir: process.env.PADDOCK_KAZOO_LOG_DIR });
+  // Members run from the Node bundle (built if stale) unless PADDOCK_COMMAND says otherwise.
+  const paddockCommand = process.env.PADDOCK_COMMAND ?? `node ${ensureNodeBundle()}`;
+  const logDir = process.env.PADDOCK_KAZOO_LOG_DIR;
+  const result = await runKazooSuite({ target, tests, timeoutMs: RUN_TIMEOUT_MS, logDir, paddockCommand });
   if (result.cases.length === 0) console.log(result.output.slice(-4000));
   console.log(formatKazooRun(result));
   return result;

@@ -15,6 +15,7 @@ import {
   parseJunit,
   runKazooSuite,
 } from "./support/kazoo_suite.ts";
+import { ensureNodeBundle } from "./support/paddock_executable.ts";
 import { noteSkip } from "./support/skips.ts";
 
 /** kazoo's client API, watches and recipes: what its users touch most. */
@@ -29,6 +30,12 @@ const FILES = [
   "test_counter.py",
   "test_cache.py",
 ];
+/**
+ * Dynamic reconfiguration is not implemented (docs/compatibility.md): a reconfig request is
+ * answered UNIMPLEMENTED where ZooKeeper 3.9.3 checks it (BadArguments, NoAuth) and applies it.
+ * `npm run test:kazoo-suite` runs these and counts them as failures.
+ */
+const NOT_IMPLEMENTED = [{ test: "test_client.py::TestReconfig", reason: "dynamic reconfig is not implemented" }];
 /** Fewer cases than this means pytest collected the wrong thing, not that Paddock passed. */
 const MIN_CASES = 200;
 const RUN_TIMEOUT_MS = 8 * 60_000;
@@ -54,7 +61,16 @@ test(
   async () => {
     const logDir = mkdtempSync(join(tmpdir(), "paddock-kazoo-logs-"));
     try {
-      const run = await runKazooSuite({ target: KazooTarget.paddock, tests: FILES, timeoutMs: RUN_TIMEOUT_MS, logDir });
+      // Members run from the Node bundle: it starts fast enough for the tests that restart one.
+      const paddockCommand = `node ${ensureNodeBundle()}`;
+      const run = await runKazooSuite({
+        target: KazooTarget.paddock,
+        tests: FILES,
+        exclude: NOT_IMPLEMENTED,
+        timeoutMs: RUN_TIMEOUT_MS,
+        logDir,
+        paddockCommand,
+      });
       const summary = formatKazooRun(run);
       console.log(summary);
       const counts = countOutcomes(run.cases);

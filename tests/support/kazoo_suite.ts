@@ -24,9 +24,30 @@ export interface KazooCase {
   readonly message: string;
 }
 
+/** Tests of kazoo's suite left out of a run, and why. */
+export interface KazooExclusion {
+  /** A pytest node id relative to kazoo's tests directory: `test_sasl.py` or `test_client.py::TestReconfig`. */
+  readonly test: string;
+  readonly reason: string;
+}
+
+/**
+ * What Paddock does not implement and kazoo's suite cannot run past: left out of every Paddock run
+ * and listed with the results. kazoo's SASL handshake loops until the server sends a challenge,
+ * so against a server without SASL (Paddock, or ZooKeeper without a JAAS Server section) its
+ * client start never returns and the suite would hang there.
+ */
+export const PADDOCK_EXCLUSIONS: readonly KazooExclusion[] = [
+  {
+    test: "test_sasl.py",
+    reason: "SASL (DIGEST-MD5 against a JAAS Server section) is not implemented (docs/compatibility.md); kazoo's SASL start waits for a challenge forever",
+  },
+];
+
 /** A run of (part of) kazoo's suite. */
 export interface KazooSuiteRun {
   readonly target: KazooTarget;
+  readonly excluded: readonly KazooExclusion[];
   readonly cases: readonly KazooCase[];
   readonly exitCode: number | null;
   readonly timedOut: boolean;
@@ -85,8 +106,16 @@ export async function runKazooSuite(opts: {
   target: KazooTarget;
   tests: readonly string[];
   timeoutMs: number;
+  /** Left out besides {@link PADDOCK_EXCLUSIONS} (which apply to Paddock runs). */
+  exclude?: readonly KazooExclusion[];
   /** Where the members' logs go (Paddock only); default: the harness's temporary directories. */
   logDir?: string;
+  /**
+   * How the shim runs paddock, e.g. `node dist/paddock.mjs` (Paddock only). The bundle starts
+   * in a fraction of the time tsx takes to compile the sources, and kazoo's tests that restart a
+   * member give it 5 s to be back (test_client's request queuing tests).
+   */
+  paddockCommand?: string;
 }): Promise<KazooSuiteRun> {
   const testsDir = kazooTestsDir();
   if (testsDir === null) throw new Error(kazooSuiteMissing(opts.target) ?? "kazoo's suite not found");
@@ -94,15 +123,19 @@ export async function runKazooSuite(opts: {
   try {
     const xml = join(work, "junit.xml");
     const paths = opts.tests.length === 0 ? [testsDir] : opts.tests.map((t) => join(testsDir, t));
+    const excluded = [...(opts.target === KazooTarget.paddock ? PADDOCK_EXCLUSIONS : []), ...(opts.exclude ?? [])];
+    // Node ids are relative to the rootdir, kazoo's tests directory (nothing is written there: no cache).
+    const deselect = excluded.flatMap((e) => ["--deselect", e.test]);
     const env = await harnessEnv(opts.target, opts.logDir);
+    if (opts.target === KazooTarget.paddock && opts.paddockCommand !== undefined) env.PADDOCK_COMMAND = opts.paddockCommand;
     const started = performance.now();
     const result = await runGroup(
       PYTHON,
-      ["-m", "pytest", ...paths, "-p", "no:cacheprovider", "-q", "-rfEs", "--rootdir", work, "--junitxml", xml, "-o", "junit_family=xunit2"],
+      ["-m", "pytest", ...paths, ...deselect, "-p", "no:cacheprovider", "-q", "-rfEs", "--rootdir", testsDir, "--junitxml", xml, "-o", "junit_family=xunit2"],
       { cwd: work, env, timeoutMs: opts.timeoutMs },
     );
     const cases = existsSync(xml) ? parseJunit(readFileSync(xml, "utf8")) : [];
-    return { target: opts.target, cases, ...result, seconds: (performance.now() - started) / 1000 };
+    return { target: opts.target, excluded, cases, ...result, seconds: (performance.now() - started) / 1000 };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -219,6 +252,7 @@ export function formatKazooRun(run: KazooSuiteRun): string {
     `kazoo suite on ${name}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped ` +
     `in ${run.seconds.toFixed(0)} s (pytest exit ${run.exitCode}${run.timedOut ? ", timed out" : ""})`,
   ];
+  for (const e of run.excluded) lines.push(`  not run: ${e.test}: ${e.reason}`);
   for (const c of run.cases) {
     if (c.outcome === KazooOutcome.failed) lines.push(`  FAILED ${c.id}: ${c.message.split("\n")[0]!.slice(0, 200)}`);
   }
