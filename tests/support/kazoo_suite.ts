@@ -123,7 +123,8 @@ export async function runKazooSuite(opts: {
   try {
     const xml = join(work, "junit.xml");
     const paths = opts.tests.length === 0 ? [testsDir] : opts.tests.map((t) => join(testsDir, t));
-    const excluded = [...(opts.target === KazooTarget.paddock ? PADDOCK_EXCLUSIONS : []), ...(opts.exclude ?? [])];
+    const inRun = (e: KazooExclusion) => opts.tests.length === 0 || opts.tests.includes(e.test.split("::")[0]!);
+    const excluded = [...(opts.target === KazooTarget.paddock ? PADDOCK_EXCLUSIONS : []), ...(opts.exclude ?? [])].filter(inRun);
     // Node ids are relative to the rootdir, kazoo's tests directory (nothing is written there: no cache).
     const deselect = excluded.flatMap((e) => ["--deselect", e.test]);
     const env = await harnessEnv(opts.target, opts.logDir);
