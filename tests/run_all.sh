@@ -23,7 +23,11 @@ fi
 # against ZooKeeper, chaos and failover of whole ensembles) run on Node only; Deno and Bun run every
 # other file, which starts Paddock servers, members and shells on their own runtime. To run every
 # file on every runtime: PADDOCK_EVERY_FILE_EVERY_RUNTIME=1 npm test (npm run test:every-runtime).
-NODE_ONLY=(tests/chaos_short.test.ts tests/differential.test.ts tests/ensemble_clients.test.ts tests/ensemble_failover.test.ts tests/ensemble_mixed.test.ts tests/kazoo_suite.test.ts tests/sim_mutants.test.ts)
+# Ensembles of real members stay on every runtime through tests/ensemble_hostile_peers.test.ts;
+# the files below compare whole ensembles and recipe suites with ZooKeeper's, Java against Java.
+NODE_ONLY=(tests/admin_ensemble.test.ts tests/chaos_short.test.ts tests/differential.test.ts tests/ensemble.test.ts
+  tests/ensemble_clients.test.ts tests/ensemble_failover.test.ts tests/ensemble_mixed.test.ts tests/ensemble_read_only.test.ts
+  tests/interop_divergences.test.ts tests/kazoo_suite.test.ts tests/recipes_curator_interop.test.ts tests/sim_mutants.test.ts)
 files_for() {
   local runtime="$1" file skip
   for file in "${test_files[@]}"; do

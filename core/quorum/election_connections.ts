@@ -18,6 +18,12 @@ export interface ElectionConnectionsOptions {
   readonly network: PeerNetwork;
   /** How long a dial may take before it is given up (cnxTimeout, default 5000 ms). */
   readonly connectTimeoutMs: number;
+  /**
+   * How long an accepted connection may take to send its handshake before it is closed
+   * (QuorumCnxManager's socket timeout: tickTime * syncLimit). A peer that connects and says
+   * nothing would otherwise hold its socket for ever.
+   */
+  readonly handshakeTimeoutMs: number;
   readonly log: (line: string) => void;
 }
 
@@ -108,6 +114,13 @@ export class ElectionConnections {
     if (this.#closed) return stream.close();
     const parser = new ElectionStreamParser({ expectHandshake: true });
     let sid: number | null = null;
+    const refuse = (why: string): void => {
+      this.#options.log(`election connection from ${stream.remote} refused: ${why}`);
+      stream.close();
+    };
+    // Only the real network gets here (the simulator has its own transport), so a real timer is fine.
+    const deadline = setTimeout(() => refuse(`no handshake within ${this.#options.handshakeTimeoutMs} ms`), this.#options.handshakeTimeoutMs);
+    stream.onClose(() => clearTimeout(deadline));
     stream.onData((chunk) => {
       if (sid !== null) return;
       try {
@@ -117,14 +130,16 @@ export class ElectionConnections {
         if (item.kind !== "handshake") throw new Error("no handshake");
         sid = Number(item.message.sid);
       } catch (error) {
-        this.#options.log(`election connection from ${stream.remote} refused: ${(error as Error).message}`);
-        stream.close();
+        clearTimeout(deadline);
+        refuse((error as Error).message);
         return;
       }
-      if (!this.#options.config.servers.has(sid) || !keepsConnection("acceptor", BigInt(this.#options.myId), BigInt(sid))) {
+      clearTimeout(deadline);
+      if (!this.#options.config.servers.has(sid)) return refuse(`sid ${sid} is not in the configuration`);
+      if (!keepsConnection("acceptor", BigInt(this.#options.myId), BigInt(sid))) {
         stream.close();
         // A smaller (known) sid hung up on purpose or will: the connection that stays is ours.
-        if (this.#options.config.servers.has(sid) && sid !== this.#options.myId) this.#dial(sid);
+        if (sid !== this.#options.myId) this.#dial(sid);
         return;
       }
       this.#adopt(sid, stream, parser);

@@ -10,7 +10,7 @@ import { captureSnapshot } from "../server/snapshot_codec.ts";
 import { type PreparedTxn, TxnPreparer } from "../server/txn_preparer.ts";
 import type { MemberStore } from "./member_store.ts";
 import { decodeTxn, encodeTxn } from "../txn/txn_codec.ts";
-import type { LearnerLink } from "./quorum_transport.ts";
+import { CLOSED_HERE, type LearnerLink } from "./quorum_transport.ts";
 import type { RoleSettings } from "./role_settings.ts";
 import { PersistQueue } from "./persist_queue.ts";
 
@@ -90,7 +90,9 @@ export class LeaderRole implements ServerRole {
       this.zab.receive(id, p, this.#host.clock.monoMs());
       this.#run();
     });
-    link.onClose(() => {
+    link.onClose((reason) => {
+      // Our own closes were logged with their reason; a peer's garbage or hang-up is logged here.
+      if (reason !== CLOSED_HERE) this.#host.log(`learner link closed: ${reason}`);
       this.#links.delete(id);
       this.zab.learnerClosed(id);
       this.#run();

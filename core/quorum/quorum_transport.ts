@@ -27,6 +27,9 @@ export type FromLeader =
   | { readonly kind: "packet"; readonly packet: QuorumPacket }
   | { readonly kind: "snapshot"; readonly snapshot: ReceivedSnapshot };
 
+/** The reason a link's `onClose` gives when this side closed it (whoever closed it logged why). */
+export const CLOSED_HERE = "closed here";
+
 /**
  * One learner-leader connection on the quorum port, as the roles see it: ordered, reliable until
  * closed (TCP semantics), message-level. Handlers are set once; `onClose` fires exactly once.

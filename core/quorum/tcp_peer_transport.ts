@@ -14,6 +14,8 @@ export interface TcpPeerTransportOptions {
   readonly listenOnAllIps: boolean;
   /** cnxTimeout (ms) for dials. */
   readonly connectTimeoutMs: number;
+  /** How long an accepted election connection may take to send its handshake (tickTime * syncLimit). */
+  readonly handshakeTimeoutMs: number;
   readonly limits: QuorumLinkLimits;
   readonly log: (line: string) => void;
 }
@@ -37,6 +39,7 @@ export class TcpPeerTransport implements PeerTransport {
       config: options.config,
       network: options.network,
       connectTimeoutMs: options.connectTimeoutMs,
+      handshakeTimeoutMs: options.handshakeTimeoutMs,
       log: options.log,
     });
   }

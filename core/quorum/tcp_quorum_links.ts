@@ -3,7 +3,7 @@ import { DataTree } from "../tree/data_tree.ts";
 import { encodeQuorumPacket, PacketType, type QuorumPacket, QuorumPacketParser } from "../zab/wire/quorum_packet.ts";
 import { encodeZkSnapshot, ZkSnapshotDecoder } from "../zab/wire/zk_snapshot.ts";
 import type { PeerStream } from "../io/peer_stream.ts";
-import type { FromLeader, LeaderLink, LearnerLink, SnapshotTransfer } from "./quorum_transport.ts";
+import { CLOSED_HERE, type FromLeader, type LeaderLink, type LearnerLink, type SnapshotTransfer } from "./quorum_transport.ts";
 
 /** How much of a snapshot may sit unsent in the socket before the next chunk waits. */
 const SNAPSHOT_BACKLOG_MAX_BYTES = 4 * 1024 * 1024;
@@ -55,7 +55,7 @@ abstract class TcpQuorumLink<In> {
   }
 
   close(): void {
-    this.#closeReason = "closed here";
+    this.#closeReason = CLOSED_HERE;
     this.stream.close();
   }
 

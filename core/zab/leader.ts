@@ -12,7 +12,7 @@ import {
 } from "./wire/learner_packets.ts";
 import { PacketType, type QuorumPacket } from "./wire/quorum_packet.ts";
 import { WireError } from "./wire/wire_error.ts";
-import { containsQuorum, isVoter, type QuorumConfig } from "./quorum_config.ts";
+import { containsQuorum, isVoter, type QuorumConfig, quorumSize } from "./quorum_config.ts";
 import { planSync, SyncMode } from "./sync_plan.ts";
 import { counterOf, epochOf, hexZxid, makeZxid } from "../proto/zxid.ts";
 import { OpCode } from "../proto/op_code.ts";
@@ -108,6 +108,7 @@ interface SyncWaiter {
 interface Proposal {
   readonly zxid: bigint;
   readonly bytes: Uint8Array;
+  /** Voters whose ACK (or, for the leader, whose log) holds it. */
   readonly acks: Set<number>;
 }
 
@@ -273,7 +274,8 @@ export class LeaderZab {
     link.participant = p.type === PacketType.FOLLOWERINFO && isVoter(this.#options.config, sid);
     link.acceptedEpoch = info.acceptedEpoch;
     link.phase = LinkPhase.epoch;
-    this.#log(`learner ${sid} (${link.participant ? "participant" : "observer"}) connected, accepted epoch ${link.acceptedEpoch}`);
+    const unknown = this.#options.config.servers.has(sid) ? "" : ", not in the current config";
+    this.#log(`learner ${sid} (${link.participant ? "participant" : "observer"}${unknown}) connected, accepted epoch ${link.acceptedEpoch}`);
     if (this.#epoch < 0n) {
       if (link.participant) this.#connecting.set(link.sid, link.acceptedEpoch);
       this.#maybeDecideEpoch();
@@ -481,21 +483,32 @@ export class LeaderZab {
     if (zxid <= this.#lastLogged) return;
     this.#lastLogged = zxid;
     if (this.#phase === LeaderPhase.stopped) return;
-    for (const proposal of [...this.#outstanding.values()]) {
+    // Only a voter leads, but acks count only from voters, as everywhere else.
+    if (!isVoter(this.#options.config, this.#options.myId)) return;
+    for (const proposal of this.#outstanding.values()) {
       if (proposal.zxid > zxid) break;
-      this.#processAck(this.#options.myId, proposal.zxid);
+      proposal.acks.add(this.#options.myId);
     }
+    this.#commitAcked();
   }
 
   #processAck(sid: number, zxid: bigint): void {
     if (counterOf(zxid) === 0n || zxid <= this.#lastCommitted) return;
     const proposal = this.#outstanding.get(zxid);
-    if (proposal === undefined) return;
+    if (proposal === undefined || !isVoter(this.#options.config, sid)) return;
     proposal.acks.add(sid);
-    // Commit in zxid order (the map keeps proposal order): each commit may let the next,
-    // already acked, one through. The first zxid of an epoch does not follow the last commit.
+    this.#commitAcked();
+  }
+
+  /**
+   * Commits in zxid order (the map keeps proposal order) every proposal a quorum holds, up to the
+   * first that lacks one: a commit may let the next, already acked, one through. The first zxid of
+   * an epoch does not follow the last commit. (A Map may lose entries while it is iterated.)
+   */
+  #commitAcked(): void {
+    const needed = quorumSize(this.#options.config);
     for (const next of this.#outstanding.values()) {
-      if (!containsQuorum(this.#options.config, next.acks)) return;
+      if (next.acks.size < needed) return;
       this.#commit(next);
     }
   }
@@ -632,7 +645,10 @@ export class LeaderZab {
       const limitMs = this.#silenceLimitMs(link);
       const quietMs = nowMs - link.lastHeardMs;
       const oldestUnacked = link.unacked[0];
-      if (quietMs > limitMs) this.#drop(link, `learner ${link.sid} silent for ${Math.round(quietMs)} ms`);
+      if (quietMs > limitMs) {
+        const who = link.phase === LinkPhase.info ? "a quorum connection that sent no FOLLOWERINFO or OBSERVERINFO" : `learner ${link.sid}`;
+        this.#drop(link, `${who} silent for ${Math.round(quietMs)} ms`);
+      }
       else if (oldestUnacked !== undefined && nowMs - oldestUnacked.sentMs > limitMs && link.phase === LinkPhase.active) {
         this.#drop(link, `learner ${link.sid} has not acked ${hexZxid(oldestUnacked.zxid)} for ${Math.round(nowMs - oldestUnacked.sentMs)} ms`);
       }

@@ -56,12 +56,23 @@ export function isVoter(config: QuorumConfig, sid: number): boolean {
 
 /** A strict majority of the voters (QuorumMaj.containsQuorum); non-voters in `sids` do not count. */
 export function containsQuorum(config: QuorumConfig, sids: Iterable<number>): boolean {
-  let voters = 0;
   let acks = 0;
-  for (const server of config.servers.values()) if (server.type === LearnerType.participant) voters++;
-  for (const sid of new Set(sids)) if (isVoter(config, sid)) acks++;
-  return acks > Math.floor(voters / 2);
+  for (const sid of sids instanceof Set ? sids : new Set(sids)) if (isVoter(config, sid)) acks++;
+  return acks >= quorumSize(config);
 }
+
+/** Voters a strict majority needs; a config never changes once made, so it is counted once. */
+export function quorumSize(config: QuorumConfig): number {
+  let size = quorumSizes.get(config);
+  if (size === undefined) {
+    let voters = 0;
+    for (const server of config.servers.values()) if (server.type === LearnerType.participant) voters++;
+    quorumSizes.set(config, (size = Math.floor(voters / 2) + 1));
+  }
+  return size;
+}
+
+const quorumSizes = new WeakMap<QuorumConfig, number>();
 
 /**
  * The membership as ZooKeeper's config string describes it (wire/quorum_config.ts parses and

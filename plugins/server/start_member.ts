@@ -43,6 +43,7 @@ export async function startMember(
     network: nodePeerNetwork,
     listenOnAllIps: member.listenOnAllIps,
     connectTimeoutMs: member.connectTimeoutMs,
+    handshakeTimeoutMs: config.tickTime * member.settings.syncLimit,
     limits: { juteMaxBuffer: config.juteMaxBuffer, extendedTypesEnabled: config.extendedTypesEnabled },
     log,
   });

@@ -27,7 +27,7 @@ export const MUTANTS: readonly Mutant[] = [
     name: "commit-without-quorum",
     breaks: "the leader commits only what a quorum acked",
     file: "core/zab/leader.ts",
-    find: `      if (!containsQuorum(this.#options.config, next.acks)) return;`,
+    find: `      if (next.acks.size < needed) return;`,
     replace: `      if (next.acks.size === 0) return;`,
   },
   {
