@@ -142,6 +142,28 @@ export async function runKazooSuite(opts: {
   }
 }
 
+/**
+ * Runs a Python script that starts a cluster with kazoo's harness (get_global_cluster) on a free
+ * port block, ZooKeeper 3.9.3 or Paddock members as `target` says, and returns what it printed.
+ *
+ * @example const r = await runKazooScript({ target: "paddock", script, timeoutMs: 60_000 });
+ */
+export async function runKazooScript(opts: {
+  target: KazooTarget;
+  script: string;
+  timeoutMs: number;
+  paddockCommand?: string;
+}): Promise<{ exitCode: number | null; timedOut: boolean; output: string }> {
+  const work = mkdtempSync(join(tmpdir(), "paddock-kazoo-"));
+  try {
+    const env = await harnessEnv(opts.target, undefined);
+    if (opts.target === KazooTarget.paddock && opts.paddockCommand !== undefined) env.PADDOCK_COMMAND = opts.paddockCommand;
+    return await runGroup(PYTHON, [opts.script], { cwd: work, env, timeoutMs: opts.timeoutMs });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 async function harnessEnv(target: KazooTarget, logDir: string | undefined): Promise<Record<string, string>> {
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
