@@ -148,7 +148,9 @@ let bundleBuilt = false;
  * per benchmark run). Running from source under tsx measured tsx as much as Paddock: tsx keeps
  * function names, so every closure the server creates per request costs an
  * Object.defineProperty (durable setData: 18.9k ops/s under tsx, 68k from the bundle).
- * PADDOCK_BENCH_FROM_SOURCE=1 measures the sources on the current runtime instead.
+ * PADDOCK_BENCH_FROM_SOURCE=1 measures the sources on the current runtime instead;
+ * PADDOCK_BENCH_NODE_FLAGS adds Node flags to every Paddock server (e.g. `--cpu-prof
+ * --cpu-prof-dir=/tmp/prof`: each member writes its profile when it stops).
  *
  * @example const { command, args } = paddockServerCommand("/tmp/zoo.cfg"); spawn(command, args);
  */
@@ -160,7 +162,8 @@ export function paddockServerCommand(cfgPath: string): Command {
     execFileSync("npm", ["run", "--silent", "build:node"], { cwd: REPO_ROOT, stdio: "inherit" });
     bundleBuilt = true;
   }
-  return { command: process.execPath, args: [resolve(REPO_ROOT, "dist", "paddock.mjs"), "server", cfgPath] };
+  const flags = process.env.PADDOCK_BENCH_NODE_FLAGS?.split(/\s+/).filter((f) => f !== "") ?? [];
+  return { command: process.execPath, args: [...flags, resolve(REPO_ROOT, "dist", "paddock.mjs"), "server", cfgPath] };
 }
 
 function zookeeperCommand(cfgPath: string, dir: string): Command {

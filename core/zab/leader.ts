@@ -648,8 +648,7 @@ export class LeaderZab {
       if (quietMs > limitMs) {
         const who = link.phase === LinkPhase.info ? "a quorum connection that sent no FOLLOWERINFO or OBSERVERINFO" : `learner ${link.sid}`;
         this.#drop(link, `${who} silent for ${Math.round(quietMs)} ms`);
-      }
-      else if (oldestUnacked !== undefined && nowMs - oldestUnacked.sentMs > limitMs && link.phase === LinkPhase.active) {
+      } else if (oldestUnacked !== undefined && nowMs - oldestUnacked.sentMs > limitMs && link.phase === LinkPhase.active) {
         this.#drop(link, `learner ${link.sid} has not acked ${hexZxid(oldestUnacked.zxid)} for ${Math.round(nowMs - oldestUnacked.sentMs)} ms`);
       }
     }
