@@ -20,7 +20,7 @@
  *        [--shapes 4x32,8x16,1x1] [--values 100,1024] [--fill-small 100000] [--fill-large 1000000] [--restart-txns 100000]
  */
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -82,7 +82,14 @@ const report: MatrixReport = {
   restarts: [],
 };
 
+const USAGE = `usage: npx tsx bench/write_matrix.ts [--quick] [--phases empty,100k,nzc,1m] [--only zookeeper,paddock-file]
+  [--shapes 4x32,8x16,1x1] [--values 100,1024] [--fill-small 100000] [--fill-large 1000000] [--restart-txns 100000]`;
+
 async function main(): Promise<void> {
+  if (process.argv.includes("--help")) {
+    console.log(USAGE);
+    return;
+  }
   const { values } = parseArgs({
     options: {
       quick: { type: "boolean", default: false },
@@ -423,10 +430,22 @@ function percentile(values: number[], p: number): number {
 
 // ---- bookkeeping ----
 
+/**
+ * Prints the tables and writes them to bench/results/. A run that measured nothing writes
+ * nothing, and a later run of the same day gets its time in the name: results are kept, never
+ * replaced (a failed run used to overwrite the day's results with empty tables).
+ */
 function finish(): void {
+  const measured = report.rows.length + report.bulkLoads.length + report.memory.length + report.snapshots.length + report.restarts.length;
+  if (measured === 0) {
+    console.log("nothing measured: no results written");
+    return;
+  }
   const text = formatMatrix(report);
   console.log(text);
-  const file = join(BENCH_DIR, "results", `write-matrix-${report.date.slice(0, 10)}${report.mode === "quick" ? "-quick" : ""}.json`);
+  const stem = `write-matrix-${report.date.slice(0, 10)}${report.mode === "quick" ? "-quick" : ""}`;
+  let file = join(BENCH_DIR, "results", `${stem}.json`);
+  if (existsSync(file)) file = join(BENCH_DIR, "results", `${stem}-${report.date.slice(11, 16).replace(":", "")}.json`);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(report, null, 2) + "\n");
   writeFileSync(file.replace(/\.json$/, ".md"), text + "\n");

@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import type { Acceptor, ServerSocket, SocketHandler } from "./socket.ts";
 import type { TransportConnection } from "./transport.ts";
 
@@ -112,7 +113,8 @@ function coalescingWriter(write: (bytes: Uint8Array) => void): { write(bytes: Ui
       return;
     }
     if (chunks.length === 0) return;
-    const out = new Uint8Array(bytes);
+    // Small ones come from Node's shared pool: no ArrayBuffer of their own for the GC to track.
+    const out = Buffer.allocUnsafe(bytes);
     let offset = 0;
     for (const chunk of chunks) {
       out.set(chunk, offset);
