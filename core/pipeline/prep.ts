@@ -1,5 +1,6 @@
 import { NULL_DATA } from "../tree/znode.ts";
 import { checkAcl, fixupAcl } from "../acl/acl_check.ts";
+import { checkReconfig, type EnsembleConfig, readReconfigRequest } from "./prep_reconfig.ts";
 import { Perms } from "../proto/acl_perms.ts";
 import { createModeInfo } from "../proto/create_mode.ts";
 import { ErrorCode } from "../proto/error_code.ts";
@@ -29,8 +30,10 @@ export interface PrepContext {
   tree: DataTree;
   outstanding: OutstandingChanges;
   extendedTypesEnabled: boolean;
-  /** zoo.cfg reconfigEnabled: decides whether a reconfig is refused as disabled or as unimplemented. */
+  /** zoo.cfg reconfigEnabled: decides whether a reconfig is refused as disabled or checked. */
   reconfigEnabled?: boolean;
+  /** The membership an ensemble's leader serves; absent or null on a standalone server. */
+  ensembleConfig?: () => EnsembleConfig | null;
   /** Throws SessionExpired/SessionMoved when the session may not write. */
   checkSession(sessionId: bigint): void;
   /** Quota enforcement hook: throws QuotaExceeded when the change would break a hard limit. */
@@ -223,14 +226,27 @@ function prepOp(ctx: PrepContext, request: PrepRequest, header: TxnHeader, op: P
     case OpCode.closeSession:
       return prepCloseSession(ctx, request, header);
     case OpCode.reconfig:
-      // ZooKeeper's order: disabled first, then the session; a standalone server (no leader to
-      // change the ensemble) cannot reconfigure, which ZooKeeper answers as UNIMPLEMENTED.
-      if (ctx.reconfigEnabled !== true) throw new Refusal(ErrorCode.RECONFIGDISABLED);
-      ctx.checkSession(request.sessionId);
-      throw new Refusal(ErrorCode.UNIMPLEMENTED);
+      return prepReconfig(ctx, request);
     default:
       throw new MalformedOp(`op ${op.type} is not a write`);
   }
+}
+
+/**
+ * ZooKeeper's order: disabled first, then the session; a standalone server (no leader to change
+ * the ensemble) cannot reconfigure, which ZooKeeper answers as UNIMPLEMENTED. A leader checks the
+ * request as ZooKeeper's does (prep_reconfig.ts) and, not applying membership changes, answers
+ * one that passes UNIMPLEMENTED too.
+ */
+function prepReconfig(ctx: PrepContext, request: PrepRequest): never {
+  if (ctx.reconfigEnabled !== true) throw new Refusal(ErrorCode.RECONFIGDISABLED);
+  ctx.checkSession(request.sessionId);
+  const current = ctx.ensembleConfig?.() ?? null;
+  if (current === null) throw new Refusal(ErrorCode.UNIMPLEMENTED);
+  checkReconfig(readReconfigRequest(request.body), current, () => {
+    checkAcl(recordFor(ctx, CONFIG_NODE).acl, Perms.WRITE, request.authIds, CONFIG_NODE);
+  });
+  throw new Refusal(ErrorCode.UNIMPLEMENTED);
 }
 
 /** The node as prep sees it; `path` may be "" (the parent of a top-level node is the root). */

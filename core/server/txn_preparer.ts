@@ -48,6 +48,7 @@ export class TxnPreparer {
       outstanding: this.outstanding,
       extendedTypesEnabled: options.config.extendedTypesEnabled,
       reconfigEnabled: options.config.reconfigEnabled,
+      ensembleConfig: () => options.db.config,
       checkSession: (sessionId: bigint) => {
         const session = options.db.sessions.get(sessionId);
         if (session === undefined || session.closing) throw new Refusal(ErrorCode.SESSIONEXPIRED);

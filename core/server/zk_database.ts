@@ -83,6 +83,11 @@ export class ZkDatabase {
     return new SessionTracker({ tickMs: this.#options.tickMs, serverId: this.#options.serverId, nowMs: wallMs });
   }
 
+  /** An ensemble member's config as last set (null on a standalone server). */
+  get config(): { readonly text: string; readonly version: bigint } | null {
+    return this.#config;
+  }
+
   /** An ensemble member's config: /zookeeper/config shows it from now on (and after reloads). */
   setConfig(text: string, version: bigint, wallMs: number): void {
     this.#config = { text, version };

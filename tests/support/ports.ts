@@ -57,3 +57,40 @@ export async function reservePorts(count: number): Promise<PortReservation> {
   const ports = servers.map((s) => (s.address() as AddressInfo).port);
   return { ports, release: async () => void (await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))))) };
 }
+
+/** Bases {@link reservePortBlock} tries; below Linux's ephemeral range, so freePort() never lands in them. */
+const BLOCK_BASE_MIN = 20_000;
+const BLOCK_BASE_MAX = 32_000;
+const BLOCK_ATTEMPTS = 50;
+
+/**
+ * Finds a base port such that base + each offset is free on every interface right now, for
+ * harnesses that derive all their ports from one number (kazoo's ZOOKEEPER_PORT_OFFSET gives
+ * member i the ports offset + 10i + 0..3). Bases come from below the ephemeral range, where the
+ * ports freePort() hands other tests never fall; the ports are released before returning.
+ *
+ * @example const base = await reservePortBlock([0, 1, 2, 3, 10, 11, 12, 13]);
+ */
+export async function reservePortBlock(offsets: readonly number[]): Promise<number> {
+  for (let attempt = 0; attempt < BLOCK_ATTEMPTS; attempt++) {
+    const base = BLOCK_BASE_MIN + Math.floor(Math.random() * (BLOCK_BASE_MAX - BLOCK_BASE_MIN));
+    const servers: Server[] = [];
+    let free = true;
+    for (const offset of offsets) {
+      const server = createServer();
+      const bound = await new Promise<boolean>((resolve) => {
+        server.once("error", () => resolve(false));
+        // No host: the wildcard address, so a listener on any interface makes the port busy.
+        server.listen({ port: base + offset, exclusive: true }, () => resolve(true));
+      });
+      if (!bound) {
+        free = false;
+        break;
+      }
+      servers.push(server);
+    }
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+    if (free) return base;
+  }
+  throw new Error(`no block of free ports at offsets ${offsets.join(",")} after ${BLOCK_ATTEMPTS} tries`);
+}
