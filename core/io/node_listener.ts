@@ -1,4 +1,5 @@
 import * as net from "node:net";
+import { coalescingWriter } from "./coalescing_writer.ts";
 import type { Acceptor, ServerSocket } from "./socket.ts";
 
 /** A listening TCP server feeding accepted sockets to the core. */
@@ -43,57 +44,35 @@ export function listen(acceptor: Acceptor, { host, port }: { host: string; port:
   });
 }
 
-/** Replies at most this large are copied into one buffer per turn; larger ones are written as they are. */
-const COALESCE_MAX_BYTES = 64 * 1024;
-
 function adapt(socket: net.Socket): ServerSocket {
   // Replies made in one turn of the event loop leave in one write: one system call and one Buffer
   // instead of a writev over a Buffer per reply (which Node makes of every Uint8Array it is given).
-  let pending: Uint8Array[] = [];
-  let pendingBytes = 0;
-  let scheduled = false;
-  const flush = () => {
-    scheduled = false;
-    const chunks = pending;
-    const bytes = pendingBytes;
-    pending = [];
-    pendingBytes = 0;
-    if (chunks.length === 0 || socket.destroyed) return;
-    if (chunks.length === 1 || bytes > COALESCE_MAX_BYTES) {
-      if (chunks.length > 1) socket.cork();
+  const writer = coalescingWriter(
+    (bytes) => {
+      if (!socket.destroyed) socket.write(bytes);
+    },
+    (chunks) => {
+      if (socket.destroyed) return;
+      socket.cork();
       for (const chunk of chunks) socket.write(chunk);
-      if (chunks.length > 1) socket.uncork();
-      return;
-    }
-    const out = Buffer.allocUnsafe(bytes);
-    let offset = 0;
-    for (const chunk of chunks) {
-      out.set(chunk, offset);
-      offset += chunk.length;
-    }
-    socket.write(out);
-  };
+      socket.uncork();
+    },
+  );
   const address = socket.remoteAddress ?? "";
   return {
     remoteAddress: address.startsWith("::ffff:") ? address.slice(7) : address,
     remotePort: socket.remotePort ?? 0,
     write(bytes) {
-      if (socket.destroyed) return;
-      pending.push(bytes);
-      pendingBytes += bytes.length;
-      if (!scheduled) {
-        scheduled = true;
-        process.nextTick(flush);
-      }
+      if (!socket.destroyed) writer.write(bytes);
     },
     close() {
-      flush();
+      writer.flush();
       socket.end();
       // A peer that never reads must not keep the socket half-open forever.
       setTimeout(() => socket.destroy(), 1000).unref?.();
     },
     pause: () => socket.pause(),
     resume: () => socket.resume(),
-    writeBacklogBytes: () => socket.writableLength + pendingBytes,
+    writeBacklogBytes: () => socket.writableLength + writer.pendingBytes,
   };
 }

@@ -1,4 +1,4 @@
-import { Buffer } from "node:buffer";
+import { coalescingWriter } from "./coalescing_writer.ts";
 import type { Acceptor, ServerSocket, SocketHandler } from "./socket.ts";
 import type { TransportConnection } from "./transport.ts";
 
@@ -91,46 +91,5 @@ export function acceptedStreams(onStream: (stream: PeerStream) => void): Accepto
         },
       };
     },
-  };
-}
-
-/** Bytes written in one turn, up to this many, are copied into one buffer; more leave as they are. */
-const COALESCE_MAX_BYTES = 64 * 1024;
-
-/** Collects writes until the current turn ends (process.nextTick), then hands them on as one. */
-function coalescingWriter(write: (bytes: Uint8Array) => void): { write(bytes: Uint8Array): void; flush(): void } {
-  let pending: Uint8Array[] = [];
-  let pendingBytes = 0;
-  let scheduled = false;
-  const flush = (): void => {
-    scheduled = false;
-    const chunks = pending;
-    const bytes = pendingBytes;
-    pending = [];
-    pendingBytes = 0;
-    if (chunks.length === 1 || bytes > COALESCE_MAX_BYTES) {
-      for (const chunk of chunks) write(chunk);
-      return;
-    }
-    if (chunks.length === 0) return;
-    // Small ones come from Node's shared pool: no ArrayBuffer of their own for the GC to track.
-    const out = Buffer.allocUnsafe(bytes);
-    let offset = 0;
-    for (const chunk of chunks) {
-      out.set(chunk, offset);
-      offset += chunk.length;
-    }
-    write(out);
-  };
-  return {
-    write(bytes) {
-      pending.push(bytes);
-      pendingBytes += bytes.length;
-      if (!scheduled) {
-        scheduled = true;
-        process.nextTick(flush);
-      }
-    },
-    flush,
   };
 }

@@ -10,6 +10,7 @@ import {
 import type { Notification } from "../zab/vote.ts";
 import type { QuorumConfig } from "../zab/quorum_config.ts";
 import type { PeerNetwork, PeerStream } from "../io/peer_stream.ts";
+import type { Timers } from "../io/timers.ts";
 
 /** Settings of the election connections (zoo.cfg's cnxTimeout and the member's identity). */
 export interface ElectionConnectionsOptions {
@@ -24,6 +25,7 @@ export interface ElectionConnectionsOptions {
    * nothing would otherwise hold its socket for ever.
    */
   readonly handshakeTimeoutMs: number;
+  readonly timers: Timers;
   readonly log: (line: string) => void;
 }
 
@@ -118,9 +120,8 @@ export class ElectionConnections {
       this.#options.log(`election connection from ${stream.remote} refused: ${why}`);
       stream.close();
     };
-    // Only the real network gets here (the simulator has its own transport), so a real timer is fine.
-    const deadline = setTimeout(() => refuse(`no handshake within ${this.#options.handshakeTimeoutMs} ms`), this.#options.handshakeTimeoutMs);
-    stream.onClose(() => clearTimeout(deadline));
+    const cancelDeadline = this.#options.timers.after(this.#options.handshakeTimeoutMs, () => refuse(`no handshake within ${this.#options.handshakeTimeoutMs} ms`));
+    stream.onClose(cancelDeadline);
     stream.onData((chunk) => {
       if (sid !== null) return;
       try {
@@ -130,11 +131,11 @@ export class ElectionConnections {
         if (item.kind !== "handshake") throw new Error("no handshake");
         sid = Number(item.message.sid);
       } catch (error) {
-        clearTimeout(deadline);
+        cancelDeadline();
         refuse((error as Error).message);
         return;
       }
-      clearTimeout(deadline);
+      cancelDeadline();
       if (!this.#options.config.servers.has(sid)) return refuse(`sid ${sid} is not in the configuration`);
       if (!keepsConnection("acceptor", BigInt(this.#options.myId), BigInt(sid))) {
         stream.close();

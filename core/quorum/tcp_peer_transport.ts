@@ -2,6 +2,7 @@ import type { QuorumConfig, QuorumServer } from "../zab/quorum_config.ts";
 import type { Notification } from "../zab/vote.ts";
 import { ElectionConnections } from "./election_connections.ts";
 import type { PeerNetwork, PeerStream } from "../io/peer_stream.ts";
+import type { Timers } from "../io/timers.ts";
 import type { LeaderLink, LearnerLink, PeerTransport } from "./quorum_transport.ts";
 import { type QuorumLinkLimits, TcpLeaderLink, TcpLearnerLink } from "./tcp_quorum_links.ts";
 
@@ -16,6 +17,7 @@ export interface TcpPeerTransportOptions {
   readonly connectTimeoutMs: number;
   /** How long an accepted election connection may take to send its handshake (tickTime * syncLimit). */
   readonly handshakeTimeoutMs: number;
+  readonly timers: Timers;
   readonly limits: QuorumLinkLimits;
   readonly log: (line: string) => void;
 }
@@ -40,6 +42,7 @@ export class TcpPeerTransport implements PeerTransport {
       network: options.network,
       connectTimeoutMs: options.connectTimeoutMs,
       handshakeTimeoutMs: options.handshakeTimeoutMs,
+      timers: options.timers,
       log: options.log,
     });
   }

@@ -7,6 +7,7 @@ import type { MemberStore } from "../../core/quorum/member_store.ts";
 import { DEFAULT_HISTORY_LIMITS } from "../../core/zab/history.ts";
 import { QuorumPeer } from "../../core/quorum/quorum_peer.ts";
 import { TcpPeerTransport } from "../../core/quorum/tcp_peer_transport.ts";
+import { realTimers } from "../../core/io/timers.ts";
 import type { ServerConfig } from "../../core/server/server_config.ts";
 import { fileStoreFor, snapshotEncoderFor, startPurgeTimer } from "../../core/server/start_server.ts";
 import { MemoryStore } from "../../core/storage/memory_store.ts";
@@ -44,6 +45,7 @@ export async function startMember(
     listenOnAllIps: member.listenOnAllIps,
     connectTimeoutMs: member.connectTimeoutMs,
     handshakeTimeoutMs: config.tickTime * member.settings.syncLimit,
+    timers: realTimers,
     limits: { juteMaxBuffer: config.juteMaxBuffer, extendedTypesEnabled: config.extendedTypesEnabled },
     log,
   });
