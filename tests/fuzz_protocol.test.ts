@@ -246,6 +246,13 @@ class Control {
     return found;
   }
 
+  /** Whether `path` exists (the control client is super, so no ACL hides it). */
+  async exists(path: string, label: string): Promise<boolean> {
+    const reply = await this.#call(OpCode.exists, body.pathWatch(path));
+    if (reply.err !== 0) assert.equal(reply.err, -101, `${label}: exists ${path}`);
+    return reply.err === 0;
+  }
+
   close(): void {
     this.#c.destroy();
   }
@@ -273,6 +280,11 @@ async function batch(target: Target, control: Control, rng: Rng, label: string, 
   const expected = expectedPaths(ledger);
   expected.add(LEDGER_ROOT);
   const actual = await control.listTree(LEDGER_ROOT, label);
+  // A mutated byte can move a ledger request's path out of the ledger root ("/fz/c" -> "/fz'c"),
+  // where the walk does not look: those nodes are checked one by one.
+  for (const path of expected) {
+    if (path !== LEDGER_ROOT && !path.startsWith(`${LEDGER_ROOT}/`) && (await control.exists(path, label))) actual.add(path);
+  }
   const missing = [...expected].filter((p) => !actual.has(p));
   const unexplained = [...actual].filter((p) => !expected.has(p));
   assert.deepEqual({ missing, unexplained }, { missing: [], unexplained: [] },
