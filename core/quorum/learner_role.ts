@@ -2,6 +2,7 @@ import { JuteWriter } from "../proto/jute_writer.ts";
 import { OpCode } from "../proto/op_code.ts";
 import { type RoleHost, RoleName, type ServerRole, type WriteRequest } from "../server/server_role.ts";
 import { encodeSnapshot } from "../server/snapshot_codec.ts";
+import type { Divergence } from "../server/zk_database.ts";
 import { decodeTxn } from "../txn/txn_codec.ts";
 import { type LearnerEffect, LearnerZab } from "../zab/learner.ts";
 import {
@@ -52,6 +53,8 @@ export class LearnerRole implements ServerRole {
   readonly #syncBarriers: { zxid: bigint; done: () => void }[] = [];
   #lastCommittedSeen: bigint;
   #ended = false;
+  /** The database's divergence the machine knows of (a reload or a SNAP makes a new one, or none). */
+  #divergenceReported: Divergence | null;
 
   constructor(options: {
     host: RoleHost;
@@ -80,7 +83,9 @@ export class LearnerRole implements ServerRole {
       currentEpoch: options.epochs.currentEpoch,
       lastLoggedZxid: options.storage.store().lastLoggedZxid(),
       nowMs: host.clock.monoMs(),
+      divergedAt: host.db.divergence?.zxid ?? null,
     });
+    this.#divergenceReported = host.db.divergence;
   }
 
   get outstandingChanges(): number {
@@ -186,7 +191,10 @@ export class LearnerRole implements ServerRole {
   }
 
   #run(): void {
-    for (const effect of this.zab.drain()) this.#execute(effect);
+    // Executing an effect can feed the machine (a divergence found applying a txn): run those too.
+    for (let effects = this.zab.drain(); effects.length > 0; effects = this.zab.drain()) {
+      for (const effect of effects) this.#execute(effect);
+    }
   }
 
   #execute(effect: LearnerEffect): void {
@@ -198,7 +206,11 @@ export class LearnerRole implements ServerRole {
       case "append":
         return this.#persist.run(() => store().append({ zxid: effect.zxid, bytes: effect.bytes }), () => this.#persisted());
       case "truncate":
-        return this.#persist.run(() => this.#storage.truncateAndReload(effect.zxid), () => this.#persisted(), { exclusive: true });
+        return this.#persist.run(() => this.#storage.truncateAndReload(effect.zxid), () => {
+          // The tree was rebuilt from the log that is left: it may still part from the leader's.
+          this.#reportDivergence();
+          this.#persisted();
+        }, { exclusive: true });
       case "installSnapshot": {
         const bytes = encodeSnapshot(this.#host.db.tree, this.#host.db.sessions);
         return this.#persist.run(() => store().installSnapshot(effect.zxid, bytes), () => this.#persisted(), { exclusive: true });
@@ -232,8 +244,17 @@ export class LearnerRole implements ServerRole {
 
   #apply(bytes: Uint8Array): void {
     this.#host.applyCommitted(decodeTxn(bytes), bytes);
+    this.#reportDivergence();
     const applied = this.#host.db.lastProcessedZxid;
     while (this.#syncBarriers.length > 0 && this.#syncBarriers[0]!.zxid <= applied) this.#syncBarriers.shift()!.done();
+  }
+
+  /** Tells the machine when the database's tree first parts from the digests the leader logged. */
+  #reportDivergence(): void {
+    const divergence = this.#host.db.divergence;
+    if (divergence === null || divergence === this.#divergenceReported) return;
+    this.#divergenceReported = divergence;
+    this.zab.diverged(divergence.zxid, divergence.agreed);
   }
 
   #leaderPacket(p: QuorumPacket): void {

@@ -32,6 +32,17 @@ export interface ZxidDigest {
   readonly digest: bigint;
 }
 
+/**
+ * Where this database's tree first parted from its leaders': after applying `zxid` the tree's
+ * digest differed from the one logged beside the txn, while after `agreed` (the txn before) it
+ * matched. ZooKeeper only counts such a mismatch; a member uses it to stop serving a tree it knows
+ * is wrong (see LearnerZab.diverged).
+ */
+export interface Divergence {
+  readonly zxid: bigint;
+  readonly agreed: bigint;
+}
+
 /** DataTree.DIGEST_LOG_INTERVAL and DIGEST_LOG_LIMIT: every 128th zxid, the last 1024 of them. */
 const DIGEST_LOG_INTERVAL = 128n;
 const DIGEST_LOG_LIMIT = 1024;
@@ -58,6 +69,8 @@ export class ZkDatabase {
   digestMismatches = 0;
   /** Committed txns with an operation the tree could not take (a node missing, or already there). */
   inconsistentTxns = 0;
+  /** The first digest mismatch since the tree was last rebuilt (recovered or replaced), or null. */
+  divergence: Divergence | null = null;
 
   constructor(options: ZkDatabaseOptions) {
     this.#options = options;
@@ -103,12 +116,13 @@ export class ZkDatabase {
    * holds them) the committed history.
    */
   apply(header: TxnHeader, txn: Txn, nowMs: number, bytes?: Uint8Array, digest?: TxnDigest): ApplyResult {
+    const before = this.#tree.lastProcessedZxid;
     const result = applyTxn(this.#tree, header, txn, (error) => this.#inconsistent(header, error));
     if (txn.type === OpCode.createSession) this.#sessions.add(header.sessionId, txn.timeoutMs, nowMs);
     if (txn.type === OpCode.closeSession) this.#sessions.remove(header.sessionId);
     if (bytes !== undefined && header.zxid > (this.history.maxZxid ?? -1n)) this.history.append({ zxid: header.zxid, bytes });
     // ZooKeeper compares no digest while the tree is fuzzy either: it holds more than the txn's.
-    if (this.#tree.digestEnabled && header.zxid > this.#tree.fuzzyUntil) this.#checkDigest(header, digest);
+    if (this.#tree.digestEnabled && header.zxid > this.#tree.fuzzyUntil) this.#checkDigest(header, digest, before);
     return result;
   }
 
@@ -132,10 +146,11 @@ export class ZkDatabase {
    * after it must leave ours with the same one (a different digest version is not compared);
    * every 128th zxid's digest is kept for `hash`.
    */
-  #checkDigest(header: TxnHeader, digest: TxnDigest | undefined): void {
+  #checkDigest(header: TxnHeader, digest: TxnDigest | undefined, before: bigint): void {
     const actual = this.#tree.digest;
     if (digest !== undefined && digest.version === DIGEST_VERSION && digest.treeDigest !== actual) {
       this.digestMismatches++;
+      this.divergence ??= { zxid: header.zxid, agreed: before };
       if (this.digestMismatches === 1) {
         this.#options.log?.(`First digest mismatch on txn 0x${header.zxid.toString(16)} (type ${header.type}): ` +
           `expected digest ${digest.treeDigest}, actual ${actual}`, LogLevel.error);
@@ -161,6 +176,7 @@ export class ZkDatabase {
     this.#sessions = this.#newSessions(clock.wallMs());
     this.history.clear();
     this.digestLog.length = 0;
+    this.divergence = null;
     if (recovered.snapshot !== null) {
       log(`recovery: loading snapshot 0x${recovered.snapshotZxid.toString(16)} (${recovered.snapshot.length} bytes)`);
       decodeSnapshot(recovered.snapshot, this.#tree, this.#sessions, nowMs);
@@ -191,6 +207,7 @@ export class ZkDatabase {
     for (const session of sessions) this.#sessions.add(session.sessionId, session.timeoutMs, nowMs);
     this.history.clear();
     this.digestLog.length = 0;
+    this.divergence = null;
     // ZOOKEEPER-2819: a member keeps its own config over the one in the leader's snapshot.
     this.#reapplyConfig(wallMs);
   }

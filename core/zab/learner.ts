@@ -21,6 +21,11 @@ export interface LearnerStart {
   /** The last zxid in its log (its database holds the whole log). */
   readonly lastLoggedZxid: bigint;
   readonly nowMs: number;
+  /**
+   * The zxid after which its database's tree stopped matching the digests its leaders logged
+   * (found on recovery or in an earlier role), if it did: such a learner syncs only by SNAP.
+   */
+  readonly divergedAt?: bigint | null;
 }
 
 /** Learner-only effects on top of {@link ZabEffect}; link ids are not used (one link). */
@@ -73,6 +78,12 @@ interface PendingTxn {
   persisted: boolean;
 }
 
+/** Why a learner whose tree parted from its leader's ends its role. */
+function divergedReason(zxid: bigint, outcome: string): string {
+  return `our tree parted from the leader's at txn ${hexZxid(zxid)} (its digest differs from the one the leader logged): ` +
+    `the leader's history skips txns we lack (ZooKeeper 3.9.3's ZOOKEEPER-4925) or our data is damaged; ${outcome}`;
+}
+
 /**
  * ZAB's learner (ZooKeeper's Learner, Follower and Observer) as a state machine. It registers with
  * the leader, accepts the new epoch, takes the leader's history (DIFF, TRUNC or SNAP), and then
@@ -113,6 +124,10 @@ export class LearnerZab {
   #failedAttempts = 0;
   /** The zxid of the leader's SNAP in this sync, if it sent one. */
   #snapZxid: bigint | null = null;
+  /** The zxid this sync builds on: our last logged one, or the TRUNC's or the SNAP's. */
+  #syncBase: bigint;
+  /** Where our tree parted from the leader's (its digest), if it did and no SNAP replaced it since. */
+  #divergedAt: bigint | null;
 
   constructor(options: LearnerOptions, start: LearnerStart) {
     this.#options = options;
@@ -120,6 +135,8 @@ export class LearnerZab {
     this.#currentEpoch = start.currentEpoch;
     this.#lastLoggedAtStart = start.lastLoggedZxid;
     this.#lastQueued = start.lastLoggedZxid;
+    this.#syncBase = start.lastLoggedZxid;
+    this.#divergedAt = start.divergedAt ?? null;
     this.#lastHeardMs = start.nowMs;
     this.#startedMs = start.nowMs;
   }
@@ -214,6 +231,9 @@ export class LearnerZab {
       case PacketType.TRUNC:
         this.#log(`Truncating log to get in sync with the leader ${hexZxid(p.zxid)}`);
         this.#lastQueued = p.zxid;
+        this.#syncBase = p.zxid;
+        // The reload rebuilds the tree from the log that is left; the runtime reports again if it still diverges.
+        this.#divergedAt = null;
         this.#persist("truncate", p.zxid);
         this.#effects.push({ kind: "truncate", zxid: p.zxid });
         return;
@@ -221,6 +241,8 @@ export class LearnerZab {
         this.#log(`Getting a snapshot from leader ${hexZxid(p.zxid)}`);
         this.#lastQueued = p.zxid;
         this.#snapZxid = p.zxid;
+        this.#syncBase = p.zxid;
+        this.#divergedAt = null;
         this.#persist("installSnapshot", p.zxid);
         this.#effects.push({ kind: "installSnapshot", zxid: p.zxid });
         return;
@@ -297,6 +319,7 @@ export class LearnerZab {
   #onNewLeader(p: QuorumPacket): void {
     if (this.#phase !== LearnerPhase.syncing) return this.stop("NEWLEADER twice");
     if (p.zxid !== makeZxid(this.#newEpoch, 0n)) return this.stop(`NEWLEADER ${hexZxid(p.zxid)} for another epoch than ${this.#newEpoch}`);
+    if (this.#divergedAt !== null) return this.stop(divergedReason(this.#divergedAt, "it acks no NEWLEADER until a SNAP replaces the tree"));
     this.#phase = LearnerPhase.newLeader;
     // Queued behind every txn of the sync: once it is durable, all of them are (ZOOKEEPER-4643/-4785).
     this.#persist("currentEpoch", this.#newEpoch);
@@ -365,6 +388,40 @@ export class LearnerZab {
       const txn = this.#pending.shift()!;
       this.#effects.push({ kind: "apply", zxid: txn.zxid, bytes: txn.bytes });
     }
+  }
+
+  /**
+   * The database's tree no longer matches the leader's: after applying `zxid` its digest differs
+   * from the one the leader logged beside that txn, while after `agreed` it matched. ZooKeeper
+   * 3.9.3 only counts the mismatch and serves on; a leader hit by ZOOKEEPER-4925 (its committed
+   * log has a hole where it took a DIFF itself) sends a DIFF that skips txns, and the learner
+   * would serve a tree without them for good. So:
+   * - during the sync, before the NEWLEADER ACK (nothing of this sync was acked), the log goes
+   *   back to `agreed` and the role ends: the next sync asks from there, where a sound leader
+   *   sends what was skipped;
+   * - when the tree had diverged before this sync (a hole older than it), the role ends and the
+   *   learner acks no NEWLEADER until a SNAP replaces the tree;
+   * - once synced, the role ends: no more reads served from a tree known to be wrong.
+   */
+  diverged(zxid: bigint, agreed: bigint): void {
+    if (this.#phase === LearnerPhase.stopped) return;
+    this.#divergedAt ??= zxid;
+    const acked = this.#phase === LearnerPhase.upToDate || this.#phase === LearnerPhase.broadcast;
+    const syncing = this.#phase === LearnerPhase.syncing || this.#phase === LearnerPhase.newLeader;
+    if (syncing && agreed >= this.#syncBase) {
+      this.#pending.length = 0;
+      this.#durableUnacked = [];
+      this.#persist("truncate", agreed);
+      this.#effects.push({ kind: "truncate", zxid: agreed });
+      if (this.#persisting.some((op) => op.kind === "currentEpoch")) {
+        // NEWLEADER's epoch is being written: put ours back behind the truncation, or the next
+        // election would take the shorter log for one of the new epoch (ZOOKEEPER-4643's hazard).
+        this.#persist("currentEpoch", this.#currentEpoch);
+        this.#effects.push({ kind: "currentEpoch", epoch: this.#currentEpoch });
+      }
+      return this.stop(divergedReason(zxid, `the txns of this sync after ${hexZxid(agreed)} are dropped to ask for them again`));
+    }
+    if (syncing || acked) return this.stop(divergedReason(zxid, "not serving until a SNAP replaces the tree"));
   }
 
   /** Sends a packet to the leader (PING answers, forwarded requests, REVALIDATE). */

@@ -11,8 +11,9 @@ import { quorumConfig, type QuorumServer } from "../../core/zab/quorum_config.ts
  * Blank lines and "#" comments are kept. `rewrite` returns the transcript with the effects the
  * machine produced instead of the expected ones (ZAB_REWRITE=1 regenerates the files).
  *
- * Learner transcripts (first line `learner sid=N accepted=E current=C last=Z`):
- *   connected | connectfailed | recv TYPE ZXID | persisted | tick MS | linklost
+ * Learner transcripts (first line `learner sid=N accepted=E current=C last=Z [diverged=Z]`):
+ *   connected | connectfailed | recv TYPE ZXID | persisted | tick MS | linklost |
+ *   diverged ZXID AGREED (the database's digest parted from the leader's at ZXID)
  * Leader transcripts (first line `leader sid=N members=1,2,3 accepted=E current=C last=Z history=Z1,Z2`):
  *   connect L | info L sid=N epoch=E | ackepoch L epoch=E last=Z | recv L TYPE ZXID |
  *   accepted | current | propose ZXID | logged ZXID | tick MS
@@ -81,7 +82,8 @@ function makeDriver(header: string): Driver {
 function learnerDriver(f: Record<string, string>): Driver {
   const zab = new LearnerZab(
     { myId: Number(f.sid ?? 2), observer: f.observer === "true", configVersion: 0n, tickMs: 100, initLimit: 10, syncLimit: 5 },
-    { acceptedEpoch: BigInt(f.accepted ?? 0), currentEpoch: BigInt(f.current ?? 0), lastLoggedZxid: zxid(f.last ?? "0"), nowMs: 0 },
+    { acceptedEpoch: BigInt(f.accepted ?? 0), currentEpoch: BigInt(f.current ?? 0), lastLoggedZxid: zxid(f.last ?? "0"), nowMs: 0,
+      divergedAt: f.diverged === undefined ? null : zxid(f.diverged) },
   );
   return {
     step(command, nowMs) {
@@ -92,6 +94,7 @@ function learnerDriver(f: Record<string, string>): Driver {
       else if (verb === "linklost") zab.linkLost("test");
       else if (verb === "connectfailed") zab.connectFailed("refused");
       else if (verb === "recv") zab.receive(packetOf(type!, zxid(z!)), nowMs);
+      else if (verb === "diverged") zab.diverged(zxid(type!), zxid(z!));
       else throw new Error(`transcript: unknown learner command "${command}"`);
       return zab.drain().flatMap(formatLearnerEffect);
     },
