@@ -4,7 +4,7 @@ import { type RoleHost, RoleName, type ServerRole, type WriteRequest } from "../
 import { encodeSnapshot } from "../server/snapshot_codec.ts";
 import type { Divergence } from "../server/zk_database.ts";
 import { decodeTxn } from "../txn/txn_codec.ts";
-import { type LearnerEffect, LearnerZab } from "../zab/learner.ts";
+import { type LearnerEffect, LearnerPhase, LearnerZab } from "../zab/learner.ts";
 import {
   bareQuorumPacket,
   pingReplyPacket,
@@ -193,7 +193,15 @@ export class LearnerRole implements ServerRole {
   #run(): void {
     // Executing an effect can feed the machine (a divergence found applying a txn): run those too.
     for (let effects = this.zab.drain(); effects.length > 0; effects = this.zab.drain()) {
-      for (const effect of effects) this.#execute(effect);
+      const stopped = () => this.zab.phase === LearnerPhase.stopped;
+      const stoppedBefore = stopped();
+      for (const effect of effects) {
+        // What the machine had left when it stopped during this batch (a divergence found
+        // applying) is void, the currentEpoch of a sync it refused above all; the effects of
+        // its stop come in the next drain.
+        if (!stoppedBefore && stopped()) break;
+        this.#execute(effect);
+      }
     }
   }
 

@@ -128,6 +128,11 @@ export class LearnerZab {
   #syncBase: bigint;
   /** Where our tree parted from the leader's (its digest), if it did and no SNAP replaced it since. */
   #divergedAt: bigint | null;
+  /** NEWLEADER's epoch is being (or was) written as currentEpoch. */
+  #epochIssued = false;
+  /** Persists of the sync still in flight when NEWLEADER came, and how many completed since. */
+  #persistingAtNewLeader = 0;
+  #persistedSinceNewLeader = 0;
 
   constructor(options: LearnerOptions, start: LearnerStart) {
     this.#options = options;
@@ -321,7 +326,23 @@ export class LearnerZab {
     if (p.zxid !== makeZxid(this.#newEpoch, 0n)) return this.stop(`NEWLEADER ${hexZxid(p.zxid)} for another epoch than ${this.#newEpoch}`);
     if (this.#divergedAt !== null) return this.stop(divergedReason(this.#divergedAt, "it acks no NEWLEADER until a SNAP replaces the tree"));
     this.#phase = LearnerPhase.newLeader;
-    // Queued behind every txn of the sync: once it is durable, all of them are (ZOOKEEPER-4643/-4785).
+    this.#persistingAtNewLeader = this.#persisting.length;
+    this.#recordEpochOnceSynced();
+  }
+
+  /**
+   * NEWLEADER's epoch becomes currentEpoch once every txn of the sync is durable (ZOOKEEPER-4643,
+   * -4785) and those committed are applied: issued after the apply effects of the last append,
+   * it comes after the runtime found whether they leave our tree as the leader's (`diverged`
+   * stops the role first, and the runtime drops what a stopped machine had left to execute).
+   */
+  #recordEpochOnceSynced(): void {
+    if (this.#phase !== LearnerPhase.newLeader || this.#epochIssued) return;
+    // Completions come in issue order: the first ones after NEWLEADER are the sync's (proposals
+    // the leader sends after NEWLEADER may keep coming, and the ACK does not wait for those).
+    const syncPersistsLeft = this.#persistingAtNewLeader - this.#persistedSinceNewLeader;
+    if (syncPersistsLeft > 0) return;
+    this.#epochIssued = true;
     this.#persist("currentEpoch", this.#newEpoch);
     this.#effects.push({ kind: "currentEpoch", epoch: this.#newEpoch });
   }
@@ -340,6 +361,7 @@ export class LearnerZab {
     // Even after the role ended: the txn is in the log, so fast-forwarding must apply it.
     if (done.kind === "append") this.#markPersisted(done.value);
     if (this.#phase === LearnerPhase.stopped) return;
+    if (this.#phase === LearnerPhase.newLeader) this.#persistedSinceNewLeader++;
     switch (done.kind) {
       case "acceptedEpoch":
         this.#acceptedEpoch = done.value;
@@ -350,9 +372,11 @@ export class LearnerZab {
         this.#newLeaderDurable();
         return;
       case "append":
-        return this.#appended(done.value);
+        this.#appended(done.value);
+        return this.#recordEpochOnceSynced();
       default:
-        return;
+        // A TRUNC or SNAP base durable: with no txn after it, the sync may be complete.
+        return this.#recordEpochOnceSynced();
     }
   }
 
@@ -396,9 +420,9 @@ export class LearnerZab {
    * 3.9.3 only counts the mismatch and serves on; a leader hit by ZOOKEEPER-4925 (its committed
    * log has a hole where it took a DIFF itself) sends a DIFF that skips txns, and the learner
    * would serve a tree without them for good. So:
-   * - during the sync, before the NEWLEADER ACK (nothing of this sync was acked), the log goes
-   *   back to `agreed` and the role ends: the next sync asks from there, where a sound leader
-   *   sends what was skipped;
+   * - during the sync, before NEWLEADER's epoch is recorded (nothing of this sync was acked), the
+   *   log goes back to `agreed` and the role ends: the next sync asks from there, where a sound
+   *   leader sends what was skipped;
    * - when the tree had diverged before this sync (a hole older than it), the role ends and the
    *   learner acks no NEWLEADER until a SNAP replaces the tree;
    * - once synced, the role ends: no more reads served from a tree known to be wrong.
@@ -408,17 +432,11 @@ export class LearnerZab {
     this.#divergedAt ??= zxid;
     const acked = this.#phase === LearnerPhase.upToDate || this.#phase === LearnerPhase.broadcast;
     const syncing = this.#phase === LearnerPhase.syncing || this.#phase === LearnerPhase.newLeader;
-    if (syncing && agreed >= this.#syncBase) {
+    if (syncing && agreed >= this.#syncBase && !this.#epochIssued) {
       this.#pending.length = 0;
       this.#durableUnacked = [];
       this.#persist("truncate", agreed);
       this.#effects.push({ kind: "truncate", zxid: agreed });
-      if (this.#persisting.some((op) => op.kind === "currentEpoch")) {
-        // NEWLEADER's epoch is being written: put ours back behind the truncation, or the next
-        // election would take the shorter log for one of the new epoch (ZOOKEEPER-4643's hazard).
-        this.#persist("currentEpoch", this.#currentEpoch);
-        this.#effects.push({ kind: "currentEpoch", epoch: this.#currentEpoch });
-      }
       return this.stop(divergedReason(zxid, `the txns of this sync after ${hexZxid(agreed)} are dropped to ask for them again`));
     }
     if (syncing || acked) return this.stop(divergedReason(zxid, "not serving until a SNAP replaces the tree"));
