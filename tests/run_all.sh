@@ -26,7 +26,8 @@ fi
 # Ensembles of real members stay on every runtime through tests/ensemble_hostile_peers.test.ts;
 # the files below compare whole ensembles and recipe suites with ZooKeeper's, Java against Java.
 NODE_ONLY=(tests/admin_ensemble.test.ts tests/chaos_short.test.ts tests/differential.test.ts tests/ensemble.test.ts
-  tests/ensemble_clients.test.ts tests/ensemble_failover.test.ts tests/ensemble_mixed.test.ts tests/ensemble_read_only.test.ts
+  tests/ensemble_clients.test.ts tests/ensemble_failover.test.ts tests/ensemble_mixed.test.ts tests/ensemble_mixed_diff_hole.test.ts
+  tests/ensemble_read_only.test.ts
   tests/interop_divergences.test.ts tests/kazoo_suite.test.ts tests/recipes_curator_interop.test.ts tests/sim_mutants.test.ts)
 files_for() {
   local runtime="$1" file skip
