@@ -196,10 +196,10 @@ export class LearnerRole implements ServerRole {
       const stopped = () => this.zab.phase === LearnerPhase.stopped;
       const stoppedBefore = stopped();
       for (const effect of effects) {
-        // What the machine had left when it stopped during this batch (a divergence found
-        // applying) is void, the currentEpoch of a sync it refused above all; the effects of
-        // its stop come in the next drain.
-        if (!stoppedBefore && stopped()) break;
+        // A machine that stopped during this batch (a divergence found applying) no longer
+        // speaks for the sync: the currentEpoch and ACKs it had issued are void. Applies still
+        // run, so that the tree keeps matching the log (a truncation may reload both next).
+        if (!stoppedBefore && stopped() && (effect.kind === "currentEpoch" || effect.kind === "send")) continue;
         this.#execute(effect);
       }
     }

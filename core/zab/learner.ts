@@ -78,6 +78,9 @@ interface PendingTxn {
   persisted: boolean;
 }
 
+/** What a learner whose tree parted from its leader's before the current sync waits for. */
+const NEEDS_SNAP = "not serving until a SNAP replaces the tree (restarted with an empty dataDir, the member takes the leader's whole history instead)";
+
 /** Why a learner whose tree parted from its leader's ends its role. */
 function divergedReason(zxid: bigint, outcome: string): string {
   return `our tree parted from the leader's at txn ${hexZxid(zxid)} (its digest differs from the one the leader logged): ` +
@@ -324,7 +327,7 @@ export class LearnerZab {
   #onNewLeader(p: QuorumPacket): void {
     if (this.#phase !== LearnerPhase.syncing) return this.stop("NEWLEADER twice");
     if (p.zxid !== makeZxid(this.#newEpoch, 0n)) return this.stop(`NEWLEADER ${hexZxid(p.zxid)} for another epoch than ${this.#newEpoch}`);
-    if (this.#divergedAt !== null) return this.stop(divergedReason(this.#divergedAt, "it acks no NEWLEADER until a SNAP replaces the tree"));
+    if (this.#divergedAt !== null) return this.stop(divergedReason(this.#divergedAt, NEEDS_SNAP));
     this.#phase = LearnerPhase.newLeader;
     this.#persistingAtNewLeader = this.#persisting.length;
     this.#recordEpochOnceSynced();
@@ -439,7 +442,7 @@ export class LearnerZab {
       this.#effects.push({ kind: "truncate", zxid: agreed });
       return this.stop(divergedReason(zxid, `the txns of this sync after ${hexZxid(agreed)} are dropped to ask for them again`));
     }
-    if (syncing || acked) return this.stop(divergedReason(zxid, "not serving until a SNAP replaces the tree"));
+    if (syncing || acked) return this.stop(divergedReason(zxid, NEEDS_SNAP));
   }
 
   /** Sends a packet to the leader (PING answers, forwarded requests, REVALIDATE). */
