@@ -23,6 +23,7 @@ export function formatReport(report: ChaosReport): string {
     `  lost acknowledged writes: ${report.lostWrites}`,
     syncReadsLine(report),
     `  undecided: ${report.undecided.length}${report.undecided.length > 0 ? ` (${report.undecided.join("; ")})` : ""}`,
+    ...report.knownIssues.map((issue) => `  known ZooKeeper issue met (reported, not counted): ${issue}`),
     `  history and member logs: ${report.outDir}`,
   ];
   for (const finding of report.staleSyncReads.slice(0, ANOMALIES_SHOWN)) lines.push(`  - [reported] ${finding.message.split("\n").join("\n      ")}`);
