@@ -6,10 +6,10 @@
 //     off and killed), steps down, leads again, and member 1 takes those txns in a DIFF (a hole in its
 //     committed log); then more writes.
 //  2. Leader 3 dies and Paddock member 2 comes back: member 1 leads and sends member 2 a DIFF that
-//     skips the hole. Paddock sees its tree part from the digests member 1 logged, rolls back, and
-//     never serves a tree without the hole's nodes (ZooKeeper 3.9.3 in its place would).
-//  3. Members 1 and 3 restart (ZooKeeper reads its committed log from disk: no hole), and member
-//     2 catches up: every member serves the same nodes.
+//     skips the hole. Paddock sees its tree part from the digests member 1 logged and never serves
+//     a tree without the hole's nodes (ZooKeeper 3.9.3 in its place would).
+//  3. Member 2 starts again on an empty dataDir and members 1 and 3 restart (ZooKeeper reads its
+//     committed log from disk: no hole): every member serves the same nodes.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { createClient } from "../mod.ts";
@@ -114,8 +114,9 @@ test("mixed ensemble: a ZooKeeper leader's DIFF that skips txns (ZOOKEEPER-4925)
   }
   assert.ok(divergedAtMs !== null, `Paddock member 2 saw member 1's DIFF skip txns (it served ${served} times)\n${ensemble.logTails()}`);
 
-  // 3. The hole is in member 1's memory only: restarted, ZooKeeper members read their committed
-  // logs from disk, whole, and member 2 catches up from whichever leads.
+  // 3. The operator's remedy: member 2 starts again on an empty dataDir, and the ZooKeeper members
+  // restart (the hole is in member 1's memory only: they read their committed logs from disk,
+  // whole); member 2 catches up from whichever leads.
   assert.deepEqual(await restartZooKeeperMembers(ensemble), [1, 3]);
   await ensemble.waitForQuorum({ timeoutMs: 90_000 });
   for (const id of [1, 2, 3]) {

@@ -133,9 +133,6 @@ export class LearnerZab {
   #divergedAt: bigint | null;
   /** NEWLEADER's epoch is being (or was) written as currentEpoch. */
   #epochIssued = false;
-  /** Persists of the sync still in flight when NEWLEADER came, and how many completed since. */
-  #persistingAtNewLeader = 0;
-  #persistedSinceNewLeader = 0;
 
   constructor(options: LearnerOptions, start: LearnerStart) {
     this.#options = options;
@@ -329,22 +326,7 @@ export class LearnerZab {
     if (p.zxid !== makeZxid(this.#newEpoch, 0n)) return this.stop(`NEWLEADER ${hexZxid(p.zxid)} for another epoch than ${this.#newEpoch}`);
     if (this.#divergedAt !== null) return this.stop(divergedReason(this.#divergedAt, NEEDS_SNAP));
     this.#phase = LearnerPhase.newLeader;
-    this.#persistingAtNewLeader = this.#persisting.length;
-    this.#recordEpochOnceSynced();
-  }
-
-  /**
-   * NEWLEADER's epoch becomes currentEpoch once every txn of the sync is durable (ZOOKEEPER-4643,
-   * -4785) and those committed are applied: issued after the apply effects of the last append,
-   * it comes after the runtime found whether they leave our tree as the leader's (`diverged`
-   * stops the role first, and the runtime drops what a stopped machine had left to execute).
-   */
-  #recordEpochOnceSynced(): void {
-    if (this.#phase !== LearnerPhase.newLeader || this.#epochIssued) return;
-    // Completions come in issue order: the first ones after NEWLEADER are the sync's (proposals
-    // the leader sends after NEWLEADER may keep coming, and the ACK does not wait for those).
-    const syncPersistsLeft = this.#persistingAtNewLeader - this.#persistedSinceNewLeader;
-    if (syncPersistsLeft > 0) return;
+    // Queued behind every txn of the sync: once it is durable, all of them are (ZOOKEEPER-4643/-4785).
     this.#epochIssued = true;
     this.#persist("currentEpoch", this.#newEpoch);
     this.#effects.push({ kind: "currentEpoch", epoch: this.#newEpoch });
@@ -364,7 +346,6 @@ export class LearnerZab {
     // Even after the role ended: the txn is in the log, so fast-forwarding must apply it.
     if (done.kind === "append") this.#markPersisted(done.value);
     if (this.#phase === LearnerPhase.stopped) return;
-    if (this.#phase === LearnerPhase.newLeader) this.#persistedSinceNewLeader++;
     switch (done.kind) {
       case "acceptedEpoch":
         this.#acceptedEpoch = done.value;
@@ -375,11 +356,9 @@ export class LearnerZab {
         this.#newLeaderDurable();
         return;
       case "append":
-        this.#appended(done.value);
-        return this.#recordEpochOnceSynced();
+        return this.#appended(done.value);
       default:
-        // A TRUNC or SNAP base durable: with no txn after it, the sync may be complete.
-        return this.#recordEpochOnceSynced();
+        return;
     }
   }
 
@@ -423,9 +402,11 @@ export class LearnerZab {
    * 3.9.3 only counts the mismatch and serves on; a leader hit by ZOOKEEPER-4925 (its committed
    * log has a hole where it took a DIFF itself) sends a DIFF that skips txns, and the learner
    * would serve a tree without them for good. So:
-   * - during the sync, before NEWLEADER's epoch is recorded (nothing of this sync was acked), the
-   *   log goes back to `agreed` and the role ends: the next sync asks from there, where a sound
-   *   leader sends what was skipped;
+   * - during the sync, before NEWLEADER came (nothing of this sync was acked, no epoch recorded),
+   *   the log goes back to `agreed` and the role ends: the next sync asks from there, where a
+   *   sound leader sends what was skipped;
+   * - after NEWLEADER (its epoch is being recorded, and currentEpoch never goes back), the role
+   *   ends without a NEWLEADER ACK and the learner waits for a SNAP as below;
    * - when the tree had diverged before this sync (a hole older than it), the role ends and the
    *   learner acks no NEWLEADER until a SNAP replaces the tree;
    * - once synced, the role ends: no more reads served from a tree known to be wrong.

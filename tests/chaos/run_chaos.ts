@@ -216,8 +216,9 @@ async function runOn(ensemble: Ensemble, libraries: ChaosClientLibrary[], kinds:
 /**
  * Waits for every member to serve again once the faults are healed. A Paddock member that refused
  * a ZooKeeper 3.9.3 leader's DIFF skipping txns (ZOOKEEPER-4925) stays out for as long as that
- * leader leads; then the ZooKeeper members restart (the operator's remedy: the hole is in their
- * memory only), the run says so, and the wait starts over.
+ * leader leads; then the operator's remedy (the refusing member restarts on an empty dataDir, the
+ * ZooKeeper members restart: the hole is in their memory only), the run says so, and the wait
+ * starts over.
  */
 async function serveAfterHeal(ensemble: Ensemble, log: (line: string) => void): Promise<string[]> {
   try {
@@ -231,7 +232,7 @@ async function serveAfterHeal(ensemble: Ensemble, log: (line: string) => void): 
     }
     const restarted = await restartZooKeeperMembers(ensemble);
     const issue = `ZOOKEEPER-4925: ${refused.map((r) => `Paddock member ${r.id} refused a DIFF that skipped txns (its tree parted at ${r.zxid})`).join("; ")}; ` +
-      `ZooKeeper members ${restarted.join(", ")} restarted after the heal`;
+      `after the heal, the refusing member${refused.length > 1 ? "s" : ""} restarted on an empty dataDir and ZooKeeper members ${restarted.join(", ")} restarted`;
     log(issue);
     await ensemble.waitForQuorum({ timeoutMs: SERVE_AFTER_HEAL_MS });
     return [issue];

@@ -36,13 +36,17 @@ export function refusedDiffs(ensemble: Ensemble): RefusedDiff[] {
 }
 
 /**
- * ZOOKEEPER-4925's remedy: restarts every ZooKeeper member, one after the other. The hole
+ * ZOOKEEPER-4925's remedy, as an operator applies it: every Paddock member that refused such a
+ * DIFF starts again on an empty dataDir (its log holds the txns after the hole, so only the
+ * leader's whole history mends it), then every ZooKeeper member restarts, one after the other. The hole
  * is in a ZooKeeper 3.9.3 member's in-memory committed log only; started again, it rebuilds that
- * log whole from its txn log files, and its DIFFs skip nothing. Resolves once each is spawned.
+ * log whole from its txn log files, and its DIFFs skip nothing. Resolves once each is spawned,
+ * with the ids of the ZooKeeper members restarted.
  *
  * @example await restartZooKeeperMembers(ensemble); await ensemble.waitForQuorum();
  */
 export async function restartZooKeeperMembers(ensemble: Ensemble): Promise<number[]> {
+  for (const refused of refusedDiffs(ensemble)) await ensemble.replace(refused.id, MemberKind.paddock);
   const restarted: number[] = [];
   for (const member of ensemble.members) {
     if (member.kind !== MemberKind.zookeeper) continue;
