@@ -98,6 +98,7 @@ function stats(server: ZkServer): StatsView {
     minResponseBytes: -1,
     maxResponseBytes: -1,
     authFailedCount: 0,
+    fsyncThresholdExceedCount: server.syncStats()?.fsyncThresholdExceeded ?? 0,
   };
 }
 
