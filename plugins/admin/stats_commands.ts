@@ -57,7 +57,7 @@ function serverStats(view: ServerView): Record<string, JavaValue> {
   const proposals = view.quorum?.proposalStats?.();
   return {
     version: view.version,
-    read_only: false,
+    read_only: view.serverState() === "read-only",
     server_stats: {
       packets_sent: s.packetsSent,
       packets_received: s.packetsReceived,
