@@ -191,17 +191,14 @@ export class LearnerRole implements ServerRole {
   }
 
   #run(): void {
-    // Executing an effect can feed the machine (a divergence found applying a txn): run those too.
-    for (let effects = this.zab.drain(); effects.length > 0; effects = this.zab.drain()) {
-      const stopped = () => this.zab.phase === LearnerPhase.stopped;
-      const stoppedBefore = stopped();
-      for (const effect of effects) {
-        // A machine that stopped during this batch (a divergence found applying) no longer
-        // speaks for the sync: the currentEpoch and ACKs it had issued are void. Applies still
-        // run, so that the tree keeps matching the log (a truncation may reload both next).
-        if (!stoppedBefore && stopped() && (effect.kind === "currentEpoch" || effect.kind === "send")) continue;
-        this.#execute(effect);
-      }
+    const stopped = () => this.zab.phase === LearnerPhase.stopped;
+    const stoppedBefore = stopped();
+    for (const effect of this.zab.drain()) {
+      // A machine that stopped during this batch (a divergence found applying) no longer speaks
+      // for the sync: the currentEpoch and ACKs it had issued are void. Applies still run, so
+      // that the tree keeps matching the log (a truncation may reload both next).
+      if (!stoppedBefore && stopped() && (effect.kind === "currentEpoch" || effect.kind === "send")) continue;
+      this.#execute(effect);
     }
   }
 
@@ -263,6 +260,7 @@ export class LearnerRole implements ServerRole {
     if (divergence === null || divergence === this.#divergenceReported) return;
     this.#divergenceReported = divergence;
     this.zab.diverged(divergence.zxid, divergence.agreed);
+    this.#run();
   }
 
   #leaderPacket(p: QuorumPacket): void {
