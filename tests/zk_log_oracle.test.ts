@@ -14,6 +14,7 @@ import { applyTxn } from "../core/txn/apply_txn.ts";
 import type { Txn } from "../core/txn/txn.ts";
 import { decodeTxn, encodeTxn } from "../core/txn/txn_codec.ts";
 import { readZkTxnLog } from "../core/zab/wire/zk_txn_log.ts";
+import { ZkDatabase } from "../core/server/zk_database.ts";
 import { decodeZkSnapshotFile, encodeZkSnapshotFile } from "../core/zab/wire/zk_snapshot_file.ts";
 import { RawSession } from "./support/raw_session.ts";
 import { startZooKeeper393, zookeeper393SkipReason } from "./support/zookeeper_393.ts";
@@ -185,6 +186,8 @@ test("ZooKeeper 3.9.3's txn log and snapshot: byte-exact txns, its digest after 
     await again.stop();
     const logDir = join(dir, "data", "version-2");
     const tree = new DataTree({ extendedTypesEnabled: true });
+    // The same log through a member's database, which checks each logged digest as a learner does.
+    const db = new ZkDatabase({ tickMs: TICK_MS, serverId: 1, extendedTypesEnabled: true, wallMs: 0 });
     const sessions = new Map<bigint, number>();
     const types = new Set<string>();
     const snapshots = files(logDir, "snapshot.");
@@ -203,6 +206,7 @@ test("ZooKeeper 3.9.3's txn log and snapshot: byte-exact txns, its digest after 
         assert.ok(Buffer.from(again).equals(bytes), `${where} re-encodes to ZooKeeper's bytes (first difference at ${firstDifference(again, bytes)} of ${bytes.length})`);
         typesOf(txn, types);
         applyTxn(tree, header, txn);
+        db.applyBytes(bytes, 0);
         if (txn.type === OpCode.createSession) sessions.set(header.sessionId, txn.timeoutMs);
         if (txn.type === OpCode.closeSession) sessions.delete(header.sessionId);
         // 3.9.3 logs no digest with a request that failed in prep (its error txn).
@@ -220,6 +224,9 @@ test("ZooKeeper 3.9.3's txn log and snapshot: byte-exact txns, its digest after 
       }
     }
     assert.ok(checkedSnapshot, "the snapshot's zxid is in the log");
+    // Each create whose flags and opcode disagree is a counted mismatch, as in ZooKeeper, and no divergence.
+    assert.equal(db.digestMismatches, PREP_OWNER_QUIRKS.size, "one digest mismatch per create of the owner quirk");
+    assert.equal(db.divergence, null, "the owner quirk is not taken for a tree that parted from the leader's");
     assert.ok(replayed > 60 && digests > 50, `replayed ${replayed} txns, ${digests} of them with digests`);
     console.log(`replayed ${replayed} txns of ZooKeeper 3.9.3's log, ${digests} digests equal`);
     const expected = [
