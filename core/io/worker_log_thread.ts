@@ -44,6 +44,7 @@ class WorkerLogThread implements LogThread {
   /** The writer waiting for room in the ring (writes come one at a time from the log writer's loop). */
   #room: (() => void) | null = null;
   #failure: StorageError | null = null;
+  #referenced = false;
   #closing: Promise<void> | null = null;
   /** Called when the thread has stopped (its last message) or exited. */
   #stopped!: () => void;
@@ -103,7 +104,10 @@ class WorkerLogThread implements LogThread {
   async #append(kind: number, payload: Uint8Array): Promise<void> {
     // Bounded: each round waits for the thread to consume something, or fails.
     while (this.#failure === null && !this.#ring.fits(payload.length)) {
-      await new Promise<void>((resolve) => (this.#room = resolve));
+      await new Promise<void>((resolve) => {
+        this.#room = resolve;
+        this.#keepAlive();
+      });
     }
     if (this.#failure !== null) throw this.#failure;
     if (this.#closing !== null) throw new Error("log thread: write after close");
@@ -114,8 +118,10 @@ class WorkerLogThread implements LogThread {
   #waitFor(end: number): Promise<void> {
     if (this.#failure !== null) return Promise.reject(this.#failure);
     if (this.#ring.consumedBytes >= end) return Promise.resolve();
-    if (this.#waiters.length === 0) this.#worker.ref();
-    return new Promise((resolve, reject) => this.#waiters.push({ end, resolve, reject }));
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ end, resolve, reject });
+      this.#keepAlive();
+    });
   }
 
   #onMessage(message: LogThreadMessage): void {
@@ -136,10 +142,19 @@ class WorkerLogThread implements LogThread {
       done += 1;
     }
     this.#waiters.splice(0, done);
-    if (this.#waiters.length === 0) this.#worker.unref();
     const room = this.#room;
     this.#room = null;
     room?.();
+    this.#keepAlive();
+  }
+
+  /** The thread keeps the process alive exactly while something waits for it (idle, it must not). */
+  #keepAlive(): void {
+    const wanted = this.#failure === null && (this.#waiters.length > 0 || this.#room !== null);
+    if (wanted === this.#referenced) return;
+    this.#referenced = wanted;
+    if (wanted) this.#worker.ref();
+    else this.#worker.unref();
   }
 
   /** The first failure is final: every write waiting and every later one is refused, as the log's own failure is. */
@@ -150,7 +165,7 @@ class WorkerLogThread implements LogThread {
     const room = this.#room;
     this.#room = null;
     room?.();
-    this.#worker.unref();
+    this.#keepAlive();
     void this.#worker.terminate();
   }
 }
