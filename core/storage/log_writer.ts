@@ -285,12 +285,13 @@ export class LogWriter {
     }
     // Copied into the ring: the buffer may take the next appends.
     this.#recycle(batch.buffer);
-    this.#prepareSpare();
     durable.then(() => {
       segment.writeOffset = end;
       this.#durableZxid = batch.lastZxid;
-      this.#countBatch(batch.count);
+      if (this.#options.forceSync) this.#countBatch(batch.count);
       this.#settle(batch, null);
+      // As without a thread: the spare is made once the segment has records, not against its first write.
+      this.#prepareSpare();
     }, (error: unknown) => this.#settle(batch, error));
   }
 
