@@ -21,8 +21,6 @@ export const BenchServerKind = {
   zookeeper: "zookeeper",
   paddockMemory: "paddock-memory",
   paddockFile: "paddock-file",
-  /** paddock-file with its txn log written through libuv's thread pool (PADDOCK_LOG_THREAD=off), for A/B runs. */
-  paddockFilePool: "paddock-file-pool",
 } as const;
 /** One of {@link BenchServerKind}. */
 export type BenchServerKind = (typeof BenchServerKind)[keyof typeof BenchServerKind];
@@ -97,8 +95,7 @@ export async function startBenchServer(kind: BenchServerKind, options: BenchServ
   const cfgPath = writeCfg(dir, port, kind === BenchServerKind.paddockMemory ? { inMemory: true, ...options.extra } : { ...options.extra });
   const command = kind === BenchServerKind.zookeeper ? zookeeperCommand(cfgPath, dir) : paddockServerCommand(cfgPath);
   const t0 = performance.now();
-  const env = kind === BenchServerKind.paddockFilePool ? { ...process.env, PADDOCK_LOG_THREAD: "off" } : process.env;
-  const child = spawn(command.command, command.args, { cwd: kind === BenchServerKind.zookeeper ? dir : REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command.command, command.args, { cwd: kind === BenchServerKind.zookeeper ? dir : REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
   live.add(child);
   let output = "";
   const collect = (chunk: Buffer) => (output = (output + chunk.toString("utf8")).slice(-200_000));

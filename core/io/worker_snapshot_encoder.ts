@@ -4,10 +4,11 @@
  * is missing from a build, or the runtime refuses), it says so once and returns null: the server
  * then encodes on its event loop, in slices.
  */
-import type { Worker } from "node:worker_threads";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import type { TreeImage } from "../tree/tree_image.ts";
 import type { SnapshotJob, SnapshotJobMessage, SnapshotWorkerReady } from "./snapshot_worker_main.ts";
-import { startWorker, workerEntry } from "./worker_entry.ts";
 
 /** A snapshot's bytes as the worker streams them (core/storage/txn_log.ts's SnapshotStream). */
 export interface StreamedSnapshot {
@@ -27,11 +28,48 @@ export interface WorkerSnapshotEncoder {
 const CHUNKS_IN_FLIGHT = 4;
 
 /**
+ * Where the worker's entry module is: next to this file when running from source, the Node
+ * bundle's sibling `paddock-snapshot-worker.mjs` (npm run build:node makes both), or embedded in
+ * the Bun executable (npm run build:exe adds it as an entry point; the executable files it under
+ * its path from the project root, next to the executable's own name).
+ */
+function workerEntry(): URL | null {
+  const candidates = [
+    new URL("./snapshot_worker_main.ts", import.meta.url),
+    new URL("./paddock-snapshot-worker.mjs", import.meta.url),
+    new URL("./core/io/snapshot_worker_main.js", import.meta.url),
+  ];
+  for (const url of candidates) {
+    try {
+      if (url.protocol === "file:" && existsSync(fileURLToPath(url))) return url;
+    } catch {
+      // Not a path this runtime can check: try the next.
+    }
+  }
+  return null;
+}
+
+/**
+ * Node runs TypeScript sources through a loader (tsx) that its worker threads do not inherit (Node
+ * 20): such a worker registers the loader before it imports the entry. Deno and Bun run .ts
+ * themselves, and a bundle's entry is plain JavaScript.
+ */
+function newWorker(entry: URL): Worker {
+  const nodeFromSource = entry.pathname.endsWith(".ts") && !("Deno" in globalThis) && !("Bun" in globalThis);
+  if (!nodeFromSource) return new Worker(entry);
+  // Loading the sources through tsx takes CPU-seconds on a busy machine: the thread lowers its
+  // priority first (as the entry module does once loaded), so a server starting up keeps the CPU.
+  const lower = `try { (await import("node:os")).setPriority(Number((await import("node:fs")).readlinkSync("/proc/thread-self").split("/").pop()), 10); } catch {}`;
+  const bootstrap = `(async () => { ${lower} const tsx = await import("tsx/esm/api"); tsx.register(); await import(${JSON.stringify(entry.href)}); })();`;
+  return new Worker(bootstrap, { eval: true });
+}
+
+/**
  * A worker-backed encoder, or null (with the reason logged) when none can run here.
  * @example const encoder = workerSnapshotEncoder(log) ?? slicedSnapshotEncoder(yieldToIo);
  */
 export function workerSnapshotEncoder(log: (line: string) => void): WorkerSnapshotEncoder | null {
-  const entry = workerEntry({ source: "snapshot_worker_main.ts", bundle: "paddock-snapshot-worker.mjs" });
+  const entry = workerEntry();
   if (entry === null) {
     log("snapshot worker: its entry module is not next to the server's; snapshots are encoded on the event loop");
     return null;
@@ -46,7 +84,7 @@ export function workerSnapshotEncoder(log: (line: string) => void): WorkerSnapsh
     worker = null;
   };
   const start = (): Worker => {
-    const w = startWorker(entry, { lowerPriority: true });
+    const w = newWorker(entry);
     loaded = false;
     w.unref();
     w.on("message", (message: SnapshotJobMessage | SnapshotWorkerReady) => {

@@ -2,7 +2,6 @@ import { systemClock } from "../io/clock.ts";
 import { nodeDisk } from "../io/node_disk.ts";
 import { nodeHostInfo } from "../io/node_host_info.ts";
 import { type Listener, listen } from "../io/node_listener.ts";
-import { workerLogThread } from "../io/worker_log_thread.ts";
 import { workerSnapshotEncoder } from "../io/worker_snapshot_encoder.ts";
 import { FileStore } from "../storage/file_store.ts";
 import { STANDALONE_HISTORY_LIMITS } from "../zab/history.ts";
@@ -43,11 +42,7 @@ export interface StartServerOptions {
   onFatal?: (error: Error) => void;
 }
 
-/**
- * The durable store a config asks for (null for `inMemory`), on real files, its txn log written by
- * a thread of its own unless PADDOCK_LOG_THREAD=off (or no worker can start), in which case the
- * log is written through libuv's thread pool.
- */
+/** The durable store a config asks for (null for `inMemory`), on real files. */
 export function fileStoreFor(config: ServerConfig, log: LogSink): FileStore | null {
   if (config.inMemory) return null;
   return new FileStore({
@@ -63,7 +58,6 @@ export function fileStoreFor(config: ServerConfig, log: LogSink): FileStore | nu
     random: Math.random,
     log,
     monoMs: systemClock.monoMs,
-    logThread: process.env.PADDOCK_LOG_THREAD === "off" ? null : workerLogThread(config.dataLogDir, (line) => log(line)),
   });
 }
 

@@ -7,7 +7,6 @@ import { fileName, SNAPSHOT_PREFIX, type ZxidFile } from "./file_names.ts";
 import { finishInstalls, installSnapshotFiles } from "./install_snapshot.ts";
 import { readLogFrom } from "./log_reader.ts";
 import { adoptSpareSegment, recoverLog } from "./log_recovery.ts";
-import type { LogThread } from "./log_thread.ts";
 import { LogWriter, type LogWriterStats } from "./log_writer.ts";
 import { purge, type PurgeResult } from "./purge.ts";
 import { recordBytes } from "./record_codec.ts";
@@ -44,11 +43,6 @@ export interface FileStoreOptions {
   readonly monoMs?: () => number;
   /** Make each next log segment ready ahead of its roll, off the write path. Default true. */
   readonly spareSegments?: boolean;
-  /**
-   * A thread that writes the txn log's records off the event loop (core/io/worker_log_thread.ts,
-   * for a store on real files); the store closes it. Without one, the log is written through the Disk.
-   */
-  readonly logThread?: LogThread | null;
 }
 
 /** {@link LogWriterStats} plus snapshot counters. */
@@ -90,7 +84,6 @@ export class FileStore implements TxnStore {
   readonly #log: LogSink;
   readonly #monoMs: (() => number) | undefined;
   readonly #spareSegments: boolean;
-  readonly #logThread: LogThread | null;
   #writer: LogWriter | null = null;
   #closed = false;
   #txnsSinceSnapshot = 0;
@@ -127,7 +120,6 @@ export class FileStore implements TxnStore {
     this.#log = options.log ?? (() => {});
     this.#monoMs = options.monoMs;
     this.#spareSegments = options.spareSegments ?? true;
-    this.#logThread = options.logThread ?? null;
     if (!(this.#snapCount >= 2)) throw new Error("file store: snapCount must be at least 2");
     if (!(this.#preAllocBytes > 0)) throw new Error("file store: preAllocSizeKb must be positive");
     if (!(this.#snapRetainCount >= 1)) throw new Error("file store: snapRetainCount must be at least 1");
@@ -325,11 +317,7 @@ export class FileStore implements TxnStore {
     if (this.#snapshotting !== null) await this.#snapshotting.catch(() => {});
     await this.#epochs.settled();
     const writer = this.#writer;
-    try {
-      if (writer !== null) await writer.close();
-    } finally {
-      await this.#logThread?.close();
-    }
+    if (writer !== null) await writer.close();
   }
 
   /** Same as {@link close}, for `await using`. */
@@ -352,7 +340,7 @@ export class FileStore implements TxnStore {
   #newWriter(lastZxid: bigint): LogWriter {
     return new LogWriter({
       disk: this.#disk, dataLogDir: this.#dataLogDir, forceSync: this.#forceSync, preAllocBytes: this.#preAllocBytes, dbid: 0n, monoMs: this.#monoMs,
-      spareSegments: this.#spareSegments, thread: this.#logThread,
+      spareSegments: this.#spareSegments,
     }, lastZxid);
   }
 

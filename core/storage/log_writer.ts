@@ -2,7 +2,6 @@ import { type Disk, type DiskFile, joinPath, OpenMode } from "../io/disk.ts";
 import { encodeFileHeader, FILE_HEADER_BYTES, LOG_MAGIC } from "./file_header.ts";
 import { fileName, LOG_PREFIX, SPARE_LOG } from "./file_names.ts";
 import { checkAppendOrder } from "./zxid_order.ts";
-import { type LogThread, preallocatedSize } from "./log_thread.ts";
 import { encodeRecord, MAX_RECORD_PAYLOAD_BYTES, recordBytes } from "./record_codec.ts";
 import { StorageError, StorageErrorCode } from "./storage_error.ts";
 
@@ -19,11 +18,6 @@ export interface LogWriterOptions {
   readonly monoMs?: () => number;
   /** Make the next segment ready ahead of each roll (default true; see #startSegment). */
   readonly spareSegments?: boolean;
-  /**
-   * A thread that writes the records off the event loop (core/io/worker_log_thread.ts); without
-   * one, each batch is written through the Disk (libuv's thread pool, or the simulator's disk).
-   */
-  readonly thread?: LogThread | null;
 }
 
 /** Group-commit counters, reported by the server in `mntr`. */
@@ -78,11 +72,6 @@ const POOLED_BUFFERS_MAX = 4;
  * SyncRequestProcessor: while one write+fsync runs, later appends collect in the next batch,
  * which then goes to disk with a single write and a single fsync. All appends of a batch share
  * one promise, so the hot path allocates nothing per txn beyond copying its bytes.
- *
- * With a {@link LogThread}, each batch is handed to the thread as soon as its event-loop turn
- * ends, and the thread joins whatever it has not started yet into its next write: the event loop
- * only hears about completed writes, and the disk never waits for the event loop. Segments,
- * rolls and the spare stay here either way.
  */
 export class LogWriter {
   readonly #options: LogWriterOptions;
@@ -94,11 +83,8 @@ export class LogWriter {
   #flushing: Promise<void> | null = null;
   #failure: StorageError | null = null;
   #closed = false;
-  /** The batch the flush loop is writing (with a thread: the newest handed to it and not yet durable). */
+  /** The batch the flush loop is writing, taken off the queue. */
   #writing: Batch | null = null;
-  readonly #thread: LogThread | null;
-  /** With a thread: where the bytes handed to it end in the current segment. */
-  #submittedEnd = 0;
   /** A segment file made ready ahead of the next roll (see #startSegment). */
   #spare: { file: DiskFile; allocatedBytes: number } | null = null;
   /** The spare being made, if any (close waits for it, then removes it). */
@@ -118,8 +104,6 @@ export class LogWriter {
     this.#options = options;
     this.#lastZxid = lastZxid;
     this.#durableZxid = lastZxid;
-    this.#thread = options.thread ?? null;
-    if (this.#thread !== null && options.forceSync) this.#thread.onSynced = (writes, ms) => this.#countWrites(writes, ms);
   }
 
   /** The newest zxid appended (durable or not): the next append must follow it. */
@@ -192,9 +176,6 @@ export class LogWriter {
     this.#closed = true;
     // Bounded: no appends arrive after #closed, so the queue only drains.
     while (this.#flushing !== null) await this.#flushing;
-    // The thread's writes durable and its handle on the segment closed, before it is trimmed.
-    if (this.#thread !== null && this.#failure === null) await this.#thread.release().catch((error: unknown) => this.#failed(error));
-    if (this.#segment !== null && this.#thread !== null) this.#segment.writeOffset = this.#submittedEnd;
     await this.#makingSpare;
     const { disk, dataLogDir, forceSync } = this.#options;
     const spare = this.#spare;
@@ -246,10 +227,6 @@ export class LogWriter {
     while (this.#queue.length > 0) {
       const batch = this.#queue.shift()!;
       this.#writing = batch;
-      if (this.#thread !== null) {
-        await this.#submit(this.#thread, batch);
-        continue;
-      }
       try {
         await this.#writeBatch(batch);
         this.#durableZxid = batch.lastZxid;
@@ -261,58 +238,6 @@ export class LogWriter {
       this.#recycle(batch.buffer);
     }
     this.#flushing = null;
-  }
-
-  /**
-   * Hands one batch to the thread (waiting only for a roll or for room in its ring) and settles
-   * the batch's promise when the thread says it is durable. Never throws: a failure fails the log.
-   */
-  async #submit(thread: LogThread, batch: Batch): Promise<void> {
-    let durable: Promise<void>;
-    let segment: Segment;
-    let end: number;
-    try {
-      if (this.#failure !== null) throw this.#failure;
-      if (batch.newSegmentZxid !== null) await this.#rollThread(thread, batch.newSegmentZxid);
-      if (this.#segment === null) throw new Error("txn log: no segment to write to");
-      segment = this.#segment;
-      durable = (await thread.write(batch.buffer.subarray(0, batch.usedBytes))).durable;
-      this.#submittedEnd += batch.usedBytes;
-      end = this.#submittedEnd;
-    } catch (error) {
-      this.#settle(batch, error);
-      return;
-    }
-    // Copied into the ring: the buffer may take the next appends.
-    this.#recycle(batch.buffer);
-    durable.then(() => {
-      segment.writeOffset = end;
-      this.#durableZxid = batch.lastZxid;
-      if (this.#options.forceSync) this.#countBatch(batch.count);
-      this.#settle(batch, null);
-      // As without a thread: the spare is made once the segment has records, not against its first write.
-      this.#prepareSpare();
-    }, (error: unknown) => this.#settle(batch, error));
-  }
-
-  /** Resolves (error null) or fails a batch the thread took. */
-  #settle(batch: Batch, error: unknown): void {
-    if (this.#writing === batch) this.#writing = null;
-    if (error === null) batch.resolve();
-    else this.#fail(batch, error);
-  }
-
-  /** With a thread: everything before is durable and released, then the next segment starts and the thread moves to it. */
-  async #rollThread(thread: LogThread, zxid: bigint): Promise<void> {
-    await thread.release();
-    if (this.#segment !== null) this.#segment.writeOffset = this.#submittedEnd;
-    await this.#startSegment(zxid);
-    const segment = this.#segment!;
-    this.#submittedEnd = segment.writeOffset;
-    const { dataLogDir, preAllocBytes, forceSync } = this.#options;
-    await thread.useSegment({
-      path: joinPath(dataLogDir, segment.name), writeOffset: segment.writeOffset, allocatedBytes: segment.allocatedBytes, preAllocBytes, sync: forceSync,
-    });
   }
 
   async #writeBatch(batch: Batch): Promise<void> {
@@ -332,26 +257,19 @@ export class LogWriter {
     // A segment opened with syncWrites (O_DSYNC) made the write durable itself.
     if (!segment.file.syncsWrites) await segment.file.sync();
     // Timed from before the write: with O_DSYNC the write is the sync.
-    this.#countBatch(batch.count);
-    this.#countWrites(1, (this.#options.monoMs?.() ?? 0) - startMs);
+    this.#recordFsync(Math.floor((this.#options.monoMs?.() ?? 0) - startMs));
+    if (this.#stats.fsyncs === 0 || batch.count < this.#stats.minBatchSize) this.#stats.minBatchSize = batch.count;
+    this.#stats.fsyncs += 1;
+    this.#stats.txnsSynced += batch.count;
+    if (batch.count > this.#stats.maxBatchSize) this.#stats.maxBatchSize = batch.count;
   }
 
-  /** A batch made durable. (With a thread, one write may cover several batches: sizes are per batch.) */
-  #countBatch(count: number): void {
+  /** One group commit's write and sync, as ZooKeeper counts fsynctime: whole milliseconds. */
+  #recordFsync(ms: number): void {
     const s = this.#stats;
-    if (s.txnsSynced === 0 || count < s.minBatchSize) s.minBatchSize = count;
-    s.txnsSynced += count;
-    if (count > s.maxBatchSize) s.maxBatchSize = count;
-  }
-
-  /** Group commits' writes and syncs, as ZooKeeper counts fsynctime: whole milliseconds (for all `writes`). */
-  #countWrites(writes: number, ms: number): void {
-    const s = this.#stats;
-    const whole = Math.floor(ms);
-    s.fsyncMsTotal += whole;
-    s.fsyncMsMin = s.fsyncs === 0 ? whole : Math.min(s.fsyncMsMin, whole);
-    s.fsyncMsMax = Math.max(s.fsyncMsMax, whole);
-    s.fsyncs += writes;
+    s.fsyncMsTotal += ms;
+    s.fsyncMsMin = s.fsyncs === 0 ? ms : Math.min(s.fsyncMsMin, ms);
+    s.fsyncMsMax = Math.max(s.fsyncMsMax, ms);
   }
 
   /**
@@ -413,21 +331,17 @@ export class LogWriter {
    * step) rather than writing zeros, which would double the bytes written on the hot path.
    */
   async #preallocate(segment: Segment, end: number): Promise<void> {
-    const size = preallocatedSize(end, this.#options.preAllocBytes);
+    const step = this.#options.preAllocBytes;
+    const size = Math.ceil(end / step) * step;
     await segment.file.truncate(size);
     segment.allocatedBytes = size;
   }
 
   #fail(batch: Batch, error: unknown): void {
-    batch.reject(this.#failed(error));
-  }
-
-  /** The log's first failure is final: later appends are refused with it. */
-  #failed(error: unknown): StorageError {
     this.#failure ??= error instanceof StorageError
       ? error
       : new StorageError(StorageErrorCode.writeFailed, `txn log write failed in ${this.#options.dataLogDir}: ${error instanceof Error ? error.message : String(error)}; no further txns are accepted`, { cause: error });
-    return this.#failure;
+    batch.reject(this.#failure);
   }
 
   #recycle(buffer: Uint8Array): void {

@@ -7,7 +7,6 @@
 import type { Disk } from "../../core/io/disk.ts";
 import { MemoryDisk } from "../../core/io/memory_disk.ts";
 import { nodeDisk } from "../../core/io/node_disk.ts";
-import { workerLogThread } from "../../core/io/worker_log_thread.ts";
 import type { FileStoreOptions } from "../../core/storage/file_store.ts";
 import { MemoryStore, type MemoryStoreOptions } from "../../core/storage/memory_store.ts";
 import type { LogRead, RecoveredState, TxnLogEntry, TxnStore } from "../../core/storage/txn_log.ts";
@@ -49,21 +48,11 @@ export const memoryStoreKind: StoreKind = {
   },
 };
 
-/**
- * A FileStore over `disk` in `dir`; `restart` opens a new FileStore on it. With `logThread`, each
- * store writes its log through a thread of its own (as a server's does), which it closes.
- */
-async function fileHarness(disk: Disk, dir: string, overrides: Partial<FileStoreOptions>, remove: () => void, logThread = false): Promise<StoreHarness> {
+/** A FileStore over `disk` in `dir`; `restart` opens a new FileStore on it. */
+async function fileHarness(disk: Disk, dir: string, overrides: Partial<FileStoreOptions>, remove: () => void): Promise<StoreHarness> {
   const lines: string[] = [];
-  const log = (line: string) => lines.push(line);
-  const thread = () => {
-    if (!logThread) return {};
-    const made = workerLogThread(dir, log);
-    if (made === null) throw new Error(`no log thread: ${lines.join("; ")}`);
-    return { logThread: made };
-  };
-  const options = { ...overrides, log };
-  const first = openStore(disk, dir, { ...options, ...thread() }).store;
+  const options = { ...overrides, log: (line: string) => lines.push(line) };
+  const first = openStore(disk, dir, options).store;
   await first.recover();
   const harness: StoreHarness = {
     store: first,
@@ -71,7 +60,7 @@ async function fileHarness(disk: Disk, dir: string, overrides: Partial<FileStore
     async restart() {
       await harness.store.close();
       lines.length = 0;
-      const next = openStore(disk, dir, { ...options, ...thread() }).store;
+      const next = openStore(disk, dir, options).store;
       harness.store = next;
       return await next.recover();
     },
@@ -99,17 +88,8 @@ export const fileStoreOnRealDirKind: StoreKind = {
   },
 };
 
-/** FileStore on a real temp directory, its log written by its own thread (core/io/worker_log_thread.ts). */
-export const fileStoreWithLogThreadKind: StoreKind = {
-  name: "FileStore on a real dir with a log thread",
-  open(options = {}) {
-    const dir = tempDir("sync-thread");
-    return fileHarness(nodeDisk(), dir.path, options.file ?? {}, dir.remove, true);
-  },
-};
-
 /** Every kind, for `for (const kind of STORE_KINDS) test(...)`. */
-export const STORE_KINDS: readonly StoreKind[] = [memoryStoreKind, fileStoreOnMemoryDiskKind, fileStoreOnRealDirKind, fileStoreWithLogThreadKind];
+export const STORE_KINDS: readonly StoreKind[] = [memoryStoreKind, fileStoreOnMemoryDiskKind, fileStoreOnRealDirKind];
 
 /**
  * Appends `zxids` in order (each awaited) and writes a snapshot of the toy state right after each
