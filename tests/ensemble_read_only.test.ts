@@ -8,6 +8,8 @@ import { after, test } from "node:test";
 import { createClient, ErrorCode, type KeeperError } from "../mod.ts";
 import { type Ensemble, ensembleMissing, MemberKind, ServingMode, startEnsemble, TEST_JVM_FLAGS } from "./support/ensemble.ts";
 import { fourLetterWord } from "./support/four_letter.ts";
+import { freePort } from "./support/ports.ts";
+import type { CfgValue } from "./support/zoo_cfg.ts";
 import { kazooProbeSkipReason } from "./support/kazoo_probe.ts";
 import { KazooDriver } from "./support/kazoo_driver.ts";
 
@@ -46,9 +48,12 @@ async function waitForMode(ensemble: Ensemble, id: number, mode: string, timeout
 for (const kind of [MemberKind.zookeeper, MemberKind.paddock]) {
   const skip = kazooSkip || ensembleMissing([kind]) || false;
   test(`${kind}: a member without a quorum serves read-only clients, refuses their writes, and hands them back to read-write`, { skip, timeout: TIMEOUT_MS }, async () => {
+    // Paddock's member 1 also has its AdminServer on (the ensemble harness turns ZooKeeper's off).
+    const adminPort = await freePort();
     const ensemble = await startEnsemble({
       participants: [kind, kind, kind],
       proxies: false,
+      ...(kind === MemberKind.paddock ? { memberExtra: (id: number): Record<string, CfgValue> => (id === 1 ? { "admin.enableServer": true, "admin.serverPort": adminPort } : {}) } : {}),
       // ZooKeeper 3.9.3 creates sessions on a read-only server only as local sessions: without
       // localSessionsEnabled it answers the handshake with NOTREADONLY and the client hangs.
       // Paddock's read-only sessions are always local to it (the key is ignored there).
@@ -65,6 +70,11 @@ for (const kind of [MemberKind.zookeeper, MemberKind.paddock]) {
     await Promise.all([ensemble.kill(2), ensemble.kill(3)]);
     await waitForMode(ensemble, 1, "read-only");
     assert.equal((await fourLetterWord({ host: "127.0.0.1", port: ensemble.member(1).ports.clientPort, word: "isro" })).trim(), "ro");
+    if (kind === MemberKind.paddock) {
+      const admin = `http://127.0.0.1:${adminPort}/commands`;
+      assert.equal((await (await fetch(`${admin}/is_read_only`)).json()).read_only, true, "admin is_read_only");
+      assert.equal((await (await fetch(`${admin}/server_stats`)).json()).read_only, true, "admin server_stats.read_only");
+    }
 
     const kazoo = new KazooDriver();
     // Paddock's client with canBeReadOnly, given every member (two of them down): it settles on

@@ -11,7 +11,7 @@ import type { Watcher } from "../watch/watch_manager.ts";
 export interface ServerView {
   /** The version string `srvr`, `mntr` and the AdminServer report. */
   readonly version: string;
-  /** "standalone", "leader", "follower", "observer". */
+  /** "standalone", "leader", "follower", "observer", "read-only" (ZooKeeper's zk_server_state). */
   serverState(): string;
   /** Config facts as `conf` reports them. */
   config(): ConfigView;
@@ -73,6 +73,8 @@ export interface StatsView {
   minResponseBytes: number;
   maxResponseBytes: number;
   authFailedCount: number;
+  /** Group commits slower than fsync.warningthresholdms. */
+  fsyncThresholdExceedCount: number;
 }
 
 /** One connection as `cons` shows it (ServerCnxn.getConnectionInfo). */

@@ -50,7 +50,8 @@ export const infoCommands: readonly AdminCommand[] = [
     names: ["is_read_only", "isro"],
     method: "GET",
     serverRequired: true,
-    run: () => ok({ read_only: false }),
+    // ZooKeeper: the server is a ReadOnlyZooKeeperServer (a member serving read-only clients).
+    run: ({ view }) => ok({ read_only: view.serverState() === "read-only" }),
   },
   {
     names: ["get_trace_mask", "gtmk"],

@@ -57,11 +57,11 @@ function serverStats(view: ServerView): Record<string, JavaValue> {
   const proposals = view.quorum?.proposalStats?.();
   return {
     version: view.version,
-    read_only: false,
+    read_only: view.serverState() === "read-only",
     server_stats: {
       packets_sent: s.packetsSent,
       packets_received: s.packetsReceived,
-      fsync_threshold_exceed_count: 0,
+      fsync_threshold_exceed_count: s.fsyncThresholdExceedCount,
       client_response_stats: responses,
       provider_null: false,
       data_dir_size: dirs.dataDirBytes,
