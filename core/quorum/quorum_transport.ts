@@ -3,6 +3,7 @@ import type { QuorumPacket } from "../zab/wire/quorum_packet.ts";
 import type { Notification } from "../zab/vote.ts";
 import type { CapturedImage } from "../tree/tree_image.ts";
 import type { DataTree } from "../tree/data_tree.ts";
+import type { SnapshotTranscoder } from "../server/snapshot_transcoder.ts";
 
 /**
  * A leader's whole database as it goes to a learner after SNAP: captured at one zxid on the
@@ -20,6 +21,8 @@ export interface ReceivedSnapshot {
   readonly zxid: bigint;
   readonly tree: DataTree;
   readonly sessions: readonly { sessionId: bigint; timeoutMs: number }[];
+  /** Paddock's snapshot of `tree`, written while it was loaded (absent: encode it to install it). */
+  readonly transcoder?: SnapshotTranscoder;
 }
 
 /** A message from the leader: a packet, or a SNAP with the database that follows it. */

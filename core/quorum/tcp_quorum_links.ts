@@ -1,5 +1,6 @@
 import { imageSource } from "../tree/tree_image.ts";
 import { DataTree } from "../tree/data_tree.ts";
+import { SnapshotTranscoder } from "../server/snapshot_transcoder.ts";
 import { encodeQuorumPacket, PacketType, type QuorumPacket, QuorumPacketParser } from "../zab/wire/quorum_packet.ts";
 import { encodeZkSnapshot, ZkSnapshotDecoder } from "../zab/wire/zk_snapshot.ts";
 import type { PeerStream } from "../io/peer_stream.ts";
@@ -131,7 +132,7 @@ export class TcpLearnerLink extends TcpQuorumLink<QuorumPacket> implements Learn
  */
 export class TcpLeaderLink extends TcpQuorumLink<FromLeader> implements LeaderLink {
   readonly #limits: QuorumLinkLimits;
-  #snapshot: { zxid: bigint; tree: DataTree; decoder: ZkSnapshotDecoder } | null = null;
+  #snapshot: { zxid: bigint; tree: DataTree; decoder: ZkSnapshotDecoder; transcoder: SnapshotTranscoder } | null = null;
 
   constructor(stream: PeerStream, limits: QuorumLinkLimits) {
     super(stream, limits);
@@ -146,10 +147,10 @@ export class TcpLeaderLink extends TcpQuorumLink<FromLeader> implements LeaderLi
     for (;;) {
       if (this.#snapshot !== null) {
         if (this.parser.inSnapshot) return;
-        const { zxid, tree, decoder } = this.#snapshot;
+        const { zxid, tree, decoder, transcoder } = this.#snapshot;
         this.#snapshot = null;
         tree.lastProcessedZxid = zxid;
-        this.deliver({ kind: "snapshot", snapshot: { zxid, tree, sessions: decoder.sessions } });
+        this.deliver({ kind: "snapshot", snapshot: { zxid, tree, sessions: decoder.sessions, transcoder } });
       }
       const p = this.parser.next();
       if (p === null) return;
@@ -158,8 +159,10 @@ export class TcpLeaderLink extends TcpQuorumLink<FromLeader> implements LeaderLi
         continue;
       }
       const tree = new DataTree({ extendedTypesEnabled: this.#limits.extendedTypesEnabled });
-      const decoder = new ZkSnapshotDecoder(tree, { maxLengthBytes: 2 * this.#limits.juteMaxBuffer });
-      this.#snapshot = { zxid: p.zxid, tree, decoder };
+      // The learner's own snapshot is written as the nodes arrive: installing it is then a write.
+      const transcoder = new SnapshotTranscoder(tree);
+      const decoder = new ZkSnapshotDecoder(tree, { maxLengthBytes: 2 * this.#limits.juteMaxBuffer, onNode: (slot) => transcoder.added(slot) });
+      this.#snapshot = { zxid: p.zxid, tree, decoder, transcoder };
       this.parser.receiveSnapshot(decoder);
     }
   }

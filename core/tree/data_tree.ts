@@ -544,21 +544,21 @@ export class DataTree {
   }
 
   /**
-   * Puts back a node read from a snapshot (parents come first); false when `path` is there already.
-   * Throws TreeInconsistency when its parent is missing.
+   * Puts back a node read from a snapshot (parents come first); returns its slot, or NO_SLOT when
+   * `path` is there already. Throws TreeInconsistency when its parent is missing.
    */
-  restoreNode(path: string, node: RestoredNode): boolean {
+  restoreNode(path: string, node: RestoredNode): number {
     const data = node.data === NULL_DATA ? null : node.data;
     let slot: number;
     if (path === ROOT) {
-      if (this.#nodes.count > 0) return false;
+      if (this.#nodes.count > 0) return NO_SLOT;
       slot = this.#nodes.addRoot(data);
     } else {
       const slash = path.lastIndexOf("/");
       const parent = this.find(slash === 0 ? ROOT : path.slice(0, slash));
       if (parent === NO_SLOT) throw new TreeInconsistency(`snapshot: ${path} comes before its parent`);
       const name = path.slice(slash + 1);
-      if (this.#nodes.findChild(parent, name) !== NO_SLOT) return false;
+      if (this.#nodes.findChild(parent, name) !== NO_SLOT) return NO_SLOT;
       slot = this.#nodes.add(parent, name, data);
     }
     this.#setRestoredFields(slot, node);
@@ -574,7 +574,7 @@ export class DataTree {
     this.#indexOwner(path, node.ephemeralOwner);
     // Snapshots are taken between txns, so the stats nodes they hold are exact: index only.
     if (path.endsWith(`/${QUOTA_LIMIT_NODE}`)) this.quotas.created(path, node.data.length);
-    return true;
+    return slot;
   }
 
   #setRestoredFields(slot: number, node: RestoredNode): void {

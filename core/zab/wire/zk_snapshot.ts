@@ -183,6 +183,8 @@ export interface ZkSnapshotDecodeOptions {
   signature?: boolean;
   /** The largest buffer or string accepted. Default {@link ZK_MAX_LENGTH_BYTES}, as ZooKeeper. */
   maxLengthBytes?: number;
+  /** Told each node's slot as it is loaded, in stream order (a learner writing its own snapshot meanwhile). */
+  onNode?: (slot: number) => void;
 }
 
 /**
@@ -203,6 +205,7 @@ export class ZkSnapshotDecoder {
   readonly #tree: DataTree;
   readonly #signature: boolean;
   readonly #maxLengthBytes: number;
+  readonly #onNode: ((slot: number) => void) | undefined;
   readonly #queue = new ByteQueue();
   readonly #acls = new Map<bigint, readonly ACL[]>();
 
@@ -218,6 +221,7 @@ export class ZkSnapshotDecoder {
     this.#tree = tree;
     this.#signature = opts.signature ?? true;
     this.#maxLengthBytes = opts.maxLengthBytes ?? ZK_MAX_LENGTH_BYTES;
+    this.#onNode = opts.onNode;
     tree.clearForLoad();
   }
 
@@ -347,14 +351,15 @@ export class ZkSnapshotDecoder {
     };
     const treePath = path === "" ? ROOT : path;
     if (treePath[0] !== "/") throw new WireError(WireErrorCode.malformed, `snapshot: path ${JSON.stringify(path)} is not absolute`);
-    let added: boolean;
+    let slot: number;
     try {
-      added = this.#tree.restoreNode(treePath, node);
+      slot = this.#tree.restoreNode(treePath, node);
     } catch (error) {
       if (error instanceof TreeInconsistency) throw new WireError(WireErrorCode.malformed, `snapshot: ${treePath} comes before its parent`);
       throw error;
     }
-    if (!added) throw new WireError(WireErrorCode.malformed, `snapshot: ${treePath} appears twice`);
+    if (slot === NO_SLOT) throw new WireError(WireErrorCode.malformed, `snapshot: ${treePath} appears twice`);
+    this.#onNode?.(slot);
   }
 
   #finish(): void {
