@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { OpCode } from "../core/proto/mod.ts";
-import { DataTree } from "../core/tree/data_tree.ts";
+import { childSlotsInJavaOrder, DataTree, OPEN_ACL } from "../core/tree/data_tree.ts";
+import { javaHashCapacity, javaHashOrder } from "../core/tree/java_hash_order.ts";
 import { NULL_DATA } from "../core/tree/znode.ts";
 import { applyTxn } from "../core/txn/apply_txn.ts";
 import { WireError, WireErrorCode } from "../core/zab/wire/wire_error.ts";
@@ -155,4 +156,24 @@ test("fuzz: mutated snapshot streams decode or fail with WireError, never anythi
       assert.ok(error instanceof WireError, `round ${round}: ${String(error)}`);
     }
   }
+});
+
+test("paths and child order come from the names' bytes: non-ASCII names are ordered and written as from their strings", () => {
+  const tree = new DataTree();
+  const names = ["a", "é", "日本", "z-😀", "plain", "ü-1", "ascii-2", "\u0080", "x".repeat(300)];
+  let zxid = 1n;
+  const create = (path: string) => tree.createNode(path, { data: new Uint8Array(1), acl: OPEN_ACL, ephemeralOwner: 0n, parentCVersion: Number(zxid), zxid: zxid++, time: 1n });
+  create("/p");
+  for (let i = 0; i < 40; i++) for (const name of names) create(`/p/${name}-${i}`);
+  create("/p/é-0/日本");
+  const inserted = tree.store.childSlots(tree.find("/p")).map((slot) => tree.store.nameOf(slot));
+  const expected = javaHashOrder(inserted, javaHashCapacity(8, inserted.length));
+  assert.deepEqual(childSlotsInJavaOrder(tree.store, tree.find("/p")).map((slot) => tree.store.nameOf(slot)), expected);
+  // The stream names every node by its full path, in that order.
+  const copy = new DataTree();
+  const decoder = new ZkSnapshotDecoder(copy);
+  assert.ok(decoder.push(concatBytes(encodeZkSnapshot(tree, []))));
+  assert.equal(copy.digest, tree.digest);
+  assert.deepEqual(copy.childrenOf(copy.find("/p")), expected);
+  assert.ok(copy.getNode("/p/é-0/日本") !== undefined);
 });

@@ -174,12 +174,12 @@ export function writeRecord(out: Uint8Array, view: DataView, at: number, nodes: 
   view.setInt32(at + 4, nameLength);
   at += 8;
   const nameAt = region + REGION_HEADER_BYTES;
-  out.set(chunk.u8.subarray(nameAt, nameAt + nameLength), at);
+  copyWithin(out, at, chunk.u8, nameAt, nameLength);
   at += nameLength;
   view.setInt32(at, dataLength);
   at += 4;
   if (dataLength > 0) {
-    out.set(chunk.u8.subarray(nameAt + nameLength, nameAt + nameLength + dataLength), at);
+    copyWithin(out, at, chunk.u8, nameAt + nameLength, dataLength);
     at += dataLength;
   }
   view.setInt32(at, i32[i + I32.aclId * PAGE_SLOTS]!);
@@ -196,6 +196,18 @@ export function writeRecord(out: Uint8Array, view: DataView, at: number, nodes: 
   view.setInt32(at + 64, i32[i + I32.childrenPeak * PAGE_SLOTS]!);
   view.setInt32(at + 68, i32[i + I32.digest * PAGE_SLOTS]!);
   return at + 72;
+}
+
+/** Bytes per copy below which a loop beats `set(subarray(...))` (two calls and a view per copy). */
+const LOOP_COPY_MAX = 24;
+
+/** Copies `length` bytes of `source` at `from` into `out` at `at`. */
+function copyWithin(out: Uint8Array, at: number, source: Uint8Array, from: number, length: number): void {
+  if (length > LOOP_COPY_MAX) {
+    out.set(source.subarray(from, from + length), at);
+    return;
+  }
+  for (let i = 0; i < length; i++) out[at + i] = source[from + i]!;
 }
 
 function putLong(view: DataView, at: number, value: number): void {

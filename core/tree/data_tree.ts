@@ -782,8 +782,25 @@ export interface ChildOrder {
  * its child set with capacity 8 and it grows with the most children it ever held.
  */
 export function childOrder(nodes: NodeReader, slot: number): ChildOrder {
-  const slots = nodes.childSlots(slot);
-  const names = slots.map((child) => nodes.nameOf(child));
-  const order = javaHashOrderBy(names.map((_, i) => i), (i) => javaStringHash(names[i]!), javaHashCapacity(8, nodes.childrenPeak(slot)));
-  return { names: order.map((i) => names[i]!), slots: order.map((i) => slots[i]!) };
+  const slots = childSlotsInJavaOrder(nodes, slot);
+  return { names: slots.map((child) => nodes.nameOf(child)), slots };
+}
+
+/** The same, slots only: hashed from the names' bytes, no string made (a SNAP orders every parent). */
+export function childSlotsInJavaOrder(nodes: NodeReader, slot: number): number[] {
+  return javaHashOrderBy(nodes.childSlots(slot), (child) => javaNameHash(nodes, child), javaHashCapacity(8, nodes.childrenPeak(slot)));
+}
+
+/** Java's String.hashCode() of a node's name: over its bytes while they are ASCII (one UTF-16 unit each). */
+function javaNameHash(nodes: NodeReader, slot: number): number {
+  const bytes = nodes.regionBytes(slot);
+  const at = nodes.nameOffset(slot);
+  const end = at + nodes.nameLength(slot);
+  let hash = 0;
+  for (let i = at; i < end; i++) {
+    const b = bytes[i]!;
+    if (b >= 0x80) return javaStringHash(nodes.nameOf(slot));
+    hash = (Math.imul(hash, 31) + b) | 0;
+  }
+  return hash;
 }

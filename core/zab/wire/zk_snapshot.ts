@@ -75,14 +75,17 @@ export function* encodeZkSnapshot(
   let w = new JuteWriter(chunkBytes + 1024);
   writeSessions(w, [...sessions]);
   writeAclMap(w, refs);
-  // Pre-order with an explicit stack: no recursion however deep the tree.
-  const stack: { path: string; children: readonly number[]; next: number }[] = [];
-  const visit = (path: string, slot: number) => {
-    writeNode(w, path, nodes, slot, refs.byId[nodes.aclId(slot)]!);
+  // Pre-order with an explicit stack: no recursion however deep the tree. Paths are built as
+  // UTF-8 in one buffer from the names' bytes in the store, not as a string per node: a frame's
+  // path is the buffer's first `length` bytes, which only deeper frames write past.
+  const path = new PathBuffer();
+  const stack: { length: number; children: readonly number[]; next: number }[] = [];
+  const visit = (length: number, slot: number) => {
+    writeNode(w, path.bytes, length, nodes, slot, refs.byId[nodes.aclId(slot)]!);
     // Most nodes are leaves: no frame, no ordering of an empty set.
-    if (nodes.numChildren(slot) > 0) stack.push({ path: path === ROOT ? "" : path, children: source.childSlotsInOrder(slot), next: 0 });
+    if (nodes.numChildren(slot) > 0) stack.push({ length, children: source.childSlotsInOrder(slot), next: 0 });
   };
-  visit(ROOT, ROOT_SLOT);
+  visit(0, ROOT_SLOT);
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
     if (top.next === top.children.length) {
@@ -90,7 +93,7 @@ export function* encodeZkSnapshot(
       continue;
     }
     const child = top.children[top.next++]!;
-    visit(`${top.path}/${nodes.nameOf(child)}`, child);
+    visit(path.appendName(top.length, nodes, child), child);
     if (w.length < chunkBytes) continue;
     yield w.bytes();
     if (source.zxid() !== zxidAtStart) {
@@ -155,8 +158,32 @@ function writeAclMap(w: JuteWriter, refs: AclRefs): void {
   }
 }
 
-function writeNode(w: JuteWriter, path: string, nodes: NodeReader, slot: number, aclRef: bigint): void {
-  w.ustring(path === ROOT ? "" : path);
+/** A path being built as UTF-8 bytes (the root's is empty, as ZooKeeper writes it). */
+class PathBuffer {
+  bytes = new Uint8Array(1024);
+
+  /** Writes "/" and the node's name after the first `length` bytes; returns the new length. */
+  appendName(length: number, nodes: NodeReader, slot: number): number {
+    const nameLength = nodes.nameLength(slot);
+    const end = length + 1 + nameLength;
+    if (end > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(end, 2 * this.bytes.length));
+      grown.set(this.bytes.subarray(0, length));
+      this.bytes = grown;
+    }
+    const bytes = this.bytes;
+    bytes[length] = SLASH;
+    const region = nodes.regionBytes(slot);
+    const at = nodes.nameOffset(slot);
+    for (let i = 0; i < nameLength; i++) bytes[length + 1 + i] = region[at + i]!;
+    return end;
+  }
+}
+
+const SLASH = 0x2f;
+
+function writeNode(w: JuteWriter, path: Uint8Array, pathLength: number, nodes: NodeReader, slot: number, aclRef: bigint): void {
+  w.int(pathLength).raw(path.subarray(0, pathLength));
   const length = nodes.dataLength(slot);
   if (length < 0) w.int(-1);
   else {
