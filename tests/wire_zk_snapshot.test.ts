@@ -177,3 +177,28 @@ test("paths and child order come from the names' bytes: non-ASCII names are orde
   assert.deepEqual(copy.childrenOf(copy.find("/p")), expected);
   assert.ok(copy.getNode("/p/é-0/日本") !== undefined);
 });
+
+test("a SNAP decoded without strings indexes the tree as restoreNode by path does (sizes, owners, fuzzy range, quotas)", () => {
+  const source = sampleTree(300);
+  const copy = new DataTree({ extendedTypesEnabled: true });
+  assert.ok(new ZkSnapshotDecoder(copy).push(concatBytes(encodeZkSnapshot(source, SESSIONS))));
+  const byPath = new DataTree({ extendedTypesEnabled: true });
+  byPath.clearForLoad();
+  const nodes = [...source.nodes].sort(([a], [b]) => a.split("/").length - b.split("/").length || (a < b ? -1 : 1));
+  for (const [path, n] of nodes) {
+    byPath.restoreNode(path === "" ? "/" : path, {
+      data: n.data, acl: n.acl, czxid: Number(n.czxid), mzxid: Number(n.mzxid), ctime: Number(n.ctime), mtime: Number(n.mtime),
+      version: n.version, cversion: n.cversion, aversion: n.aversion, ephemeralOwner: n.ephemeralOwner, pzxid: Number(n.pzxid), childrenPeak: 0,
+    });
+  }
+  byPath.rebuildQuotas();
+  const owners = (tree: DataTree) => [...tree.ephemerals].map(([owner, paths]) => [owner, [...paths].sort()]).sort();
+  assert.equal(copy.approximateDataSize, byPath.approximateDataSize);
+  assert.equal(copy.fuzzyUntil, byPath.fuzzyUntil);
+  assert.equal(copy.digest, byPath.digest);
+  assert.deepEqual(owners(copy), owners(byPath));
+  assert.deepEqual([...copy.containers].sort(), [...byPath.containers].sort());
+  assert.deepEqual([...copy.ttls].sort(), [...byPath.ttls].sort());
+  assert.ok(copy.containers.size > 0 && copy.ttls.size > 0 && copy.ephemerals.size > 0, "the sample has every kind of owner");
+  assert.deepEqual(image(copy), image(byPath));
+});

@@ -22,7 +22,7 @@ import { JuteReader } from "../proto/jute_reader.ts";
 import { JuteWriter } from "../proto/jute_writer.ts";
 import { type ACL, readAcls, writeAcls } from "../proto/records.ts";
 import type { SessionTracker } from "../session/session_tracker.ts";
-import { REGION_HEADER_BYTES } from "../tree/byte_arena.ts";
+import { copyBytes, REGION_HEADER_BYTES } from "../tree/byte_arena.ts";
 import { DataTree, OPEN_ACL, TreeInconsistency } from "../tree/data_tree.ts";
 import { F64, I32, I32_BASE, PAGE_MASK, PAGE_SLOTS } from "../tree/node_pages.ts";
 import { ImageReader, NO_SLOT, type NodeReader, ROOT_SLOT } from "../tree/node_reader.ts";
@@ -174,12 +174,12 @@ export function writeRecord(out: Uint8Array, view: DataView, at: number, nodes: 
   view.setInt32(at + 4, nameLength);
   at += 8;
   const nameAt = region + REGION_HEADER_BYTES;
-  copyWithin(out, at, chunk.u8, nameAt, nameLength);
+  copyBytes(out, at, chunk.u8, nameAt, nameLength);
   at += nameLength;
   view.setInt32(at, dataLength);
   at += 4;
   if (dataLength > 0) {
-    copyWithin(out, at, chunk.u8, nameAt + nameLength, dataLength);
+    copyBytes(out, at, chunk.u8, nameAt + nameLength, dataLength);
     at += dataLength;
   }
   view.setInt32(at, i32[i + I32.aclId * PAGE_SLOTS]!);
@@ -196,18 +196,6 @@ export function writeRecord(out: Uint8Array, view: DataView, at: number, nodes: 
   view.setInt32(at + 64, i32[i + I32.childrenPeak * PAGE_SLOTS]!);
   view.setInt32(at + 68, i32[i + I32.digest * PAGE_SLOTS]!);
   return at + 72;
-}
-
-/** Bytes per copy below which a loop beats `set(subarray(...))` (two calls and a view per copy). */
-const LOOP_COPY_MAX = 24;
-
-/** Copies `length` bytes of `source` at `from` into `out` at `at`. */
-function copyWithin(out: Uint8Array, at: number, source: Uint8Array, from: number, length: number): void {
-  if (length > LOOP_COPY_MAX) {
-    out.set(source.subarray(from, from + length), at);
-    return;
-  }
-  for (let i = 0; i < length; i++) out[at + i] = source[from + i]!;
 }
 
 function putLong(view: DataView, at: number, value: number): void {
