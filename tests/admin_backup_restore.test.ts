@@ -5,6 +5,9 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Acls, createClient, CreateMode, type Client, Perms } from "../mod.ts";
 import { digestId } from "../core/acl/digest.ts";
+import { encodeSnapshot } from "../core/server/snapshot_codec.ts";
+import { SessionTracker } from "../core/session/session_tracker.ts";
+import { DataTree, OPEN_ACL } from "../core/tree/data_tree.ts";
 import { freePort } from "./support/ports.ts";
 import { paddockAvailable, startPaddock, type ServerHandle } from "./support/servers.ts";
 
@@ -147,6 +150,26 @@ test("a body that is not a snapshot is a 400 with a JSON error, and nothing chan
   assert.deepEqual(await dumpTree(source.client), before);
   const mntr = await (await fetch(`${source.admin}/mntr`)).text();
   assert.match(mntr, /"restore_error_count" : 2,/);
+});
+
+test("a backup in Paddock's own snapshot encoding (before backups were ZooKeeper files) still restores", { skip, timeout: TIMEOUT_MS }, async () => {
+  const tree = new DataTree();
+  const sessions = new SessionTracker({ tickMs: 2_000, serverId: 0, nowMs: 0 });
+  tree.createNode("/legacy", { data: new TextEncoder().encode("old backup"), acl: OPEN_ACL, ephemeralOwner: 0n, parentCVersion: 1, zxid: 5n, time: 7n });
+  tree.lastProcessedZxid = 5n;
+  const response = await restoreInto(target, encodeSnapshot(tree, sessions));
+  assert.equal(response.status, 200, await response.text());
+  const fresh = createClient(target.server.connectString, { sessionTimeoutMs: 20_000 });
+  await fresh.ready();
+  try {
+    const { data, stat } = await fresh.getData("/legacy");
+    assert.equal(new TextDecoder().decode(data!), "old backup");
+    assert.equal(stat.czxid, 5n);
+    assert.equal(stat.ctime, 7);
+    assert.equal(await fresh.exists("/app"), null, "the restore replaced the whole tree");
+  } finally {
+    await fresh.close();
+  }
 });
 
 test("with a root ACL for super only, another digest is 403 and super may snapshot", { skip, timeout: TIMEOUT_MS }, async () => {

@@ -9,7 +9,7 @@ import { OpCode, Xid, opName } from "../proto/op_code.ts";
 import { type ConnectRequest, readAuthPacket, writeConnectResponse } from "../proto/records.ts";
 import { sessionPassword } from "../session/java_random.ts";
 import { SessionTracker } from "../session/session_tracker.ts";
-import type { SnapshotChunk, TxnStore, TxnStoreSyncStats } from "../storage/txn_log.ts";
+import type { TxnStore, TxnStoreSyncStats } from "../storage/txn_log.ts";
 import { DataTree } from "../tree/data_tree.ts";
 import type { ApplyResult } from "../txn/apply_txn.ts";
 import type { Txn, TxnDigest, TxnHeader } from "../txn/txn.ts";
@@ -28,6 +28,7 @@ import type { LocalSessions, ServerRole } from "./server_role.ts";
 import type { CapturedImage } from "../tree/tree_image.ts";
 import { captureSnapshot, decodeSnapshot, encodeSnapshot } from "./snapshot_codec.ts";
 import { type SnapshotEncoder, slicedSnapshotEncoder, withFallback } from "./snapshot_encoder.ts";
+import { decodeZkBackup, encodeZkBackup, isZkSnapshotFile } from "./zk_backup.ts";
 import { StandaloneRole } from "./standalone_role.ts";
 import type { ZkDatabase } from "./zk_database.ts";
 
@@ -542,25 +543,22 @@ export class ZkServer {
 
   /**
    * Encodes the image as a stream into the store (unless a snapshot at that zxid exists already:
-   * the store takes each zxid once), then releases it. `keep` also gathers the bytes (the admin
-   * `snapshot` command answers with them).
+   * the store takes each zxid once), then releases it.
    */
-  async #writeSnapshot(captured: CapturedImage, keep = false): Promise<{ length: number; bytes: Uint8Array | null }> {
+  async #writeSnapshot(captured: CapturedImage): Promise<{ length: number }> {
     const startMs = this.clock.monoMs();
     const zxid = captured.image.zxid;
     try {
       const stream = await this.#snapshotEncoder.encode(captured.image);
-      const kept: Uint8Array[] | null = keep ? [] : null;
-      const chunks = keepingChunks(stream.chunks, kept);
       // The store's first snapshot must be after zxid 0, and each later one after the last.
       if (zxid > (this.#lastSnapshot?.zxid ?? 0n)) {
         this.#lastSnapshot = { zxid, wallMs: this.clock.wallMs() };
-        await this.#store.writeSnapshot(zxid, { length: stream.length, chunks });
+        await this.#store.writeSnapshot(zxid, { length: stream.length, chunks: stream.chunks });
       } else {
-        for await (const _ of chunks) continue;
+        for await (const _ of stream.chunks) continue;
       }
       this.paddockMetrics.snapshotDurationMs.record(this.clock.monoMs() - startMs);
-      return { length: stream.length, bytes: kept === null ? null : concatChunks(kept, stream.length) };
+      return { length: stream.length };
     } finally {
       captured.release();
     }
@@ -572,14 +570,24 @@ export class ZkServer {
   }
 
   /**
-   * A consistent snapshot at the applied zxid (the admin `snapshot` command), persisted when new;
-   * with its bytes unless `keepBytes` is false (`streaming=false` only wants it taken).
+   * A consistent snapshot at the applied zxid (the admin `snapshot` command), persisted in
+   * Paddock's format when new; with its bytes as a ZooKeeper snapshot file (zk_backup.ts) unless
+   * `keepBytes` is false (`streaming=false` only wants it taken: the length is then the persisted one's).
    */
   async takeSnapshot({ keepBytes = true }: { keepBytes?: boolean } = {}): Promise<{ zxid: bigint; length: number; bytes: Uint8Array | null }> {
+    // Two holds on the same state, taken in one turn: one for the store, one for the backup.
     const captured = captureSnapshot(this.db.tree, this.db.sessions);
+    const forBackup = keepBytes ? captureSnapshot(this.db.tree, this.db.sessions) : null;
+    const digest = this.db.tree.digest;
     const zxid = captured.image.zxid;
-    const { length, bytes } = await this.#writeSnapshot(captured, keepBytes);
-    return { zxid, length, bytes };
+    const written = this.#writeSnapshot(captured);
+    if (forBackup === null) return { zxid, length: (await written).length, bytes: null };
+    try {
+      const [bytes] = await Promise.all([encodeZkBackup(forBackup.image, digest, this.#yieldToIo), written]);
+      return { zxid, length: bytes.length, bytes };
+    } finally {
+      forBackup.release();
+    }
   }
 
   /**
@@ -597,7 +605,16 @@ export class ZkServer {
     const startMs = this.clock.monoMs();
     const tree = new DataTree({ extendedTypesEnabled: this.config.extendedTypesEnabled });
     const sessions = new SessionTracker({ tickMs: this.config.tickTime, serverId: this.config.serverId, nowMs: this.clock.wallMs() });
-    decodeSnapshot(bytes, tree, sessions, this.clock.monoMs());
+    if (isZkSnapshotFile(bytes)) {
+      const { digestMismatch } = decodeZkBackup(bytes, tree, sessions, this.clock.monoMs());
+      if (digestMismatch !== null) {
+        this.db.digestMismatches++; // as DataTree.compareSnapshotDigests reports it
+        this.#log(`restore: the ZooKeeper snapshot's digest at zxid 0x${tree.lastProcessedZxid.toString(16)} is ${digestMismatch.recorded}, ` +
+          `the loaded tree's ${digestMismatch.loaded} (a fuzzy snapshot); restoring it as ZooKeeper does`, LogLevel.warn);
+      }
+    } else {
+      decodeSnapshot(bytes, tree, sessions, this.clock.monoMs());
+    }
     this.#restoring = true;
     try {
       for (const connection of [...this.connections]) connection.close();
@@ -656,24 +673,6 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/** Passes a snapshot's chunks through, gathering their bytes in `kept` when given. */
-async function* keepingChunks(chunks: AsyncIterable<SnapshotChunk>, kept: Uint8Array[] | null): AsyncIterable<SnapshotChunk> {
-  for await (const chunk of chunks) {
-    kept?.push(chunk.bytes);
-    yield chunk;
-  }
-}
-
-function concatChunks(chunks: readonly Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
 }
 
 /** Re-frames bytes whose length prefix must shrink (the readOnly byte removed). */

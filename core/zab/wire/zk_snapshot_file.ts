@@ -14,6 +14,7 @@ import { JuteError, JuteReader } from "../../proto/jute_reader.ts";
 import { JuteWriter } from "../../proto/jute_writer.ts";
 import type { ACL } from "../../proto/records.ts";
 import type { DataTree } from "../../tree/data_tree.ts";
+import type { TreeSource } from "../../tree/tree_image.ts";
 import { DIGEST_VERSION } from "../../tree/tree_digest.ts";
 import { readZkFileHeader, SNAP_MAGIC, ZK_FILE_HEADER_BYTES, ZK_FILE_VERSION, writeZkFileHeader, type ZkFileHeader } from "./zk_file_header.ts";
 import { encodeZkSnapshot, type SessionTimeout, ZkSnapshotDecoder, type ZkSnapshotEncodeOptions } from "./zk_snapshot.ts";
@@ -89,24 +90,32 @@ function checkSeal(file: Uint8Array, r: JuteReader, what: string): void {
 
 /** What a snapshot file records besides the tree and sessions. */
 export interface ZkSnapshotFileOptions extends Pick<ZkSnapshotEncodeOptions, "aclRef" | "chunkBytes"> {
-  /** ZooKeeper writes -1 standalone and the current epoch's dbid (0) in an ensemble. */
+  /** FileSnap writes -1. */
   dbid: bigint;
-  /** Default: the tree's digest at its lastProcessedZxid, or all zeros before the first txn. */
+  /**
+   * Default, for a live tree: its digest at its lastProcessedZxid, or all zeros before the first
+   * txn. A frozen image (a TreeSource) does not carry its digest: the caller passes it.
+   */
   zxidDigest?: ZxidDigest;
-  /** Default: the tree's lastProcessedZxid. */
+  /** Default: the tree's (or the source's) zxid. */
   lastProcessedZxid?: bigint;
 }
 
 /**
- * Encodes a snapshot file as ZooKeeper 3.9 writes it, in chunks (the Adler-32 runs along).
+ * Encodes a snapshot file as ZooKeeper 3.9 writes it, in chunks (the Adler-32 runs along), from a
+ * live tree or a frozen image's source (tree_image.ts).
  *
  * @example writeFileSync(`snapshot.${hex}`, concat([...encodeZkSnapshotFile(tree, sessions, { dbid: -1n })]));
  */
 export function* encodeZkSnapshotFile(
-  tree: DataTree,
+  from: DataTree | TreeSource,
   sessions: Iterable<SessionTimeout>,
   opts: ZkSnapshotFileOptions,
 ): Generator<Uint8Array, void, void> {
+  const tree = "store" in from ? from : null;
+  const zxid = "store" in from ? from.lastProcessedZxid : from.zxid();
+  if (tree === null && opts.zxidDigest === undefined) throw new TypeError("encodeZkSnapshotFile: an image's digest must be given");
+  const zxidDigest = opts.zxidDigest ?? { zxid, digestVersion: DIGEST_VERSION, digest: zxid === 0n ? 0n : tree!.digest };
   let checksum = 1;
   const emit = (bytes: Uint8Array) => {
     checksum = adler32(checksum, bytes);
@@ -115,9 +124,7 @@ export function* encodeZkSnapshotFile(
   const head = new JuteWriter(ZK_FILE_HEADER_BYTES);
   writeZkFileHeader(head, { magic: SNAP_MAGIC, version: ZK_FILE_VERSION, dbid: opts.dbid });
   yield emit(head.bytes());
-  for (const chunk of encodeZkSnapshot(tree, sessions, { ...opts, signature: false })) yield emit(chunk);
-  const zxid = tree.lastProcessedZxid;
-  const zxidDigest = opts.zxidDigest ?? { zxid, digestVersion: DIGEST_VERSION, digest: zxid === 0n ? 0n : tree.digest };
+  for (const chunk of encodeZkSnapshot(from, sessions, { ...opts, signature: false })) yield emit(chunk);
   const tail = [
     (w: JuteWriter) => w.long(zxidDigest.zxid).int(zxidDigest.digestVersion).long(zxidDigest.digest),
     (w: JuteWriter) => w.long(opts.lastProcessedZxid ?? zxid),
