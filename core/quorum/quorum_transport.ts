@@ -14,6 +14,11 @@ export interface SnapshotTransfer {
   readonly zxid: bigint;
   /** Frozen at capture; whoever sends it releases it once it has been read. */
   readonly image: CapturedImage;
+  /**
+   * Called whenever more of it went out, the last time once it all has: the learner's silence is
+   * counted from then (a stream that stalls stops calling it).
+   */
+  readonly progress?: () => void;
 }
 
 /** What a learner receives after a SNAP packet. */

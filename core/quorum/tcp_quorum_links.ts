@@ -110,6 +110,7 @@ export class TcpLearnerLink extends TcpQuorumLink<QuorumPacket> implements Learn
     this.#held = [];
     const pump = () => {
       if (this.closed) return release();
+      transfer.progress?.();
       for (let step = chunks.next(); !step.done; step = chunks.next()) {
         this.stream.write(step.value);
         if (this.stream.backlogBytes() > SNAPSHOT_BACKLOG_MAX_BYTES) {
@@ -121,6 +122,7 @@ export class TcpLearnerLink extends TcpQuorumLink<QuorumPacket> implements Learn
       const held = this.#held ?? [];
       this.#held = null;
       for (const bytes of held) this.stream.write(bytes);
+      transfer.progress?.();
     };
     pump();
   }
