@@ -104,6 +104,16 @@ test("admin monitor: the workload's figures, exact where they are deterministic"
   assert.ok(id !== undefined, dump);
   assert.ok(BigInt(id) > 2n ** 53n, `session id ${id}`);
   assert.match((await ask(paddockUrl, "cons")).text, new RegExp(`"session_id" : ${id},`));
+  // server_stats reads the same counters as monitor (no client request runs between the two asks;
+  // stat_reset ran earlier, so one read first).
+  await clients[1]!.getData("/app");
+  const monitor = JSON.parse((await ask(paddockUrl, "monitor")).text) as Record<string, number>;
+  const stats = JSON.parse((await ask(paddockUrl, "server_stats")).text).server_stats;
+  assert.ok(monitor.max_client_response_size! > 0, "the workload's responses were measured");
+  assert.deepEqual(stats.client_response_stats, {
+    last_buffer_size: monitor.last_client_response_size, min_buffer_size: monitor.min_client_response_size, max_buffer_size: monitor.max_client_response_size,
+  });
+  assert.equal(stats.auth_failed_count, monitor.auth_failed_count);
 });
 
 test("admin command list at the command URL names every primary name, as ZooKeeper's", { skip }, async () => {

@@ -28,6 +28,8 @@ export interface ServerConfig {
   snapRetainCount: number;
   purgeIntervalHours: number;
   forceSync: boolean;
+  /** fsync.warningthresholdms: group commits slower than this are counted and logged. */
+  fsyncWarningThresholdMs: number;
   preAllocSizeKb: number;
   /** Keep no files (tests, benchmarks). */
   inMemory: boolean;
@@ -66,6 +68,7 @@ export function defaultServerConfig(overrides: Partial<ServerConfig> = {}): Serv
     snapRetainCount: 3,
     purgeIntervalHours: 1,
     forceSync: true,
+    fsyncWarningThresholdMs: 1000,
     preAllocSizeKb: 65536,
     inMemory: false,
     ...overrides,

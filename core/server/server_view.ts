@@ -73,6 +73,8 @@ export interface StatsView {
   minResponseBytes: number;
   maxResponseBytes: number;
   authFailedCount: number;
+  /** Group commits slower than fsync.warningthresholdms. */
+  fsyncThresholdExceedCount: number;
 }
 
 /** One connection as `cons` shows it (ServerCnxn.getConnectionInfo). */

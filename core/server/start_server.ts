@@ -51,6 +51,7 @@ export function fileStoreFor(config: ServerConfig, log: LogSink): FileStore | nu
     dataLogDir: config.dataLogDir,
     snapCount: config.snapCount,
     forceSync: config.forceSync,
+    fsyncWarningThresholdMs: config.fsyncWarningThresholdMs,
     preAllocSizeKb: config.preAllocSizeKb,
     snapRetainCount: config.snapRetainCount,
     // autopurge.purgeInterval=0 turns purging off, as in ZooKeeper; otherwise also after each snapshot.

@@ -94,10 +94,11 @@ function stats(server: ZkServer): StatsView {
     lastProcessedZxid: server.lastZxid,
     uptimeMs: Math.round(server.clock.monoMs() - server.startedAtMs),
     nodeCount: nodeCount(server),
-    lastResponseBytes: -1,
-    minResponseBytes: -1,
-    maxResponseBytes: -1,
-    authFailedCount: 0,
+    lastResponseBytes: m.lastResponseBytes,
+    minResponseBytes: m.minResponseBytes,
+    maxResponseBytes: m.maxResponseBytes,
+    authFailedCount: m.authFailed,
+    fsyncThresholdExceedCount: server.syncStats()?.fsyncThresholdExceeded ?? 0,
   };
 }
 

@@ -43,6 +43,8 @@ export interface FileStoreOptions {
   readonly monoMs?: () => number;
   /** Make each next log segment ready ahead of its roll, off the write path. Default true. */
   readonly spareSegments?: boolean;
+  /** fsync.warningthresholdms: slower group commits are counted and logged (default 1000). */
+  readonly fsyncWarningThresholdMs?: number;
 }
 
 /** {@link LogWriterStats} plus snapshot counters. */
@@ -82,6 +84,7 @@ export class FileStore implements TxnStore {
   readonly #autopurge: boolean;
   readonly #random: () => number;
   readonly #log: LogSink;
+  readonly #fsyncWarningThresholdMs: number | undefined;
   readonly #monoMs: (() => number) | undefined;
   readonly #spareSegments: boolean;
   #writer: LogWriter | null = null;
@@ -120,6 +123,7 @@ export class FileStore implements TxnStore {
     this.#log = options.log ?? (() => {});
     this.#monoMs = options.monoMs;
     this.#spareSegments = options.spareSegments ?? true;
+    this.#fsyncWarningThresholdMs = options.fsyncWarningThresholdMs;
     if (!(this.#snapCount >= 2)) throw new Error("file store: snapCount must be at least 2");
     if (!(this.#preAllocBytes > 0)) throw new Error("file store: preAllocSizeKb must be positive");
     if (!(this.#snapRetainCount >= 1)) throw new Error("file store: snapRetainCount must be at least 1");
@@ -340,7 +344,7 @@ export class FileStore implements TxnStore {
   #newWriter(lastZxid: bigint): LogWriter {
     return new LogWriter({
       disk: this.#disk, dataLogDir: this.#dataLogDir, forceSync: this.#forceSync, preAllocBytes: this.#preAllocBytes, dbid: 0n, monoMs: this.#monoMs,
-      spareSegments: this.#spareSegments,
+      spareSegments: this.#spareSegments, fsyncWarningThresholdMs: this.#fsyncWarningThresholdMs, log: this.#log,
     }, lastZxid);
   }
 
@@ -450,6 +454,6 @@ function checkReachesNewestSnapshot(newestFile: ZxidFile | null, snapshotZxid: b
 function emptyWriterStats(): LogWriterStats {
   return {
     fsyncs: 0, txnsSynced: 0, averageBatchSize: 0, maxBatchSize: 0, minBatchSize: 0, fsyncMsTotal: 0, fsyncMsMin: 0, fsyncMsMax: 0,
-    txnsAppended: 0, bytesAppended: 0, segmentsCreated: 0,
+    txnsAppended: 0, bytesAppended: 0, segmentsCreated: 0, fsyncThresholdExceeded: 0,
   };
 }

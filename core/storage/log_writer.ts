@@ -4,6 +4,10 @@ import { fileName, LOG_PREFIX, SPARE_LOG } from "./file_names.ts";
 import { checkAppendOrder } from "./zxid_order.ts";
 import { encodeRecord, MAX_RECORD_PAYLOAD_BYTES, recordBytes } from "./record_codec.ts";
 import { StorageError, StorageErrorCode } from "./storage_error.ts";
+import { LogLevel, type LogSink } from "../log_level.ts";
+
+/** ZooKeeper's fsync.warningthresholdms default. */
+export const DEFAULT_FSYNC_WARNING_THRESHOLD_MS = 1000;
 
 /** Settings of a {@link LogWriter}. */
 export interface LogWriterOptions {
@@ -18,6 +22,12 @@ export interface LogWriterOptions {
   readonly monoMs?: () => number;
   /** Make the next segment ready ahead of each roll (default true; see #startSegment). */
   readonly spareSegments?: boolean;
+  /**
+   * fsync.warningthresholdms (default 1000): a group commit whose write and sync took longer is
+   * counted and logged at WARN, as ZooKeeper's FileTxnLog does. Only timed commits (monoMs) count.
+   */
+  readonly fsyncWarningThresholdMs?: number;
+  readonly log?: LogSink;
 }
 
 /** Group-commit counters, reported by the server in `mntr`. */
@@ -40,6 +50,8 @@ export interface LogWriterStats {
   readonly bytesAppended: number;
   /** Segments created since start. */
   readonly segmentsCreated: number;
+  /** Group commits slower than fsyncWarningThresholdMs (`fsync_threshold_exceed_count`). */
+  readonly fsyncThresholdExceeded: number;
 }
 
 /** Txns that go to disk with one write and one fsync, and whose appends share one promise. */
@@ -95,7 +107,7 @@ export class LogWriter {
   #durableZxid: bigint;
   #stats = {
     fsyncs: 0, txnsSynced: 0, maxBatchSize: 0, minBatchSize: 0, fsyncMsTotal: 0, fsyncMsMin: 0, fsyncMsMax: 0,
-    txnsAppended: 0, bytesAppended: 0, segmentsCreated: 0,
+    txnsAppended: 0, bytesAppended: 0, segmentsCreated: 0, fsyncThresholdExceeded: 0,
   };
 
   /** `lastZxid` is the last zxid already on disk (from recovery); appends must exceed it. */
@@ -257,7 +269,16 @@ export class LogWriter {
     // A segment opened with syncWrites (O_DSYNC) made the write durable itself.
     if (!segment.file.syncsWrites) await segment.file.sync();
     // Timed from before the write: with O_DSYNC the write is the sync.
-    this.#recordFsync(Math.floor((this.#options.monoMs?.() ?? 0) - startMs));
+    const ms = Math.floor((this.#options.monoMs?.() ?? 0) - startMs);
+    this.#recordFsync(ms);
+    if (this.#options.monoMs !== undefined && ms > (this.#options.fsyncWarningThresholdMs ?? DEFAULT_FSYNC_WARNING_THRESHOLD_MS)) {
+      this.#stats.fsyncThresholdExceeded += 1;
+      this.#options.log?.(
+        `fsync-ing the write ahead log (${segment.name}, ${batch.count} txns) took ${ms}ms which will adversely affect operation latency. ` +
+          `File size is ${segment.allocatedBytes} bytes. See the ZooKeeper troubleshooting guide`,
+        LogLevel.warn,
+      );
+    }
     if (this.#stats.fsyncs === 0 || batch.count < this.#stats.minBatchSize) this.#stats.minBatchSize = batch.count;
     this.#stats.fsyncs += 1;
     this.#stats.txnsSynced += batch.count;

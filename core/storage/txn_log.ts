@@ -52,6 +52,8 @@ export interface TxnStoreSyncStats {
   readonly fsyncMsTotal?: number;
   readonly fsyncMsMin?: number;
   readonly fsyncMsMax?: number;
+  /** Group commits slower than fsync.warningthresholdms (absent when not tracked). */
+  readonly fsyncThresholdExceeded?: number;
 }
 
 /** What a {@link TxnStore.readFrom} found. */

@@ -61,7 +61,7 @@ function serverStats(view: ServerView): Record<string, JavaValue> {
     server_stats: {
       packets_sent: s.packetsSent,
       packets_received: s.packetsReceived,
-      fsync_threshold_exceed_count: 0,
+      fsync_threshold_exceed_count: s.fsyncThresholdExceedCount,
       client_response_stats: responses,
       provider_null: false,
       data_dir_size: dirs.dataDirBytes,
