@@ -6,7 +6,7 @@
 // TRUNC (a leader cut off while it had logged proposals nobody else has), SNAP (a member further
 // behind than the leader's commitLogCount, and a member whose disk was wiped).
 import assert from "node:assert/strict";
-import { readdirSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { createClient, ErrorCode, KeeperError } from "../mod.ts";
@@ -176,6 +176,14 @@ test("SNAP: a follower further behind than the leader's commitLogCount, and one 
   await ensemble.restart(wiped!);
   await ensemble.waitForQuorum();
   assert.equal(wipeSyncs.modes(wiped!)[0], "SNAP", "an empty member gets a SNAP");
+  // It installed the snapshot it wrote while the SNAP arrived (core/server/snapshot_transcoder.ts),
+  // and comes back from it after a restart.
+  const wipedLog = readFileSync(ensemble.member(wiped!).process.logPath, "utf8");
+  assert.match(wipedLog, /installed snapshot 0x[0-9a-f]+ \(\d+ bytes\)/, "the SNAP was installed");
+  assert.doesNotMatch(wipedLog, /no longer matches/, "the snapshot written during the SNAP was the one installed");
+  await ensemble.kill(wiped!);
+  await ensemble.restart(wiped!);
+  await ensemble.waitForQuorum();
   if ((await leaderOf(ensemble)) === leader) {
     // At least these two (a loaded machine may make a learner resync once more).
     const snaps = Number((await monitor(ensemble.member(leader).ports.clientPort)).get("snap_count"));

@@ -3,61 +3,17 @@
 // its parts; bad input is a WireError. tests/zk_log_oracle.test.ts reads a real 3.9.3 snapshot.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { OpCode, type ACL } from "../core/proto/mod.ts";
-import { DataTree, ROOT } from "../core/tree/data_tree.ts";
-import { CONTAINER_OWNER, ttlOwner } from "../core/tree/ephemeral_type.ts";
+import { OpCode } from "../core/proto/mod.ts";
+import { childSlotsInJavaOrder, DataTree, OPEN_ACL } from "../core/tree/data_tree.ts";
+import { javaHashCapacity, javaHashOrder } from "../core/tree/java_hash_order.ts";
 import { NULL_DATA } from "../core/tree/znode.ts";
 import { applyTxn } from "../core/txn/apply_txn.ts";
-import type { Txn } from "../core/txn/txn.ts";
 import { WireError, WireErrorCode } from "../core/zab/wire/wire_error.ts";
-import { encodeZkSnapshot, type SessionTimeout, ZkSnapshotDecoder } from "../core/zab/wire/zk_snapshot.ts";
+import { encodeZkSnapshot, ZkSnapshotDecoder } from "../core/zab/wire/zk_snapshot.ts";
 import { decodeZkSnapshotFile, encodeZkSnapshotFile } from "../core/zab/wire/zk_snapshot_file.ts";
+import { sampleTree, SESSIONS } from "./support/sample_tree.ts";
 import { SeededRandom } from "./support/seeded_random.ts";
 import { concatBytes } from "./support/bytes.ts";
-
-const OPEN: ACL[] = [{ perms: 31, id: { scheme: "world", id: "anyone" } }];
-const READ: ACL[] = [{ perms: 1, id: { scheme: "world", id: "anyone" } }, { perms: 31, id: { scheme: "digest", id: "a:b=" } }];
-const SESSIONS: SessionTimeout[] = [
-  { sessionId: 0x100000a1b2c0000n, timeoutMs: 30_000 },
-  { sessionId: 0x100000a1b2c0001n, timeoutMs: 4_000 },
-  { sessionId: 0x77n, timeoutMs: 10_000 },
-];
-
-/** A tree with every kind of node: ephemerals, containers, TTLs, null and empty data, quotas, deep paths. */
-function sampleTree(nodeCount = 400, { deletes = true } = {}): DataTree {
-  const tree = new DataTree({ extendedTypesEnabled: true });
-  const random = new SeededRandom(11);
-  let zxid = 1n;
-  const apply = (txn: Txn) => applyTxn(tree, { sessionId: 0x77n, cxid: 0, zxid: zxid++, time: 5000n + zxid, type: txn.type }, txn);
-  const create = (path: string, data: Uint8Array, acl: ACL[], ephemeralOwner: bigint, type: 1 | 19 | 21 = OpCode.create) => {
-    const slash = path.lastIndexOf("/");
-    const parent = tree.getNode(slash === 0 ? ROOT : path.slice(0, slash))!;
-    apply({ type, path, data, acl, ephemeralOwner, parentCVersion: parent.cversion + 1 });
-  };
-  create("/app", new TextEncoder().encode("cfg"), OPEN, 0n);
-  create("/app/lock", NULL_DATA, READ, 0n);
-  create("/app/ephemeral", new Uint8Array(0), OPEN, 0x77n);
-  create("/c", NULL_DATA, OPEN, CONTAINER_OWNER, OpCode.createContainer);
-  create("/t", NULL_DATA, OPEN, ttlOwner(60_000n), OpCode.createTTL);
-  create("/zookeeper/quota/app", NULL_DATA, OPEN, 0n);
-  create("/zookeeper/quota/app/zookeeper_limits", new TextEncoder().encode("count=100,bytes=-1"), OPEN, 0n);
-  create("/zookeeper/quota/app/zookeeper_stats", new TextEncoder().encode("count=0,bytes=0"), OPEN, 0n);
-  let deep = "/app";
-  for (let d = 0; d < 50; d++) create((deep = `${deep}/d${d}`), new Uint8Array([d]), OPEN, 0n);
-  const parents = ["/app", "/c", deep];
-  for (let i = 0; i < nodeCount; i++) {
-    const parent = random.pick(parents);
-    const path = `${parent}/n-${i}-${"x".repeat(random.int(20))}`;
-    create(path, new Uint8Array(random.int(300)).fill(i & 0xff), random.chance(0.5) ? OPEN : READ, 0n);
-    if (random.chance(0.2)) parents.push(path);
-    if (random.chance(0.1)) apply({ type: OpCode.setData, path, data: NULL_DATA, version: 1 });
-  }
-  for (let i = 0; deletes && i < nodeCount; i += 7) {
-    const path = [...tree.nodes.keys()].find((p) => p.includes(`/n-${i}-`))!;
-    if (tree.getNode(path)!.children.size === 0) apply({ type: OpCode.delete, path });
-  }
-  return tree;
-}
 
 /**
  * Everything a node holds that a snapshot must carry (children as a set; order is checked by
@@ -200,4 +156,49 @@ test("fuzz: mutated snapshot streams decode or fail with WireError, never anythi
       assert.ok(error instanceof WireError, `round ${round}: ${String(error)}`);
     }
   }
+});
+
+test("paths and child order come from the names' bytes: non-ASCII names are ordered and written as from their strings", () => {
+  const tree = new DataTree();
+  const names = ["a", "é", "日本", "z-😀", "plain", "ü-1", "ascii-2", "\u0080", "x".repeat(300)];
+  let zxid = 1n;
+  const create = (path: string) => tree.createNode(path, { data: new Uint8Array(1), acl: OPEN_ACL, ephemeralOwner: 0n, parentCVersion: Number(zxid), zxid: zxid++, time: 1n });
+  create("/p");
+  for (let i = 0; i < 40; i++) for (const name of names) create(`/p/${name}-${i}`);
+  create("/p/é-0/日本");
+  const inserted = tree.store.childSlots(tree.find("/p")).map((slot) => tree.store.nameOf(slot));
+  const expected = javaHashOrder(inserted, javaHashCapacity(8, inserted.length));
+  assert.deepEqual(childSlotsInJavaOrder(tree.store, tree.find("/p")).map((slot) => tree.store.nameOf(slot)), expected);
+  // The stream names every node by its full path, in that order.
+  const copy = new DataTree();
+  const decoder = new ZkSnapshotDecoder(copy);
+  assert.ok(decoder.push(concatBytes(encodeZkSnapshot(tree, []))));
+  assert.equal(copy.digest, tree.digest);
+  assert.deepEqual(copy.childrenOf(copy.find("/p")), expected);
+  assert.ok(copy.getNode("/p/é-0/日本") !== undefined);
+});
+
+test("a SNAP decoded without strings indexes the tree as restoreNode by path does (sizes, owners, fuzzy range, quotas)", () => {
+  const source = sampleTree(300);
+  const copy = new DataTree({ extendedTypesEnabled: true });
+  assert.ok(new ZkSnapshotDecoder(copy).push(concatBytes(encodeZkSnapshot(source, SESSIONS))));
+  const byPath = new DataTree({ extendedTypesEnabled: true });
+  byPath.clearForLoad();
+  const nodes = [...source.nodes].sort(([a], [b]) => a.split("/").length - b.split("/").length || (a < b ? -1 : 1));
+  for (const [path, n] of nodes) {
+    byPath.restoreNode(path === "" ? "/" : path, {
+      data: n.data, acl: n.acl, czxid: Number(n.czxid), mzxid: Number(n.mzxid), ctime: Number(n.ctime), mtime: Number(n.mtime),
+      version: n.version, cversion: n.cversion, aversion: n.aversion, ephemeralOwner: n.ephemeralOwner, pzxid: Number(n.pzxid), childrenPeak: 0,
+    });
+  }
+  byPath.rebuildQuotas();
+  const owners = (tree: DataTree) => [...tree.ephemerals].map(([owner, paths]) => [owner, [...paths].sort()]).sort();
+  assert.equal(copy.approximateDataSize, byPath.approximateDataSize);
+  assert.equal(copy.fuzzyUntil, byPath.fuzzyUntil);
+  assert.equal(copy.digest, byPath.digest);
+  assert.deepEqual(owners(copy), owners(byPath));
+  assert.deepEqual([...copy.containers].sort(), [...byPath.containers].sort());
+  assert.deepEqual([...copy.ttls].sort(), [...byPath.ttls].sort());
+  assert.ok(copy.containers.size > 0 && copy.ttls.size > 0 && copy.ephemerals.size > 0, "the sample has every kind of owner");
+  assert.deepEqual(image(copy), image(byPath));
 });

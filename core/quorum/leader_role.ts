@@ -247,7 +247,11 @@ export class LeaderRole implements ServerRole {
     if (this.#host.db.lastProcessedZxid !== zxid) {
       throw new Error(`leader: snapshot at ${hexZxid(zxid)} but the database is at ${hexZxid(this.#host.db.lastProcessedZxid)}`);
     }
-    this.#links.get(id)?.send({ zxid, image: captureSnapshot(this.#host.db.tree, this.#host.db.sessions) });
+    const progress = () => {
+      this.zab.snapshotProgress(id, this.#host.clock.monoMs());
+      this.#run();
+    };
+    this.#links.get(id)?.send({ zxid, image: captureSnapshot(this.#host.db.tree, this.#host.db.sessions), progress });
   }
 
   #learnerPacket(id: LinkId, p: QuorumPacket): void {

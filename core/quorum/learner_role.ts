@@ -1,8 +1,11 @@
 import { JuteWriter } from "../proto/jute_writer.ts";
 import { OpCode } from "../proto/op_code.ts";
 import { type RoleHost, RoleName, type ServerRole, type WriteRequest } from "../server/server_role.ts";
-import { encodeSnapshot } from "../server/snapshot_codec.ts";
+import { encodeSnapshot, liveSessions } from "../server/snapshot_codec.ts";
+import type { SnapshotTranscoder } from "../server/snapshot_transcoder.ts";
 import type { Divergence } from "../server/zk_database.ts";
+import type { SnapshotStream } from "../storage/txn_log.ts";
+import type { DataTree } from "../tree/data_tree.ts";
 import { decodeTxn } from "../txn/txn_codec.ts";
 import { type LearnerEffect, LearnerPhase, LearnerZab } from "../zab/learner.ts";
 import {
@@ -55,6 +58,8 @@ export class LearnerRole implements ServerRole {
   #ended = false;
   /** The database's divergence the machine knows of (a reload or a SNAP makes a new one, or none). */
   #divergenceReported: Divergence | null;
+  /** The snapshot written while the last SNAP was loaded, for the tree it was written for. */
+  #transcoded: { zxid: bigint; tree: DataTree; transcoder: SnapshotTranscoder } | null = null;
 
   constructor(options: {
     host: RoleHost;
@@ -132,6 +137,8 @@ export class LearnerRole implements ServerRole {
   #loadSnapshot(snapshot: ReceivedSnapshot): void {
     this.#host.db.replace(snapshot.tree, snapshot.sessions, this.#host.clock.monoMs(), this.#host.clock.wallMs());
     this.#lastCommittedSeen = snapshot.zxid;
+    const transcoder = snapshot.transcoder;
+    this.#transcoded = transcoder === undefined ? null : { zxid: snapshot.zxid, tree: snapshot.tree, transcoder };
   }
 
   write(request: WriteRequest): string | null {
@@ -217,8 +224,8 @@ export class LearnerRole implements ServerRole {
           this.#persisted();
         }, { exclusive: true });
       case "installSnapshot": {
-        const bytes = encodeSnapshot(this.#host.db.tree, this.#host.db.sessions);
-        return this.#persist.run(() => store().installSnapshot(effect.zxid, bytes), () => this.#persisted(), { exclusive: true });
+        const data = this.#snapshotToInstall(effect.zxid);
+        return this.#persist.run(() => store().installSnapshot(effect.zxid, data), () => this.#persisted(), { exclusive: true });
       }
       case "acceptedEpoch":
         return this.#persist.run(() => store().writeAcceptedEpoch(effect.epoch), () => this.#persisted());
@@ -240,6 +247,22 @@ export class LearnerRole implements ServerRole {
       case "close":
         return;
     }
+  }
+
+  /**
+   * The database as a snapshot: the one written while the SNAP was loaded when it is still of this
+   * tree at this zxid (nothing applied since), else encoded now.
+   */
+  #snapshotToInstall(zxid: bigint): Uint8Array | SnapshotStream {
+    const { tree, sessions } = this.#host.db;
+    const transcoded = this.#transcoded;
+    this.#transcoded = null;
+    if (transcoded !== null && transcoded.tree === tree && transcoded.zxid === zxid && tree.lastProcessedZxid === zxid) {
+      const stream = transcoded.transcoder.finish(liveSessions(sessions));
+      if (stream !== null) return stream;
+      this.#host.log(`the snapshot written during the SNAP no longer matches the tree (${tree.nodeCount} znodes); encoding it again`);
+    }
+    return encodeSnapshot(tree, sessions);
   }
 
   #persisted(): void {

@@ -3,6 +3,7 @@ import type { QuorumPacket } from "../zab/wire/quorum_packet.ts";
 import type { Notification } from "../zab/vote.ts";
 import type { CapturedImage } from "../tree/tree_image.ts";
 import type { DataTree } from "../tree/data_tree.ts";
+import type { SnapshotTranscoder } from "../server/snapshot_transcoder.ts";
 
 /**
  * A leader's whole database as it goes to a learner after SNAP: captured at one zxid on the
@@ -13,6 +14,11 @@ export interface SnapshotTransfer {
   readonly zxid: bigint;
   /** Frozen at capture; whoever sends it releases it once it has been read. */
   readonly image: CapturedImage;
+  /**
+   * Called whenever more of it went out, the last time once it all has: the learner's silence is
+   * counted from then (a stream that stalls stops calling it).
+   */
+  readonly progress?: () => void;
 }
 
 /** What a learner receives after a SNAP packet. */
@@ -20,6 +26,8 @@ export interface ReceivedSnapshot {
   readonly zxid: bigint;
   readonly tree: DataTree;
   readonly sessions: readonly { sessionId: bigint; timeoutMs: number }[];
+  /** Paddock's snapshot of `tree`, written while it was loaded (absent: encode it to install it). */
+  readonly transcoder?: SnapshotTranscoder;
 }
 
 /** A message from the leader: a packet, or a SNAP with the database that follows it. */

@@ -1,5 +1,6 @@
 import { imageSource } from "../tree/tree_image.ts";
 import { DataTree } from "../tree/data_tree.ts";
+import { SnapshotTranscoder } from "../server/snapshot_transcoder.ts";
 import { encodeQuorumPacket, PacketType, type QuorumPacket, QuorumPacketParser } from "../zab/wire/quorum_packet.ts";
 import { encodeZkSnapshot, ZkSnapshotDecoder } from "../zab/wire/zk_snapshot.ts";
 import type { PeerStream } from "../io/peer_stream.ts";
@@ -109,6 +110,7 @@ export class TcpLearnerLink extends TcpQuorumLink<QuorumPacket> implements Learn
     this.#held = [];
     const pump = () => {
       if (this.closed) return release();
+      transfer.progress?.();
       for (let step = chunks.next(); !step.done; step = chunks.next()) {
         this.stream.write(step.value);
         if (this.stream.backlogBytes() > SNAPSHOT_BACKLOG_MAX_BYTES) {
@@ -120,6 +122,7 @@ export class TcpLearnerLink extends TcpQuorumLink<QuorumPacket> implements Learn
       const held = this.#held ?? [];
       this.#held = null;
       for (const bytes of held) this.stream.write(bytes);
+      transfer.progress?.();
     };
     pump();
   }
@@ -131,7 +134,7 @@ export class TcpLearnerLink extends TcpQuorumLink<QuorumPacket> implements Learn
  */
 export class TcpLeaderLink extends TcpQuorumLink<FromLeader> implements LeaderLink {
   readonly #limits: QuorumLinkLimits;
-  #snapshot: { zxid: bigint; tree: DataTree; decoder: ZkSnapshotDecoder } | null = null;
+  #snapshot: { zxid: bigint; tree: DataTree; decoder: ZkSnapshotDecoder; transcoder: SnapshotTranscoder } | null = null;
 
   constructor(stream: PeerStream, limits: QuorumLinkLimits) {
     super(stream, limits);
@@ -146,10 +149,10 @@ export class TcpLeaderLink extends TcpQuorumLink<FromLeader> implements LeaderLi
     for (;;) {
       if (this.#snapshot !== null) {
         if (this.parser.inSnapshot) return;
-        const { zxid, tree, decoder } = this.#snapshot;
+        const { zxid, tree, decoder, transcoder } = this.#snapshot;
         this.#snapshot = null;
         tree.lastProcessedZxid = zxid;
-        this.deliver({ kind: "snapshot", snapshot: { zxid, tree, sessions: decoder.sessions } });
+        this.deliver({ kind: "snapshot", snapshot: { zxid, tree, sessions: decoder.sessions, transcoder } });
       }
       const p = this.parser.next();
       if (p === null) return;
@@ -158,8 +161,10 @@ export class TcpLeaderLink extends TcpQuorumLink<FromLeader> implements LeaderLi
         continue;
       }
       const tree = new DataTree({ extendedTypesEnabled: this.#limits.extendedTypesEnabled });
-      const decoder = new ZkSnapshotDecoder(tree, { maxLengthBytes: 2 * this.#limits.juteMaxBuffer });
-      this.#snapshot = { zxid: p.zxid, tree, decoder };
+      // The learner's own snapshot is written as the nodes arrive: installing it is then a write.
+      const transcoder = new SnapshotTranscoder(tree);
+      const decoder = new ZkSnapshotDecoder(tree, { maxLengthBytes: 2 * this.#limits.juteMaxBuffer, onNode: (slot) => transcoder.added(slot) });
+      this.#snapshot = { zxid: p.zxid, tree, decoder, transcoder };
       this.parser.receiveSnapshot(decoder);
     }
   }

@@ -22,10 +22,10 @@ import { JuteReader } from "../proto/jute_reader.ts";
 import { JuteWriter } from "../proto/jute_writer.ts";
 import { type ACL, readAcls, writeAcls } from "../proto/records.ts";
 import type { SessionTracker } from "../session/session_tracker.ts";
-import { REGION_HEADER_BYTES } from "../tree/byte_arena.ts";
+import { copyBytes, REGION_HEADER_BYTES } from "../tree/byte_arena.ts";
 import { DataTree, OPEN_ACL, TreeInconsistency } from "../tree/data_tree.ts";
 import { F64, I32, I32_BASE, PAGE_MASK, PAGE_SLOTS } from "../tree/node_pages.ts";
-import { ImageReader, NO_SLOT, ROOT_SLOT } from "../tree/node_reader.ts";
+import { ImageReader, NO_SLOT, type NodeReader, ROOT_SLOT } from "../tree/node_reader.ts";
 import { digestAfterPath } from "../tree/tree_digest.ts";
 import { captureImage, type ImageSession, type TreeImage } from "../tree/tree_image.ts";
 import { NULL_DATA } from "../tree/znode.ts";
@@ -40,9 +40,14 @@ const NODES_PER_SLICE = 8192;
 
 /** Captures `tree` and `sessions` for a snapshot (see tree_image.ts); release the result once encoded. */
 export function captureSnapshot(tree: DataTree, sessions: SessionTracker) {
+  return captureImage(tree, liveSessions(sessions));
+}
+
+/** The sessions a snapshot keeps: all but those closing. */
+export function liveSessions(sessions: SessionTracker): ImageSession[] {
   const live: ImageSession[] = [];
   for (const s of sessions.all()) if (!s.closing) live.push({ sessionId: s.sessionId, timeoutMs: s.timeoutMs });
-  return captureImage(tree, live);
+  return live;
 }
 
 /** Bytes per chunk of an encoded snapshot (a record never straddles two). */
@@ -65,18 +70,7 @@ export function* encodeSnapshotPieces(image: TreeImage, chunkBytes = SNAPSHOT_CH
   // Pass 1: the pre-order and the exact size.
   const order = new Int32Array(image.nodeCount);
   let count = 0;
-  const header = new JuteWriter(1024);
-  header.int(FORMAT_V2).long(image.zxid).int(image.digestEnabled ? FLAG_DIGESTS : 0);
-  header.int(image.sessions.length);
-  for (const s of image.sessions) header.long(s.sessionId).int(s.timeoutMs);
-  header.int(image.acls.filter((a, id) => id > 0 && a !== null).length);
-  for (let id = 1; id < image.acls.length; id++) {
-    const acl = image.acls[id] ?? null;
-    if (acl === null) continue;
-    header.int(id);
-    writeAcls(header, acl);
-  }
-  header.int(image.nodeCount);
+  const header = snapshotHeader(image);
   let bytes = header.length;
   const stack = [ROOT_SLOT];
   // Bounded: each node is pushed once, and no more than the image's node count are taken.
@@ -84,7 +78,7 @@ export function* encodeSnapshotPieces(image: TreeImage, chunkBytes = SNAPSHOT_CH
     if (count === image.nodeCount) throw new Error(`snapshot: more nodes than the ${image.nodeCount} captured`);
     const slot = stack.pop()!;
     order[count++] = slot;
-    bytes += NODE_FIXED_BYTES + nodes.nameLength(slot) + Math.max(0, nodes.dataLength(slot));
+    bytes += recordBytes(nodes, slot);
     for (let c = nodes.lastChild(slot); c !== NO_SLOT; c = nodes.prevSibling(c)) stack.push(c);
     if ((count & (NODES_PER_SLICE - 1)) === 0) yield null;
   }
@@ -93,14 +87,14 @@ export function* encodeSnapshotPieces(image: TreeImage, chunkBytes = SNAPSHOT_CH
   // Pass 2: the records, a record referring to its parent by record number.
   let out = new Uint8Array(Math.max(chunkBytes, header.length));
   let view = new DataView(out.buffer);
-  out.set(header.bytes());
+  out.set(header);
   let used = header.length;
   let emitted = 0;
   const recordOf = new Int32Array(nodes.capacity);
   for (let i = 0; i < count; i++) {
     const slot = order[i]!;
     recordOf[slot] = i;
-    const size = NODE_FIXED_BYTES + nodes.nameLength(slot) + Math.max(0, nodes.dataLength(slot));
+    const size = recordBytes(nodes, slot);
     if (used + size > out.length) {
       yield { chunk: out.subarray(0, used) };
       emitted += used;
@@ -134,7 +128,39 @@ export function* encodeSnapshotSlices(image: TreeImage): Generator<void, Uint8Ar
   return whole!;
 }
 
-function writeRecord(out: Uint8Array, view: DataView, at: number, nodes: ImageReader, slot: number, parentRecord: number): number {
+/** What a snapshot's header says besides its nodes (a captured image has it all). */
+export type SnapshotHeaderFields = Pick<TreeImage, "zxid" | "digestEnabled" | "sessions" | "acls" | "nodeCount">;
+
+/** The bytes before the first node record: version, zxid, flags, sessions, ACL table, node count. */
+export function snapshotHeader(fields: SnapshotHeaderFields): Uint8Array {
+  const header = new JuteWriter(1024);
+  header.int(FORMAT_V2).long(fields.zxid).int(fields.digestEnabled ? FLAG_DIGESTS : 0);
+  header.int(fields.sessions.length);
+  for (const s of fields.sessions) header.long(s.sessionId).int(s.timeoutMs);
+  header.int(fields.acls.filter((a, id) => id > 0 && a !== null).length);
+  for (let id = 1; id < fields.acls.length; id++) {
+    const acl = fields.acls[id] ?? null;
+    if (acl === null) continue;
+    header.int(id);
+    writeAcls(header, acl);
+  }
+  header.int(fields.nodeCount);
+  return header.bytes();
+}
+
+/** The size of a node's record. */
+export function recordBytes(nodes: NodeReader, slot: number): number {
+  return NODE_FIXED_BYTES + nodes.nameLength(slot) + Math.max(0, nodes.dataLength(slot));
+}
+
+/** Where a record's childrenPeak field is, counted back from the record's end. */
+export const RECORD_PEAK_FROM_END = 8;
+
+/**
+ * Writes a node's record at `at` (there must be {@link recordBytes} of room) from a live tree's
+ * nodes or an image's; returns where the record ends.
+ */
+export function writeRecord(out: Uint8Array, view: DataView, at: number, nodes: NodeReader, slot: number, parentRecord: number): number {
   const page = nodes.page(slot);
   const f = slot & PAGE_MASK;
   const i = I32_BASE + f;
@@ -148,12 +174,12 @@ function writeRecord(out: Uint8Array, view: DataView, at: number, nodes: ImageRe
   view.setInt32(at + 4, nameLength);
   at += 8;
   const nameAt = region + REGION_HEADER_BYTES;
-  out.set(chunk.u8.subarray(nameAt, nameAt + nameLength), at);
+  copyBytes(out, at, chunk.u8, nameAt, nameLength);
   at += nameLength;
   view.setInt32(at, dataLength);
   at += 4;
   if (dataLength > 0) {
-    out.set(chunk.u8.subarray(nameAt + nameLength, nameAt + nameLength + dataLength), at);
+    copyBytes(out, at, chunk.u8, nameAt + nameLength, dataLength);
     at += dataLength;
   }
   view.setInt32(at, i32[i + I32.aclId * PAGE_SLOTS]!);
@@ -392,7 +418,7 @@ function decodeV1(r: JuteReader, tree: DataTree, sessions: SessionSink, nowMs: n
       pzxid: r.longNumber(),
       childrenPeak: r.int(),
     };
-    if (!tree.restoreNode(path, node)) throw new TreeInconsistency(`snapshot: ${path} appears twice`);
+    if (tree.restoreNode(path, node) === NO_SLOT) throw new TreeInconsistency(`snapshot: ${path} appears twice`);
   }
 }
 

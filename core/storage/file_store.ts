@@ -243,7 +243,7 @@ export class FileStore implements TxnStore {
   }
 
   /** Replaces the whole history with a snapshot, atomically across crashes; see install_snapshot.ts. */
-  installSnapshot(zxid: bigint, data: Uint8Array): Promise<void> {
+  installSnapshot(zxid: bigint, data: Uint8Array | SnapshotStream): Promise<void> {
     return this.#rewriteHistory("installSnapshot", async (context) => {
       await installSnapshotFiles(context, zxid, data);
       this.#lastSnapshotZxid = zxid;

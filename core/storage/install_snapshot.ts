@@ -2,6 +2,7 @@ import { joinPath } from "../io/disk.ts";
 import { fileName, INSTALL_PREFIX, LOG_PREFIX, SNAPSHOT_PREFIX, TEMP_SUFFIX, TRUNCATE_PREFIX, zxidFiles } from "./file_names.ts";
 import { readSnapshotFile, writeSnapshotFile } from "./snapshot_files.ts";
 import { StorageError, StorageErrorCode } from "./storage_error.ts";
+import type { SnapshotStream } from "./txn_log.ts";
 import type { RewriteContext } from "./truncate_log.ts";
 
 /**
@@ -18,7 +19,7 @@ import type { RewriteContext } from "./truncate_log.ts";
  * ZOOKEEPER-2832 impossible: an uncommitted txn of an abandoned history stays in ZooKeeper's log
  * through a sync and is replayed later; here no record survives the snapshot that replaces it.
  */
-export async function installSnapshotFiles(context: RewriteContext, zxid: bigint, data: Uint8Array): Promise<void> {
+export async function installSnapshotFiles(context: RewriteContext, zxid: bigint, data: Uint8Array | SnapshotStream): Promise<void> {
   const name = fileName(INSTALL_PREFIX, zxid);
   await writeSnapshotFile({ disk: context.disk, dataDir: context.dataDir, zxid, data, dbid: 0n, forceSync: context.forceSync, name });
   await completeInstall(context, zxid);

@@ -91,15 +91,7 @@ export class MemoryStore implements TxnStore {
   }
 
   async #keepSnapshot(zxid: bigint, data: Uint8Array | SnapshotStream): Promise<void> {
-    const bytes = new Uint8Array(data.length);
-    if (data instanceof Uint8Array) bytes.set(data);
-    else {
-      let at = 0;
-      for await (const chunk of data.chunks) {
-        bytes.set(chunk.bytes, at);
-        at += chunk.bytes.length;
-      }
-    }
+    const bytes = await copyOf(data);
     this.#snapshots.push({ zxid, data: bytes });
     if (this.#snapshots.length > this.#snapRetainCount) this.#snapshots.splice(0, this.#snapshots.length - this.#snapRetainCount);
   }
@@ -118,13 +110,21 @@ export class MemoryStore implements TxnStore {
     return Promise.resolve();
   }
 
-  installSnapshot(zxid: bigint, data: Uint8Array): Promise<void> {
+  installSnapshot(zxid: bigint, data: Uint8Array | SnapshotStream): Promise<void> {
+    // Bytes in hand are installed at once, as before; a stream once it is read.
+    if (data instanceof Uint8Array) {
+      this.#install(zxid, data.slice());
+      return Promise.resolve();
+    }
+    return copyOf(data).then((bytes) => this.#install(zxid, bytes));
+  }
+
+  #install(zxid: bigint, data: Uint8Array): void {
     this.#historyVersion += 1;
-    this.#snapshots = [{ zxid, data: data.slice() }];
+    this.#snapshots = [{ zxid, data }];
     this.#entries = [];
     this.#droppedThroughZxid = zxid;
     this.#lastZxid = zxid;
-    return Promise.resolve();
   }
 
   readFrom(zxid: bigint, options: ReadFromOptions = {}): Promise<LogRead> {
@@ -210,4 +210,19 @@ function firstIndexAfter(entries: readonly TxnLogEntry[], zxid: bigint): number 
     else high = middle;
   }
   return low;
+}
+
+/** A snapshot's bytes, copied (the caller may reuse what it passed). */
+async function copyOf(data: Uint8Array | SnapshotStream): Promise<Uint8Array> {
+  const bytes = new Uint8Array(data.length);
+  if (data instanceof Uint8Array) bytes.set(data);
+  else {
+    let at = 0;
+    // Bounded by the stream, which holds `length` bytes.
+    for await (const chunk of data.chunks) {
+      bytes.set(chunk.bytes, at);
+      at += chunk.bytes.length;
+    }
+  }
+  return bytes;
 }

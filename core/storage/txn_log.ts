@@ -178,7 +178,7 @@ export interface TxnStore {
    * before it resolves, atomic across crashes, and no log record or snapshot of any other history
    * (older or newer) survives it. Appends then continue after `zxid`.
    */
-  installSnapshot(zxid: bigint, data: Uint8Array): Promise<void>;
+  installSnapshot(zxid: bigint, data: Uint8Array | SnapshotStream): Promise<void>;
   /**
    * The member's epochs (after recover). Files that do not exist are derived from the last zxid's
    * epoch and written, as ZooKeeper's QuorumPeer.loadDataBase does.

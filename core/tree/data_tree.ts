@@ -1,3 +1,4 @@
+import { crc32 } from "../checksum/crc32.ts";
 import { EventType } from "../proto/watch_event.ts";
 import { Perms } from "../proto/acl_perms.ts";
 import { toExactNumber } from "../proto/int64.ts";
@@ -12,7 +13,7 @@ import { F64, I32, I32_BASE, PAGE_MASK, PAGE_SLOTS } from "./node_pages.ts";
 import type { NodeReader } from "./node_reader.ts";
 import { NO_SLOT, NodeStore, ROOT_SLOT } from "./node_store.ts";
 import { QUOTA_LIMIT_NODE, QuotaTracker } from "./quota.ts";
-import { DigestSum, nodeDigest } from "./tree_digest.ts";
+import { DigestSum, digestAfterPath, nodeDigest } from "./tree_digest.ts";
 import { type NodeStat, NULL_DATA, ownerHidden, statRecord, visibleCversion } from "./znode.ts";
 
 export { NO_SLOT, ROOT_SLOT };
@@ -544,37 +545,72 @@ export class DataTree {
   }
 
   /**
-   * Puts back a node read from a snapshot (parents come first); false when `path` is there already.
-   * Throws TreeInconsistency when its parent is missing.
+   * Puts back a node read from a snapshot (parents come first); returns its slot, or NO_SLOT when
+   * `path` is there already. Throws TreeInconsistency when its parent is missing.
    */
-  restoreNode(path: string, node: RestoredNode): boolean {
+  restoreNode(path: string, node: RestoredNode): number {
     const data = node.data === NULL_DATA ? null : node.data;
     let slot: number;
     if (path === ROOT) {
-      if (this.#nodes.count > 0) return false;
+      if (this.#nodes.count > 0) return NO_SLOT;
       slot = this.#nodes.addRoot(data);
     } else {
       const slash = path.lastIndexOf("/");
       const parent = this.find(slash === 0 ? ROOT : path.slice(0, slash));
       if (parent === NO_SLOT) throw new TreeInconsistency(`snapshot: ${path} comes before its parent`);
       const name = path.slice(slash + 1);
-      if (this.#nodes.findChild(parent, name) !== NO_SLOT) return false;
+      if (this.#nodes.findChild(parent, name) !== NO_SLOT) return NO_SLOT;
       slot = this.#nodes.add(parent, name, data);
     }
     this.#setRestoredFields(slot, node);
-    if (path !== CONFIG_NODE) {
-      const top = Math.max(node.czxid, node.mzxid, node.pzxid);
-      if (top > this.#fuzzyMax) {
-        this.#fuzzyMax = top;
-        this.fuzzyUntil = BigInt(top);
-      }
-    }
+    if (path !== CONFIG_NODE) this.#noteFuzzy(node);
     this.approximateDataSize += path.length + node.data.length;
     this.#rehash(path, slot, true);
+    this.#indexRestored(path, node);
+    return slot;
+  }
+
+  /**
+   * {@link restoreNode} for a loader that knows the parent's slot and holds the path as ASCII
+   * bytes, `path[0, length)` with the name from `nameAt`: no string is made for a plain node (a
+   * SNAP of a million of them made two each, and hashed and encoded them again).
+   */
+  restoreChildAscii(parent: number, path: Uint8Array, nameAt: number, length: number, node: RestoredNode): number {
+    const nodes = this.#nodes;
+    const nameLength = length - nameAt;
+    if (nodes.findChildBytes(parent, path, nameAt, nameLength) !== NO_SLOT) return NO_SLOT;
+    const data = node.data === NULL_DATA ? null : node.data;
+    const slot = nodes.addBytes(parent, path, nameAt, nameLength, data, 0, data === null ? -1 : data.length);
+    this.#setRestoredFields(slot, node);
+    const system = startsWithAscii(path, length, ZOOKEEPER_PREFIX);
+    // One UTF-16 unit per ASCII byte, as path.length counts them.
+    this.approximateDataSize += length + node.data.length;
+    if (system && length === CONFIG_NODE.length && startsWithAscii(path, length, CONFIG_NODE)) {
+      // The config node is the member's own, outside the fuzzy range as in restoreNode.
+    } else this.#noteFuzzy(node);
+    if (this.#digestEnabled) {
+      const digest = system ? 0 : digestAfterPath(crc32(0, path, 0, length), nodes, slot);
+      nodes.setI32(slot, I32.digest, digest | 0);
+      this.#digest.add(digest);
+    }
+    if (node.ephemeralOwner !== 0n || system) this.#indexRestored(asciiText(path, length), node);
+    return slot;
+  }
+
+  /** A restored node's zxids extend the range a fuzzy snapshot may hold. */
+  #noteFuzzy(node: RestoredNode): void {
+    const top = Math.max(node.czxid, node.mzxid, node.pzxid);
+    if (top > this.#fuzzyMax) {
+      this.#fuzzyMax = top;
+      this.fuzzyUntil = BigInt(top);
+    }
+  }
+
+  /** Owner indexes and quota limits of a restored node. */
+  #indexRestored(path: string, node: RestoredNode): void {
     this.#indexOwner(path, node.ephemeralOwner);
     // Snapshots are taken between txns, so the stats nodes they hold are exact: index only.
     if (path.endsWith(`/${QUOTA_LIMIT_NODE}`)) this.quotas.created(path, node.data.length);
-    return true;
   }
 
   #setRestoredFields(slot: number, node: RestoredNode): void {
@@ -782,8 +818,40 @@ export interface ChildOrder {
  * its child set with capacity 8 and it grows with the most children it ever held.
  */
 export function childOrder(nodes: NodeReader, slot: number): ChildOrder {
-  const slots = nodes.childSlots(slot);
-  const names = slots.map((child) => nodes.nameOf(child));
-  const order = javaHashOrderBy(names.map((_, i) => i), (i) => javaStringHash(names[i]!), javaHashCapacity(8, nodes.childrenPeak(slot)));
-  return { names: order.map((i) => names[i]!), slots: order.map((i) => slots[i]!) };
+  const slots = childSlotsInJavaOrder(nodes, slot);
+  return { names: slots.map((child) => nodes.nameOf(child)), slots };
+}
+
+/** The same, slots only: hashed from the names' bytes, no string made (a SNAP orders every parent). */
+export function childSlotsInJavaOrder(nodes: NodeReader, slot: number): number[] {
+  return javaHashOrderBy(nodes.childSlots(slot), (child) => javaNameHash(nodes, child), javaHashCapacity(8, nodes.childrenPeak(slot)));
+}
+
+/** Java's String.hashCode() of a node's name: over its bytes while they are ASCII (one UTF-16 unit each). */
+function javaNameHash(nodes: NodeReader, slot: number): number {
+  const bytes = nodes.regionBytes(slot);
+  const at = nodes.nameOffset(slot);
+  const end = at + nodes.nameLength(slot);
+  let hash = 0;
+  for (let i = at; i < end; i++) {
+    const b = bytes[i]!;
+    if (b >= 0x80) return javaStringHash(nodes.nameOf(slot));
+    hash = (Math.imul(hash, 31) + b) | 0;
+  }
+  return hash;
+}
+
+/** Paths below it are left out of the digest and may be quota nodes (tree_digest.ts). */
+const ZOOKEEPER_PREFIX = "/zookeeper/";
+
+function startsWithAscii(bytes: Uint8Array, length: number, prefix: string): boolean {
+  if (length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix.charCodeAt(i)) return false;
+  return true;
+}
+
+function asciiText(bytes: Uint8Array, length: number): string {
+  let text = "";
+  for (let i = 0; i < length; i++) text += String.fromCharCode(bytes[i]!);
+  return text;
 }

@@ -5,7 +5,7 @@
  * later, in slices or in a worker (it is structured-clonable: SharedArrayBuffers, arrays, bigints).
  */
 import type { ACL } from "../proto/records.ts";
-import { childOrder, type DataTree } from "./data_tree.ts";
+import { childSlotsInJavaOrder, type DataTree } from "./data_tree.ts";
 import { ImageReader, type NodeReader } from "./node_reader.ts";
 
 /** A session as a snapshot keeps it. */
@@ -68,7 +68,7 @@ export function imageSource(image: TreeImage): TreeSource {
   return {
     nodes,
     acl: (id) => image.acls[id]!,
-    childSlotsInOrder: (slot) => childOrder(nodes, slot).slots,
+    childSlotsInOrder: (slot) => childSlotsInJavaOrder(nodes, slot),
     zxid: () => image.zxid,
   };
 }

@@ -85,6 +85,13 @@ interface Link {
   /** Included in broadcasts (forwarding followers / observing learners). */
   forwarding: boolean;
   lastHeardMs: number;
+  /**
+   * When the transport last got bytes of this learner's SNAP out: its silence counts from then,
+   * as ZooKeeper's LearnerHandler reads the ACK with its initLimit socket timeout only after
+   * writing the whole snapshot (a million znodes on a loaded box stream for longer than
+   * initLimit). A learner that stops reading makes no progress and is dropped as before.
+   */
+  snapshotProgressMs: number;
   /** Oldest proposal sent and not yet acked, for syncLimit (LearnerHandler.SyncLimitCheck). */
   unacked: { zxid: bigint; sentMs: number }[];
   /** PINGs sent on this link since it became active, and PINGs it answered (one each, in order). */
@@ -215,8 +222,15 @@ export class LeaderZab {
     }
     this.#links.set(id, {
       id, phase: LinkPhase.info, sid: -1, participant: false, acceptedEpoch: -1n, lastZxid: -1n,
-      forwarding: false, lastHeardMs: nowMs, unacked: [], pingsSent: 0, pingsAnswered: 0,
+      forwarding: false, lastHeardMs: nowMs, snapshotProgressMs: -Infinity, unacked: [], pingsSent: 0, pingsAnswered: 0,
     });
+  }
+
+  /** The transport got more of the SNAP it was asked to send on this link out (or all of it). */
+  snapshotProgress(id: LinkId, nowMs: number): void {
+    const link = this.#links.get(id);
+    if (link === undefined || this.#phase === LeaderPhase.stopped) return;
+    link.snapshotProgressMs = nowMs;
   }
 
   learnerClosed(id: LinkId): void {
@@ -643,7 +657,7 @@ export class LeaderZab {
   #dropSilentLearners(nowMs: number): void {
     for (const link of [...this.#links.values()]) {
       const limitMs = this.#silenceLimitMs(link);
-      const quietMs = nowMs - link.lastHeardMs;
+      const quietMs = nowMs - Math.max(link.lastHeardMs, link.snapshotProgressMs);
       const oldestUnacked = link.unacked[0];
       if (quietMs > limitMs) {
         const who = link.phase === LinkPhase.info ? "a quorum connection that sent no FOLLOWERINFO or OBSERVERINFO" : `learner ${link.sid}`;

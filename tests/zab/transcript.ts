@@ -16,7 +16,7 @@ import { quorumConfig, type QuorumServer } from "../../core/zab/quorum_config.ts
  *   diverged ZXID AGREED (the database's digest parted from the leader's at ZXID)
  * Leader transcripts (first line `leader sid=N members=1,2,3 accepted=E current=C last=Z history=Z1,Z2`):
  *   connect L | info L sid=N epoch=E | ackepoch L epoch=E last=Z | recv L TYPE ZXID |
- *   accepted | current | propose ZXID | logged ZXID | tick MS
+ *   accepted | current | propose ZXID | logged ZXID | tick MS | snapprogress L (more of its SNAP written)
  */
 export function runTranscript(text: string): { output: string; mismatches: string[] } {
   const lines = text.split("\n");
@@ -177,6 +177,9 @@ function leaderDriver(f: Record<string, string>): Driver {
           break;
         case "tick":
           zab.tick(nowMs);
+          break;
+        case "snapprogress":
+          zab.snapshotProgress(link, nowMs);
           break;
         case "sync":
           zab.requestSync({ link: null, token: "local" });

@@ -81,6 +81,19 @@ export class WireCursor {
     return value;
   }
 
+  /**
+   * A jute buffer as a view of the bytes received (no copy: valid only until the caller lets go
+   * of them), null for length -1.
+   */
+  bufferView(what: string): Uint8Array | null {
+    const length = this.length(what);
+    if (length === -1) return null;
+    this.#need(length);
+    const value = this.#bytes.subarray(this.offset, this.offset + length);
+    this.offset += length;
+    return value;
+  }
+
   /** A jute ustring, null for length -1. */
   ustring(what: string): string | null {
     const length = this.length(what);

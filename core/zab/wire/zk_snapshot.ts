@@ -18,6 +18,7 @@ import { writeAcls } from "../../proto/records.ts";
 import { aclKey } from "../../tree/acl_table.ts";
 import { type DataTree, NO_SLOT, OPEN_ACL, type RestoredNode, ROOT, ROOT_SLOT, TreeInconsistency } from "../../tree/data_tree.ts";
 import { javaHashMapCopyCapacity, javaHashOrderBy, javaLongHash } from "../../tree/java_hash_order.ts";
+import { copyBytes } from "../../tree/byte_arena.ts";
 import type { NodeReader } from "../../tree/node_reader.ts";
 import { type TreeSource, treeSource } from "../../tree/tree_image.ts";
 import { NULL_DATA } from "../../tree/znode.ts";
@@ -75,14 +76,17 @@ export function* encodeZkSnapshot(
   let w = new JuteWriter(chunkBytes + 1024);
   writeSessions(w, [...sessions]);
   writeAclMap(w, refs);
-  // Pre-order with an explicit stack: no recursion however deep the tree.
-  const stack: { path: string; children: readonly number[]; next: number }[] = [];
-  const visit = (path: string, slot: number) => {
-    writeNode(w, path, nodes, slot, refs.byId[nodes.aclId(slot)]!);
+  // Pre-order with an explicit stack: no recursion however deep the tree. Paths are built as
+  // UTF-8 in one buffer from the names' bytes in the store, not as a string per node: a frame's
+  // path is the buffer's first `length` bytes, which only deeper frames write past.
+  const path = new PathBuffer();
+  const stack: { length: number; children: readonly number[]; next: number }[] = [];
+  const visit = (length: number, slot: number) => {
+    writeNode(w, path.bytes, length, nodes, slot, refs.byId[nodes.aclId(slot)]!);
     // Most nodes are leaves: no frame, no ordering of an empty set.
-    if (nodes.numChildren(slot) > 0) stack.push({ path: path === ROOT ? "" : path, children: source.childSlotsInOrder(slot), next: 0 });
+    if (nodes.numChildren(slot) > 0) stack.push({ length, children: source.childSlotsInOrder(slot), next: 0 });
   };
-  visit(ROOT, ROOT_SLOT);
+  visit(0, ROOT_SLOT);
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
     if (top.next === top.children.length) {
@@ -90,7 +94,7 @@ export function* encodeZkSnapshot(
       continue;
     }
     const child = top.children[top.next++]!;
-    visit(`${top.path}/${nodes.nameOf(child)}`, child);
+    visit(path.appendName(top.length, nodes, child), child);
     if (w.length < chunkBytes) continue;
     yield w.bytes();
     if (source.zxid() !== zxidAtStart) {
@@ -155,8 +159,30 @@ function writeAclMap(w: JuteWriter, refs: AclRefs): void {
   }
 }
 
-function writeNode(w: JuteWriter, path: string, nodes: NodeReader, slot: number, aclRef: bigint): void {
-  w.ustring(path === ROOT ? "" : path);
+/** A path being built as UTF-8 bytes (the root's is empty, as ZooKeeper writes it). */
+class PathBuffer {
+  bytes = new Uint8Array(1024);
+
+  /** Writes "/" and the node's name after the first `length` bytes; returns the new length. */
+  appendName(length: number, nodes: NodeReader, slot: number): number {
+    const nameLength = nodes.nameLength(slot);
+    const end = length + 1 + nameLength;
+    if (end > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(end, 2 * this.bytes.length));
+      grown.set(this.bytes.subarray(0, length));
+      this.bytes = grown;
+    }
+    const bytes = this.bytes;
+    bytes[length] = SLASH;
+    copyBytes(bytes, length + 1, nodes.regionBytes(slot), nodes.nameOffset(slot), nameLength);
+    return end;
+  }
+}
+
+const SLASH = 0x2f;
+
+function writeNode(w: JuteWriter, path: Uint8Array, pathLength: number, nodes: NodeReader, slot: number, aclRef: bigint): void {
+  w.int(pathLength).raw(path.subarray(0, pathLength));
   const length = nodes.dataLength(slot);
   if (length < 0) w.int(-1);
   else {
@@ -183,6 +209,8 @@ export interface ZkSnapshotDecodeOptions {
   signature?: boolean;
   /** The largest buffer or string accepted. Default {@link ZK_MAX_LENGTH_BYTES}, as ZooKeeper. */
   maxLengthBytes?: number;
+  /** Told each node's slot as it is loaded, in stream order (a learner writing its own snapshot meanwhile). */
+  onNode?: (slot: number) => void;
 }
 
 /**
@@ -203,8 +231,10 @@ export class ZkSnapshotDecoder {
   readonly #tree: DataTree;
   readonly #signature: boolean;
   readonly #maxLengthBytes: number;
+  readonly #onNode: ((slot: number) => void) | undefined;
   readonly #queue = new ByteQueue();
   readonly #acls = new Map<bigint, readonly ACL[]>();
+  readonly #chain = new AncestorChain();
 
   /** The ACL map read (ref to list): nodes share these lists. */
   get acls(): ReadonlyMap<bigint, readonly ACL[]> {
@@ -218,6 +248,7 @@ export class ZkSnapshotDecoder {
     this.#tree = tree;
     this.#signature = opts.signature ?? true;
     this.#maxLengthBytes = opts.maxLengthBytes ?? ZK_MAX_LENGTH_BYTES;
+    this.#onNode = opts.onNode;
     tree.clearForLoad();
   }
 
@@ -295,8 +326,8 @@ export class ZkSnapshotDecoder {
         if (--this.#left === 0) this.#stage = Stage.nodes;
         return;
       case Stage.nodes: {
-        const path = c.ustring("snapshot path") ?? "";
-        if (path === END_OF_TREE) this.#stage = this.#signature ? Stage.signature : Stage.done;
+        const path = c.bufferView("snapshot path") ?? NO_BYTES;
+        if (path.length === 1 && path[0] === SLASH) this.#stage = this.#signature ? Stage.signature : Stage.done;
         else this.#readNode(c, path);
         return;
       }
@@ -324,12 +355,13 @@ export class ZkSnapshotDecoder {
     this.#acls.set(ref, Object.freeze(acl));
   }
 
-  #readNode(c: WireCursor, path: string): void {
-    const data = c.buffer("znode data") ?? NULL_DATA;
+  #readNode(c: WireCursor, path: Uint8Array): void {
+    // A view: the node's bytes are copied into the tree's arena, nowhere else.
+    const data = c.bufferView("znode data") ?? NULL_DATA;
     const ref = c.long();
     if (c.remaining < STAT_PERSISTED_BYTES) throw INCOMPLETE;
     const acl = ref === OPEN_ACL_REF ? OPEN_ACL : this.#acls.get(ref);
-    if (acl === undefined) throw new WireError(WireErrorCode.malformed, `snapshot: ${path} refers to ACL ${ref}, which the ACL map lacks`);
+    if (acl === undefined) throw new WireError(WireErrorCode.malformed, `snapshot: ${textOf(path)} refers to ACL ${ref}, which the ACL map lacks`);
     const node: RestoredNode = {
       data,
       acl,
@@ -345,22 +377,107 @@ export class ZkSnapshotDecoder {
       // A HashSet filled by n adds has the capacity for n: what ZooKeeper's loaded tree has.
       childrenPeak: 0,
     };
+    const slot = this.#restoreAscii(path, node) ?? this.#restoreByString(path, node);
+    this.#onNode?.(slot);
+  }
+
+  /**
+   * The common case without strings: an ASCII path whose parent is the previous node or one of
+   * its ancestors (the stream is pre-order). Undefined when that does not hold.
+   */
+  #restoreAscii(path: Uint8Array, node: RestoredNode): number | undefined {
+    const length = path.length;
+    if (length < 2 || path[0] !== SLASH) return undefined;
+    let lastSlash = 0;
+    for (let i = 0; i < length; i++) {
+      const b = path[i]!;
+      if (b >= 0x80) return undefined;
+      if (b === SLASH) lastSlash = i;
+    }
+    if (lastSlash === length - 1) return undefined;
+    const parent = this.#chain.parentOf(path, lastSlash);
+    if (parent === NO_SLOT) return undefined;
+    const slot = this.#tree.restoreChildAscii(parent, path, lastSlash + 1, length, node);
+    if (slot === NO_SLOT) throw new WireError(WireErrorCode.malformed, `snapshot: ${textOf(path)} appears twice`);
+    this.#chain.entered(path, slot);
+    return slot;
+  }
+
+  #restoreByString(pathBytes: Uint8Array, node: RestoredNode): number {
+    const path = textOf(pathBytes);
     const treePath = path === "" ? ROOT : path;
     if (treePath[0] !== "/") throw new WireError(WireErrorCode.malformed, `snapshot: path ${JSON.stringify(path)} is not absolute`);
-    let added: boolean;
+    let slot: number;
     try {
-      added = this.#tree.restoreNode(treePath, node);
+      slot = this.#tree.restoreNode(treePath, node);
     } catch (error) {
       if (error instanceof TreeInconsistency) throw new WireError(WireErrorCode.malformed, `snapshot: ${treePath} comes before its parent`);
       throw error;
     }
-    if (!added) throw new WireError(WireErrorCode.malformed, `snapshot: ${treePath} appears twice`);
+    if (slot === NO_SLOT) throw new WireError(WireErrorCode.malformed, `snapshot: ${treePath} appears twice`);
+    this.#chain.restart(pathBytes, slot);
+    return slot;
   }
 
   #finish(): void {
     const tree = this.#tree;
     if (tree.nodeCount === 0) throw new WireError(WireErrorCode.malformed, "snapshot: no root node");
     tree.rebuildQuotas();
+  }
+}
+
+const NO_BYTES = new Uint8Array(0);
+const pathDecoder = new TextDecoder();
+
+function textOf(path: Uint8Array): string {
+  return pathDecoder.decode(path);
+}
+
+/**
+ * The previous node's path (ASCII bytes) and the slots of it and of those of its ancestors the
+ * decoder met, by path length: in a pre-order stream the next node's parent is among them.
+ */
+class AncestorChain {
+  #path = new Uint8Array(256);
+  readonly #lengths: number[] = [];
+  readonly #slots: number[] = [];
+
+  /** The slot of the node whose path is `path[0, parentLength)`, if it is in the chain. */
+  parentOf(path: Uint8Array, parentLength: number): number {
+    const known = this.#path;
+    const lengths = this.#lengths;
+    if (lengths.length === 0 || parentLength > lengths[lengths.length - 1]!) return NO_SLOT;
+    for (let i = 0; i < parentLength; i++) if (path[i] !== known[i]) return NO_SLOT;
+    // Bounded by the chain's depth: the nodes deeper than the parent are done with.
+    while (lengths[lengths.length - 1]! > parentLength) {
+      lengths.pop();
+      this.#slots.pop();
+    }
+    return lengths[lengths.length - 1] === parentLength ? this.#slots[this.#slots.length - 1]! : NO_SLOT;
+  }
+
+  /** The node just restored (its parent is the chain's last entry). */
+  entered(path: Uint8Array, slot: number): void {
+    const from = this.#lengths[this.#lengths.length - 1]!;
+    if (path.length > this.#path.length) {
+      const grown = new Uint8Array(Math.max(path.length, 2 * this.#path.length));
+      grown.set(this.#path.subarray(0, from));
+      this.#path = grown;
+    }
+    for (let i = from; i < path.length; i++) this.#path[i] = path[i]!;
+    this.#lengths.push(path.length);
+    this.#slots.push(slot);
+  }
+
+  /** A node restored by its string path: the chain starts again from it (the root's path is empty). */
+  restart(path: Uint8Array, slot: number): void {
+    this.#lengths.length = 0;
+    this.#slots.length = 0;
+    for (const b of path) if (b >= 0x80) return;
+    if (path.length > this.#path.length) this.#path = new Uint8Array(path.length);
+    this.#path.set(path);
+    this.#lengths.push(path.length);
+    this.#slots.push(slot);
   }
 }
 
