@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
+import { connect } from "node:net";
 import { fourLetterWord } from "./four_letter.ts";
 import type { Command } from "./runtime.ts";
 
@@ -34,6 +35,11 @@ export interface LaunchOptions {
   dir: string;
   removeDirOnStop: boolean;
   readyTimeoutMs: number;
+  /**
+   * More ports that must accept connections before the server counts as ready (a Paddock server
+   * opens its AdminServer and metrics listeners just after its client port).
+   */
+  alsoListening?: readonly number[];
 }
 
 const HOST = "127.0.0.1";
@@ -112,14 +118,32 @@ async function waitReady(opts: LaunchOptions, hasExited: () => boolean): Promise
       const answer = await fourLetterWord({ host: HOST, port: opts.port, word: "ruok", timeoutMs: 1_000 });
       // ZooKeeper says imok while still loading its database; srvr tells when it really serves.
       const status = answer === "imok" ? await fourLetterWord({ host: HOST, port: opts.port, word: "srvr", timeoutMs: 1_000 }) : "";
-      if (answer === "imok" && !status.includes(NOT_SERVING)) return;
-      lastError = `ruok answered ${JSON.stringify(answer)}, srvr ${JSON.stringify(status.slice(0, 80))}`;
+      const closed = [];
+      for (const port of opts.alsoListening ?? []) if (!(await accepts(port))) closed.push(port);
+      if (answer === "imok" && !status.includes(NOT_SERVING) && closed.length === 0) return;
+      lastError = closed.length > 0
+        ? `port ${closed.join(", ")} not listening yet`
+        : `ruok answered ${JSON.stringify(answer)}, srvr ${JSON.stringify(status.slice(0, 80))}`;
     } catch (err) {
       lastError = (err as Error).message;
     }
     await sleep(POLL_INTERVAL_MS);
   }
   throw new Error(`no "imok" within ${opts.readyTimeoutMs} ms (last: ${lastError})`);
+}
+
+/** Whether a TCP connection to 127.0.0.1:`port` is accepted (closed at once). */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: HOST, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+    socket.setTimeout(1_000, () => done(false));
+  });
 }
 
 async function terminate(child: ChildProcess, hasExited: () => boolean, exitPromise: Promise<void>): Promise<void> {

@@ -89,7 +89,18 @@ export async function startZooKeeper(opts: ServerOptions = {}): Promise<ServerHa
     dir: cfg.dir,
     removeDirOnStop: opts.dir === undefined,
     readyTimeoutMs: opts.readyTimeoutMs ?? 60_000,
+    alsoListening: httpPorts(opts.extra ?? {}),
   });
+}
+
+/** The AdminServer and Prometheus ports a Paddock zoo.cfg asks for (both open after the client port). */
+function httpPorts(extra: Record<string, CfgValue>): number[] {
+  const ports: number[] = [];
+  const admin = extra["admin.serverPort"];
+  if ((extra["admin.enableServer"] === true || extra["admin.enableServer"] === "true") && typeof admin === "number") ports.push(admin);
+  const metrics = extra["metricsProvider.httpPort"];
+  if (typeof extra["metricsProvider.className"] === "string" && typeof metrics === "number") ports.push(metrics);
+  return ports;
 }
 
 /**
