@@ -8,6 +8,7 @@ import { digestId } from "../core/acl/digest.ts";
 import { encodeSnapshot } from "../core/server/snapshot_codec.ts";
 import { SessionTracker } from "../core/session/session_tracker.ts";
 import { DataTree, OPEN_ACL } from "../core/tree/data_tree.ts";
+import { dumpTree } from "./support/dump_tree.ts";
 import { freePort } from "./support/ports.ts";
 import { paddockAvailable, startPaddock, type ServerHandle } from "./support/servers.ts";
 
@@ -39,22 +40,6 @@ async function start(dir?: string, adminPort?: number): Promise<Started> {
   const s = { server, admin: `http://127.0.0.1:${port}/commands`, client };
   started.push(s);
   return s;
-}
-
-/** Every node under `/` (except /zookeeper) with its data, ACL and Stat, in path order. */
-async function dumpTree(client: Client): Promise<Map<string, unknown>> {
-  const out = new Map<string, unknown>();
-  const pending = ["/"];
-  for (let guard = 0; pending.length > 0 && guard < 10_000; guard++) {
-    const path = pending.pop()!;
-    if (path === "/zookeeper") continue;
-    const { data, stat } = await client.getData(path);
-    const { acl } = await client.getACL(path);
-    out.set(path, { data: data === null ? null : [...data], acl, stat: { ...stat } });
-    const { children } = await client.getChildren(path);
-    for (const child of children) pending.push(path === "/" ? `/${child}` : `${path}/${child}`);
-  }
-  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 let source: Started;

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Acls, createClient, CreateMode, type Client, Perms } from "../mod.ts";
 import { digestId } from "../core/acl/digest.ts";
+import { dumpTree } from "./support/dump_tree.ts";
 import { freePort } from "./support/ports.ts";
 import { paddockAvailable, startPaddock, type ServerHandle } from "./support/servers.ts";
 import { startZooKeeper393WithAdmin, type ZooKeeperWithAdmin, zookeeper393Missing } from "./support/zookeeper_http.ts";
@@ -27,22 +28,6 @@ async function connect(connectString: string): Promise<Client> {
   await client.ready();
   await client.addAuth("digest", SUPER);
   return client;
-}
-
-/** Every node under `/` but /zookeeper, with its data, ACL and whole Stat, in path order. */
-async function dumpTree(client: Client): Promise<Map<string, unknown>> {
-  const out = new Map<string, unknown>();
-  const pending = ["/"];
-  for (let guard = 0; pending.length > 0 && guard < 10_000; guard++) {
-    const path = pending.pop()!;
-    if (path === "/zookeeper") continue;
-    const { data, stat } = await client.getData(path);
-    const { acl } = await client.getACL(path);
-    out.set(path, { data: data === null ? null : [...data], acl, stat: { ...stat } });
-    const { children } = await client.getChildren(path);
-    for (const child of children) pending.push(path === "/" ? `/${child}` : `${path}/${child}`);
-  }
-  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 /** Nodes of every kind a snapshot holds: versions moved, ACLs, sequentials, a container, a TTL node, an ephemeral. */
