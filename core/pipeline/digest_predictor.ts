@@ -1,10 +1,13 @@
 import { OpCode } from "../proto/op_code.ts";
 import { type DataTree, NO_SLOT } from "../tree/data_tree.ts";
-import { type DigestFields, DIGEST_VERSION, fieldsDigest } from "../tree/tree_digest.ts";
+import { type DigestImage, DigestSum, DIGEST_VERSION, imageDigest } from "../tree/tree_digest.ts";
 import type { Txn, TxnDigest, TxnHeader } from "../txn/txn.ts";
 
-/** A node as prepared txns leave it: the fields its digest covers. */
-type NodeImage = DigestFields;
+/**
+ * A node as prepared txns leave it: the fields its digest covers, zxids and times as numbers the
+ * way the node store keeps them (one object per touched node, no bigint per field).
+ */
+type NodeImage = DigestImage;
 
 /**
  * The tree digest each prepared txn will leave behind, known before the txn is logged or
@@ -29,7 +32,7 @@ export class DigestPredictor {
   readonly #pending: { zxid: bigint; paths: string[] }[] = [];
   #head = 0;
   /** The digest after the last prepared txn (meaningful while something is pending). */
-  #digest = 0n;
+  readonly #digest = new DigestSum();
 
   constructor(tree: () => DataTree) {
     this.#tree = tree;
@@ -37,12 +40,12 @@ export class DigestPredictor {
 
   /** The digest the tree will have right after `txn` applies (after every txn predicted before it). */
   predict(header: TxnHeader, txn: Txn): TxnDigest {
-    if (this.#head === this.#pending.length) this.#digest = this.#tree().digest;
+    if (this.#head === this.#pending.length) this.#digest.assign(this.#tree().digest);
     const paths: string[] = [];
     this.#play(header, txn, paths);
     this.#pending.push({ zxid: header.zxid, paths });
     for (const path of paths) this.#touchedAt.set(path, header.zxid);
-    return { version: DIGEST_VERSION, treeDigest: this.#digest };
+    return { version: DIGEST_VERSION, treeDigest: this.#digest.value };
   }
 
   /** Txns up to `zxid` are applied to the tree: their overlay entries are no longer needed. */
@@ -71,37 +74,42 @@ export class DigestPredictor {
       case OpCode.create2:
       case OpCode.createContainer:
       case OpCode.createTTL: {
+        const zxid = Number(header.zxid);
+        const time = Number(header.time);
         const parentPath = parentOf(txn.path);
         const parent = this.#node(parentPath);
         if (parent !== undefined && txn.parentCVersion > parent.cversion) {
-          this.#put(parentPath, { ...parent, cversion: txn.parentCVersion, pzxid: header.zxid }, paths);
+          this.#put(parentPath, image(parent, parent.data, parent.mzxid, zxid, parent.mtime, parent.version, txn.parentCVersion, parent.aversion), paths);
         }
         this.#put(txn.path, {
-          data: txn.data, czxid: header.zxid, mzxid: header.zxid, pzxid: header.zxid, ctime: header.time, mtime: header.time,
+          data: txn.data, czxid: zxid, mzxid: zxid, pzxid: zxid, ctime: time, mtime: time,
           version: 0, cversion: 0, aversion: 0, ephemeralOwner: txn.ephemeralOwner,
         }, paths);
         return;
       }
       case OpCode.delete:
       case OpCode.deleteContainer:
-        return this.#delete(txn.path, header.zxid, paths);
+        return this.#delete(txn.path, Number(header.zxid), paths);
       case OpCode.setData:
       case OpCode.reconfig: {
         const node = this.#node(txn.path);
-        if (node !== undefined) this.#put(txn.path, { ...node, data: txn.data, version: txn.version, mzxid: header.zxid, mtime: header.time }, paths);
+        if (node !== undefined) {
+          this.#put(txn.path, image(node, txn.data, Number(header.zxid), node.pzxid, Number(header.time), txn.version, node.cversion, node.aversion), paths);
+        }
         return;
       }
       case OpCode.setACL: {
         const node = this.#node(txn.path);
-        if (node !== undefined) this.#put(txn.path, { ...node, aversion: txn.version }, paths);
+        if (node !== undefined) this.#put(txn.path, image(node, node.data, node.mzxid, node.pzxid, node.mtime, node.version, node.cversion, txn.version), paths);
         return;
       }
       case OpCode.closeSession: {
-        for (const path of txn.paths) this.#delete(path, header.zxid, paths);
+        const zxid = Number(header.zxid);
+        for (const path of txn.paths) this.#delete(path, zxid, paths);
         // As the tree's killSession: the session's other ephemerals go too, applied or pending.
-        for (const path of this.#tree().ephemeralsOf(header.sessionId)) this.#delete(path, header.zxid, paths);
+        for (const path of this.#tree().ephemeralsOf(header.sessionId)) this.#delete(path, zxid, paths);
         for (const [path, image] of [...this.#overlay]) {
-          if (image !== null && image.ephemeralOwner === header.sessionId) this.#delete(path, header.zxid, paths);
+          if (image !== null && image.ephemeralOwner === header.sessionId) this.#delete(path, zxid, paths);
         }
         return;
       }
@@ -116,30 +124,45 @@ export class DigestPredictor {
     }
   }
 
-  #delete(path: string, zxid: bigint, paths: string[]): void {
+  #delete(path: string, zxid: number, paths: string[]): void {
     if (this.#node(path) === undefined) return;
     this.#put(path, null, paths);
     const parentPath = parentOf(path);
     const parent = this.#node(parentPath);
-    if (parent !== undefined && zxid > parent.pzxid) this.#put(parentPath, { ...parent, pzxid: zxid }, paths);
+    if (parent !== undefined && zxid > parent.pzxid) {
+      this.#put(parentPath, image(parent, parent.data, parent.mzxid, zxid, parent.mtime, parent.version, parent.cversion, parent.aversion), paths);
+    }
   }
 
   /** The node as the txns prepared so far leave it. */
   #node(path: string): NodeImage | undefined {
     const overlaid = this.#overlay.get(path);
     if (overlaid !== undefined) return overlaid ?? undefined;
-    return this.#tree().getNode(path);
+    const tree = this.#tree();
+    const slot = tree.find(path);
+    if (slot === NO_SLOT) return undefined;
+    const n = tree.store;
+    return {
+      data: tree.dataOf(slot), czxid: n.czxid(slot), mzxid: n.mzxid(slot), pzxid: n.pzxid(slot), ctime: n.ctime(slot), mtime: n.mtime(slot),
+      version: n.version(slot), cversion: n.cversion(slot), aversion: n.aversion(slot), ephemeralOwner: n.owner(slot),
+    };
   }
 
   #put(path: string, image: NodeImage | null, paths: string[]): void {
     const overlaid = this.#overlay.get(path);
-    // A node of the tree carries its digest already (read from its slot: no view built).
-    const removed = overlaid === undefined ? storedDigest(this.#tree(), path) : overlaid === null ? 0 : fieldsDigest(path, overlaid);
-    const added = image === null ? 0 : fieldsDigest(path, image);
-    this.#digest = BigInt.asIntN(64, this.#digest - BigInt(removed) + BigInt(added));
+    // A node of the tree carries its digest already (read from its slot: no image built).
+    this.#digest.remove(overlaid === undefined ? storedDigest(this.#tree(), path) : overlaid === null ? 0 : imageDigest(path, overlaid));
+    if (image !== null) this.#digest.add(imageDigest(path, image));
     this.#overlay.set(path, image);
     paths.push(path);
   }
+}
+
+/** `node` with the fields a txn changes replaced (created in one place, so every image has one shape). */
+function image(
+  node: NodeImage, data: Uint8Array, mzxid: number, pzxid: number, mtime: number, version: number, cversion: number, aversion: number,
+): NodeImage {
+  return { data, czxid: node.czxid, mzxid, pzxid, ctime: node.ctime, mtime, version, cversion, aversion, ephemeralOwner: node.ephemeralOwner };
 }
 
 /** The digest the tree keeps for the node at `path` (0 when there is none). */

@@ -77,12 +77,37 @@ export interface DigestFields {
  * what the digest would be).
  */
 export function fieldsDigest(path: string, node: DigestFields): number {
+  return imageDigest(path, {
+    data: node.data, czxid: Number(node.czxid), mzxid: Number(node.mzxid), pzxid: Number(node.pzxid), ctime: Number(node.ctime),
+    mtime: Number(node.mtime), version: node.version, cversion: node.cversion, aversion: node.aversion, ephemeralOwner: node.ephemeralOwner,
+  });
+}
+
+/**
+ * The fields {@link imageDigest} hashes with zxids and times as numbers, as the node store keeps
+ * them (exact below 2^53): what the write path builds per txn without a bigint per field.
+ */
+export interface DigestImage {
+  readonly data: Uint8Array;
+  readonly czxid: number;
+  readonly mzxid: number;
+  readonly pzxid: number;
+  readonly ctime: number;
+  readonly mtime: number;
+  readonly version: number;
+  readonly cversion: number;
+  readonly aversion: number;
+  readonly ephemeralOwner: bigint;
+}
+
+/** {@link nodeDigest} of a node given as a {@link DigestImage}. */
+export function imageDigest(path: string, node: DigestImage): number {
   if (path.startsWith(EXCLUDED_PREFIX)) return 0;
-  statView.setBigInt64(0, node.czxid);
-  statView.setBigInt64(8, node.mzxid);
-  statView.setBigInt64(16, node.pzxid);
-  statView.setBigInt64(24, node.ctime);
-  statView.setBigInt64(32, node.mtime);
+  putLong(0, node.czxid);
+  putLong(8, node.mzxid);
+  putLong(16, node.pzxid);
+  putLong(24, node.ctime);
+  putLong(32, node.mtime);
   statView.setInt32(40, node.version);
   statView.setInt32(44, node.cversion);
   statView.setInt32(48, node.aversion);
@@ -125,6 +150,12 @@ export class DigestSum {
   clear(): void {
     this.#low = 0;
     this.#high = 0;
+  }
+
+  /** Sets the sum to a signed 64-bit value (as {@link value} gives it). */
+  assign(value: bigint): void {
+    this.#low = Number(BigInt.asUintN(32, value));
+    this.#high = Number(BigInt.asUintN(32, value >> 32n));
   }
 
   /** The sum as ZooKeeper's signed 64-bit `long`. */
