@@ -89,16 +89,48 @@ run_bun() {
   npx bun test --timeout 300000 "${files[@]/#/./}"
 }
 
+# One runtime's run: its output to $log_dir/<runtime>.log (and to the terminal when $2 is "tee"),
+# its exit status to $log_dir/<runtime>.status.
+run_runtime() {
+  local runtime="$1" log="$log_dir/$1.log"
+  run_one() {
+    case "$runtime" in
+      node) run_node ;;
+      deno) run_deno ;;
+      bun) run_bun ;;
+      *) echo "unknown runtime '$runtime' (expected node, deno or bun)"; false ;;
+    esac
+    echo $? > "$log_dir/$runtime.status"
+  }
+  if [ "${2:-}" = tee ]; then run_one 2>&1 | tee "$log"; else run_one > "$log" 2>&1; fi
+}
+
+# Node goes first and alone (its NODE_ONLY files are timed fault schedules and whole ensembles).
+# Deno and Bun then run side by side: each runs its files one at a time, so together they load the
+# machine as Node's light files do (two at a time), and the suite ends about four minutes sooner.
+# PADDOCK_RUNTIMES_IN_TURN=1 runs them one after the other instead.
+side_by_side=()
+for runtime in "${runtimes[@]}"; do
+  if [ "$runtime" = node ] || [ "${PADDOCK_RUNTIMES_IN_TURN:-0}" = 1 ]; then
+    echo "=== $runtime ==="
+    run_runtime "$runtime" tee
+  else
+    side_by_side+=("$runtime")
+  fi
+done
+if [ "${#side_by_side[@]}" -gt 0 ]; then
+  echo "=== ${side_by_side[*]} (side by side; each one's output follows when it ends) ==="
+  for runtime in "${side_by_side[@]}"; do run_runtime "$runtime" & done
+  wait
+  for runtime in "${side_by_side[@]}"; do
+    echo "=== $runtime ==="
+    cat "$log_dir/$runtime.log"
+  done
+fi
+
 for runtime in "${runtimes[@]}"; do
   log="$log_dir/$runtime.log"
-  echo "=== $runtime ==="
-  case "$runtime" in
-    node) run_node ;;
-    deno) run_deno ;;
-    bun) run_bun ;;
-    *) echo "unknown runtime '$runtime' (expected node, deno or bun)"; false ;;
-  esac 2>&1 | tee "$log"
-  status=${PIPESTATUS[0]}
+  status="$(cat "$log_dir/$runtime.status" 2> /dev/null || echo 1)"
   case "$runtime" in
     node) # two runs (see run_node): their counts add up
       pass=$(total 's/^# pass ([0-9]+)$/\1/p' "$log")
