@@ -66,7 +66,12 @@ test("the recorded expectations are what a live ZooKeeper 3.8 does", {
       const header = readFileSync(EXPECTED_PATH, "utf8").split("\n").filter((line) => line.startsWith("# "));
       writeFileSync(EXPECTED_PATH, [...header, ...actual, ""].join("\n"));
     }
-    assertSameTranscript({ expected: recorded(), actual, expectedLabel: "zookeeper (recorded)", actualLabel: "zookeeper (live)" });
+    // An unknown opcode is answered UNIMPLEMENTED and the connection closed by ZooKeeper's request
+    // throttler thread, while the selector thread answers; under load the ping that checks the
+    // connection was seen answered first (Deno and Bun's suites running side by side). Either way
+    // is ZooKeeper; the recording (and Paddock, above) says closed.
+    const settled = actual.map((line) => (/^opcode -?\d+: err -6 \| open$/.test(line) ? line.replace(/open$/, "closed") : line));
+    assertSameTranscript({ expected: recorded(), actual: settled, expectedLabel: "zookeeper (recorded)", actualLabel: "zookeeper (live)" });
   } finally {
     await zk.stop();
   }
