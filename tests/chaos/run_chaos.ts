@@ -8,7 +8,7 @@ import type { SearchBudget } from "../history/linearizability.ts";
 import { SyncReads } from "../history/check_registers.ts";
 import { type Ensemble, MemberKind, startEnsemble } from "../support/ensemble.ts";
 import { SeededRandom } from "../support/seeded_random.ts";
-import { refusedDiffs, restartZooKeeperMembers } from "../support/zookeeper_4925.ts";
+import { refusedDiffs, restartZooKeeperMembers, zookeeperMismatches } from "../support/zookeeper_4925.ts";
 import { type ChaosClientLibrary, ChaosClientError, type ChaosSession, NodeMode } from "./clients/chaos_client.ts";
 import { javaClients } from "./clients/java_chaos_client.ts";
 import { paddockClients } from "./clients/paddock_chaos_client.ts";
@@ -199,7 +199,8 @@ async function runOn(ensemble: Ensemble, libraries: ChaosClientLibrary[], kinds:
   log(`checking ${history.ops.length} operations and ${history.holds.length} lock holds`);
   const syncReads = opts.syncReads ?? (opts.servers === ServerMix.paddock ? SyncReads.linearizable : SyncReads.report);
   const checked = checkHistory(history, { budget: opts.checkBudget, syncReads });
-  const anomalies = [...checked.anomalies, ...finalReads.disagreements];
+  const disagreements = zookeeperOwnDivergence(ensemble, kinds, finalReads.disagreements, knownIssues, log);
+  const anomalies = [...checked.anomalies, ...disagreements];
   return {
     servers: opts.servers, members: opts.members, memberKinds: kinds, seed: opts.seed, durationMs: opts.durationMs, clients: opts.clients,
     ops: checked.ops, lockHolds: checked.lockHolds, sessionsOpened,
@@ -237,6 +238,26 @@ async function serveAfterHeal(ensemble: Ensemble, log: (line: string) => void): 
     await ensemble.waitForQuorum({ timeoutMs: SERVE_AFTER_HEAL_MS });
     return [issue];
   }
+}
+
+/**
+ * Members of an all-ZooKeeper ensemble that disagree after the heal, where a ZooKeeper member's own
+ * digest check fired, are ZooKeeper 3.9.3 diverging on its own (CI, seed 576436961: member 2 took
+ * a DIFF from the new leader and logged a digest mismatch on the epoch's first txn; a queue then
+ * held 37 elements on one member and 38 on another). Reported as a known issue, not counted: the
+ * run is there to show the checkers and faults, and ZooKeeper's bug is not Paddock's to fail on.
+ * Anywhere a Paddock member is, every disagreement counts.
+ */
+function zookeeperOwnDivergence(ensemble: Ensemble, kinds: readonly MemberKind[], disagreements: Anomaly[], knownIssues: string[], log: (line: string) => void): Anomaly[] {
+  if (disagreements.length === 0 || kinds.some((kind) => kind !== MemberKind.zookeeper)) return disagreements;
+  const mismatches = zookeeperMismatches(ensemble);
+  if (mismatches.length === 0) return disagreements;
+  const issue = `ZooKeeper 3.9.3 diverged on its own (ZOOKEEPER-4925's DIFF hole is the known way): ` +
+    `${mismatches.map((m) => `member ${m.id} logged "First digest mismatch on txn: ${m.txn}"`).join("; ")}; ` +
+    `${disagreements.length} disagreement(s) after the heal, e.g. ${disagreements[0]!.message}`;
+  log(issue);
+  knownIssues.push(issue);
+  return [];
 }
 
 function actorContexts(args: {

@@ -55,3 +55,35 @@ export async function restartZooKeeperMembers(ensemble: Ensemble): Promise<numbe
   }
   return restarted;
 }
+
+/** What ZooKeeper 3.9.3's DataTree logs at ERROR when its tree parts from the digest its leader logged. */
+const ZOOKEEPER_DIGEST_MISMATCH = /First digest mismatch on txn: ([-0-9,]+)/;
+
+/** A ZooKeeper member whose own digest check fired, with the txn it names (session, cxid, zxid, time, type). */
+export interface ZooKeeperMismatch {
+  readonly id: number;
+  readonly txn: string;
+}
+
+/**
+ * The ZooKeeper members whose logs say their tree parted from their leader's digest: ZooKeeper
+ * 3.9.3 diverging on its own (its DIFF hole, ZOOKEEPER-4925, is the known way there), which an
+ * all-ZooKeeper run can meet under the same faults as a Paddock one.
+ *
+ * @example zookeeperMismatches(ensemble) // [{ id: 2, txn: "144119302694043650,682,12884901889,1796667666696,15" }]
+ */
+export function zookeeperMismatches(ensemble: Ensemble): ZooKeeperMismatch[] {
+  const found: ZooKeeperMismatch[] = [];
+  for (const member of ensemble.members) {
+    if (member.kind !== MemberKind.zookeeper) continue;
+    let text: string;
+    try {
+      text = readFileSync(member.process.logPath, "utf8");
+    } catch {
+      continue;
+    }
+    const match = ZOOKEEPER_DIGEST_MISMATCH.exec(text);
+    if (match !== null) found.push({ id: member.id, txn: match[1]! });
+  }
+  return found;
+}
