@@ -20,17 +20,22 @@ export interface RefusedDiff {
  * @example const refused = refusedDiffs(ensemble); // [{ id: 2, zxid: "0x200000001" }]
  */
 export function refusedDiffs(ensemble: Ensemble): RefusedDiff[] {
-  const found: RefusedDiff[] = [];
+  return firstMatchInLogs(ensemble, MemberKind.paddock, REFUSED_DIFF).map(([id, zxid]) => ({ id, zxid }));
+}
+
+/** For each member of `kind` whose log matches `pattern`: its id and the first capture. */
+function firstMatchInLogs(ensemble: Ensemble, kind: MemberKind, pattern: RegExp): [number, string][] {
+  const found: [number, string][] = [];
   for (const member of ensemble.members) {
-    if (member.kind !== MemberKind.paddock) continue;
+    if (member.kind !== kind) continue;
     let text: string;
     try {
       text = readFileSync(member.process.logPath, "utf8");
     } catch {
       continue;
     }
-    const match = REFUSED_DIFF.exec(text);
-    if (match !== null) found.push({ id: member.id, zxid: match[1]! });
+    const match = pattern.exec(text);
+    if (match !== null) found.push([member.id, match[1]!]);
   }
   return found;
 }
@@ -73,17 +78,5 @@ export interface ZooKeeperMismatch {
  * @example zookeeperMismatches(ensemble) // [{ id: 2, txn: "144119302694043650,682,12884901889,1796667666696,15" }]
  */
 export function zookeeperMismatches(ensemble: Ensemble): ZooKeeperMismatch[] {
-  const found: ZooKeeperMismatch[] = [];
-  for (const member of ensemble.members) {
-    if (member.kind !== MemberKind.zookeeper) continue;
-    let text: string;
-    try {
-      text = readFileSync(member.process.logPath, "utf8");
-    } catch {
-      continue;
-    }
-    const match = ZOOKEEPER_DIGEST_MISMATCH.exec(text);
-    if (match !== null) found.push({ id: member.id, txn: match[1]! });
-  }
-  return found;
+  return firstMatchInLogs(ensemble, MemberKind.zookeeper, ZOOKEEPER_DIGEST_MISMATCH).map(([id, txn]) => ({ id, txn }));
 }
