@@ -89,48 +89,16 @@ run_bun() {
   npx bun test --timeout 300000 "${files[@]/#/./}"
 }
 
-# One runtime's run: its output to $log_dir/<runtime>.log (and to the terminal when $2 is "tee"),
-# its exit status to $log_dir/<runtime>.status.
-run_runtime() {
-  local runtime="$1" log="$log_dir/$1.log"
-  run_one() {
-    case "$runtime" in
-      node) run_node ;;
-      deno) run_deno ;;
-      bun) run_bun ;;
-      *) echo "unknown runtime '$runtime' (expected node, deno or bun)"; false ;;
-    esac
-    echo $? > "$log_dir/$runtime.status"
-  }
-  if [ "${2:-}" = tee ]; then run_one 2>&1 | tee "$log"; else run_one > "$log" 2>&1; fi
-}
-
-# Runtimes run one after the other. PADDOCK_RUNTIMES_SIDE_BY_SIDE=1 runs Deno and Bun side by side
-# after Node (each one file at a time): about 1.5 minutes sooner on 2 cores, but the extra load
-# once made a live ZooKeeper lose a race that the bad-input transcript records, so it is not the
-# default.
-side_by_side=()
-for runtime in "${runtimes[@]}"; do
-  if [ "$runtime" = node ] || [ "${PADDOCK_RUNTIMES_SIDE_BY_SIDE:-0}" != 1 ]; then
-    echo "=== $runtime ==="
-    run_runtime "$runtime" tee
-  else
-    side_by_side+=("$runtime")
-  fi
-done
-if [ "${#side_by_side[@]}" -gt 0 ]; then
-  echo "=== ${side_by_side[*]} (side by side; each one's output follows when it ends) ==="
-  for runtime in "${side_by_side[@]}"; do run_runtime "$runtime" & done
-  wait
-  for runtime in "${side_by_side[@]}"; do
-    echo "=== $runtime ==="
-    cat "$log_dir/$runtime.log"
-  done
-fi
-
 for runtime in "${runtimes[@]}"; do
   log="$log_dir/$runtime.log"
-  status="$(cat "$log_dir/$runtime.status" 2> /dev/null || echo 1)"
+  echo "=== $runtime ==="
+  case "$runtime" in
+    node) run_node ;;
+    deno) run_deno ;;
+    bun) run_bun ;;
+    *) echo "unknown runtime '$runtime' (expected node, deno or bun)"; false ;;
+  esac 2>&1 | tee "$log"
+  status=${PIPESTATUS[0]}
   case "$runtime" in
     node) # two runs (see run_node): their counts add up
       pass=$(total 's/^# pass ([0-9]+)$/\1/p' "$log")
