@@ -151,6 +151,8 @@ let bundleBuilt = false;
  * PADDOCK_BENCH_FROM_SOURCE=1 measures the sources on the current runtime instead;
  * PADDOCK_BENCH_NODE_FLAGS adds Node flags to every Paddock server (e.g. `--cpu-prof
  * --cpu-prof-dir=/tmp/prof`: each member writes its profile when it stops).
+ * PADDOCK_BENCH_BUNDLE runs a bundle built elsewhere instead (an A/B of two builds, or one built
+ * without --minify for a readable profile); its snapshot worker must sit next to it.
  *
  * @example const { command, args } = paddockServerCommand("/tmp/zoo.cfg"); spawn(command, args);
  */
@@ -158,11 +160,13 @@ export function paddockServerCommand(cfgPath: string): Command {
   if (process.env.PADDOCK_BENCH_FROM_SOURCE === "1") {
     return typeScriptCommand(resolve(REPO_ROOT, PADDOCK_ENTRY), ["server", cfgPath]);
   }
+  const flags = process.env.PADDOCK_BENCH_NODE_FLAGS?.split(/\s+/).filter((f) => f !== "") ?? [];
+  const bundle = process.env.PADDOCK_BENCH_BUNDLE;
+  if (bundle !== undefined && bundle !== "") return { command: process.execPath, args: [...flags, resolve(bundle), "server", cfgPath] };
   if (!bundleBuilt) {
     execFileSync("npm", ["run", "--silent", "build:node"], { cwd: REPO_ROOT, stdio: "inherit" });
     bundleBuilt = true;
   }
-  const flags = process.env.PADDOCK_BENCH_NODE_FLAGS?.split(/\s+/).filter((f) => f !== "") ?? [];
   return { command: process.execPath, args: [...flags, resolve(REPO_ROOT, "dist", "paddock.mjs"), "server", cfgPath] };
 }
 
