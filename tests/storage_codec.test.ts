@@ -14,6 +14,29 @@ test("crc32c matches the standard check value and is incremental", () => {
   assert.equal(crc32c(crc32c(0, long, 0, 333), long, 333), crc32c(0, long));
 });
 
+/** CRC-32C one bit at a time, straight from the definition. */
+function crc32cByBits(data: Uint8Array, start: number, end: number): number {
+  let c = ~0;
+  for (let i = start; i < end; i++) {
+    c ^= data[i]!;
+    for (let bit = 0; bit < 8; bit++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+  }
+  return ~c >>> 0;
+}
+
+test("crc32c's word loop agrees with the definition at every alignment, length and kind of buffer", () => {
+  for (const buffer of [new ArrayBuffer(4200), new SharedArrayBuffer(4200)]) {
+    const whole = new Uint8Array(buffer).map((_, i) => (i * 2654435761) >>> 24);
+    // Views that start off a word boundary, ranges that start and end anywhere, lengths either side of the word loop's threshold.
+    for (const viewStart of [0, 1, 2, 3, 5]) {
+      const data = whole.subarray(viewStart);
+      for (const [start, length] of [[0, 4000], [1, 255], [2, 256], [3, 257], [7, 1024], [13, 17], [0, 0], [100, 3333]] as const) {
+        assert.equal(crc32c(0, data, start, start + length), crc32cByBits(data, start, start + length), `view +${viewStart}, [${start}, +${length})`);
+      }
+    }
+  }
+});
+
 test("a record verifies, and any flipped byte or missing byte is caught", () => {
   const buffer = new Uint8Array(64);
   const view = new DataView(buffer.buffer);
