@@ -578,9 +578,9 @@ export class DataTree {
   restoreChildAscii(parent: number, path: Uint8Array, nameAt: number, length: number, node: RestoredNode): number {
     const nodes = this.#nodes;
     const nameLength = length - nameAt;
-    if (nodes.findChildBytes(parent, path, nameAt, nameLength) !== NO_SLOT) return NO_SLOT;
     const data = node.data === NULL_DATA ? null : node.data;
     const slot = nodes.addBytes(parent, path, nameAt, nameLength, data, 0, data === null ? -1 : data.length);
+    if (slot === NO_SLOT) return NO_SLOT;
     this.#setRestoredFields(slot, node);
     const system = startsWithAscii(path, length, ZOOKEEPER_PREFIX);
     // One UTF-16 unit per ASCII byte, as path.length counts them.
