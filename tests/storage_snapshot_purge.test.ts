@@ -20,11 +20,27 @@ async function populated(autopurge: boolean): Promise<{ dir: { path: string; rem
   return { dir, state };
 }
 
-async function recoverIn(dir: string): Promise<{ state: ToyState; lines: string[]; snapshotZxid: bigint }> {
+/**
+ * Recovers a dataDir. `streamed`: as a server recovers, the snapshot streamed through a small
+ * window into a sink (here one that keeps the bytes) instead of read whole.
+ */
+async function recoverIn(dir: string, { streamed = false } = {}): Promise<{ state: ToyState; lines: string[]; snapshotZxid: bigint; sinks: number }> {
   const { store, lines } = openStore(nodeDisk(), dir);
-  const recovered = await store.recover();
+  let finished: Uint8Array | null = null;
+  let sinks = 0;
+  const loader = (dataBytes: number) => {
+    sinks++;
+    const bytes = new Uint8Array(dataBytes);
+    let at = 0;
+    return {
+      feed: (window: Uint8Array) => (bytes.set(window, at), (at += window.length), window.length),
+      finish: () => (finished = bytes),
+    };
+  };
+  const recovered = await store.recover(streamed ? loader : undefined);
   await store.close();
-  return { state: replay(recovered), lines, snapshotZxid: recovered.snapshotZxid };
+  if (streamed) assert.equal(recovered.snapshot, null, "a streamed snapshot is not handed back too");
+  return { state: replay(streamed ? { ...recovered, snapshot: finished } : recovered), lines, snapshotZxid: recovered.snapshotZxid, sinks };
 }
 
 function flipByte(file: string, offset: number): void {
@@ -33,20 +49,24 @@ function flipByte(file: string, offset: number): void {
   fs.writeFileSync(file, bytes);
 }
 
-test("a corrupt newest snapshot is skipped with a message and the older one plus the log rebuild the state", async () => {
-  const { dir, state } = await populated(true);
-  try {
-    const snapshots = filesIn(dir.path, "snapshot.");
-    const newest = snapshots[snapshots.length - 1]!;
-    flipByte(path.join(dir.path, newest), 35);
-    const run = await recoverIn(dir.path);
-    assert.deepEqual(run.state, state);
-    assert.ok(run.lines.some((l) => l.startsWith(`skipping ${newest}: checksum mismatch`)), run.lines.join(" | "));
-    assert.equal(run.snapshotZxid, BigInt("0x" + snapshots[snapshots.length - 2]!.slice(9)));
-  } finally {
-    dir.remove();
-  }
-});
+for (const streamed of [false, true]) {
+  test(`a corrupt newest snapshot is skipped with a message and the older one plus the log rebuild the state (${streamed ? "streamed" : "read whole"})`, async () => {
+    const { dir, state } = await populated(true);
+    try {
+      const snapshots = filesIn(dir.path, "snapshot.");
+      const newest = snapshots[snapshots.length - 1]!;
+      flipByte(path.join(dir.path, newest), 35);
+      const run = await recoverIn(dir.path, { streamed });
+      assert.deepEqual(run.state, state);
+      assert.ok(run.lines.some((l) => l.startsWith(`skipping ${newest}: checksum mismatch`)), run.lines.join(" | "));
+      assert.equal(run.snapshotZxid, BigInt("0x" + snapshots[snapshots.length - 2]!.slice(9)));
+      // Streamed, the damaged one went through a sink of its own, which never finished.
+      if (streamed) assert.equal(run.sinks, 2);
+    } finally {
+      dir.remove();
+    }
+  });
+}
 
 test("a snapshot cut short (crash without rename protection) is skipped too", async () => {
   const { dir, state } = await populated(true);
@@ -55,6 +75,7 @@ test("a snapshot cut short (crash without rename protection) is skipped too", as
     const newest = path.join(dir.path, snapshots[snapshots.length - 1]!);
     fs.truncateSync(newest, fs.statSync(newest).size - 3);
     assert.deepEqual((await recoverIn(dir.path)).state, state);
+    assert.deepEqual((await recoverIn(dir.path, { streamed: true })).state, state);
   } finally {
     dir.remove();
   }

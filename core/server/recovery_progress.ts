@@ -21,11 +21,12 @@ export class RecoveryProgress {
   readonly #startedMs: number;
   #lastReportMs: number;
 
-  constructor({ clock, log, totalTxns }: { clock: Clock; log: LogSink; totalTxns: number }) {
+  /** `startMs`: when recovery began, if before now (the snapshot was loaded as the store read it). */
+  constructor({ clock, log, totalTxns, startMs }: { clock: Clock; log: LogSink; totalTxns: number; startMs?: number }) {
     this.#clock = clock;
     this.#log = log;
     this.#totalTxns = totalTxns;
-    this.#startedMs = clock.monoMs();
+    this.#startedMs = startMs ?? clock.monoMs();
     this.#lastReportMs = this.#startedMs;
   }
 

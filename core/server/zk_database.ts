@@ -4,11 +4,11 @@ import type { TxnStore } from "../storage/txn_log.ts";
 import { DataTree } from "../tree/data_tree.ts";
 import { DIGEST_VERSION, fieldsDigest } from "../tree/tree_digest.ts";
 import { CONTAINER_OWNER } from "../tree/ephemeral_type.ts";
-import { type ApplyResult, applyTxn } from "../txn/apply_txn.ts";
+import { type ApplyOptions, type ApplyResult, applyTxn } from "../txn/apply_txn.ts";
 import type { Txn, TxnDigest, TxnHeader } from "../txn/txn.ts";
 import { decodeTxn } from "../txn/txn_codec.ts";
 import { CommittedHistory, type HistoryLimits } from "../zab/history.ts";
-import { decodeSnapshot } from "./snapshot_codec.ts";
+import { decodeSnapshot, SnapshotDecoder } from "./snapshot_codec.ts";
 import type { Clock } from "../io/clock.ts";
 import { LogLevel, type LogSink } from "../log_level.ts";
 import { RecoveryProgress } from "./recovery_progress.ts";
@@ -49,6 +49,8 @@ const DIGEST_LOG_INTERVAL = 128n;
 const DIGEST_LOG_LIMIT = 1024;
 /** How many inapplicable txns are logged one by one; the rest are only counted. */
 const INCONSISTENCIES_LOGGED = 5;
+/** Recovery replays for no one: no Stats. */
+const REPLAY: ApplyOptions = { stats: false };
 
 /**
  * The replicated state of one server (ZooKeeper's ZKDatabase): the tree, the global sessions
@@ -118,9 +120,9 @@ export class ZkDatabase {
    * Applies one committed txn: the tree, the session table, and (given the txn's bytes as the log
    * holds them) the committed history.
    */
-  apply(header: TxnHeader, txn: Txn, nowMs: number, bytes?: Uint8Array, digest?: TxnDigest): ApplyResult {
+  apply(header: TxnHeader, txn: Txn, nowMs: number, bytes?: Uint8Array, digest?: TxnDigest, options?: ApplyOptions): ApplyResult {
     const before = this.#tree.lastProcessedZxid;
-    const result = applyTxn(this.#tree, header, txn, (error) => this.#inconsistent(header, error));
+    const result = applyTxn(this.#tree, header, txn, (error) => this.#inconsistent(header, error), options);
     if (txn.type === OpCode.createSession) this.#sessions.add(header.sessionId, txn.timeoutMs, nowMs);
     if (txn.type === OpCode.closeSession) this.#sessions.remove(header.sessionId);
     if (bytes !== undefined && header.zxid > (this.history.maxZxid ?? -1n)) this.history.append({ zxid: header.zxid, bytes });
@@ -139,9 +141,9 @@ export class ZkDatabase {
   }
 
   /** Applies a txn given as its log bytes, checking the digest the leader logged beside it. */
-  applyBytes(bytes: Uint8Array, nowMs: number): ApplyResult {
+  applyBytes(bytes: Uint8Array, nowMs: number, options?: ApplyOptions): ApplyResult {
     const { header, txn, digest } = decodeTxn(bytes);
-    return this.apply(header, txn, nowMs, bytes, digest);
+    return this.apply(header, txn, nowMs, bytes, digest, options);
   }
 
   /**
@@ -200,23 +202,41 @@ export class ZkDatabase {
    */
   async recover(store: TxnStore, clock: Clock, log: LogSink): Promise<StartupMetrics> {
     const startMs = clock.monoMs();
-    const recovered = await store.recover();
-    const progress = new RecoveryProgress({ clock, log, totalTxns: recovered.txns.length });
+    // The store streams its snapshot into a tree as it reads it; a snapshot that then fails its
+    // checksum leaves its tree behind, and the next older one starts a new tree.
+    let loaded = null as { tree: DataTree; sessions: SessionTracker } | null;
+    const recovered = await store.recover((dataBytes, zxid) => {
+      log(`recovery: loading snapshot 0x${zxid.toString(16)} (${dataBytes} bytes)`);
+      const tree = new DataTree({ extendedTypesEnabled: this.#options.extendedTypesEnabled });
+      const sessions = this.#newSessions(clock.wallMs());
+      const decoder = new SnapshotDecoder(tree, sessions, clock.monoMs(), dataBytes);
+      return {
+        feed: (window, final) => decoder.feed(window, final),
+        finish: () => {
+          decoder.finish();
+          loaded = { tree, sessions };
+        },
+      };
+    });
+    const progress = new RecoveryProgress({ clock, log, totalTxns: recovered.txns.length, startMs });
     const nowMs = clock.monoMs();
-    this.#tree = new DataTree({ extendedTypesEnabled: this.#options.extendedTypesEnabled });
-    this.#sessions = this.#newSessions(clock.wallMs());
+    this.#tree = loaded?.tree ?? new DataTree({ extendedTypesEnabled: this.#options.extendedTypesEnabled });
+    this.#sessions = loaded?.sessions ?? this.#newSessions(clock.wallMs());
     this.history.clear();
     this.digestLog.length = 0;
     this.divergence = null;
     this.#quirkOffset = null;
     if (recovered.snapshot !== null) {
+      // A store that hands the bytes back instead (in memory).
       log(`recovery: loading snapshot 0x${recovered.snapshotZxid.toString(16)} (${recovered.snapshot.length} bytes)`);
       decodeSnapshot(recovered.snapshot, this.#tree, this.#sessions, nowMs);
+    }
+    if (loaded !== null || recovered.snapshot !== null) {
       log(`recovery: snapshot loaded, ${this.#tree.nodeCount} znodes (${progress.elapsedMs()} ms); replaying ${recovered.txns.length} txns`);
     }
     const snapLoadMs = progress.elapsedMs();
     for (let i = 0; i < recovered.txns.length; i++) {
-      this.applyBytes(recovered.txns[i]!.bytes, nowMs);
+      this.applyBytes(recovered.txns[i]!.bytes, nowMs, REPLAY);
       progress.replayed(i + 1, () => this.#tree.nodeCount);
     }
     // Recovered sessions get a full timeout to reconnect, as ZooKeeper grants on start.

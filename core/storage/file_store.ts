@@ -11,11 +11,11 @@ import { LogWriter, type LogWriterStats } from "./log_writer.ts";
 import { purge, type PurgeResult } from "./purge.ts";
 import { recordBytes } from "./record_codec.ts";
 import { prepareWritableDir } from "./writable_check.ts";
-import { listSnapshots, readSnapshotFile, removeTempSnapshots, writeSnapshotFile } from "./snapshot_files.ts";
+import { listSnapshots, readSnapshotFile, removeTempSnapshots, streamSnapshotFile, writeSnapshotFile } from "./snapshot_files.ts";
 import { StorageError, StorageErrorCode } from "./storage_error.ts";
 import { checkSnapshotZxid } from "./zxid_order.ts";
 import { finishTruncations, planTruncation, type RewriteContext, truncateWithIntent, truncationRefusal } from "./truncate_log.ts";
-import type { LogRead, ReadFromOptions, RecoveredState, SnapshotStream, TxnLogEntry, TxnStore } from "./txn_log.ts";
+import type { LogRead, ReadFromOptions, RecoveredState, SnapshotLoader, SnapshotStream, TxnLogEntry, TxnStore } from "./txn_log.ts";
 
 /** Settings of a {@link FileStore}; names and defaults follow zoo.cfg. */
 export interface FileStoreOptions {
@@ -142,7 +142,7 @@ export class FileStore implements TxnStore {
    * Finishes a truncation or snapshot install a crash interrupted, then loads the newest snapshot
    * that verifies and the txns after it; repairs a torn log tail.
    */
-  async recover(): Promise<RecoveredState> {
+  async recover(loader?: SnapshotLoader): Promise<RecoveredState> {
     if (this.#writer !== null) throw new Error("file store: recover() called twice");
     await prepareWritableDir(this.#disk, this.#dataDir, "dataDir");
     if (this.#dataLogDir !== this.#dataDir) await prepareWritableDir(this.#disk, this.#dataLogDir, "dataLogDir");
@@ -150,7 +150,7 @@ export class FileStore implements TxnStore {
     await finishInstalls(this.#rewriteContext());
     await finishTruncations(this.#rewriteContext());
     for (const name of await removeTempSnapshots(this.#disk, this.#dataDir)) this.#log(`removed ${name} left by a crash mid-snapshot`);
-    const { snapshot, snapshotZxid, newestFile } = await this.#loadNewestSnapshot();
+    const { snapshot, snapshotZxid, snapshotBytes, newestFile } = await this.#loadNewestSnapshot(loader);
     const log = await recoverLog({ disk: this.#disk, dataLogDir: this.#dataLogDir, snapshotZxid, forceSync: this.#forceSync, log: this.#log });
     checkReachesNewestSnapshot(newestFile, snapshotZxid, log);
     this.#writer = this.#newWriter(log.lastZxid);
@@ -158,8 +158,8 @@ export class FileStore implements TxnStore {
     this.#bytesSinceSnapshot = log.bytesSinceSnapshot;
     this.#lastSnapshotZxid = snapshotZxid;
     this.#durableSnapshotZxid = snapshotZxid;
-    this.#lastSnapshotBytes = snapshot?.length ?? 0;
-    this.#log(`recovered ${snapshot === null ? "no snapshot" : `snapshot 0x${snapshotZxid.toString(16)}`} and ${log.txns.length} txn(s) up to 0x${log.lastZxid.toString(16)}`);
+    this.#lastSnapshotBytes = snapshotBytes;
+    this.#log(`recovered ${snapshotBytes === 0 ? "no snapshot" : `snapshot 0x${snapshotZxid.toString(16)}`} and ${log.txns.length} txn(s) up to 0x${log.lastZxid.toString(16)}`);
     return { snapshot, snapshotZxid, txns: log.txns };
   }
 
@@ -409,17 +409,29 @@ export class FileStore implements TxnStore {
   }
 
   /** Newest snapshot that verifies; older ones are tried when a newer one is damaged. Also names the newest file. */
-  async #loadNewestSnapshot(): Promise<{ snapshot: Uint8Array | null; snapshotZxid: bigint; newestFile: ZxidFile | null }> {
+  /**
+   * The newest snapshot that verifies, newest first: read whole, or streamed into `loader`'s sinks
+   * (then `snapshot` is null and `snapshotBytes` says how long the loaded one was; 0 for none).
+   */
+  async #loadNewestSnapshot(loader: SnapshotLoader | undefined): Promise<{ snapshot: Uint8Array | null; snapshotZxid: bigint; snapshotBytes: number; newestFile: ZxidFile | null }> {
     const snapshots = await listSnapshots(this.#disk, this.#dataDir);
     const newestFile = snapshots[snapshots.length - 1] ?? null;
     // Bounded by the number of snapshot files.
     for (let i = snapshots.length - 1; i >= 0; i -= 1) {
       const file = snapshots[i]!;
-      const read = await readSnapshotFile(this.#disk, joinPath(this.#dataDir, file.name), file.zxid);
-      if (read.ok) return { snapshot: read.data, snapshotZxid: file.zxid, newestFile };
-      this.#log(`skipping ${file.name}: ${read.reason}; falling back to an older snapshot`, LogLevel.warn);
+      const path = joinPath(this.#dataDir, file.name);
+      if (loader === undefined) {
+        const read = await readSnapshotFile(this.#disk, path, file.zxid);
+        if (read.ok) return { snapshot: read.data, snapshotZxid: file.zxid, snapshotBytes: read.data.length, newestFile };
+        this.#log(`skipping ${file.name}: ${read.reason}; falling back to an older snapshot`, LogLevel.warn);
+      } else {
+        let snapshotBytes = 0;
+        const streamed = await streamSnapshotFile(this.#disk, path, file.zxid, (dataBytes, zxid) => ((snapshotBytes = dataBytes), loader(dataBytes, zxid)));
+        if (streamed.ok) return { snapshot: null, snapshotZxid: file.zxid, snapshotBytes, newestFile };
+        this.#log(`skipping ${file.name}: ${streamed.reason}; falling back to an older snapshot`, LogLevel.warn);
+      }
     }
-    return { snapshot: null, snapshotZxid: 0n, newestFile };
+    return { snapshot: null, snapshotZxid: 0n, snapshotBytes: 0, newestFile };
   }
 
   /** ZooKeeper's randomisation: snapCount/2 plus up to snapCount/2 more, so peers do not snapshot together. */

@@ -15,13 +15,35 @@ export interface TxnLogEntry {
 
 /** What recovery hands back on start: the newest valid snapshot and every txn logged after it. */
 export interface RecoveredState {
-  /** Serialized tree + sessions as the server gave it to `writeSnapshot`, or null on a fresh dataDir. */
+  /**
+   * Serialized tree + sessions as the server gave it to `writeSnapshot`; null on a fresh dataDir,
+   * and when a {@link SnapshotLoader} took the snapshot as it was read.
+   */
   readonly snapshot: Uint8Array | null;
   /** The zxid the snapshot covers (0n when there is none). */
   readonly snapshotZxid: bigint;
   /** Txns with zxid > snapshotZxid, in zxid order. */
   readonly txns: readonly TxnLogEntry[];
 }
+
+/** Takes one snapshot's data as it is read, in windows (a push parser). */
+export interface SnapshotSink {
+  /**
+   * Uses what it can of `window` (the data after what it used so far); returns how many bytes it
+   * used. The rest comes again at the start of the next window, with more after it. `final`:
+   * nothing follows this window.
+   */
+  feed(window: Uint8Array, final: boolean): number;
+  /** After the last byte, once the snapshot's checksum held: only then is what it built good. */
+  finish(): void;
+}
+
+/**
+ * Starts a sink for each snapshot recovery tries, newest first, given its data length and zxid. A
+ * snapshot found damaged only after its data went through (a checksum mismatch) never sees
+ * `finish`; the next older one gets a fresh sink.
+ */
+export type SnapshotLoader = (dataBytes: number, zxid: bigint) => SnapshotSink;
 
 /** One piece of a streamed snapshot, with its CRC-32C when the encoder computed it on the way. */
 export interface SnapshotChunk {
@@ -139,8 +161,12 @@ export type { Epochs };
  *   protocol bugs; the storage side of them is that appends resolve strictly in append order.
  */
 export interface TxnStore {
-  /** Reads what is on disk, finishing any truncation or install a crash interrupted. Called once, before any append. */
-  recover(): Promise<RecoveredState>;
+  /**
+   * Reads what is on disk, finishing any truncation or install a crash interrupted. Called once,
+   * before any append. With a `loader`, a store may stream the snapshot into it instead of handing
+   * the bytes back (the file store does; `snapshot` is then null).
+   */
+  recover(loader?: SnapshotLoader): Promise<RecoveredState>;
   /** The newest durable zxid, in the log or a snapshot (after recover; 0n on a fresh dataDir). */
   lastLoggedZxid(): bigint;
   /**

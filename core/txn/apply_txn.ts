@@ -9,9 +9,15 @@ export interface ApplyResult {
   type: number;
   err: number;
   path?: string;
-  /** The node's Stat right after the op (a later op of the same multi does not change it). */
+  /** The node's Stat right after the op (a later op of the same multi does not change it); none in a replay. */
   stat?: NodeStat;
   multi?: ApplyResult[];
+}
+
+/** How to apply. */
+export interface ApplyOptions {
+  /** False: leave out the Stats, as a replay answers no one (a Stat costs more than a setData). */
+  readonly stats?: boolean;
 }
 
 /**
@@ -26,16 +32,22 @@ export interface ApplyResult {
  * check counts the divergence); serving on is what ZooKeeper does, and refusing would leave a
  * member that can never start again.
  */
-export function applyTxn(tree: DataTree, header: TxnHeader, txn: Txn, onInconsistency?: (error: TreeInconsistency) => void): ApplyResult {
+export function applyTxn(
+  tree: DataTree,
+  header: TxnHeader,
+  txn: Txn,
+  onInconsistency?: (error: TreeInconsistency) => void,
+  { stats = true }: ApplyOptions = {},
+): ApplyResult {
   const replayedOntoFuzzy = header.zxid <= tree.fuzzyUntil;
-  const result = applyOne(tree, header, txn, replayedOntoFuzzy ? undefined : onInconsistency);
+  const result = applyOne(tree, header, txn, replayedOntoFuzzy ? undefined : onInconsistency, stats);
   if (header.zxid > tree.lastProcessedZxid) tree.lastProcessedZxid = header.zxid;
   return result;
 }
 
-function applyOne(tree: DataTree, header: TxnHeader, txn: Txn, onInconsistency?: (error: TreeInconsistency) => void): ApplyResult {
+function applyOne(tree: DataTree, header: TxnHeader, txn: Txn, onInconsistency: ((error: TreeInconsistency) => void) | undefined, stats: boolean): ApplyResult {
   try {
-    return applyOp(tree, header, txn, onInconsistency);
+    return applyOp(tree, header, txn, onInconsistency, stats);
   } catch (error) {
     if (!(error instanceof TreeInconsistency)) throw error;
     onInconsistency?.(error);
@@ -45,7 +57,7 @@ function applyOne(tree: DataTree, header: TxnHeader, txn: Txn, onInconsistency?:
   }
 }
 
-function applyOp(tree: DataTree, header: TxnHeader, txn: Txn, onInconsistency?: (error: TreeInconsistency) => void): ApplyResult {
+function applyOp(tree: DataTree, header: TxnHeader, txn: Txn, onInconsistency: ((error: TreeInconsistency) => void) | undefined, stats: boolean): ApplyResult {
   switch (txn.type) {
     case OpCode.create:
     case OpCode.create2:
@@ -59,7 +71,7 @@ function applyOp(tree: DataTree, header: TxnHeader, txn: Txn, onInconsistency?: 
         zxid: header.zxid,
         time: header.time,
       });
-      return { type: txn.type, err: 0, path: txn.path, stat: tree.nodeStat(slot) };
+      return withStat(tree, slot, stats, { type: txn.type, err: 0, path: txn.path });
     }
     case OpCode.delete:
     case OpCode.deleteContainer:
@@ -68,15 +80,15 @@ function applyOp(tree: DataTree, header: TxnHeader, txn: Txn, onInconsistency?: 
     case OpCode.setData:
     case OpCode.reconfig: {
       const slot = tree.setData(txn.path, txn.data, txn.version, header.zxid, header.time);
-      return { type: txn.type, err: 0, path: txn.path, stat: tree.nodeStat(slot) };
+      return withStat(tree, slot, stats, { type: txn.type, err: 0, path: txn.path });
     }
     case OpCode.setACL: {
       const slot = tree.setACL(txn.path, txn.acl, txn.version);
-      return { type: txn.type, err: 0, path: txn.path, stat: tree.nodeStat(slot) };
+      return withStat(tree, slot, stats, { type: txn.type, err: 0, path: txn.path });
     }
     case OpCode.check: {
       const slot = tree.find(txn.path);
-      return { type: txn.type, err: 0, path: txn.path, ...(slot === NO_SLOT ? {} : { stat: tree.nodeStat(slot) }) };
+      return withStat(tree, slot, stats && slot !== NO_SLOT, { type: txn.type, err: 0, path: txn.path });
     }
     case OpCode.createSession:
       return { type: txn.type, err: 0 };
@@ -92,14 +104,20 @@ function applyOp(tree: DataTree, header: TxnHeader, txn: Txn, onInconsistency?: 
     case OpCode.error:
       return { type: txn.type, err: txn.err };
     case OpCode.multi:
-      return { type: txn.type, err: 0, multi: applyMulti(tree, header, txn.txns, onInconsistency) };
+      return { type: txn.type, err: 0, multi: applyMulti(tree, header, txn.txns, onInconsistency, stats) };
   }
 }
 
+/** `result` with the Stat of `slot` when `stats` asks for it. */
+function withStat(tree: DataTree, slot: number, stats: boolean, result: ApplyResult): ApplyResult {
+  if (stats) result.stat = tree.nodeStat(slot);
+  return result;
+}
+
 /** A multi whose prep failed carries error txns: nothing applies, every op reports a code. */
-function applyMulti(tree: DataTree, header: TxnHeader, txns: readonly Txn[], onInconsistency?: (error: TreeInconsistency) => void): ApplyResult[] {
+function applyMulti(tree: DataTree, header: TxnHeader, txns: readonly Txn[], onInconsistency: ((error: TreeInconsistency) => void) | undefined, stats: boolean): ApplyResult[] {
   const failed = txns.some((t) => t.type === OpCode.error);
-  if (!failed) return txns.map((t) => applyOne(tree, header, t, onInconsistency));
+  if (!failed) return txns.map((t) => applyOne(tree, header, t, onInconsistency, stats));
   let pastFailure = false;
   return txns.map((t) => {
     if (t.type === OpCode.error) {
