@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { ACL } from "../core/proto/records.ts";
 import { workerSnapshotEncoder } from "../core/io/worker_snapshot_encoder.ts";
-import { decodeSnapshot, encodeSnapshotSlices, finishSlices } from "../core/server/snapshot_codec.ts";
+import { decodeSnapshot, encodeSnapshotSlices, finishSlices, SNAPSHOT_CHUNK_BYTES } from "../core/server/snapshot_codec.ts";
 import { slicedSnapshotEncoder, withFallback } from "../core/server/snapshot_encoder.ts";
 import { SessionTracker } from "../core/session/session_tracker.ts";
 import { crc32c } from "../core/storage/crc32c.ts";
@@ -195,7 +195,8 @@ test("a worker thread streams an image as the same bytes, chunk by chunk with th
     const chunks: Uint8Array[] = [];
     for await (const chunk of streamed.chunks) {
       assert.equal(chunk.crc32c, crc32c(0, chunk.bytes), "each chunk's CRC-32C");
-      chunks.push(chunk.bytes);
+      // A chunk is good until the next is asked for: the worker reuses its buffer.
+      chunks.push(chunk.bytes.slice());
     }
     captured.release();
     assert.deepEqual(concatBytes(chunks), inline);
@@ -239,6 +240,48 @@ async function collect(chunks: AsyncIterable<{ bytes: Uint8Array }>): Promise<Ui
   for await (const chunk of chunks) out.push(chunk.bytes);
   return out;
 }
+
+test("the worker reuses a chunk's buffer only after the reader took it, across jobs and after a reader that gave up", async () => {
+  // 36 MB of records: nine chunks, more than the ring of buffers the worker reuses holds.
+  const tree = new DataTree();
+  tree.createNode("/big", { data: new Uint8Array(0), acl: OPEN_ACL, ephemeralOwner: 0n, parentCVersion: 1, zxid: 1n, time: 1n });
+  for (let i = 0; i < 1200; i++) {
+    const data = new Uint8Array(30_000).fill(i & 0xff);
+    tree.createNode(`/big/n${i}`, { data, acl: OPEN_ACL, ephemeralOwner: 0n, parentCVersion: i + 1, zxid: BigInt(i + 2), time: 1n });
+  }
+  tree.lastProcessedZxid = 1201n;
+  const encoder = workerSnapshotEncoder(() => {});
+  assert.ok(encoder !== null);
+  const captured = captureImage(tree, []);
+  try {
+    const inline = finishSlices(encodeSnapshotSlices(captured.image));
+    /** Reads a stream slowly (the worker runs ahead to its credit limit), copying each chunk when it comes. */
+    const readSlowly = async (limit = Infinity): Promise<Uint8Array> => {
+      const stream = await encoder.encode(captured.image);
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of stream.chunks) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        chunks.push(chunk.bytes.slice());
+        if (chunks.length >= limit) break;
+      }
+      return concatBytes(chunks);
+    };
+    /** Where two byte arrays first differ (-1: nowhere): a 36 MB deepEqual would print for minutes. */
+    const firstDifference = (a: Uint8Array, b: Uint8Array): number => {
+      for (let i = 0; i < Math.max(a.length, b.length); i++) if (a[i] !== b[i]) return i;
+      return -1;
+    };
+    const first = await readSlowly();
+    assert.ok(first.length > 8 * SNAPSHOT_CHUNK_BYTES, `${first.length} bytes`);
+    assert.equal(firstDifference(first, inline), -1, "first job");
+    assert.equal(firstDifference(await readSlowly(), inline), -1, "second job, on the same buffers");
+    await readSlowly(2);
+    assert.equal(firstDifference(await readSlowly(), inline), -1, "after a reader that stopped at its second chunk");
+  } finally {
+    captured.release();
+    encoder.close();
+  }
+});
 
 test("a snapshot of several chunks streams from the worker into a snapshot file that loads as the tree", async () => {
   // Over 4 MiB of records: the worker sends more than one chunk, paced by the store's writes.

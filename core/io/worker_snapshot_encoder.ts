@@ -129,7 +129,7 @@ export function workerSnapshotEncoder(log: (line: string) => void): WorkerSnapsh
       const job = new Job();
       jobs.set(id, job);
       w.ref();
-      w.postMessage({ id, image, credits: job.credits.buffer } satisfies SnapshotJob);
+      w.postMessage({ id, image, credits: job.credits.buffer, chunksInFlight: CHUNKS_IN_FLIGHT } satisfies SnapshotJob);
       return job.size;
     },
     ready() {
@@ -201,11 +201,11 @@ class Job {
         this.#wake = null;
       }
     } finally {
-      // The reader stopped early (a write failed): the worker stops too.
-      if (!this.#ended) {
-        Atomics.store(this.credits, 1, 1);
-        Atomics.notify(this.credits, 0);
-      }
+      // Released: no chunk of this job is read any more. A reader that stopped early (a write
+      // failed) so stops the worker too; after the last chunk, the worker may reuse the buffers.
+      Atomics.store(this.credits, 1, 1);
+      Atomics.notify(this.credits, 0);
+      Atomics.notify(this.credits, 1);
     }
   }
 }

@@ -63,9 +63,14 @@ export type SnapshotPiece = { readonly size: number } | { readonly chunk: Uint8A
  * Encodes an image as chunks of about `chunkBytes`: a first pass finds the pre-order and the
  * exact size (announced before any byte), the second writes the records. A writer streams the
  * chunks to disk as they come, so a million znodes never need one 200 MB buffer. Yields `null`
- * every few thousand nodes (a worker ignores those).
+ * every few thousand nodes (a worker ignores those). Each chunk is written into `buffer(n)` (at
+ * least n bytes), a new array unless the caller recycles them.
  */
-export function* encodeSnapshotPieces(image: TreeImage, chunkBytes = SNAPSHOT_CHUNK_BYTES): Generator<SnapshotPiece, void> {
+export function* encodeSnapshotPieces(
+  image: TreeImage,
+  chunkBytes = SNAPSHOT_CHUNK_BYTES,
+  buffer: (minBytes: number) => Uint8Array = (minBytes) => new Uint8Array(minBytes),
+): Generator<SnapshotPiece, void> {
   const nodes = new ImageReader(image.pages, image.chunks);
   // Pass 1: the pre-order and the exact size.
   const order = new Int32Array(image.nodeCount);
@@ -85,8 +90,8 @@ export function* encodeSnapshotPieces(image: TreeImage, chunkBytes = SNAPSHOT_CH
   if (count !== image.nodeCount) throw new Error(`snapshot: ${count} nodes reachable, ${image.nodeCount} captured`);
   yield { size: bytes };
   // Pass 2: the records, a record referring to its parent by record number.
-  let out = new Uint8Array(Math.max(chunkBytes, header.length));
-  let view = new DataView(out.buffer);
+  let out = buffer(Math.max(chunkBytes, header.length));
+  let view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   out.set(header);
   let used = header.length;
   let emitted = 0;
@@ -98,8 +103,8 @@ export function* encodeSnapshotPieces(image: TreeImage, chunkBytes = SNAPSHOT_CH
     if (used + size > out.length) {
       yield { chunk: out.subarray(0, used) };
       emitted += used;
-      out = new Uint8Array(Math.max(chunkBytes, size));
-      view = new DataView(out.buffer);
+      out = buffer(Math.max(chunkBytes, size));
+      view = new DataView(out.buffer, out.byteOffset, out.byteLength);
       used = 0;
     }
     used = writeRecord(out, view, used, nodes, slot, slot === ROOT_SLOT ? -1 : recordOf[nodes.parent(slot)]!);

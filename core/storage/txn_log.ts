@@ -53,7 +53,9 @@ export interface SnapshotChunk {
 
 /**
  * A snapshot as its encoder streams it (a worker, a chunk at a time): the exact length first, then
- * the bytes in order. A store writes the chunks as they come, so no one buffer holds it all.
+ * the bytes in order. A store writes the chunks as they come, so no one buffer holds it all. A
+ * chunk's bytes are good only until the next one is asked for (the worker reuses its buffers):
+ * write them, or copy them, before that.
  */
 export interface SnapshotStream {
   readonly length: number;
