@@ -67,8 +67,8 @@ const KILL_GRACE_MS = 5_000;
 
 /** Where Debian's python3-kazoo keeps its test suite, or null when kazoo or pytest is missing. */
 function kazooTestsDir(): string | null {
-  // The suite's modules import mock (python3-mock) besides pytest: without it pytest collects nothing.
-  const probe = spawnSync(PYTHON, ["-c", "import os, mock, pytest, kazoo.tests; print(os.path.dirname(kazoo.tests.__file__))"], {
+  // The suite's modules import mock and objgraph besides pytest: without them pytest collects nothing.
+  const probe = spawnSync(PYTHON, ["-c", "import os, mock, objgraph, pytest, kazoo.tests; print(os.path.dirname(kazoo.tests.__file__))"], {
     encoding: "utf8",
     timeout: 30_000,
   });
@@ -79,11 +79,11 @@ function kazooTestsDir(): string | null {
 
 /**
  * Why kazoo's suite cannot run against `target` here, or null when it can: python3-kazoo (whose
- * package ships the suite and its harness), pytest and mock, plus java and the 3.9.3 jars for ZooKeeper.
+ * package ships the suite and its harness), pytest, mock and objgraph, plus java and the 3.9.3 jars for ZooKeeper.
  */
 export function kazooSuiteMissing(target: KazooTarget): string | null {
   if (!existsSync(PYTHON)) return `${PYTHON} missing (apt-get install python3)`;
-  if (kazooTestsDir() === null) return `kazoo's test suite, pytest or mock missing for ${PYTHON} (apt-get install python3-kazoo python3-pytest python3-mock)`;
+  if (kazooTestsDir() === null) return `kazoo's test suite, pytest, mock or objgraph missing for ${PYTHON} (apt-get install python3-kazoo python3-pytest python3-mock python3-objgraph)`;
   if (target === KazooTarget.zookeeper) {
     if (findExecutable("java", ["/usr/bin/java"]) === undefined) return "java missing (apt-get install default-jdk-headless)";
     return zookeeperMissing(ZooKeeperVersion.v393);
