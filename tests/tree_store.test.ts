@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { ACL } from "../core/proto/records.ts";
-import { workerSnapshotEncoder } from "../core/io/worker_snapshot_encoder.ts";
+import { IDLE_WORKER_MS, workerSnapshotEncoder } from "../core/io/worker_snapshot_encoder.ts";
 import { decodeSnapshot, encodeSnapshotSlices, finishSlices, SNAPSHOT_CHUNK_BYTES } from "../core/server/snapshot_codec.ts";
 import { slicedSnapshotEncoder, withFallback } from "../core/server/snapshot_encoder.ts";
 import { SessionTracker } from "../core/session/session_tracker.ts";
@@ -277,6 +277,33 @@ test("the worker reuses a chunk's buffer only after the reader took it, across j
     assert.equal(firstDifference(await readSlowly(), inline), -1, "second job, on the same buffers");
     await readSlowly(2);
     assert.equal(firstDifference(await readSlowly(), inline), -1, "after a reader that stopped at its second chunk");
+  } finally {
+    captured.release();
+    encoder.close();
+  }
+});
+
+test("a worker idle after a snapshot is ended, and the next snapshot starts a new one", async () => {
+  const tree = new DataTree();
+  const model = new Model(tree);
+  churn(tree, model, new SeededRandom(8), 500, 0x100000001n);
+  const encoder = workerSnapshotEncoder(() => {});
+  assert.ok(encoder !== null);
+  const captured = captureImage(tree, []);
+  const encode = async () => {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of (await encoder.encode(captured.image)).chunks) chunks.push(chunk.bytes.slice());
+    return concatBytes(chunks);
+  };
+  try {
+    const inline = finishSlices(encodeSnapshotSlices(captured.image));
+    assert.deepEqual(await encode(), inline);
+    assert.ok(encoder.running(), "just after a snapshot");
+    // Bounded: the idle timer ends the worker after IDLE_WORKER_MS.
+    for (let waited = 0; encoder.running() && waited < IDLE_WORKER_MS + 5_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(encoder.running(), false, "ended once idle");
+    assert.deepEqual(await encode(), inline, "a new worker encodes the next");
+    assert.ok(encoder.running());
   } finally {
     captured.release();
     encoder.close();
