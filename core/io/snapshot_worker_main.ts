@@ -14,10 +14,9 @@
  * rather than handed over: the server gives a credit back once it has written a chunk, so when the
  * worker starts a chunk, the one that last used its buffer is on disk. A fresh 4 MiB buffer per
  * chunk cost a page fault per 4 KiB: a quarter of the CPU of a million-znode snapshot on a VM.
- * The ring outlives a job: the next one reuses it once the server has released the last job
- * (`credits[1]` set: every chunk written, or the job given up), and makes a new ring if that takes
- * longer than {@link RELEASE_WAIT_MS}. An idle worker collects no garbage, so rings made per job
- * stayed resident: 100 MiB after five snapshots.
+ * The ring outlives a job, for as long as the worker runs (the server ends an idle one): the next
+ * job reuses it once the server has released the last job (`credits[1]` set: every chunk written,
+ * or the job given up), and makes a new ring if that takes longer than {@link RELEASE_WAIT_MS}.
  */
 import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
