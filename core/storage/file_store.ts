@@ -408,10 +408,10 @@ export class FileStore implements TxnStore {
     await this.purge();
   }
 
-  /** Newest snapshot that verifies; older ones are tried when a newer one is damaged. Also names the newest file. */
   /**
-   * The newest snapshot that verifies, newest first: read whole, or streamed into `loader`'s sinks
-   * (then `snapshot` is null and `snapshotBytes` says how long the loaded one was; 0 for none).
+   * The newest snapshot that verifies (older ones are tried when a newer one is damaged), read
+   * whole or streamed into `loader`'s sinks: then `snapshot` is null and `snapshotBytes` says how
+   * long the loaded one was (0 for none). Also names the newest file.
    */
   async #loadNewestSnapshot(loader: SnapshotLoader | undefined): Promise<{ snapshot: Uint8Array | null; snapshotZxid: bigint; snapshotBytes: number; newestFile: ZxidFile | null }> {
     const snapshots = await listSnapshots(this.#disk, this.#dataDir);
