@@ -16,7 +16,7 @@ export interface ApplyResult {
 
 /** How to apply. */
 export interface ApplyOptions {
-  /** False: leave out the Stats, as a replay answers no one (a Stat costs more than a setData). */
+  /** False: leave out the Stats, as a replay answers no one (making one was a quarter of replaying a setData). */
   readonly stats?: boolean;
 }
 
