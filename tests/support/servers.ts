@@ -118,5 +118,8 @@ export async function startPaddock(opts: ServerOptions = {}): Promise<ServerHand
     dir: cfg.dir,
     removeDirOnStop: opts.dir === undefined,
     readyTimeoutMs: opts.readyTimeoutMs ?? 60_000,
+    // Ready means its AdminServer and metrics ports accept too: they open after the client port,
+    // and a test that fetched at once met a refused connection under a loaded machine.
+    alsoListening: httpPorts(opts.extra ?? {}),
   });
 }
