@@ -179,6 +179,9 @@ export async function servedChildren(port: number, parent: string, attempts = 5)
   }
 }
 
+/** Reads in flight at once when a parent's children are read back (the client holds at most 100,000 pending). */
+const READ_BATCH = 10_000;
+
 async function readChildren(port: number, parent: string): Promise<Map<string, ServedNode>> {
   const client = createClient(`127.0.0.1:${port}`, { sessionTimeoutMs: 10_000 });
   try {
@@ -186,7 +189,11 @@ async function readChildren(port: number, parent: string): Promise<Map<string, S
     await client.sync(parent);
     const { children } = await client.getChildren(parent);
     const out = new Map<string, ServedNode>();
-    const reads = await Promise.all(children.map((name) => client.getData(`${parent}/${name}`)));
+    // In batches: a parent with more children than the client lets wait at once would be refused.
+    const reads: Awaited<ReturnType<typeof client.getData>>[] = [];
+    for (let at = 0; at < children.length; at += READ_BATCH) {
+      reads.push(...await Promise.all(children.slice(at, at + READ_BATCH).map((name) => client.getData(`${parent}/${name}`))));
+    }
     children.forEach((name, i) => {
       const { data, stat } = reads[i]!;
       out.set(name, { data: data === null ? null : decoder.decode(data), version: stat.version, mzxid: stat.mzxid });
