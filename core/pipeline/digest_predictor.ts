@@ -10,6 +10,17 @@ import type { Txn, TxnDigest, TxnHeader } from "../txn/txn.ts";
 type NodeImage = DigestImage;
 
 /**
+ * A node as the pending txns leave it (`image` null where one deletes it), the digest that state
+ * adds to the tree's (kept, so replacing it needs no second hash), and the newest pending txn that
+ * touched it (the entry goes once that txn is applied).
+ */
+interface Overlaid {
+  image: NodeImage | null;
+  digest: number;
+  zxid: number;
+}
+
+/**
  * The tree digest each prepared txn will leave behind, known before the txn is logged or
  * applied: what a leader sends beside every proposal (ZooKeeper's TxnDigest, which its
  * PrepRequestProcessor precalculates) so that learners can compare it with their own tree after
@@ -24,12 +35,10 @@ type NodeImage = DigestImage;
  */
 export class DigestPredictor {
   readonly #tree: () => DataTree;
-  /** Nodes as pending txns leave them; null where a pending txn deletes the node. */
-  readonly #overlay = new Map<string, NodeImage | null>();
-  /** The newest pending zxid that touched each overlaid path. */
-  readonly #touchedAt = new Map<string, bigint>();
+  /** Nodes as pending txns leave them, keyed by path. */
+  readonly #overlay = new Map<string, Overlaid>();
   /** Pending txns in zxid order, with the paths each touched. */
-  readonly #pending: { zxid: bigint; paths: string[] }[] = [];
+  readonly #pending: { zxid: number; paths: string[] }[] = [];
   #head = 0;
   /** The digest after the last prepared txn (meaningful while something is pending). */
   readonly #digest = new DigestSum();
@@ -43,19 +52,17 @@ export class DigestPredictor {
     if (this.#head === this.#pending.length) this.#digest.assign(this.#tree().digest);
     const paths: string[] = [];
     this.#play(header, txn, paths);
-    this.#pending.push({ zxid: header.zxid, paths });
-    for (const path of paths) this.#touchedAt.set(path, header.zxid);
+    this.#pending.push({ zxid: Number(header.zxid), paths });
     return { version: DIGEST_VERSION, treeDigest: this.#digest.value };
   }
 
   /** Txns up to `zxid` are applied to the tree: their overlay entries are no longer needed. */
   applied(zxid: bigint): void {
-    while (this.#head < this.#pending.length && this.#pending[this.#head]!.zxid <= zxid) {
+    const upTo = Number(zxid);
+    while (this.#head < this.#pending.length && this.#pending[this.#head]!.zxid <= upTo) {
       for (const path of this.#pending[this.#head]!.paths) {
-        if ((this.#touchedAt.get(path) ?? 0n) <= zxid) {
-          this.#overlay.delete(path);
-          this.#touchedAt.delete(path);
-        }
+        const overlaid = this.#overlay.get(path);
+        if (overlaid !== undefined && overlaid.zxid <= upTo) this.#overlay.delete(path);
       }
       this.#head++;
     }
@@ -69,47 +76,46 @@ export class DigestPredictor {
   }
 
   #play(header: TxnHeader, txn: Txn, paths: string[]): void {
+    const zxid = Number(header.zxid);
     switch (txn.type) {
       case OpCode.create:
       case OpCode.create2:
       case OpCode.createContainer:
       case OpCode.createTTL: {
-        const zxid = Number(header.zxid);
         const time = Number(header.time);
         const parentPath = parentOf(txn.path);
         const parent = this.#node(parentPath);
         if (parent !== undefined && txn.parentCVersion > parent.cversion) {
-          this.#put(parentPath, image(parent, parent.data, parent.mzxid, zxid, parent.mtime, parent.version, txn.parentCVersion, parent.aversion), paths);
+          this.#put(parentPath, image(parent, parent.data, parent.mzxid, zxid, parent.mtime, parent.version, txn.parentCVersion, parent.aversion), zxid, paths);
         }
         this.#put(txn.path, {
           data: txn.data, czxid: zxid, mzxid: zxid, pzxid: zxid, ctime: time, mtime: time,
           version: 0, cversion: 0, aversion: 0, ephemeralOwner: txn.ephemeralOwner,
-        }, paths);
+        }, zxid, paths);
         return;
       }
       case OpCode.delete:
       case OpCode.deleteContainer:
-        return this.#delete(txn.path, Number(header.zxid), paths);
+        return this.#delete(txn.path, zxid, paths);
       case OpCode.setData:
       case OpCode.reconfig: {
         const node = this.#node(txn.path);
         if (node !== undefined) {
-          this.#put(txn.path, image(node, txn.data, Number(header.zxid), node.pzxid, Number(header.time), txn.version, node.cversion, node.aversion), paths);
+          this.#put(txn.path, image(node, txn.data, zxid, node.pzxid, Number(header.time), txn.version, node.cversion, node.aversion), zxid, paths);
         }
         return;
       }
       case OpCode.setACL: {
         const node = this.#node(txn.path);
-        if (node !== undefined) this.#put(txn.path, image(node, node.data, node.mzxid, node.pzxid, node.mtime, node.version, node.cversion, txn.version), paths);
+        if (node !== undefined) this.#put(txn.path, image(node, node.data, node.mzxid, node.pzxid, node.mtime, node.version, node.cversion, txn.version), zxid, paths);
         return;
       }
       case OpCode.closeSession: {
-        const zxid = Number(header.zxid);
         for (const path of txn.paths) this.#delete(path, zxid, paths);
         // As the tree's killSession: the session's other ephemerals go too, applied or pending.
         for (const path of this.#tree().ephemeralsOf(header.sessionId)) this.#delete(path, zxid, paths);
-        for (const [path, image] of [...this.#overlay]) {
-          if (image !== null && image.ephemeralOwner === header.sessionId) this.#delete(path, zxid, paths);
+        for (const [path, overlaid] of [...this.#overlay]) {
+          if (overlaid.image !== null && overlaid.image.ephemeralOwner === header.sessionId) this.#delete(path, zxid, paths);
         }
         return;
       }
@@ -126,18 +132,18 @@ export class DigestPredictor {
 
   #delete(path: string, zxid: number, paths: string[]): void {
     if (this.#node(path) === undefined) return;
-    this.#put(path, null, paths);
+    this.#put(path, null, zxid, paths);
     const parentPath = parentOf(path);
     const parent = this.#node(parentPath);
     if (parent !== undefined && zxid > parent.pzxid) {
-      this.#put(parentPath, image(parent, parent.data, parent.mzxid, zxid, parent.mtime, parent.version, parent.cversion, parent.aversion), paths);
+      this.#put(parentPath, image(parent, parent.data, parent.mzxid, zxid, parent.mtime, parent.version, parent.cversion, parent.aversion), zxid, paths);
     }
   }
 
   /** The node as the txns prepared so far leave it. */
   #node(path: string): NodeImage | undefined {
     const overlaid = this.#overlay.get(path);
-    if (overlaid !== undefined) return overlaid ?? undefined;
+    if (overlaid !== undefined) return overlaid.image ?? undefined;
     const tree = this.#tree();
     const slot = tree.find(path);
     if (slot === NO_SLOT) return undefined;
@@ -148,12 +154,21 @@ export class DigestPredictor {
     };
   }
 
-  #put(path: string, image: NodeImage | null, paths: string[]): void {
+  /** Overlays `path` with its state after the txn `zxid` (null: deleted), swapping its digest in the sum. */
+  #put(path: string, image: NodeImage | null, zxid: number, paths: string[]): void {
+    const digest = image === null ? 0 : imageDigest(path, image);
     const overlaid = this.#overlay.get(path);
-    // A node of the tree carries its digest already (read from its slot: no image built).
-    this.#digest.remove(overlaid === undefined ? storedDigest(this.#tree(), path) : overlaid === null ? 0 : imageDigest(path, overlaid));
-    if (image !== null) this.#digest.add(imageDigest(path, image));
-    this.#overlay.set(path, image);
+    if (overlaid === undefined) {
+      // A node of the tree carries its digest already (read from its slot: no image built).
+      this.#digest.remove(storedDigest(this.#tree(), path));
+      this.#overlay.set(path, { image, digest, zxid });
+    } else {
+      this.#digest.remove(overlaid.digest);
+      overlaid.image = image;
+      overlaid.digest = digest;
+      overlaid.zxid = zxid;
+    }
+    this.#digest.add(digest);
     paths.push(path);
   }
 }

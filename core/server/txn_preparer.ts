@@ -86,7 +86,7 @@ export class TxnPreparer {
 
   #withDigest(prepared: PreparedTxn): PreparedTxn {
     if (this.#digests === null) return prepared;
-    return { ...prepared, digest: this.#digests.predict(prepared.header, prepared.txn) };
+    return { header: prepared.header, txn: prepared.txn, digest: this.#digests.predict(prepared.header, prepared.txn) };
   }
 
   #markClosing(sessionId: bigint): void {
