@@ -36,7 +36,10 @@ export interface DecodedTxn {
  */
 export function encodeTxn(header: TxnHeader, txn: Txn, digest?: TxnDigest): Uint8Array {
   if (header.type !== txn.type) throw new Error(`encodeTxn: header type ${header.type} != txn type ${txn.type}`);
-  const w = new JuteWriter(64 + ((txn as { data?: Uint8Array }).data?.length ?? 0));
+  // Room for the usual record in one region: header, digest, a path as ustring reserves it (3 bytes
+  // a character), the data and a short ACL. Short of it, the writer grows, copying what it wrote.
+  const path = (txn as { path?: string }).path;
+  const w = new JuteWriter(128 + (path === undefined ? 0 : 3 * path.length) + ((txn as { data?: Uint8Array }).data?.length ?? 0));
   w.long(header.sessionId).int(header.cxid).long(header.zxid).long(header.time).int(header.type);
   writeRecord(w, header.sessionId, txn);
   if (digest !== undefined) w.int(digest.version).long(digest.treeDigest);
