@@ -91,7 +91,7 @@ export class DigestPredictor {
         this.#put(txn.path, {
           data: txn.data, czxid: zxid, mzxid: zxid, pzxid: zxid, ctime: time, mtime: time,
           version: 0, cversion: 0, aversion: 0, ephemeralOwner: txn.ephemeralOwner,
-        }, zxid, paths);
+        }, zxid, paths, false);
         return;
       }
       case OpCode.delete:
@@ -154,13 +154,17 @@ export class DigestPredictor {
     };
   }
 
-  /** Overlays `path` with its state after the txn `zxid` (null: deleted), swapping its digest in the sum. */
-  #put(path: string, image: NodeImage | null, zxid: number, paths: string[]): void {
+  /**
+   * Overlays `path` with its state after the txn `zxid` (null: deleted), swapping its digest in the
+   * sum. `inTree` is false for the node a create makes: prep refuses a create whose node the tree
+   * has unless a pending txn deletes it (and then it is overlaid), so there is nothing to look up.
+   */
+  #put(path: string, image: NodeImage | null, zxid: number, paths: string[], inTree = true): void {
     const digest = image === null ? 0 : imageDigest(path, image);
     const overlaid = this.#overlay.get(path);
     if (overlaid === undefined) {
       // A node of the tree carries its digest already (read from its slot: no image built).
-      this.#digest.remove(storedDigest(this.#tree(), path));
+      if (inTree) this.#digest.remove(storedDigest(this.#tree(), path));
       this.#overlay.set(path, { image, digest, zxid });
     } else {
       this.#digest.remove(overlaid.digest);

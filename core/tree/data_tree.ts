@@ -388,11 +388,10 @@ export class DataTree {
     const parentPath = slash === 0 ? ROOT : path.slice(0, slash);
     const parent = this.find(parentPath);
     if (parent === NO_SLOT) throw new TreeInconsistency(`create ${path}: no parent`);
-    const name = path.slice(slash + 1);
-    if (this.#nodes.findChild(parent, name) !== NO_SLOT) throw new TreeInconsistency(`create ${path}: exists`);
     const zxid = toExactNumber(fields.zxid);
     const data = fields.data === NULL_DATA ? null : fields.data;
-    const slot = this.#nodes.add(parent, name, data);
+    const slot = this.#nodes.add(parent, path.slice(slash + 1), data);
+    if (slot === NO_SLOT) throw new TreeInconsistency(`create ${path}: exists`);
     this.#initFields(slot, zxid, toExactNumber(fields.time), fields.acl, fields.ephemeralOwner);
     this.#childOrder.delete(parent);
     if (fields.parentCVersion > this.#nodes.cversion(parent)) {
@@ -558,9 +557,8 @@ export class DataTree {
       const slash = path.lastIndexOf("/");
       const parent = this.find(slash === 0 ? ROOT : path.slice(0, slash));
       if (parent === NO_SLOT) throw new TreeInconsistency(`snapshot: ${path} comes before its parent`);
-      const name = path.slice(slash + 1);
-      if (this.#nodes.findChild(parent, name) !== NO_SLOT) return NO_SLOT;
-      slot = this.#nodes.add(parent, name, data);
+      slot = this.#nodes.add(parent, path.slice(slash + 1), data);
+      if (slot === NO_SLOT) return NO_SLOT;
     }
     this.#setRestoredFields(slot, node);
     if (path !== CONFIG_NODE) this.#noteFuzzy(node);

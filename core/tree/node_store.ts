@@ -61,6 +61,8 @@ export class NodeStore extends NodeReader {
     const length = path.length;
     if (length === 0 || path.charCodeAt(0) !== SLASH || this.#count === 0) return NO_SLOT;
     if (length === 1) return ROOT_SLOT;
+    // A create's apply looks its parent up right after prep looked up a sibling path.
+    if (path === this.#cachedParentPath) return this.#cachedParentSlot;
     const lastSlash = path.lastIndexOf("/");
     // Siblings come in runs (creates under one parent, keys of one directory): the last parent
     // found saves walking from the root.
@@ -180,11 +182,25 @@ export class NodeStore extends NodeReader {
 
   // ---- changes ----
 
-  /** Adds a node named `name` under `parent` (which must not have such a child) with `data`. */
+  /**
+   * Adds a node named `name` under `parent` with `data`, unless `parent` already has a child of
+   * that name: then adds nothing and returns NO_SLOT. The lookup and the index share one hash.
+   */
   add(parent: number, name: string, data: Uint8Array | null): number {
+    let nameHash = FNV_START;
+    for (let i = 0; i < name.length; i++) {
+      const code = name.charCodeAt(i);
+      if (code >= 0x80) {
+        const length = this.#encodeScratch(name);
+        return this.addBytes(parent, this.#scratch, 0, length, data, 0, data === null ? -1 : data.length);
+      }
+      nameHash = fnvByte(nameHash, code);
+    }
+    const hash = childHash(parent, nameHash);
+    if (this.#probeAscii(parent, hash, name, 0, name.length) !== NO_SLOT) return NO_SLOT;
     const slot = this.#takeSlot();
     this.arena.allocString(slot, name, data);
-    this.#place(slot, parent, data === null ? -1 : data.length, this.#lastRegionHash(parent));
+    this.#place(slot, parent, data === null ? -1 : data.length, hash);
     return slot;
   }
 
