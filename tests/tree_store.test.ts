@@ -125,6 +125,31 @@ test("random changes keep every node, its data, ACL, owner and children in order
   assert.ok(tree.store.highWater < 3 * tree.nodeCount + 100, `slots are reused: ${tree.store.highWater} for ${tree.nodeCount} nodes`);
 });
 
+test("a create of a name the parent already has is refused and changes nothing, ASCII or not; a parent is found right after a sibling", () => {
+  const tree = new DataTree({});
+  const fields = (zxid: bigint) => ({ data: new Uint8Array([1, 2, 3]), acl: OPEN_ACL, ephemeralOwner: 0n, parentCVersion: 0, zxid, time: 1_700_000_000_000n });
+  tree.createNode("/app", fields(1n));
+  for (const name of ["plain", "dé-日本", "0000000001"]) tree.createNode(`/app/${name}`, fields(2n));
+  const before = { count: tree.nodeCount, digest: tree.digest, children: [...tree.getNode("/app")!.children] };
+  for (const name of ["plain", "dé-日本", "0000000001"]) {
+    assert.throws(() => tree.createNode(`/app/${name}`, fields(3n)), { name: "TreeInconsistency" }, name);
+  }
+  assert.deepEqual({ count: tree.nodeCount, digest: tree.digest, children: [...tree.getNode("/app")!.children] }, before);
+  // find caches the parent of the last path it walked; the parent's own path must come back right,
+  // also once that parent is deleted and its slot taken by another node.
+  assert.notEqual(tree.find("/app/plain"), NO_SLOT);
+  assert.equal(tree.pathOf(tree.find("/app")), "/app");
+  tree.createNode("/other", fields(4n));
+  tree.createNode("/other/x", fields(4n));
+  assert.equal(tree.find("/other/y"), NO_SLOT);
+  tree.deleteNode("/other/x", 5n);
+  tree.deleteNode("/other", 5n);
+  tree.createNode("/third", fields(6n));
+  assert.equal(tree.find("/other"), NO_SLOT);
+  assert.equal(tree.pathOf(tree.find("/third")), "/third");
+  assert.equal(tree.find("/other/x"), NO_SLOT);
+});
+
 test("an image captured mid-way encodes the tree as it was at the capture, however the tree moves on", () => {
   const tree = new DataTree({ extendedTypesEnabled: true, arena: { chunkBytes: 4096, compactGarbageMinBytes: 16 * 1024 } });
   const model = new Model(tree);
