@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
+import type { Disk } from "../core/io/disk.ts";
 import { MemoryDisk } from "../core/io/memory_disk.ts";
 import { FORMAT_VERSION } from "../core/storage/file_header.ts";
 import { nodeDisk } from "../core/io/node_disk.ts";
@@ -133,6 +134,41 @@ test("purge keeps the segment that starts before the oldest kept snapshot", asyn
   const result = await purge({ disk, dataDir: "/d", snapRetainCount: 2 });
   assert.deepEqual(result, { deletedSnapshots: ["snapshot.0000000000000050"], deletedLogs: ["log.0000000000000001"] });
   assert.deepEqual((await disk.list("/d")).sort(), ["log.0000000000000064", "log.00000000000000c8", "snapshot.00000000000000a0", "snapshot.00000000000000f0"]);
+});
+
+test("purge cuts a large file down step by step before unlinking it, and clears what a purge cut short left", async () => {
+  const disk = new MemoryDisk();
+  await disk.mkdir("/d");
+  const MiB = 1024 * 1024;
+  for (const name of ["log.0000000000000001", "log.0000000000000064", "snapshot.00000000000000a0", "snapshot.00000000000000f0"]) {
+    const file = await disk.open(`/d/${name}`, "create");
+    await file.truncate(name === "snapshot.00000000000000a0" ? 20 * MiB : MiB);
+    await file.close();
+  }
+  // What a crash mid-purge leaves: a file renamed out of recovery's way, partly cut.
+  await (await disk.open("/d/purging.snapshot.0000000000000010", "create")).truncate(3 * MiB);
+  const sizes: number[] = [];
+  const unlinked: string[] = [];
+  const watched: Disk = {
+    open: async (path, mode, options) => {
+      const file = await disk.open(path, mode, options);
+      if (!path.includes("purging.")) return file;
+      const truncate = file.truncate.bind(file);
+      file.truncate = (bytes) => (sizes.push(bytes), truncate(bytes));
+      return file;
+    },
+    list: (dir) => disk.list(dir),
+    mkdir: (dir) => disk.mkdir(dir),
+    rename: (from, to) => disk.rename(from, to),
+    unlink: (path) => (unlinked.push(path), disk.unlink(path)),
+    syncDir: (dir) => disk.syncDir(dir),
+  };
+  const result = await purge({ disk: watched, dataDir: "/d", snapRetainCount: 1 });
+  assert.deepEqual(result, { deletedSnapshots: ["snapshot.00000000000000a0"], deletedLogs: ["log.0000000000000001"] });
+  // 20 MiB: cut to 12, then 4, then unlinked; the 1 MiB segment and the 3 MiB leftover go at once.
+  assert.deepEqual(sizes, [12 * MiB, 4 * MiB]);
+  assert.deepEqual(unlinked, ["/d/purging.snapshot.00000000000000a0", "/d/purging.log.0000000000000001", "/d/purging.snapshot.0000000000000010"]);
+  assert.deepEqual((await disk.list("/d")).sort(), ["log.0000000000000064", "snapshot.00000000000000f0"]);
 });
 
 test("a missing segment in the middle is a zxid gap, not silent loss", async () => {
