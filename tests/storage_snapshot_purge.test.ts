@@ -167,7 +167,7 @@ test("purge cuts a large file down step by step before unlinking it, and clears 
   assert.deepEqual(result, { deletedSnapshots: ["snapshot.00000000000000a0"], deletedLogs: ["log.0000000000000001"] });
   // 20 MiB: cut to 12, then 4, then unlinked; the 1 MiB segment and the 3 MiB leftover go at once.
   assert.deepEqual(sizes, [12 * MiB, 4 * MiB]);
-  assert.deepEqual(unlinked, ["/d/purging.snapshot.00000000000000a0", "/d/purging.log.0000000000000001", "/d/purging.snapshot.0000000000000010"]);
+  assert.deepEqual(unlinked, ["/d/purging.snapshot.0000000000000010", "/d/purging.snapshot.00000000000000a0", "/d/purging.log.0000000000000001"]);
   assert.deepEqual((await disk.list("/d")).sort(), ["log.0000000000000064", "snapshot.00000000000000f0"]);
 });
 

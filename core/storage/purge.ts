@@ -30,6 +30,12 @@ export async function purge(options: PurgeOptions): Promise<PurgeResult> {
   if (!(options.snapRetainCount >= 1)) throw new Error("purge: snapRetainCount must be at least 1");
   const { disk, dataDir } = options;
   const dataLogDir = options.dataLogDir ?? dataDir;
+  // What a purge cut short (a crash, a failed step) left under the purging name.
+  for (const dir of new Set([dataDir, dataLogDir])) {
+    for (const name of await disk.list(dir)) {
+      if (name.startsWith(PURGING_PREFIX)) await removeGently(disk, dir, name);
+    }
+  }
   const snapshots = await listSnapshots(disk, dataDir);
   if (snapshots.length <= options.snapRetainCount) return { deletedSnapshots: [], deletedLogs: [] };
   const keepFrom = snapshots.length - options.snapRetainCount;
@@ -43,12 +49,6 @@ export async function purge(options: PurgeOptions): Promise<PurgeResult> {
   // harmless and go at the next purge. The other order could leave a snapshot without its log.
   for (const name of deletedSnapshots) await removeGently(disk, dataDir, name);
   for (const name of deletedLogs) await removeGently(disk, dataLogDir, name);
-  // What a purge cut short (a crash, a failed step) left under the purging name.
-  for (const dir of new Set([dataDir, dataLogDir])) {
-    for (const name of await disk.list(dir)) {
-      if (name.startsWith(PURGING_PREFIX)) await removeGently(disk, dir, name);
-    }
-  }
   options.log?.(`purge: removed ${deletedSnapshots.length} snapshot(s) and ${deletedLogs.length} log segment(s) older than zxid 0x${oldestKeptZxid.toString(16)}`);
   return { deletedSnapshots, deletedLogs };
 }
