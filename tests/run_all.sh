@@ -131,15 +131,13 @@ tally() {
 # by side, each one file at a time: the load of the two files Node's first run already puts on the
 # machine, for about four minutes less. Bun's output follows Deno's once both are done.
 # PADDOCK_SERIAL_RUNTIMES=1 runs them one after the other instead.
-side_by_side=()
+bun_beside_deno=0
+if [ "${PADDOCK_SERIAL_RUNTIMES:-0}" != 1 ] && [[ " ${runtimes[*]} " == *" deno "* && " ${runtimes[*]} " == *" bun "* ]]; then
+  bun_beside_deno=1
+fi
 for runtime in "${runtimes[@]}"; do
-  if [ "${PADDOCK_SERIAL_RUNTIMES:-0}" != 1 ] && [ "$runtime" = bun ] && [[ " ${runtimes[*]} " == *" deno "* ]]; then
-    side_by_side+=(bun)
-  fi
-done
-for runtime in "${runtimes[@]}"; do
-  [ "${#side_by_side[@]}" -gt 0 ] && [ "$runtime" = bun ] && continue
-  if [ "$runtime" = deno ] && [ "${#side_by_side[@]}" -gt 0 ]; then
+  [ "$bun_beside_deno" = 1 ] && [ "$runtime" = bun ] && continue
+  if [ "$bun_beside_deno" = 1 ] && [ "$runtime" = deno ]; then
     echo "=== bun (running beside deno; its output follows deno's) ==="
     (run_runtime bun > "$log_dir/bun.log" 2>&1; echo $? > "$log_dir/bun.status") &
     bun_pid=$!
@@ -147,7 +145,7 @@ for runtime in "${runtimes[@]}"; do
   echo "=== $runtime ==="
   run_runtime "$runtime" 2>&1 | tee "$log_dir/$runtime.log"
   tally "$runtime" "${PIPESTATUS[0]}"
-  if [ "$runtime" = deno ] && [ "${#side_by_side[@]}" -gt 0 ]; then
+  if [ "$bun_beside_deno" = 1 ] && [ "$runtime" = deno ]; then
     wait "$bun_pid"
     echo "=== bun ==="
     cat "$log_dir/bun.log"
