@@ -6,7 +6,10 @@ import assert from "node:assert/strict";
 import type { Clock } from "../core/io/clock.ts";
 import { LogLevel } from "../core/log_level.ts";
 import { OpCode } from "../core/proto/op_code.ts";
+import { encodeSnapshot } from "../core/server/snapshot_codec.ts";
 import { ZkDatabase } from "../core/server/zk_database.ts";
+import { SessionTracker } from "../core/session/session_tracker.ts";
+import { DataTree } from "../core/tree/data_tree.ts";
 import type { RecoveredState, TxnStore } from "../core/storage/txn_log.ts";
 import { encodeTxn } from "../core/txn/txn_codec.ts";
 
@@ -59,4 +62,29 @@ test("a short recovery says nothing until it is done", async () => {
   await database(quickClock).recover(storeWithTxns(), quickClock, (l) => lines.push(l));
   assert.equal(lines.filter((l) => l.startsWith("recovery: replayed")).length, 0);
   assert.equal(lines.filter((l) => l.startsWith("recovered to zxid")).length, 1);
+});
+
+test("a recovery from a streamed snapshot with no txn after it still says what it recovered", async () => {
+  const tree = new DataTree({});
+  for (let i = 0; i < 3; i++) {
+    tree.createNode(`/s${i}`, { data: new Uint8Array(1), acl: OPEN_ACL, ephemeralOwner: 0n, parentCVersion: i + 1, zxid: BigInt(i + 1), time: 1_800_000_000_000n });
+  }
+  tree.lastProcessedZxid = 3n;
+  const bytes = encodeSnapshot(tree, new SessionTracker({ tickMs: 2000, serverId: 0, nowMs: 0 }));
+  // As FileStore streams it: the loader's sink takes the data, and no bytes come back.
+  const store = {
+    recover: (loader?: (dataBytes: number, zxid: bigint) => { feed(window: Uint8Array, final: boolean): number; finish(): void }) => {
+      const sink = loader!(bytes.length, 3n);
+      assert.equal(sink.feed(bytes, true), bytes.length);
+      sink.finish();
+      return Promise.resolve({ snapshot: null, snapshotZxid: 3n, txns: [] } satisfies RecoveredState);
+    },
+  } as Pick<TxnStore, "recover"> as TxnStore;
+  const lines: string[] = [];
+  let nowMs = 0;
+  const clock: Clock = { wallMs: () => 1_800_000_000_000, monoMs: () => (nowMs += 0.01) };
+  const db = database(clock);
+  await db.recover(store, clock, (l) => lines.push(l));
+  assert.equal(db.tree.nodeCount, 7);
+  assert.match(lines.at(-1)!, /^recovered to zxid 0x3: 7 znodes, 0 sessions, 0 txns replayed in \d+ ms$/, lines.join("\n"));
 });

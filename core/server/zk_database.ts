@@ -231,7 +231,8 @@ export class ZkDatabase {
       log(`recovery: loading snapshot 0x${recovered.snapshotZxid.toString(16)} (${recovered.snapshot.length} bytes)`);
       decodeSnapshot(recovered.snapshot, this.#tree, this.#sessions, nowMs);
     }
-    if (loaded !== null || recovered.snapshot !== null) {
+    const fromSnapshot = loaded !== null || recovered.snapshot !== null;
+    if (fromSnapshot) {
       log(`recovery: snapshot loaded, ${this.#tree.nodeCount} znodes (${progress.elapsedMs()} ms); replaying ${recovered.txns.length} txns`);
     }
     const snapLoadMs = progress.elapsedMs();
@@ -243,7 +244,8 @@ export class ZkDatabase {
     for (const session of this.#sessions.all()) this.#sessions.touch(session.sessionId, clock.monoMs());
     this.#reapplyConfig(clock.wallMs());
     this.recoveredSnapshotZxid = recovered.snapshot === null ? null : recovered.snapshotZxid;
-    if (recovered.txns.length > 0 || recovered.snapshot !== null) {
+    // Said whenever there was anything to recover, also from a streamed snapshot with no txns after it.
+    if (recovered.txns.length > 0 || fromSnapshot) {
       log(`recovered to zxid 0x${this.lastProcessedZxid.toString(16)}: ${this.#tree.nodeCount} znodes, ` +
         `${this.#sessions.size} sessions, ${recovered.txns.length} txns replayed in ${progress.elapsedMs()} ms`);
     }
