@@ -30,10 +30,15 @@ function tempDir(): string {
   return dir;
 }
 
-/** Writes `<dir>/zoo.cfg` from lines. */
+/**
+ * Writes `<dir>/zoo.cfg` from lines, with the AdminServer off unless a line sets it up: on by default
+ * it takes port 8080, which a copy of this file on another runtime may hold at the same moment
+ * (npm test runs Deno and Bun side by side), and a server that cannot start it exits.
+ */
 function zooCfg(dir: string, lines: string[]): string {
   const path = join(dir, "zoo.cfg");
-  writeFileSync(path, lines.join("\n") + "\n");
+  const admin = lines.some((line) => line.startsWith("admin.")) ? [] : ["admin.enableServer=false"];
+  writeFileSync(path, [...lines, ...admin].join("\n") + "\n");
   return path;
 }
 
