@@ -10,7 +10,9 @@ import { clientStat } from "../core/client/stat.ts";
 import { watchedEvent } from "../core/client/event_names.ts";
 import { shuffled } from "../core/client/connect_string.ts";
 import { EventQueue } from "../core/client/event_queue.ts";
-import { Fifo } from "../core/client/fifo.ts";
+import { Fifo } from "../core/fifo.ts";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { WatchRegistry } from "../core/client/watch_registry.ts";
 import { JuteReader, JuteWriter, writeConnectResponse } from "../core/proto/mod.ts";
 import { waitFor, within } from "./client_helpers.ts";
@@ -42,7 +44,7 @@ test("retry: backs off with injected jitter, retries only transient errors", asy
   await assert.rejects(retry(async () => 1, { signal: aborted }), /stop/);
 });
 
-test("fifo keeps order across compaction", () => {
+test("fifo keeps order across wrap-around and growth", () => {
   const q = new Fifo<number>();
   for (let i = 0; i < 5000; i++) q.push(i);
   for (let i = 0; i < 4000; i++) assert.equal(q.shift(), i);
@@ -50,7 +52,47 @@ test("fifo keeps order across compaction", () => {
   assert.equal(q.peek(), 4000);
   assert.equal(q.drain().length, 1000);
   assert.equal(q.shift(), undefined);
+  // Interleaved: the head wraps around the ring many times, and the ring grows while wrapped.
+  let next = 0;
+  let expected = 0;
+  for (let round = 0; round < 200; round++) {
+    for (let i = 0; i < 7 + (round % 13); i++) q.push(next++);
+    for (let i = 0; i < 5 + (round % 11) && q.length > 0; i++) assert.equal(q.shift(), expected++);
+    assert.equal(q.length, next - expected);
+    assert.equal(q.peek(), expected);
+    assert.equal(q.peekLast(), next - 1);
+    assert.equal(q.at(q.length - 1), next - 1);
+    assert.equal(q.at(q.length), undefined);
+  }
+  assert.deepEqual([...q], Array.from({ length: next - expected }, (_, i) => expected + i));
+  q.clear();
+  assert.equal(q.length, 0);
+  assert.equal(q.peekLast(), undefined);
 });
+
+test("fifo lets go of what it handed out", async () => {
+  const gc = await collector();
+  const q = new Fifo<object>();
+  // Made and shifted in calls of their own, so that no stack slot of this one holds an item.
+  const refs = fillAndShift(q, 100, 90);
+  await new Promise((r) => setTimeout(r, 0));
+  gc();
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(refs.slice(0, 90).filter((r) => r.deref() !== undefined).length, 0, "shifted items are collectable");
+  assert.equal(refs.slice(90).filter((r) => r.deref() !== undefined).length, 10, "queued items are kept");
+  assert.equal(q.length, 10);
+});
+
+function fillAndShift(q: Fifo<object>, count: number, shifts: number): WeakRef<object>[] {
+  const refs: WeakRef<object>[] = [];
+  for (let i = 0; i < count; i++) {
+    const item = { i };
+    refs.push(new WeakRef(item));
+    q.push(item);
+  }
+  for (let i = 0; i < shifts; i++) q.shift();
+  return refs;
+}
 
 test("event queue: bounded, ends, and runs its stop hook once", async () => {
   let stops = 0;
@@ -192,3 +234,11 @@ test("events carry names and numbers, and events and Stats survive JSON.stringif
   assert.equal(BigInt(json.mzxid as string), stat.mzxid, "the JSON keeps the zxid exact (2^53 + 1 would not survive a number)");
   assert.deepEqual(Object.keys(stat).includes("toJSON"), false, "toJSON is not a data field");
 });
+
+/** A function that runs a full garbage collection, on all three runtimes. */
+async function collector(): Promise<() => void> {
+  const bun = (globalThis as { Bun?: { gc(sync: boolean): void } }).Bun;
+  if (bun !== undefined) return () => bun.gc(true);
+  setFlagsFromString("--expose-gc");
+  return runInNewContext("gc") as () => void;
+}

@@ -23,7 +23,7 @@ import type { Transport, TransportConnection } from "../io/transport.ts";
 import type { Call } from "./call.ts";
 import { Connection } from "./connection.ts";
 import type { HostPort } from "./connect_string.ts";
-import { Fifo } from "./fifo.ts";
+import { Fifo } from "../fifo.ts";
 import type { RequestSpec } from "./requests.ts";
 import { ConnectionState, type ClientStatus, type WatchedEvent, type Watcher } from "./types.ts";
 import { OneShotKind, WatchRegistry, type WatchLists } from "./watch_registry.ts";

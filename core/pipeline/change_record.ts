@@ -1,3 +1,5 @@
+import { Fifo } from "../fifo.ts";
+import { PendingByPath } from "./pending_by_path.ts";
 import type { ACL } from "../proto/records.ts";
 import type { DataTree } from "../tree/data_tree.ts";
 
@@ -40,9 +42,10 @@ export function recordOfNode(path: string, tree: DataTree, slot: number, zxid: b
 
 /** Outstanding change records, newest per path, and in zxid order for cleanup after apply. */
 export class OutstandingChanges {
-  readonly #byPath = new Map<string, ChangeRecord>();
-  readonly #queue: ChangeRecord[] = [];
-  #head = 0;
+  /** Newest applied zxid: records up to it are settled (the tree has caught up with them). */
+  #applied = -1n;
+  readonly #byPath = new PendingByPath<ChangeRecord>((record) => record.zxid <= this.#applied);
+  readonly #queue = new Fifo<ChangeRecord>();
 
   get(path: string): ChangeRecord | undefined {
     return this.#byPath.get(path);
@@ -61,22 +64,17 @@ export class OutstandingChanges {
 
   /** Forgets records whose txns are now applied to the tree. */
   applied(zxid: bigint): void {
-    while (this.#head < this.#queue.length && this.#queue[this.#head]!.zxid <= zxid) {
-      const record = this.#queue[this.#head++]!;
-      if (this.#byPath.get(record.path) === record) this.#byPath.delete(record.path);
-    }
-    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue.splice(0, this.#head);
-      this.#head = 0;
-    }
+    if (zxid > this.#applied) this.#applied = zxid;
+    while (this.#queue.length > 0 && this.#queue.peek()!.zxid <= zxid) this.#queue.shift();
+    this.#byPath.sweep();
   }
 
   /** Records still pending, oldest first. */
   *pending(): IterableIterator<ChangeRecord> {
-    for (let i = this.#head; i < this.#queue.length; i++) yield this.#queue[i]!;
+    yield* this.#queue;
   }
 
   get size(): number {
-    return this.#queue.length - this.#head;
+    return this.#queue.length;
   }
 }

@@ -2,6 +2,7 @@ import { OpCode } from "../proto/op_code.ts";
 import { type DataTree, NO_SLOT } from "../tree/data_tree.ts";
 import { type DigestImage, DigestSum, DIGEST_VERSION, imageDigest } from "../tree/tree_digest.ts";
 import type { Txn, TxnDigest, TxnHeader } from "../txn/txn.ts";
+import { PendingByPath } from "./pending_by_path.ts";
 
 /**
  * A node as prepared txns leave it: the fields its digest covers, zxids and times as numbers the
@@ -12,7 +13,7 @@ type NodeImage = DigestImage;
 /**
  * A node as the pending txns leave it (`image` null where one deletes it), the digest that state
  * adds to the tree's (kept, so replacing it needs no second hash), and the newest pending txn that
- * touched it (the entry goes once that txn is applied).
+ * touched it (the entry settles once that txn is applied, and is reused by the next txn there).
  */
 interface Overlaid {
   image: NodeImage | null;
@@ -29,17 +30,17 @@ interface Overlaid {
  * Txns prepared but not yet applied are played onto copies of the nodes they touch (an overlay
  * over the tree), exactly as DataTree changes the real ones: each txn's digest is the previous
  * one minus the old digests of the nodes it touches plus their new ones. Once everything
- * prepared is applied, the overlay is empty and the tree's own digest is the base again. The
- * database compares the prediction with the tree after every apply, so a wrong prediction shows
- * as a digest mismatch on the leader itself.
+ * prepared is applied, every overlay entry is settled and the tree's own digest is the base
+ * again. The database compares the prediction with the tree after every apply, so a wrong
+ * prediction shows as a digest mismatch on the leader itself.
  */
 export class DigestPredictor {
   readonly #tree: () => DataTree;
+  /** The newest zxid predicted, and the newest applied: nothing is pending when they meet. */
+  #predicted = -1;
+  #applied = -1;
   /** Nodes as pending txns leave them, keyed by path. */
-  readonly #overlay = new Map<string, Overlaid>();
-  /** Pending txns in zxid order, with the paths each touched. */
-  readonly #pending: { zxid: number; paths: string[] }[] = [];
-  #head = 0;
+  readonly #overlay = new PendingByPath<Overlaid>((overlaid) => overlaid.zxid <= this.#applied);
   /** The digest after the last prepared txn (meaningful while something is pending). */
   readonly #digest = new DigestSum();
 
@@ -49,33 +50,20 @@ export class DigestPredictor {
 
   /** The digest the tree will have right after `txn` applies (after every txn predicted before it). */
   predict(header: TxnHeader, txn: Txn): TxnDigest {
-    if (this.#head === this.#pending.length) this.#digest.assign(this.#tree().digest);
-    const paths: string[] = [];
-    this.#play(header, txn, paths);
-    this.#pending.push({ zxid: Number(header.zxid), paths });
+    if (this.#predicted <= this.#applied) this.#digest.assign(this.#tree().digest);
+    this.#predicted = Number(header.zxid);
+    this.#play(header, txn);
     return { version: DIGEST_VERSION, treeDigest: this.#digest.value };
   }
 
   /** Txns up to `zxid` are applied to the tree: their overlay entries are no longer needed. */
   applied(zxid: bigint): void {
     const upTo = Number(zxid);
-    while (this.#head < this.#pending.length && this.#pending[this.#head]!.zxid <= upTo) {
-      for (const path of this.#pending[this.#head]!.paths) {
-        const overlaid = this.#overlay.get(path);
-        if (overlaid !== undefined && overlaid.zxid <= upTo) this.#overlay.delete(path);
-      }
-      this.#head++;
-    }
-    if (this.#head === this.#pending.length) {
-      this.#pending.length = 0;
-      this.#head = 0;
-    } else if (this.#head > 1024) {
-      this.#pending.splice(0, this.#head);
-      this.#head = 0;
-    }
+    if (upTo > this.#applied) this.#applied = upTo;
+    this.#overlay.sweep();
   }
 
-  #play(header: TxnHeader, txn: Txn, paths: string[]): void {
+  #play(header: TxnHeader, txn: Txn): void {
     const zxid = Number(header.zxid);
     switch (txn.type) {
       case OpCode.create:
@@ -86,42 +74,42 @@ export class DigestPredictor {
         const parentPath = parentOf(txn.path);
         const parent = this.#node(parentPath);
         if (parent !== undefined && txn.parentCVersion > parent.cversion) {
-          this.#put(parentPath, image(parent, parent.data, parent.mzxid, zxid, parent.mtime, parent.version, txn.parentCVersion, parent.aversion), zxid, paths);
+          this.#put(parentPath, image(parent, parent.data, parent.mzxid, zxid, parent.mtime, parent.version, txn.parentCVersion, parent.aversion), zxid);
         }
         this.#put(txn.path, {
           data: txn.data, czxid: zxid, mzxid: zxid, pzxid: zxid, ctime: time, mtime: time,
           version: 0, cversion: 0, aversion: 0, ephemeralOwner: txn.ephemeralOwner,
-        }, zxid, paths, false);
+        }, zxid, false);
         return;
       }
       case OpCode.delete:
       case OpCode.deleteContainer:
-        return this.#delete(txn.path, zxid, paths);
+        return this.#delete(txn.path, zxid);
       case OpCode.setData:
       case OpCode.reconfig: {
         const node = this.#node(txn.path);
         if (node !== undefined) {
-          this.#put(txn.path, image(node, txn.data, zxid, node.pzxid, Number(header.time), txn.version, node.cversion, node.aversion), zxid, paths);
+          this.#put(txn.path, image(node, txn.data, zxid, node.pzxid, Number(header.time), txn.version, node.cversion, node.aversion), zxid);
         }
         return;
       }
       case OpCode.setACL: {
         const node = this.#node(txn.path);
-        if (node !== undefined) this.#put(txn.path, image(node, node.data, node.mzxid, node.pzxid, node.mtime, node.version, node.cversion, txn.version), zxid, paths);
+        if (node !== undefined) this.#put(txn.path, image(node, node.data, node.mzxid, node.pzxid, node.mtime, node.version, node.cversion, txn.version), zxid);
         return;
       }
       case OpCode.closeSession: {
-        for (const path of txn.paths) this.#delete(path, zxid, paths);
+        for (const path of txn.paths) this.#delete(path, zxid);
         // As the tree's killSession: the session's other ephemerals go too, applied or pending.
-        for (const path of this.#tree().ephemeralsOf(header.sessionId)) this.#delete(path, zxid, paths);
-        for (const [path, overlaid] of [...this.#overlay]) {
-          if (overlaid.image !== null && overlaid.image.ephemeralOwner === header.sessionId) this.#delete(path, zxid, paths);
+        for (const path of this.#tree().ephemeralsOf(header.sessionId)) this.#delete(path, zxid);
+        for (const [path, overlaid] of [...this.#overlay.pending()]) {
+          if (overlaid.image !== null && overlaid.image.ephemeralOwner === header.sessionId) this.#delete(path, zxid);
         }
         return;
       }
       case OpCode.multi:
         if (txn.txns.some((t) => t.type === OpCode.error)) return;
-        for (const sub of txn.txns) this.#play(header, sub, paths);
+        for (const sub of txn.txns) this.#play(header, sub);
         return;
       case OpCode.check:
       case OpCode.createSession:
@@ -130,13 +118,13 @@ export class DigestPredictor {
     }
   }
 
-  #delete(path: string, zxid: number, paths: string[]): void {
+  #delete(path: string, zxid: number): void {
     if (this.#node(path) === undefined) return;
-    this.#put(path, null, zxid, paths);
+    this.#put(path, null, zxid);
     const parentPath = parentOf(path);
     const parent = this.#node(parentPath);
     if (parent !== undefined && zxid > parent.pzxid) {
-      this.#put(parentPath, image(parent, parent.data, parent.mzxid, zxid, parent.mtime, parent.version, parent.cversion, parent.aversion), zxid, paths);
+      this.#put(parentPath, image(parent, parent.data, parent.mzxid, zxid, parent.mtime, parent.version, parent.cversion, parent.aversion), zxid);
     }
   }
 
@@ -159,21 +147,23 @@ export class DigestPredictor {
    * sum. `inTree` is false for the node a create makes: prep refuses a create whose node the tree
    * has unless a pending txn deletes it (and then it is overlaid), so there is nothing to look up.
    */
-  #put(path: string, image: NodeImage | null, zxid: number, paths: string[], inTree = true): void {
+  #put(path: string, image: NodeImage | null, zxid: number, inTree = true): void {
     const digest = image === null ? 0 : imageDigest(path, image);
-    const overlaid = this.#overlay.get(path);
-    if (overlaid === undefined) {
+    const overlaid = this.#overlay.entry(path);
+    if (overlaid !== undefined && overlaid.zxid > this.#applied) {
+      this.#digest.remove(overlaid.digest);
+    } else if (inTree) {
       // A node of the tree carries its digest already (read from its slot: no image built).
-      if (inTree) this.#digest.remove(storedDigest(this.#tree(), path));
+      this.#digest.remove(storedDigest(this.#tree(), path));
+    }
+    if (overlaid === undefined) {
       this.#overlay.set(path, { image, digest, zxid });
     } else {
-      this.#digest.remove(overlaid.digest);
       overlaid.image = image;
       overlaid.digest = digest;
       overlaid.zxid = zxid;
     }
     this.#digest.add(digest);
-    paths.push(path);
   }
 }
 

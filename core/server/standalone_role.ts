@@ -1,3 +1,4 @@
+import { Fifo } from "../fifo.ts";
 import type { TxnStore } from "../storage/txn_log.ts";
 import { encodeTxn } from "../txn/txn_codec.ts";
 import { Housekeeping } from "./housekeeping.ts";
@@ -18,8 +19,7 @@ export class StandaloneRole implements ServerRole {
   /** Settles once every txn appended so far has been applied (a restore waits for it). */
   #applied: Promise<void> = Promise.resolve();
   /** Txns logged and not yet applied, oldest first, with the promise of the group commit that covers them. */
-  #unapplied: { prepared: PreparedTxn; bytes: Uint8Array; durable: Promise<void> }[] = [];
-  #unappliedHead = 0;
+  readonly #unapplied = new Fifo<{ prepared: PreparedTxn; bytes: Uint8Array; durable: Promise<void> }>();
   /** The group commit whose completion is awaited last (one reaction per batch, not per txn). */
   #awaited: Promise<void> | null = null;
 
@@ -112,18 +112,10 @@ export class StandaloneRole implements ServerRole {
   #applyBatch(durable: Promise<void>): void {
     const queue = this.#unapplied;
     // Bounded by the queue: each round applies one txn.
-    while (this.#unappliedHead < queue.length && queue[this.#unappliedHead]!.durable === durable) {
-      const { prepared, bytes } = queue[this.#unappliedHead]!;
-      queue[this.#unappliedHead++] = undefined!;
+    while (queue.length > 0 && queue.peek()!.durable === durable) {
+      const { prepared, bytes } = queue.shift()!;
       this.#host.applyCommitted(prepared, bytes);
       this.#preparer.applied(prepared.header.zxid);
-    }
-    if (this.#unappliedHead === queue.length) {
-      this.#unapplied = [];
-      this.#unappliedHead = 0;
-    } else if (this.#unappliedHead > 1024 && this.#unappliedHead * 2 > queue.length) {
-      this.#unapplied = queue.slice(this.#unappliedHead);
-      this.#unappliedHead = 0;
     }
   }
 }

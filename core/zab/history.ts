@@ -1,3 +1,4 @@
+import { Fifo } from "../fifo.ts";
 /** One committed txn as learners receive it: its zxid and its bytes (a PROPOSAL's data). */
 export interface HistoryEntry {
   readonly zxid: bigint;
@@ -26,8 +27,7 @@ export const STANDALONE_HISTORY_LIMITS: HistoryLimits = { maxEntries: 500, maxBy
  */
 export class CommittedHistory {
   readonly #limits: HistoryLimits;
-  #entries: HistoryEntry[] = [];
-  #head = 0;
+  readonly #entries = new Fifo<HistoryEntry>();
   #bytes = 0;
 
   constructor(limits: HistoryLimits = DEFAULT_HISTORY_LIMITS) {
@@ -35,17 +35,17 @@ export class CommittedHistory {
   }
 
   get size(): number {
-    return this.#entries.length - this.#head;
+    return this.#entries.length;
   }
 
   /** The oldest zxid held, or null when empty. */
   get minZxid(): bigint | null {
-    return this.size === 0 ? null : this.#entries[this.#head]!.zxid;
+    return this.#entries.peek()?.zxid ?? null;
   }
 
   /** The newest zxid held, or null when empty. */
   get maxZxid(): bigint | null {
-    return this.size === 0 ? null : this.#entries[this.#entries.length - 1]!.zxid;
+    return this.#entries.peekLast()?.zxid ?? null;
   }
 
   append(entry: HistoryEntry): void {
@@ -54,24 +54,18 @@ export class CommittedHistory {
     this.#entries.push(entry);
     this.#bytes += entry.bytes.length;
     while (this.size > 1 && (this.size > this.#limits.maxEntries || this.#bytes > this.#limits.maxBytes)) {
-      this.#bytes -= this.#entries[this.#head]!.bytes.length;
-      this.#head++;
-    }
-    if (this.#head > 1024 && this.#head * 2 > this.#entries.length) {
-      this.#entries = this.#entries.slice(this.#head);
-      this.#head = 0;
+      this.#bytes -= this.#entries.shift()!.bytes.length;
     }
   }
 
   /** Every entry, oldest first. */
   *entries(): IterableIterator<HistoryEntry> {
-    for (let i = this.#head; i < this.#entries.length; i++) yield this.#entries[i]!;
+    yield* this.#entries;
   }
 
   /** Forgets everything (the database was replaced or truncated). */
   clear(): void {
-    this.#entries = [];
-    this.#head = 0;
+    this.#entries.clear();
     this.#bytes = 0;
   }
 }
