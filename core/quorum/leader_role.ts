@@ -1,3 +1,4 @@
+import { Fifo } from "../fifo.ts";
 import { type LeaderEffect, LeaderZab } from "../zab/leader.ts";
 import { readPingTouches, readRequest, readRevalidate, revalidateAnswerPacket } from "../zab/wire/learner_packets.ts";
 import { PacketType, type QuorumPacket } from "../zab/wire/quorum_packet.ts";
@@ -37,7 +38,8 @@ export class LeaderRole implements ServerRole {
   readonly #persist: PersistQueue;
   readonly #links = new Map<LinkId, LearnerLink>();
   /** Txns proposed and not yet applied, by zxid (applied from these, not re-decoded). */
-  readonly #proposed = new Map<bigint, PreparedTxn>();
+  /** Proposed by this leader and not yet applied, in zxid order. */
+  readonly #proposed = new Fifo<PreparedTxn>();
   #nextLinkId = 1;
   #ended = false;
 
@@ -123,7 +125,7 @@ export class LeaderRole implements ServerRole {
 
   #propose(prepared: PreparedTxn): void {
     const bytes = encodeTxn(prepared.header, prepared.txn, prepared.digest);
-    this.#proposed.set(prepared.header.zxid, prepared);
+    this.#proposed.push(prepared);
     this.zab.propose(prepared.header.zxid, bytes, this.#host.clock.monoMs());
     this.#run();
   }
@@ -172,10 +174,9 @@ export class LeaderRole implements ServerRole {
    */
   fastForward(): void {
     const logged = this.#store.lastLoggedZxid();
-    for (const [zxid, prepared] of [...this.#proposed]) {
-      if (zxid > logged) break;
+    for (let prepared = this.#proposed.peek(); prepared !== undefined && prepared.header.zxid <= logged; prepared = this.#proposed.peek()) {
+      this.#proposed.shift();
       this.#host.applyCommitted(prepared, encodeTxn(prepared.header, prepared.txn, prepared.digest));
-      this.#proposed.delete(zxid);
     }
   }
 
@@ -237,8 +238,9 @@ export class LeaderRole implements ServerRole {
   }
 
   #apply(zxid: bigint, bytes: Uint8Array): void {
-    const prepared = this.#proposed.get(zxid) ?? decodeTxn(bytes);
-    this.#proposed.delete(zxid);
+    // Commits come in zxid order: anything older than this one was never going to be applied here.
+    while (this.#proposed.length > 0 && this.#proposed.peek()!.header.zxid < zxid) this.#proposed.shift();
+    const prepared = this.#proposed.peek()?.header.zxid === zxid ? this.#proposed.shift()! : decodeTxn(bytes);
     this.#host.applyCommitted(prepared, bytes);
     this.#preparer.applied(zxid);
   }

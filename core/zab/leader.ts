@@ -1,3 +1,4 @@
+import { Fifo } from "../fifo.ts";
 import { Effects, type LinkId, type ZabEffect } from "./effects.ts";
 import type { CommittedHistory } from "./history.ts";
 import {
@@ -145,7 +146,8 @@ export class LeaderZab {
   #lastProposed: bigint;
   #lastCommitted: bigint;
   #lastLogged: bigint;
-  readonly #outstanding = new Map<bigint, Proposal>();
+  /** Proposed, not yet committed, in zxid order; their zxids follow one another (see propose). */
+  readonly #outstanding = new Fifo<Proposal>();
   /** Syncs waiting for proposals to commit, by the last zxid proposed when they came. */
   readonly #pendingSyncs = new Map<bigint, SyncWaiter[]>();
   /** Every sync not yet answered. */
@@ -192,7 +194,7 @@ export class LeaderZab {
 
   /** Proposals waiting for a quorum of ACKs. */
   get outstandingCount(): number {
-    return this.#outstanding.size;
+    return this.#outstanding.length;
   }
 
   /** Learners by state, for the four-letter words and the AdminServer. */
@@ -373,7 +375,7 @@ export class LeaderZab {
       this.#send(link, bareQuorumPacket(PacketType.COMMIT, entry.zxid));
     }
     if (link.participant) {
-      for (const proposal of this.#outstanding.values()) this.#sendProposal(link, proposal, this.#nowMs);
+      for (const proposal of this.#outstanding) this.#sendProposal(link, proposal, this.#nowMs);
     }
     link.forwarding = true;
     link.phase = LinkPhase.newLeaderAck;
@@ -462,7 +464,7 @@ export class LeaderZab {
     this.#lastProposed = zxid;
     this.#noteProposalSize(bytes.length);
     const proposal: Proposal = { zxid, bytes, acks: new Set() };
-    this.#outstanding.set(zxid, proposal);
+    this.#outstanding.push(proposal);
     for (const link of this.#links.values()) if (link.forwarding && link.participant) this.#sendProposal(link, proposal, nowMs);
     this.#effects.push({ kind: "append", zxid, bytes });
     // Lets a zxid rollover end the epoch instead of wrapping (ZooKeeper re-elects too).
@@ -499,7 +501,7 @@ export class LeaderZab {
     if (this.#phase === LeaderPhase.stopped) return;
     // Only a voter leads, but acks count only from voters, as everywhere else.
     if (!isVoter(this.#options.config, this.#options.myId)) return;
-    for (const proposal of this.#outstanding.values()) {
+    for (const proposal of this.#outstanding) {
       if (proposal.zxid > zxid) break;
       proposal.acks.add(this.#options.myId);
     }
@@ -508,27 +510,35 @@ export class LeaderZab {
 
   #processAck(sid: number, zxid: bigint): void {
     if (counterOf(zxid) === 0n || zxid <= this.#lastCommitted) return;
-    const proposal = this.#outstanding.get(zxid);
+    const proposal = this.#outstandingAt(zxid);
     if (proposal === undefined || !isVoter(this.#options.config, sid)) return;
     proposal.acks.add(sid);
     this.#commitAcked();
   }
 
+  /** The outstanding proposal of `zxid`, found by its distance from the oldest one. */
+  #outstandingAt(zxid: bigint): Proposal | undefined {
+    const oldest = this.#outstanding.peek();
+    if (oldest === undefined || zxid < oldest.zxid || zxid - oldest.zxid >= BigInt(this.#outstanding.length)) return undefined;
+    const proposal = this.#outstanding.at(Number(zxid - oldest.zxid))!;
+    return proposal.zxid === zxid ? proposal : undefined;
+  }
+
   /**
-   * Commits in zxid order (the map keeps proposal order) every proposal a quorum holds, up to the
-   * first that lacks one: a commit may let the next, already acked, one through. The first zxid of
-   * an epoch does not follow the last commit. (A Map may lose entries while it is iterated.)
+   * Commits in zxid order every proposal a quorum holds, up to the first that lacks one: a commit
+   * may let the next, already acked, one through. The first zxid of an epoch does not follow the
+   * last commit.
    */
   #commitAcked(): void {
     const needed = quorumSize(this.#options.config);
-    for (const next of this.#outstanding.values()) {
-      if (next.acks.size < needed) return;
+    for (let next = this.#outstanding.peek(); next !== undefined && next.acks.size >= needed; next = this.#outstanding.peek()) {
       this.#commit(next);
     }
   }
 
+  /** Commits the oldest outstanding proposal. */
   #commit(proposal: Proposal): void {
-    this.#outstanding.delete(proposal.zxid);
+    this.#outstanding.shift();
     this.#lastCommitted = proposal.zxid;
     this.#history.append({ zxid: proposal.zxid, bytes: proposal.bytes });
     for (const link of this.#links.values()) {
@@ -554,7 +564,7 @@ export class LeaderZab {
    * epoch committed anything this leader lacks (Raft's ReadIndex).
    */
   requestSync(request: { link: LinkId | null; token: unknown }): void {
-    const waiter: SyncWaiter = { ...request, committed: this.#outstanding.size === 0, confirmed: false, pingsNeeded: new Map() };
+    const waiter: SyncWaiter = { ...request, committed: this.#outstanding.length === 0, confirmed: false, pingsNeeded: new Map() };
     this.#syncWaiters.add(waiter);
     if (!waiter.committed) {
       const list = this.#pendingSyncs.get(this.#lastProposed);
