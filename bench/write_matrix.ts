@@ -32,7 +32,7 @@ import { LatencyHistogram } from "./histogram.ts";
 import { Timeline } from "./load_connection.ts";
 import { type LoadResult, prepareKeys, runLoad } from "./load.ts";
 import type { NzcLoadResult, NzcLoadSpec } from "./nzc_load.ts";
-import { vmKb } from "./proc_stats.ts";
+import { processCpuMs, vmKb } from "./proc_stats.ts";
 import { formatMatrix, type MatrixReport, type MatrixRow } from "./matrix_report.ts";
 import { Workload } from "./workloads.ts";
 import { machineFacts } from "./machine.ts";
@@ -146,6 +146,7 @@ async function startPair(kinds: readonly BenchServerKind[], extra: Record<string
     adminPorts.set(server, adminPort);
     log(`[${kind}] serving after ${server.readyMs.toFixed(0)} ms (pid ${server.pid}, ${server.dir})`);
     servers.push(server);
+    running.add(server);
   }
   return { servers, adminPorts };
 }
@@ -165,6 +166,7 @@ function serverCfg(kind: BenchServerKind, adminPort: number): Record<string, Cfg
 
 async function stopPair(pair: Pair, keep = false): Promise<void> {
   for (const server of pair.servers) {
+    running.delete(server);
     await server.stop();
     if (!keep) execFileSync("rm", ["-rf", server.dir]);
   }
@@ -213,6 +215,7 @@ interface RowSpec {
 }
 
 async function timedRow(server: BenchServer, mode: Mode, row: RowSpec, phase: string, treeZnodes: number): Promise<LoadResult> {
+  await quiesce();
   const loadAverage = loadAverage1m();
   const result = await runLoad({
     host: server.host, port: server.port, workload: row.workload, valueBytes: row.valueBytes,
@@ -224,6 +227,7 @@ async function timedRow(server: BenchServer, mode: Mode, row: RowSpec, phase: st
 }
 
 async function countedRow(server: BenchServer, row: Omit<RowSpec, "shape"> & { shape: Shape; sessionQuotas: number[] }, phase: string, treeZnodes: number): Promise<LoadResult> {
+  await quiesce();
   const loadAverage = loadAverage1m();
   const result = await runLoad({
     host: server.host, port: server.port, workload: row.workload, valueBytes: row.valueBytes,
@@ -250,6 +254,7 @@ async function fill(pair: Pair, count: number, runTag: string): Promise<Map<Benc
   const results = new Map<BenchServer, LoadResult>();
   for (const server of pair.servers) {
     await prepareKeys({ host: server.host, port: server.port, valueBytes: 100, runTag });
+    await quiesce();
     const t0 = performance.now();
     const r = await runLoad({
       host: server.host, port: server.port, workload: Workload.create, valueBytes: 100, sessions: 8, inFlight: 16,
@@ -291,6 +296,7 @@ function runNzc(spec: NzcLoadSpec): Promise<NzcLoadResult> {
 }
 
 async function nzcRow(server: BenchServer, spec: Omit<NzcLoadSpec, "connect">, phase: string, treeZnodes: number): Promise<NzcLoadResult> {
+  await quiesce();
   const loadAverage = loadAverage1m();
   const cpu0 = processCpu(server.pid);
   const t0 = performance.now();
@@ -398,6 +404,7 @@ async function snapshotUnderLoad(pair: Pair, mode: Mode): Promise<void> {
   const beforeMs = Math.max(mode.durationMs, 6000);
   for (const server of pair.servers) {
     await prepareKeys({ host: server.host, port: server.port, valueBytes: 100, runTag: "snap" });
+    await quiesce();
     const timeline = new Timeline();
     const loadAverage = loadAverage1m();
     let window: { startMs: number; endMs: number } | null = null;
@@ -467,6 +474,43 @@ function processCpu(pid: number): number {
 
 function log(line: string): void {
   console.error(`${new Date().toISOString().slice(11, 19)} ${line}`);
+}
+
+/** Servers running now: each row waits until all of them are idle. */
+const running = new Set<BenchServer>();
+
+/**
+ * Waits, up to 20 s, until every running server has been idle for 250 ms (under 5 % of a core)
+ * and the kernel has no more than 16 MiB of dirty or write-back pages. A row must not pay for
+ * background work the previous rows left behind, whichever server did it: after a row of 100,000
+ * txns at a million znodes each server takes a snapshot of about 200 MB (ZooKeeper's in 2 s on a
+ * thread, then one fsync), and its writes compete with the next row's log fsyncs on the same disk.
+ */
+async function quiesce(): Promise<void> {
+  const t0 = performance.now();
+  for (;;) {
+    const before = [...running].map((server) => processCpuMs(server.pid));
+    await sleep(250);
+    const busy = [...running].some((server, i) => processCpuMs(server.pid) - before[i]! > 250 * 0.05);
+    if (!busy && dirtyKb() <= 16 * 1024) break;
+    if (performance.now() - t0 > 20_000) {
+      log(`servers or disk still busy after 20 s (dirty + write-back ${dirtyKb()} KiB); measuring anyway`);
+      break;
+    }
+  }
+  const waited = performance.now() - t0;
+  if (waited > 1000) log(`waited ${(waited / 1000).toFixed(1)} s for the servers and the disk to go quiet`);
+}
+
+/** Dirty plus write-back page cache, KiB (/proc/meminfo; 0 where unavailable). */
+function dirtyKb(): number {
+  try {
+    const meminfo = readFileSync("/proc/meminfo", "utf8");
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(meminfo)?.[1] ?? 0);
+    return field("Dirty") + field("Writeback");
+  } catch {
+    return 0;
+  }
 }
 
 function sleep(ms: number): Promise<void> {
