@@ -1,5 +1,8 @@
-/** Settled entries are forgotten in one sweep once the map holds this many (or twice the live ones). */
-const SWEEP_FLOOR = 4096;
+/**
+ * Settled entries are forgotten in one sweep once the map holds this many (or twice the live ones):
+ * a settled create or setData still points at its data, a view of the request's socket buffer.
+ */
+const SWEEP_FLOOR = 1024;
 
 /**
  * What txns prepared but not yet applied leave at each path, keyed by path, for prep's change

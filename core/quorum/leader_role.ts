@@ -37,8 +37,7 @@ export class LeaderRole implements ServerRole {
   readonly #housekeeping: Housekeeping;
   readonly #persist: PersistQueue;
   readonly #links = new Map<LinkId, LearnerLink>();
-  /** Txns proposed and not yet applied, by zxid (applied from these, not re-decoded). */
-  /** Proposed by this leader and not yet applied, in zxid order. */
+  /** Txns proposed and not yet applied, in zxid order (applied from these, not re-decoded). */
   readonly #proposed = new Fifo<PreparedTxn>();
   #nextLinkId = 1;
   #ended = false;
@@ -238,7 +237,8 @@ export class LeaderRole implements ServerRole {
   }
 
   #apply(zxid: bigint, bytes: Uint8Array): void {
-    // Commits come in zxid order: anything older than this one was never going to be applied here.
+    // Commits come in zxid order, so this is the oldest proposed; an older one left behind would
+    // never be applied here, and is dropped rather than kept forever.
     while (this.#proposed.length > 0 && this.#proposed.peek()!.header.zxid < zxid) this.#proposed.shift();
     const prepared = this.#proposed.peek()?.header.zxid === zxid ? this.#proposed.shift()! : decodeTxn(bytes);
     this.#host.applyCommitted(prepared, bytes);
