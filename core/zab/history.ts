@@ -1,4 +1,5 @@
 import { Fifo } from "../fifo.ts";
+
 /** One committed txn as learners receive it: its zxid and its bytes (a PROPOSAL's data). */
 export interface HistoryEntry {
   readonly zxid: bigint;
