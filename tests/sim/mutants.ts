@@ -27,8 +27,8 @@ export const MUTANTS: readonly Mutant[] = [
     name: "commit-without-quorum",
     breaks: "the leader commits only what a quorum acked",
     file: "core/zab/leader.ts",
-    find: `      if (next.acks.size < needed) return;`,
-    replace: `      if (next.acks.size === 0) return;`,
+    find: `next !== undefined && next.acks.size >= needed;`,
+    replace: `next !== undefined && next.acks.size > 0;`,
   },
   {
     name: "skip-trunc",
