@@ -160,14 +160,21 @@ function readOptional(path: string): string | null {
   }
 }
 
-/** Resolves with the exit code: 0 on SIGINT/SIGTERM, 1 when the server stops on its own (storage failure). */
-function untilStopped(fatal: Promise<Error>): Promise<number> {
+/**
+ * Resolves on the first SIGINT or SIGTERM. Listening starts at once, before the server starts: a
+ * signal that arrives while it is still starting (the client port is already served, the HTTP side
+ * not yet) is a request to stop once started, not the default action's death by signal (exit 143).
+ */
+function stopSignal(): Promise<void> {
   return new Promise((resolve) => {
-    const stop = () => resolve(0);
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-    fatal.then(() => resolve(EXIT_FAILED));
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
   });
+}
+
+/** Resolves with the exit code: 0 once stopped by a signal, 1 when the server stops on its own (storage failure). */
+function untilStopped(stopped: Promise<void>, fatal: Promise<Error>): Promise<number> {
+  return Promise.race([stopped.then(() => 0), fatal.then(() => EXIT_FAILED)]);
 }
 
 /** `paddock server`: a standalone server or ensemble member until SIGINT/SIGTERM, or until its storage fails. */
@@ -186,6 +193,7 @@ export const serverCommand: CommandPlugin = {
       return EXIT_BAD_CONFIG;
     }
     const { config, member, log } = setup;
+    const stopped = stopSignal();
     log(`Paddock ${PADDOCK_RELEASE} starting (pid ${process.pid})`);
     for (const [note, level] of setup.notes) log(note, level);
     let reportFatal: (error: Error) => void = () => {};
@@ -216,7 +224,7 @@ export const serverCommand: CommandPlugin = {
     } else {
       log(`Paddock ensemble member ${member.settings.myId} of ${member.settings.quorum.servers.size}: client port ${running.connectString}, ${ready}`);
     }
-    const code = await untilStopped(fatal);
+    const code = await untilStopped(stopped, fatal);
     if (code === 0) log("shutting down");
     else log(`stopped: ${(await fatal).message}; exiting with status ${code}`, LogLevel.error);
     // After a storage failure the store may never finish closing; do not hang the exit on it.
