@@ -31,6 +31,15 @@ export const MUTANTS: readonly Mutant[] = [
     replace: `next !== undefined && next.acks.size > 0;`,
   },
   {
+    name: "ack-credited-to-next",
+    breaks: "an ACK counts only for the proposal it names",
+    file: "core/zab/leader.ts",
+    find: `    const proposal = this.#outstanding.at(Number(zxid - oldest.zxid))!;
+    return proposal.zxid === zxid ? proposal : undefined;`,
+    replace: `    return this.#outstanding.at(Number(zxid - oldest.zxid) + 1) ?? oldest;`,
+    caughtBy: "commit quorum",
+  },
+  {
     name: "skip-trunc",
     breaks: "a learner told TRUNC cuts its log before taking the leader's history",
     file: "core/zab/learner.ts",

@@ -79,9 +79,13 @@ export class Scheduler {
   }
 
   /** Runs events until virtual time `untilMs`, or until `stop` says so, or `maxSteps` events. */
+  /** Runs between steps, once each step's microtasks have settled (the simulation's observers). */
+  betweenSteps: (() => void) | null = null;
+
   async runUntil(untilMs: number, { stop, maxSteps = Number.MAX_SAFE_INTEGER }: { stop?: () => boolean; maxSteps?: number } = {}): Promise<void> {
     for (let i = 0; i < maxSteps; i++) {
       await drainMicrotasks();
+      this.betweenSteps?.();
       if (stop?.() === true) return;
       const next = this.#heap.pop();
       if (next === undefined) break;

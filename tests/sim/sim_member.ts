@@ -4,6 +4,8 @@ import type { RoleSettings } from "../../core/quorum/role_settings.ts";
 import { defaultServerConfig, type ServerConfig } from "../../core/server/server_config.ts";
 import { StorageError } from "../../core/storage/storage_error.ts";
 import { ServerState } from "../../core/zab/vote.ts";
+import { LeaderRole } from "../../core/quorum/leader_role.ts";
+import { epochOf } from "../../core/proto/zxid.ts";
 import type { Scheduler } from "./scheduler.ts";
 import { SimClock } from "./sim_clock.ts";
 import { DEFAULT_ELECTION_TIMING, type ElectionTiming } from "../../core/zab/election.ts";
@@ -101,6 +103,14 @@ export class SimMember {
   #unreadDamage: { fault: SectorFault; durableZxid: bigint; tailMayBeCut: boolean } | null = null;
   /** closeSession txns after which ephemerals of the session were still in this member's tree. */
   readonly ephemeralsLeftAtClose: string[] = [];
+  /**
+   * The newest zxid this member's disk has held durably (logged, or covered by a snapshot), as the
+   * simulation saw it between steps: a sector fault or a TRUNC may take it back later, but a leader
+   * counted on it when it was there.
+   */
+  maxDurableZxid = 0n;
+  /** Called when this member, as leader, applies a txn of its own epoch: it committed that txn. */
+  onLeaderCommit: ((zxid: bigint) => void) | null = null;
   /** Digest mismatches counted by incarnations that are gone (the live one adds its own). */
   #pastDigestMismatches = 0;
   /** A sector was damaged since the disk was last replaced: refusing it (or halting on it) is then expected. */
@@ -133,6 +143,19 @@ export class SimMember {
 
   get peer(): QuorumPeer | null {
     return this.#peer;
+  }
+
+  /** Raises {@link maxDurableZxid} to what the live process's store has made durable. */
+  noteDurable(): void {
+    const store = this.#peer?.store;
+    if (store === undefined) return;
+    let zxid: bigint;
+    try {
+      zxid = store.lastLoggedZxid();
+    } catch {
+      return; // not open yet, or closed: nothing new became durable
+    }
+    if (zxid > this.maxDurableZxid) this.maxDurableZxid = zxid;
   }
 
   get up(): boolean {
@@ -240,6 +263,8 @@ export class SimMember {
       // A killed process applies nothing more (its disk never answers it again).
       if (this.#peer !== peer) return;
       this.applied.push({ zxid: header.zxid, bytes: bytes ?? null, incarnation, serving: peer.server.role !== null });
+      const role = peer.server.role;
+      if (role instanceof LeaderRole && epochOf(header.zxid) === role.zab.epoch) this.onLeaderCommit?.(header.zxid);
       this.digests.push({ zxid: header.zxid, digest: peer.db.tree.digest, atMs: this.#scheduler.nowMs, how: "applied" });
       const left = txn.type === OpCode.closeSession ? peer.db.tree.ephemerals.get(header.sessionId) : undefined;
       if (left !== undefined && left.size > 0) {

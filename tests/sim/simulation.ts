@@ -101,6 +101,7 @@ async function run(options: SimOptions, rejections: unknown[]): Promise<SimRepor
     rng: new SeededRandom(rng.int(2 ** 31)),
     fsyncMs: fsyncTimes(new SeededRandom(rng.int(2 ** 31)), options.faults === null ? 0 : options.slowFsyncRate, slowFsyncs),
   }));
+  const commitQuorum = watchCommitQuorums(members, settings, scheduler);
   for (const member of members) member.start();
   const clients = Array.from({ length: options.clients }, (_, i) => new SimClient({
     index: i, scheduler, network, members, rng: new SeededRandom(rng.int(2 ** 31)), sessionTimeoutMs: options.tickTime * 15,
@@ -135,6 +136,7 @@ async function run(options: SimOptions, rejections: unknown[]): Promise<SimRepor
   const answered = new Map<bigint, { atMs: number; sid: number }[]>();
   for (const client of clients) for (const [sessionId, times] of client.answered) answered.set(sessionId, [...(answered.get(sessionId) ?? []), ...times]);
   const violations = checkRun({ members, clients, history, trace, converged, answered, settled, tickMs: options.tickTime, endMs: scheduler.nowMs });
+  violations.push(...commitQuorum.slice(0, 3).map((detail) => ({ check: "commit quorum", detail })));
   for (const error of [...scheduler.errors, ...rejections]) {
     violations.push({ check: "no exceptions", detail: (error as Error)?.stack ?? String(error) });
   }
@@ -191,6 +193,32 @@ function fsyncTimes(rng: SeededRandom, slowRate: number, slow: { count: number }
     slow.count++;
     return 20 + rng.int(200);
   };
+}
+
+/**
+ * Every commit a leader makes must be durable on a quorum of voters at that moment: on the leader
+ * itself (its log reached the txn) and on learners that ACKed it, which they do only once it is
+ * durable. Checked when the leader applies a txn of its own epoch, against the newest zxid each
+ * voter's disk held as seen between steps. The client-facing checkers see a miscounted ACK only
+ * when the leader and a follower then fail together; this sees it at the commit.
+ */
+function watchCommitQuorums(members: readonly SimMember[], settings: RoleSettings, scheduler: Scheduler): string[] {
+  const voters = members.filter((m) => settings.quorum.servers.get(m.sid)?.type === "participant");
+  const quorum = Math.floor(voters.length / 2) + 1;
+  const found: string[] = [];
+  scheduler.betweenSteps = () => {
+    for (const member of members) member.noteDurable();
+  };
+  for (const member of members) {
+    member.onLeaderCommit = (zxid) => {
+      for (const voter of voters) voter.noteDurable();
+      const holders = voters.filter((v) => v.maxDurableZxid >= zxid).map((v) => v.sid);
+      if (holders.length < quorum) {
+        found.push(`leader ${member.sid} committed 0x${zxid.toString(16)} at ${scheduler.nowMs} ms while only [${holders.join(", ")}] held it durably (quorum ${quorum})`);
+      }
+    };
+  }
+  return found;
 }
 
 function settingsFor(options: SimOptions): RoleSettings {
