@@ -78,10 +78,10 @@ export class Scheduler {
     this.#heap.push({ atMs: this.#nowMs + Math.max(0, delayMs), seq: this.#seq++, run });
   }
 
-  /** Runs events until virtual time `untilMs`, or until `stop` says so, or `maxSteps` events. */
   /** Runs between steps, once each step's microtasks have settled (the simulation's observers). */
   betweenSteps: (() => void) | null = null;
 
+  /** Runs events until virtual time `untilMs`, or until `stop` says so, or `maxSteps` events. */
   async runUntil(untilMs: number, { stop, maxSteps = Number.MAX_SAFE_INTEGER }: { stop?: () => boolean; maxSteps?: number } = {}): Promise<void> {
     for (let i = 0; i < maxSteps; i++) {
       await drainMicrotasks();

@@ -214,7 +214,7 @@ function watchCommitQuorums(members: readonly SimMember[], settings: RoleSetting
       for (const voter of voters) voter.noteDurable();
       const holders = voters.filter((v) => v.maxDurableZxid >= zxid).map((v) => v.sid);
       if (holders.length < quorum) {
-        found.push(`leader ${member.sid} committed 0x${zxid.toString(16)} at ${scheduler.nowMs} ms while only [${holders.join(", ")}] held it durably (quorum ${quorum})`);
+        found.push(`leader ${member.sid} committed 0x${zxid.toString(16)} at ${scheduler.nowMs.toFixed(1)} ms while only [${holders.join(", ")}] held it durably (quorum ${quorum})`);
       }
     };
   }
